@@ -1,0 +1,103 @@
+/**
+ * The one error family of keyop-messenger. Every error the library throws on purpose is a
+ * {@link MessengerError} with a stable {@link ErrorCode}; match on `code` (or with
+ * {@link hasErrorCode}), never on message text.
+ */
+
+/** Stable machine-readable error codes. */
+export const ErrorCode = {
+  /** A call was made after `close()`. */
+  MESSENGER_CLOSED: 'ERR_MESSENGER_CLOSED',
+  /** A channel name breaks the naming rules. */
+  INVALID_CHANNEL_NAME: 'ERR_INVALID_CHANNEL_NAME',
+  /** A channel name uses a suffix the system reserves (`.dead-letter`). */
+  RESERVED_CHANNEL_NAME: 'ERR_RESERVED_CHANNEL_NAME',
+  /** `registerPayloadType` was called twice for one type. */
+  PAYLOAD_TYPE_ALREADY_REGISTERED: 'ERR_PAYLOAD_TYPE_ALREADY_REGISTERED',
+  /** A registered payload decoder rejected a payload. */
+  PAYLOAD_DECODE: 'ERR_PAYLOAD_DECODE',
+  /** A single record is larger than the storage accepts. */
+  RECORD_TOO_LARGE: 'ERR_RECORD_TOO_LARGE',
+  /** The channel writer was closed while a publish waited. */
+  WRITER_CLOSED: 'ERR_WRITER_CLOSED',
+  /** The channel writer hit an unrecoverable error; no further publishes are accepted. */
+  WRITER_FAILED: 'ERR_WRITER_FAILED',
+  /** Another process or Messenger already owns the data directory. */
+  DATA_DIR_LOCKED: 'ERR_DATA_DIR_LOCKED',
+  /** A subscriber id is already subscribed on a channel. */
+  SUBSCRIBER_EXISTS: 'ERR_SUBSCRIBER_EXISTS',
+  /** No such subscriber on a channel. */
+  SUBSCRIBER_NOT_FOUND: 'ERR_SUBSCRIBER_NOT_FOUND',
+  /** An argument is malformed (a start offset, an option). */
+  INVALID_ARGUMENT: 'ERR_INVALID_ARGUMENT',
+  /** A configuration is invalid; `ConfigError.issues` lists every problem. */
+  CONFIG: 'ERR_CONFIG',
+  /** A certificate or key could not be created, read or verified. */
+  CERTIFICATE: 'ERR_CERTIFICATE',
+  /** A peer broke the federation wire protocol. */
+  PROTOCOL: 'ERR_PROTOCOL',
+  /** A federation policy refused a message. */
+  POLICY: 'ERR_POLICY',
+  /** An ephemeral client lost its connection before the hub acknowledged. */
+  EPHEMERAL_CONN_LOST: 'ERR_EPHEMERAL_CONN_LOST',
+  /** An ephemeral client was closed. */
+  EPHEMERAL_CLOSED: 'ERR_EPHEMERAL_CLOSED',
+} as const;
+
+/** One of the values of {@link ErrorCode}. */
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Base class of every error keyop-messenger throws on purpose. */
+export class MessengerError extends Error {
+  /** Stable machine-readable code; see {@link ErrorCode}. */
+  readonly code: ErrorCode;
+
+  /**
+   * @param code - the stable code
+   * @param message - a human sentence naming what is wrong and where
+   * @param options - standard `ErrorOptions` (`cause`)
+   */
+  constructor(code: ErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'MessengerError';
+    this.code = code;
+  }
+}
+
+/** A configuration problem; `issues` holds every problem found, each naming its key (and line:column). */
+export class ConfigError extends MessengerError {
+  /** Every problem found, one sentence each. */
+  readonly issues: readonly string[];
+
+  /**
+   * @param issues - every problem found
+   * @param source - where the configuration came from (a file path), for the message
+   */
+  constructor(issues: readonly string[], source?: string) {
+    const where = source === undefined ? 'invalid config' : `invalid config ${JSON.stringify(source)}`;
+    super(ErrorCode.CONFIG, `${where}:\n  ${issues.join('\n  ')}`);
+    this.name = 'ConfigError';
+    this.issues = issues;
+  }
+}
+
+/**
+ * True when `err`, or any error in its `cause` chain, is a {@link MessengerError} with `code`.
+ * The equivalent of Go's `errors.Is` for this family.
+ */
+export function hasErrorCode(err: unknown, code: ErrorCode): boolean {
+  const seen = new Set<unknown>();
+  let current: unknown = err;
+  while (current instanceof Error && !seen.has(current)) {
+    if (current instanceof MessengerError && current.code === code) return true;
+    seen.add(current);
+    current = current.cause;
+  }
+  return false;
+}
+
+/** The message of any thrown value, for logs and dead-letter records. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

@@ -1,0 +1,32 @@
+/**
+ * The logger seam: a pino-compatible subset, so the daemon passes a pino logger and embedders pass
+ * their own or nothing.
+ */
+
+/** Structured fields attached to a log line. Errors go under `err`. */
+export type LogFields = Record<string, unknown>;
+
+/** A pino-compatible structured logger. */
+export interface Logger {
+  /** Debug detail. */
+  debug(fields: LogFields, msg: string): void;
+  /** Normal operation. */
+  info(fields: LogFields, msg: string): void;
+  /** Something an operator should look at. */
+  warn(fields: LogFields, msg: string): void;
+  /** Something failed. */
+  error(fields: LogFields, msg: string): void;
+  /** A logger that adds `bindings` to every line. */
+  child(bindings: LogFields): Logger;
+}
+
+const noop = (): void => undefined;
+
+/** A logger that discards everything; the library default. */
+export const silentLogger: Logger = {
+  debug: noop,
+  info: noop,
+  warn: noop,
+  error: noop,
+  child: () => silentLogger,
+};
