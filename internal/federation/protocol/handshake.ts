@@ -1,0 +1,111 @@
+/**
+ * The handshake: the first text frame each side sends on a federation connection.
+ */
+import { goJsonObject } from './go-json.js';
+import {
+  optionalBoolean,
+  optionalString,
+  optionalStringArray,
+  parseJsonObject,
+  protocolError,
+  unknownFields,
+} from './json-fields.js';
+
+/** The only wire protocol version the Go original ever spoke. */
+export const PROTOCOL_VERSION = '1';
+
+/** The role a client announces in its handshake. */
+export const ROLE_CLIENT = 'client';
+
+/** The role a hub announces in its reply. */
+export const ROLE_HUB = 'hub';
+
+/**
+ * The handshake message. Client → hub first (`role: "client"`, the channels it wants in `subscribe`),
+ * then hub → client once the peer passed the allowlist (`role: "hub"`).
+ *
+ * @remarks
+ * Neither side validates `role` or `version` (Go does not either). `last_id` has never been sent since
+ * Go v0.11.0 and is ignored by hubs; it stays for wire compatibility. Fields this version does not know
+ * are kept as extra properties by {@link decodeHandshake} and written after the known ones, in the
+ * object's property order, by {@link encodeHandshake}; Go ignores them.
+ */
+export interface HandshakeMessage {
+  /** The sender's instance name. Hubs with TLS use the certificate CN instead. */
+  readonly instance_name: string;
+  /** `"client"` or `"hub"` ({@link ROLE_CLIENT}, {@link ROLE_HUB}); not validated. */
+  readonly role: string;
+  /** Wire protocol version, {@link PROTOCOL_VERSION}; not validated. */
+  readonly version: string;
+  /** Last acknowledged id; legacy, omitted on the wire when empty. */
+  readonly last_id?: string;
+  /** Channels the client asks to receive; omitted on the wire when empty. */
+  readonly subscribe?: readonly string[];
+  /** True for an ephemeral (stateless) client; omitted on the wire when false. */
+  readonly ephemeral?: boolean;
+  /** Fields added by newer peers, kept as they came. */
+  readonly [extraField: string]: unknown;
+}
+
+const WHAT = 'handshake';
+
+/** The known fields in Go's struct order, which is the order on the wire. */
+const KNOWN_FIELDS: ReadonlySet<string> = new Set([
+  'instance_name',
+  'role',
+  'version',
+  'last_id',
+  'subscribe',
+  'ephemeral',
+]);
+
+/**
+ * Serialises a handshake exactly as Go's `json.Marshal` of its `HandshakeMsg` does: `instance_name`,
+ * `role`, `version`, then `last_id` (when non-empty), `subscribe` (when non-empty), `ephemeral` (when
+ * true), then any extra fields in the object's property order.
+ *
+ * @example
+ * ```ts
+ * encodeHandshake({ instance_name: 'hub1', role: 'hub', version: '1' });
+ * // '{"instance_name":"hub1","role":"hub","version":"1"}'
+ * ```
+ */
+export function encodeHandshake(msg: HandshakeMessage): string {
+  const fields: [string, unknown][] = [
+    ['instance_name', msg.instance_name],
+    ['role', msg.role],
+    ['version', msg.version],
+  ];
+  if (msg.last_id !== undefined && msg.last_id !== '') fields.push(['last_id', msg.last_id]);
+  if (msg.subscribe !== undefined && msg.subscribe.length > 0) fields.push(['subscribe', msg.subscribe]);
+  if (msg.ephemeral === true) fields.push(['ephemeral', true]);
+  fields.push(...unknownFields(msg, KNOWN_FIELDS));
+  return goJsonObject(fields);
+}
+
+/**
+ * Parses a handshake text frame. Missing `role`/`version` read as `""`, JSON `null` as absent (as Go
+ * leaves zero values); unknown fields are kept as extra properties.
+ *
+ * @throws MessengerError `ERR_PROTOCOL` when the text is not a JSON object, `instance_name` is missing or
+ * empty, or a known field has the wrong type.
+ */
+export function decodeHandshake(text: string | Uint8Array): HandshakeMessage {
+  const obj = parseJsonObject(text, WHAT);
+  const instanceName = optionalString(obj, 'instance_name', WHAT);
+  if (instanceName === undefined || instanceName === '') {
+    throw protocolError(`${WHAT}: "instance_name" is missing or empty`);
+  }
+  const lastId = optionalString(obj, 'last_id', WHAT);
+  const subscribe = optionalStringArray(obj, 'subscribe', WHAT);
+  const ephemeral = optionalBoolean(obj, 'ephemeral', WHAT);
+  return {
+    ...Object.fromEntries(unknownFields(obj, KNOWN_FIELDS)),
+    instance_name: instanceName,
+    role: optionalString(obj, 'role', WHAT) ?? '',
+    version: optionalString(obj, 'version', WHAT) ?? '',
+    ...(lastId === undefined ? {} : { last_id: lastId }),
+    ...(subscribe === undefined ? {} : { subscribe }),
+    ...(ephemeral === undefined ? {} : { ephemeral }),
+  };
+}

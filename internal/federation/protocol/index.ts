@@ -1,0 +1,13 @@
+/**
+ * The federation wire protocol as a pure codec (no sockets): handshake, data frames, batching, acks and
+ * close codes, byte-compatible with the Go original's WebSocket era (v0.12.0 – v1.4.1).
+ */
+export { ROLE_CLIENT, ROLE_HUB, PROTOCOL_VERSION, decodeHandshake, encodeHandshake } from './handshake.js';
+export type { HandshakeMessage } from './handshake.js';
+export { FRAME_HEADER_BYTES, decodeFrame, encodeFrame } from './frame.js';
+export type { DecodedFrame, OversizedRecord } from './frame.js';
+export { takeBatch } from './batch.js';
+export type { BatchPlan } from './batch.js';
+export { decodeAck, encodeAck } from './ack.js';
+export type { AckMessage } from './ack.js';
+export { CLOSE_NOT_IN_ALLOWLIST, CLOSE_REASON_NOT_IN_ALLOWLIST } from './close-codes.js';
