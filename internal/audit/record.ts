@@ -1,0 +1,72 @@
+/**
+ * Audit events and their one-line JSON form in `audit.jsonl`.
+ */
+
+/** The audit event names (Go's constants, plus `loop_dropped` and `oversized_dropped` of this port). */
+export const AuditEvent = {
+  /** An inbound federated message was stored. */
+  FORWARD: 'forward',
+  /** A federated message broke the peer's publish/subscribe policy and was dropped (still acked). */
+  POLICY_VIOLATION: 'policy_violation',
+  /** A peer resumed from a position the log no longer holds; messages were skipped. */
+  REPLAY_GAP: 'replay_gap',
+  /** A connection to a hub was made, or a reconnect attempt failed (`detail` says which). */
+  PEER_CONNECTED: 'peer_connected',
+  /** A federation connection ended. */
+  PEER_DISCONNECTED: 'peer_disconnected',
+  /** A hub accepted a client. */
+  CLIENT_CONNECTED: 'client_connected',
+  /** A hub refused a client (not in the allowlist). */
+  CLIENT_REJECTED: 'client_rejected',
+  /** A hub closed a client connection while shutting down. */
+  CLIENT_DRAIN: 'client_drain',
+  /** A federated message already on its route (a loop) was dropped. */
+  LOOP_DROPPED: 'loop_dropped',
+  /** A record larger than `max_batch_bytes` was skipped (still acked). */
+  OVERSIZED_DROPPED: 'oversized_dropped',
+} as const;
+
+/** One of the values of {@link AuditEvent}. */
+export type AuditEventName = (typeof AuditEvent)[keyof typeof AuditEvent];
+
+/**
+ * One audit record. Empty optional fields are left out of the line, as Go's `omitempty` does.
+ */
+export interface AuditRecord {
+  /** When it happened; the log fills in the current time when absent. */
+  readonly ts?: Date;
+  /** What happened. */
+  readonly event: AuditEventName;
+  /** The message concerned. */
+  readonly message_id?: string;
+  /** The channel concerned. */
+  readonly channel?: string;
+  /** `"inbound"` or `"outbound"`. */
+  readonly direction?: string;
+  /** The peer's instance name (on a client, the hub address). */
+  readonly peer?: string;
+  /** The peer's network address. */
+  readonly peer_addr?: string;
+  /** Free-form detail, e.g. `duration=1.234s err=…`. */
+  readonly detail?: string;
+}
+
+/** The optional fields in their order on the line, after `ts` and `event`. */
+const OPTIONAL_FIELDS = ['message_id', 'channel', 'direction', 'peer', 'peer_addr', 'detail'] as const;
+
+/**
+ * The JSONL line (with its trailing newline) for `record`; `nowMs` stamps a record without `ts`.
+ *
+ * @throws RangeError when `record.ts` is an invalid Date.
+ */
+export function formatAuditLine(record: AuditRecord, nowMs: number): string {
+  const line: Record<string, string> = {
+    ts: (record.ts ?? new Date(nowMs)).toISOString(),
+    event: record.event,
+  };
+  for (const field of OPTIONAL_FIELDS) {
+    const value = record[field];
+    if (value !== undefined && value !== '') line[field] = value;
+  }
+  return `${JSON.stringify(line)}\n`;
+}
