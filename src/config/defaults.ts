@@ -1,0 +1,61 @@
+/**
+ * Default values, as in the Go original (v0.12.0) plus the `http` and `log` sections and Go's later
+ * `subscribers.retry_backoff_*` keys.
+ */
+import type { DeepReadonly, HubRefConfig, MessengerConfig, PeerPolicyConfig } from './types.js';
+
+/** Largest delay Node timers honour (2^31 - 1 ms); longer ones fire after 1 ms. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/** Largest megabyte count whose byte size is still a safe integer. */
+export const MAX_MEGABYTES = Math.floor(Number.MAX_SAFE_INTEGER / 2 ** 20);
+
+/** Default port of the HTTP listener (health, readiness, Durable Streams). */
+export const DEFAULT_HTTP_LISTEN_ADDR = '127.0.0.1:4437';
+
+/**
+ * Every default except `name`, which is resolved at load time: the TLS certificate CN when
+ * `tls.cert` is set, else `os.hostname()`. `storage.dataDir` defaults to `./data` for the daemon;
+ * the library passes `requireDataDir` to {@link resolveConfig} instead.
+ */
+export const DEFAULT_CONFIG: DeepReadonly<Omit<MessengerConfig, 'name'>> = deepFreeze<
+  Omit<MessengerConfig, 'name'>
+>({
+  storage: {
+    dataDir: './data',
+    syncPolicy: 'periodic',
+    syncIntervalMs: 200,
+    maxSubscriberLagMb: 512,
+    compactionThresholdMb: 256,
+    offsetFlushIntervalMs: 0,
+  },
+  subscribers: { maxRetries: 5, retryBackoffBaseMs: 100, retryBackoffMaxMs: 5000 },
+  hub: { enabled: false, listenAddr: '', allowedPeers: [], fedClientOffsetTtlMs: 168 * 3_600_000 },
+  client: { enabled: false, hubs: [] },
+  tls: { cert: '', key: '', ca: '', minVersion: '1.3', expiryWarnDays: 30 },
+  federation: {
+    reconnectBaseMs: 500,
+    reconnectMaxMs: 60_000,
+    reconnectJitter: 0.2,
+    sendBufferMessages: 10_000,
+    maxBatchBytes: 65_536,
+  },
+  dedup: { seenIdLruSize: 100_000 },
+  audit: { maxSizeMb: 100, maxFiles: 10 },
+  http: { listenAddr: DEFAULT_HTTP_LISTEN_ADDR, longPollTimeoutMs: 30_000 },
+  log: { level: 'info' },
+});
+
+/** Defaults of one `hub.allowed_peers[]` entry (`name` is required, so its default is the "missing" marker). */
+export const DEFAULT_PEER_POLICY = deepFreeze<PeerPolicyConfig>({ name: '', subscribe: [], publish: [] });
+
+/** Defaults of one `client.hubs[]` entry (`addr` is required, so its default is the "missing" marker). */
+export const DEFAULT_HUB_REF = deepFreeze<HubRefConfig>({ addr: '', subscribe: [], publish: [] });
+
+function deepFreeze<T>(value: T): DeepReadonly<T> {
+  if (typeof value === 'object' && value !== null) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value as DeepReadonly<T>;
+}

@@ -1,0 +1,179 @@
+/**
+ * Every configuration key: its kind and its per-value limits. The type {@link FieldsSpec} makes the
+ * compiler check that the schema names exactly the keys of {@link MessengerConfig}. YAML keys are
+ * the snake_case form of the camelCase names unless a field says otherwise (`yamlKey`).
+ */
+import { DEFAULT_HUB_REF, DEFAULT_PEER_POLICY, MAX_MEGABYTES, MAX_TIMER_MS } from './defaults.js';
+import type { DeepReadonly, LogLevel, MessengerConfig, SyncPolicy, TlsMinVersion } from './types.js';
+
+/** Free text (YAML numbers are taken as written, as Go's decoder does). */
+export interface StringSpec {
+  readonly kind: 'string';
+}
+/** One of a fixed set of strings. */
+export interface EnumSpec<T extends string> {
+  readonly kind: 'enum';
+  readonly values: readonly T[];
+}
+/** `true` or `false`, nothing else. */
+export interface BoolSpec {
+  readonly kind: 'bool';
+}
+/** A whole number from `min` (0: non-negative, 1: positive) up to `max`. */
+export interface IntSpec {
+  readonly kind: 'int';
+  readonly min: 0 | 1;
+  readonly max?: number;
+}
+/** A number between 0 and 1. */
+export interface FractionSpec {
+  readonly kind: 'fraction';
+}
+/** Milliseconds; a Go duration string (or `0`) in YAML, a non-negative integer in a config object. */
+export interface DurationSpec {
+  readonly kind: 'duration';
+}
+/** A list of channel names; `publish` lists may not name `.dead-letter` channels. */
+export interface ChannelListSpec {
+  readonly kind: 'channels';
+  readonly publish: boolean;
+}
+/** A nested mapping. */
+export interface SectionSpec<T> {
+  readonly kind: 'section';
+  readonly fields: FieldsSpec<T>;
+}
+/** A list of mappings; `item` holds each element's defaults. */
+export interface SectionListSpec<T> {
+  readonly kind: 'sections';
+  readonly fields: FieldsSpec<T>;
+  readonly item: DeepReadonly<T>;
+}
+
+/** Optional YAML spelling of a key whose snake_case form differs from its camelCase name. */
+interface Spelling {
+  readonly yamlKey?: string;
+}
+
+/** The spec kinds that fit a value of type `V`. */
+export type FieldSpec<V> = Spelling &
+  ([V] extends [boolean]
+    ? BoolSpec
+    : [V] extends [number]
+      ? IntSpec | FractionSpec | DurationSpec
+      : [V] extends [string]
+        ? string extends V
+          ? StringSpec
+          : EnumSpec<V>
+        : [V] extends [readonly (infer U)[]]
+          ? [U] extends [string]
+            ? ChannelListSpec
+            : SectionListSpec<U>
+          : SectionSpec<V>);
+
+/** A spec for every key of `T`. */
+export type FieldsSpec<T> = { readonly [K in keyof T]-?: FieldSpec<T[K]> };
+
+/** Any field spec, as the decoder sees it. */
+export type AnyFieldSpec = Spelling &
+  (
+    | StringSpec
+    | EnumSpec<string>
+    | BoolSpec
+    | IntSpec
+    | FractionSpec
+    | DurationSpec
+    | ChannelListSpec
+    | { readonly kind: 'section'; readonly fields: AnyFieldsSpec }
+    | { readonly kind: 'sections'; readonly fields: AnyFieldsSpec; readonly item: unknown }
+  );
+
+/** Specs by camelCase key, as the decoder sees them. */
+export type AnyFieldsSpec = Readonly<Record<string, AnyFieldSpec>>;
+
+/** The YAML key of the field named `camelKey`. */
+export function yamlKeyOf(camelKey: string, spec: AnyFieldSpec): string {
+  return spec.yamlKey ?? camelKey.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+}
+
+const text: StringSpec = { kind: 'string' };
+const flag: BoolSpec = { kind: 'bool' };
+const positive: IntSpec = { kind: 'int', min: 1 };
+const nonNegative: IntSpec = { kind: 'int', min: 0 };
+const megabytes: IntSpec = { kind: 'int', min: 1, max: MAX_MEGABYTES };
+const delayMs: IntSpec = { kind: 'int', min: 0, max: MAX_TIMER_MS };
+const positiveDelayMs: IntSpec = { kind: 'int', min: 1, max: MAX_TIMER_MS };
+const subscribable: ChannelListSpec = { kind: 'channels', publish: false };
+const publishable: ChannelListSpec = { kind: 'channels', publish: true };
+
+const SYNC_POLICIES: readonly SyncPolicy[] = ['none', 'periodic', 'always'];
+const TLS_VERSIONS: readonly TlsMinVersion[] = ['1.2', '1.3'];
+const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+/** The whole configuration schema. */
+export const CONFIG_SCHEMA: FieldsSpec<MessengerConfig> = {
+  name: text,
+  storage: {
+    kind: 'section',
+    fields: {
+      dataDir: text,
+      syncPolicy: { kind: 'enum', values: SYNC_POLICIES },
+      syncIntervalMs: delayMs,
+      maxSubscriberLagMb: megabytes,
+      compactionThresholdMb: megabytes,
+      offsetFlushIntervalMs: delayMs,
+    },
+  },
+  subscribers: {
+    kind: 'section',
+    fields: { maxRetries: nonNegative, retryBackoffBaseMs: delayMs, retryBackoffMaxMs: delayMs },
+  },
+  hub: {
+    kind: 'section',
+    fields: {
+      enabled: flag,
+      listenAddr: text,
+      allowedPeers: {
+        kind: 'sections',
+        item: DEFAULT_PEER_POLICY,
+        fields: { name: text, subscribe: subscribable, publish: publishable },
+      },
+      fedClientOffsetTtlMs: { kind: 'duration', yamlKey: 'fed_client_offset_ttl' },
+    },
+  },
+  client: {
+    kind: 'section',
+    fields: {
+      enabled: flag,
+      hubs: {
+        kind: 'sections',
+        item: DEFAULT_HUB_REF,
+        fields: { addr: text, subscribe: subscribable, publish: publishable },
+      },
+    },
+  },
+  tls: {
+    kind: 'section',
+    fields: {
+      cert: text,
+      key: text,
+      ca: text,
+      minVersion: { kind: 'enum', values: TLS_VERSIONS },
+      expiryWarnDays: nonNegative,
+    },
+  },
+  federation: {
+    kind: 'section',
+    fields: {
+      reconnectBaseMs: positiveDelayMs,
+      reconnectMaxMs: positiveDelayMs,
+      reconnectJitter: { kind: 'fraction' },
+      sendBufferMessages: positive,
+      maxBatchBytes: positive,
+    },
+  },
+  dedup: { kind: 'section', fields: { seenIdLruSize: positive } },
+  audit: { kind: 'section', fields: { maxSizeMb: megabytes, maxFiles: positive } },
+  http: { kind: 'section', fields: { listenAddr: text, longPollTimeoutMs: positiveDelayMs } },
+  log: { kind: 'section', fields: { level: { kind: 'enum', values: LOG_LEVELS } } },
+};

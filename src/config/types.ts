@@ -1,0 +1,95 @@
+/**
+ * The shape of a resolved keyop-messenger configuration. YAML keys are the snake_case form of these
+ * camelCase names (one exception: `hub.fed_client_offset_ttl`, a Go duration string in YAML, is
+ * `hub.fedClientOffsetTtlMs` in milliseconds here).
+ */
+
+/** When the channel writer fsyncs: never, on a timer (`sync_interval_ms`), or after every write. */
+export type SyncPolicy = 'none' | 'periodic' | 'always';
+
+/** Minimum TLS protocol version accepted on federation links. */
+export type TlsMinVersion = '1.2' | '1.3';
+
+/** Lowest level the daemon logs at; `silent` logs nothing. */
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+
+/** One peer the hub accepts, and the channels it may subscribe to and publish (empty list: any). */
+export interface PeerPolicyConfig {
+  /** The peer's identity: the CN of its client certificate. */
+  name: string;
+  /** Channels the peer may subscribe to; empty means any channel it asks for. */
+  subscribe: string[];
+  /** Channels the hub accepts from the peer; empty means any channel. */
+  publish: string[];
+}
+
+/** One hub this instance connects to as a client. */
+export interface HubRefConfig {
+  /** The hub's `host:port`. */
+  addr: string;
+  /** Channels to receive from the hub. */
+  subscribe: string[];
+  /** Channels to send to the hub. */
+  publish: string[];
+}
+
+/** A complete, validated configuration: every key present, every default applied. */
+export interface MessengerConfig {
+  /** Instance identity: the TLS certificate CN when TLS is configured, else this name (default: host name). */
+  name: string;
+  /** Channel logs, offsets and fsync behaviour. */
+  storage: {
+    dataDir: string;
+    syncPolicy: SyncPolicy;
+    syncIntervalMs: number;
+    maxSubscriberLagMb: number;
+    compactionThresholdMb: number;
+    offsetFlushIntervalMs: number;
+  };
+  /** Local subscriber retry behaviour. */
+  subscribers: { maxRetries: number; retryBackoffBaseMs: number; retryBackoffMaxMs: number };
+  /** The federation hub (server side). */
+  hub: {
+    enabled: boolean;
+    listenAddr: string;
+    allowedPeers: PeerPolicyConfig[];
+    fedClientOffsetTtlMs: number;
+  };
+  /** Federation client links to hubs. */
+  client: { enabled: boolean; hubs: HubRefConfig[] };
+  /** mTLS material for federation; an empty `cert` means TLS is not configured. */
+  tls: { cert: string; key: string; ca: string; minVersion: TlsMinVersion; expiryWarnDays: number };
+  /** Federation link tuning. */
+  federation: {
+    reconnectBaseMs: number;
+    reconnectMaxMs: number;
+    reconnectJitter: number;
+    sendBufferMessages: number;
+    maxBatchBytes: number;
+  };
+  /** Duplicate suppression. */
+  dedup: { seenIdLruSize: number };
+  /** Audit log rotation. */
+  audit: { maxSizeMb: number; maxFiles: number };
+  /** The HTTP listener (health, readiness, Durable Streams). */
+  http: { listenAddr: string; longPollTimeoutMs: number };
+  /** Daemon logging. */
+  log: { level: LogLevel };
+}
+
+/** Every key optional at every depth; list elements are partial objects too. */
+export type DeepPartial<T> = T extends readonly (infer U)[]
+  ? readonly DeepPartial<U>[]
+  : T extends object
+    ? { [K in keyof T]?: DeepPartial<T[K]> }
+    : T;
+
+/** A configuration as a caller writes it: a deep-partial {@link MessengerConfig}; missing keys get defaults. */
+export type MessengerConfigInput = DeepPartial<MessengerConfig>;
+
+/** A deeply read-only view, for shared constants. */
+export type DeepReadonly<T> = T extends readonly (infer U)[]
+  ? readonly DeepReadonly<U>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;

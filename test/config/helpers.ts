@@ -1,0 +1,43 @@
+/** Shared helpers of the config tests: temp files and capturing ConfigError issues. */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll } from 'vitest';
+import { ConfigError } from '../../internal/errors/index.js';
+import { loadConfigFile } from '../../src/config/index.js';
+
+const dirs: string[] = [];
+afterAll(async () => {
+  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+/** A fresh temp directory, removed after the test file. */
+export async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'keyop-config-'));
+  dirs.push(dir);
+  return dir;
+}
+
+/** Writes `text` to a temp `config.yaml` and returns its path. */
+export async function writeConfig(text: string): Promise<string> {
+  const path = join(await tempDir(), 'config.yaml');
+  await writeFile(path, text);
+  return path;
+}
+
+/** The issues of the ConfigError `action` throws (fails the test when it does not throw one). */
+export async function issuesOf(action: () => unknown): Promise<readonly string[]> {
+  try {
+    await action();
+  } catch (err) {
+    if (err instanceof ConfigError) return err.issues;
+    throw err;
+  }
+  throw new Error('expected a ConfigError, got none');
+}
+
+/** The issues of loading `yaml` as a config file with an empty environment. */
+export async function yamlIssues(yaml: string): Promise<readonly string[]> {
+  const path = await writeConfig(yaml);
+  return issuesOf(() => loadConfigFile(path, {}));
+}
