@@ -18,6 +18,10 @@ export default tseslint.config(
         'error',
         { allowNumber: true, allowBoolean: true },
       ],
+      // Rejecting with `signal.reason` (an `any`) is the platform's cancellation convention.
+      '@typescript-eslint/prefer-promise-reject-errors': 'off',
+      // Flags re-checks of mutable state across awaits (signal.aborted, fields) as always-false.
+      '@typescript-eslint/no-unnecessary-condition': 'off',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },

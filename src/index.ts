@@ -3,6 +3,23 @@
  *
  * This module is the package's only export.
  */
+export {
+  Messenger,
+  MAX_RECORD_BYTES,
+  type BatchMessage,
+  type MessengerOptions,
+  type PublishOptions,
+  type PublishReceipt,
+  type SubscribeOptions,
+} from './messenger.js';
+export type { Subscription } from './subscription.js';
+export type { ChannelStats, MessengerStats, SubscriberStats } from './stats.js';
+export { withCorrelationId, withServiceName, currentCorrelationId, currentServiceName } from './context.js';
 export { ErrorCode, MessengerError, ConfigError, hasErrorCode } from '../internal/errors/index.js';
 export type { Logger, LogFields } from '../internal/logger/index.js';
 export type { Clock, TimerHandle } from '../internal/clock/index.js';
+export type { Message, MessageHandler, DeliveryContext, StartPosition } from '../internal/delivery/index.js';
+export type { PayloadDecoder } from '../internal/registry/index.js';
+export type { Envelope, DeadLetterPayload } from '../internal/envelope/index.js';
+export { DEAD_LETTER_PAYLOAD_TYPE } from '../internal/envelope/index.js';
+export type { SegmentFile, SegmentFs } from '../internal/storage/index.js';

@@ -16,6 +16,8 @@ export const ErrorCode = {
   PAYLOAD_TYPE_ALREADY_REGISTERED: 'ERR_PAYLOAD_TYPE_ALREADY_REGISTERED',
   /** A registered payload decoder rejected a payload. */
   PAYLOAD_DECODE: 'ERR_PAYLOAD_DECODE',
+  /** A stored or received record is not a valid envelope. */
+  INVALID_RECORD: 'ERR_INVALID_RECORD',
   /** A single record is larger than the storage accepts. */
   RECORD_TOO_LARGE: 'ERR_RECORD_TOO_LARGE',
   /** The channel writer was closed while a publish waited. */

@@ -1,0 +1,197 @@
+/**
+ * The cursor: the one reader of a channel log. It reads batches of whole records from an offset,
+ * waits for more, advances, and persists its position in an offset file per policy. Local
+ * subscribers, federation senders and HTTP readers all read through it.
+ */
+import type { Clock } from '../clock/index.js';
+import type { Logger } from '../logger/index.js';
+import type { ChannelLog, OffsetStore } from '../storage/index.js';
+import { splitRecords, type LogRecord } from './records.js';
+
+/** Where a cursor without a stored offset starts. */
+export type StartPosition = 'end' | 'beginning' | number;
+
+/** Settings of a {@link Cursor}. */
+export interface CursorOptions {
+  log: ChannelLog;
+  /** Where the position is persisted; omit for a cursor that keeps no file (live-only readers). */
+  offsets?: OffsetStore;
+  /** The offset file's id (`<id>.offset`). */
+  id: string;
+  /** 0 = persist after every advance; otherwise at most once per interval (and on close). */
+  flushIntervalMs: number;
+  /** Bytes per read. */
+  batchBytes: number;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** Consecutive failed offset writes after which delivery pauses and probes. */
+export const OFFSET_FAILURES_BEFORE_PAUSE = 3;
+
+/** A position in a channel log that can wait, read, advance and persist. */
+export class Cursor {
+  readonly #opts: CursorOptions;
+  #position: number;
+  #persisted: number;
+  #flushTimer: { clear(): void } | undefined;
+  #flushing: Promise<boolean> | undefined;
+  #failures = 0;
+  #closed = false;
+
+  private constructor(opts: CursorOptions, position: number, persisted: number) {
+    this.#opts = opts;
+    this.#position = position;
+    this.#persisted = persisted;
+  }
+
+  /**
+   * Opens a cursor: resumes from the stored offset when there is one, else starts at `from` and
+   * stores that position at once (so compaction respects it from now on).
+   */
+  static async open(opts: CursorOptions, from: StartPosition): Promise<Cursor> {
+    const stored = await opts.offsets?.read(opts.log.channel, opts.id);
+    if (stored !== undefined) {
+      let position = stored;
+      if (stored > opts.log.end) {
+        opts.logger.warn(
+          { channel: opts.log.channel, cursor: opts.id, stored, end: opts.log.end },
+          'stored offset is past the end of the channel; starting at the end',
+        );
+        position = opts.log.end;
+      }
+      return new Cursor(opts, position, stored);
+    }
+    const position = from === 'end' ? opts.log.end : from === 'beginning' ? opts.log.start : from;
+    const cursor = new Cursor(opts, position, -1);
+    if (opts.offsets !== undefined) {
+      await opts.offsets.write(opts.log.channel, opts.id, position);
+      cursor.#persisted = position;
+    }
+    return cursor;
+  }
+
+  /** The next offset to read. */
+  get position(): number {
+    return this.#position;
+  }
+
+  /** The offset last written to the offset file. */
+  get persisted(): number {
+    return this.#persisted;
+  }
+
+  /** Whether offset writes failed often enough that delivery should pause ({@link probe}). */
+  get paused(): boolean {
+    return this.#failures >= OFFSET_FAILURES_BEFORE_PAUSE;
+  }
+
+  /** The log this cursor reads. */
+  get log(): ChannelLog {
+    return this.#opts.log;
+  }
+
+  /**
+   * The next records from the position (at least one), waiting for them if needed; rejects with
+   * `signal.reason` when aborted. Skipped bytes (a gap below the oldest segment, an oversized or
+   * torn record) are logged and stepped over.
+   */
+  async next(signal?: AbortSignal): Promise<LogRecord[]> {
+    const { log } = this.#opts;
+    for (;;) {
+      signal?.throwIfAborted();
+      const result =
+        log.readCached(this.#position, this.#opts.batchBytes) ??
+        (await log.read(this.#position, this.#opts.batchBytes));
+      if (result.skipped !== undefined) {
+        const { from, to, reason } = result.skipped;
+        if (reason !== 'gap') log.noteCorruptRecord();
+        this.#opts.logger.warn(
+          { channel: log.channel, cursor: this.#opts.id, from, to, reason },
+          'cursor skipped bytes',
+        );
+        if (result.data.length === 0) {
+          await this.advance(result.next);
+          continue;
+        }
+        this.#position = result.start;
+      }
+      if (result.data.length > 0) return splitRecords(result.data, result.start);
+      await log.waitForGrowth(result.end, signal);
+    }
+  }
+
+  /**
+   * Moves the position to `offset` and persists per policy. With a flush interval of 0 it waits
+   * for the write; returns false when that write failed (the persisted offset is unchanged).
+   */
+  advance(offset: number): Promise<boolean> | undefined {
+    this.#position = offset;
+    if (this.#opts.offsets === undefined) return undefined;
+    if (this.#opts.flushIntervalMs === 0) return this.flush();
+    this.#flushTimer ??= this.#opts.clock.setTimeout(() => {
+      this.#flushTimer = undefined;
+      void this.flush();
+    }, this.#opts.flushIntervalMs);
+    return undefined;
+  }
+
+  /** Writes the position to the offset file if it changed (or `force`); false when the write failed. */
+  async flush(force = false): Promise<boolean> {
+    const offsets = this.#opts.offsets;
+    if (offsets === undefined) return true;
+    while (this.#flushing !== undefined) await this.#flushing;
+    const target = this.#position;
+    if (!force && target === this.#persisted) return true;
+    this.#flushing = offsets
+      .write(this.#opts.log.channel, this.#opts.id, target)
+      .then(() => {
+        this.#persisted = target;
+        this.#failures = 0;
+        return true;
+      })
+      .catch((err: unknown) => {
+        this.#failures++;
+        this.#opts.logger.error(
+          {
+            err,
+            channel: this.#opts.log.channel,
+            cursor: this.#opts.id,
+            consecutive_failures: this.#failures,
+          },
+          'offset write failed',
+        );
+        return false;
+      })
+      .finally(() => {
+        this.#flushing = undefined;
+      });
+    return this.#flushing;
+  }
+
+  /**
+   * While offset writes fail, retries them with backoff until one succeeds (limiting how much a
+   * crash would replay); rejects with `signal.reason` on abort.
+   */
+  async probe(signal: AbortSignal, baseMs: number, maxMs: number): Promise<void> {
+    let delay = baseMs;
+    this.#opts.logger.warn(
+      { channel: this.#opts.log.channel, cursor: this.#opts.id },
+      'offset writes still failing; pausing delivery to limit duplicates',
+    );
+    while (this.paused) {
+      await this.#opts.clock.sleep(delay, signal);
+      await this.flush(true);
+      delay = Math.min(maxMs, delay * 2);
+    }
+  }
+
+  /** Persists the position one last time and stops the flush timer. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#flushTimer?.clear();
+    this.#flushTimer = undefined;
+    await this.flush();
+  }
+}

@@ -1,0 +1,182 @@
+/**
+ * The durable subscriber loop: reads through a cursor, dispatches each message with retries and
+ * backoff, dead-letters what keeps failing, and advances only past messages it is done with.
+ */
+import type { Clock } from '../clock/index.js';
+import { parseEnvelope, type Envelope } from '../envelope/index.js';
+import { errorMessage } from '../errors/index.js';
+import type { Logger } from '../logger/index.js';
+import type { PayloadRegistry } from '../registry/index.js';
+import type { Cursor } from './cursor.js';
+import { toMessage, type MessageHandler } from './message.js';
+import type { LogRecord } from './records.js';
+
+/** Settings of a {@link SubscriberLoop}. */
+export interface SubscriberOptions {
+  id: string;
+  cursor: Cursor;
+  handler: MessageHandler;
+  registry: PayloadRegistry;
+  /** Retries after the first attempt; 0 = none. */
+  maxRetries: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  /** Writes a dead-letter record; undefined on dead-letter channels (no dead letters of dead letters). */
+  deadLetter: ((original: Envelope, error: unknown) => Promise<void>) | undefined;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** Counters of one subscriber. */
+export interface SubscriberCounters {
+  delivered: number;
+  failedAttempts: number;
+  deadLettered: number;
+  corrupt: number;
+}
+
+type Outcome = 'delivered' | 'exhausted' | 'stopped';
+
+/** One running durable subscription. */
+export class SubscriberLoop {
+  readonly #opts: SubscriberOptions;
+  readonly #stop = new AbortController();
+  readonly #logger: Logger;
+  readonly counters: SubscriberCounters = { delivered: 0, failedAttempts: 0, deadLettered: 0, corrupt: 0 };
+  /** Resolves when the loop has ended and its offset is flushed: undefined, or the error that ended it. */
+  readonly closed: Promise<Error | undefined>;
+
+  /** Starts the loop at once. */
+  constructor(opts: SubscriberOptions) {
+    this.#opts = opts;
+    this.#logger = opts.logger.child({ channel: opts.cursor.log.channel, subscriber: opts.id });
+    this.closed = this.#run();
+  }
+
+  /** The subscriber's cursor. */
+  get cursor(): Cursor {
+    return this.#opts.cursor;
+  }
+
+  /** Stops after the in-flight handler call, never skipping a message, and flushes the offset. */
+  async stop(): Promise<void> {
+    this.#stop.abort(new Error('subscription stopped'));
+    await this.closed;
+  }
+
+  async #run(): Promise<Error | undefined> {
+    const { cursor } = this.#opts;
+    const signal = this.#stop.signal;
+    let failure: Error | undefined;
+    try {
+      while (!signal.aborted) {
+        let records: LogRecord[];
+        try {
+          records = await cursor.next(signal);
+        } catch (err) {
+          if (signal.aborted) break;
+          throw err;
+        }
+        for (const record of records) {
+          if (signal.aborted || !(await this.#process(record, signal))) break;
+          const persisted = cursor.advance(record.next);
+          if (persisted !== undefined) await persisted;
+          if (cursor.paused) await cursor.probe(signal, this.#opts.backoffBaseMs, this.#opts.backoffMaxMs);
+        }
+      }
+    } catch (err) {
+      if (!signal.aborted) {
+        failure = err instanceof Error ? err : new Error(String(err));
+        this.#logger.error({ err }, 'subscriber stopped by an error');
+      }
+    } finally {
+      await cursor.close();
+    }
+    return failure;
+  }
+
+  /** Handles one record; false when the subscription is stopping and the record must not be skipped. */
+  async #process(record: LogRecord, signal: AbortSignal): Promise<boolean> {
+    let env: Envelope;
+    try {
+      env = parseEnvelope(record.bytes.toString('utf8'));
+    } catch (err) {
+      this.counters.corrupt++;
+      this.#opts.cursor.log.noteCorruptRecord();
+      this.#logger.error({ err, offset: record.offset }, 'skipping corrupt record');
+      return true;
+    }
+    let payload: unknown;
+    try {
+      payload = this.#opts.registry.decode(env.payload_type, env.payload);
+    } catch (err) {
+      this.#logger.error(
+        { err, offset: record.offset, message_id: env.id },
+        'payload rejected by its decoder; dead-lettering',
+      );
+      return this.#giveUp(env, err, signal);
+    }
+    const outcome = await this.#dispatch(env, record.offset, payload, signal);
+    if (outcome === 'stopped') return false;
+    if (outcome === 'delivered') {
+      this.counters.delivered++;
+      return true;
+    }
+    return this.#giveUp(env, outcome.error, signal);
+  }
+
+  async #dispatch(
+    env: Envelope,
+    offset: number,
+    payload: unknown,
+    signal: AbortSignal,
+  ): Promise<Exclude<Outcome, 'exhausted'> | { error: unknown }> {
+    const { maxRetries, backoffBaseMs, backoffMaxMs, clock, handler } = this.#opts;
+    const message = toMessage(env, offset, payload);
+    let lastError: unknown;
+    for (let attempt = 0; attempt <= maxRetries; attempt++) {
+      if (attempt > 0) {
+        try {
+          await clock.sleep(Math.min(backoffMaxMs, backoffBaseMs * 2 ** (attempt - 1)), signal);
+        } catch {
+          return 'stopped';
+        }
+      }
+      if (signal.aborted) return 'stopped';
+      try {
+        const result = handler(message, { signal, attempt });
+        if (isThenable(result)) await result;
+        return 'delivered';
+      } catch (err) {
+        if (signal.aborted) return 'stopped';
+        lastError = err;
+        this.counters.failedAttempts++;
+        this.#logger.warn({ err, message_id: env.id, attempt, max_retries: maxRetries }, 'handler failed');
+      }
+    }
+    return { error: lastError };
+  }
+
+  async #giveUp(env: Envelope, error: unknown, signal: AbortSignal): Promise<boolean> {
+    const deadLetter = this.#opts.deadLetter;
+    if (deadLetter === undefined) {
+      this.#logger.error({ err: error, message_id: env.id }, 'dead-letter handler failed, skipping');
+      return true;
+    }
+    try {
+      await deadLetter(env, error);
+      this.counters.deadLettered++;
+      this.#logger.warn({ message_id: env.id, last_error: errorMessage(error) }, 'message dead-lettered');
+    } catch (err) {
+      if (signal.aborted) return false;
+      this.#logger.error({ err, message_id: env.id }, 'dead-letter write failed; skipping the message');
+    }
+    return true;
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
+  );
+}

@@ -1,0 +1,12 @@
+/** Envelope format, ids and timestamps. */
+export {
+  ENVELOPE_VERSION,
+  encodeEnvelope,
+  encodeParsedEnvelope,
+  parseEnvelope,
+  type Envelope,
+  type EnvelopeHeader,
+} from './envelope.js';
+export { DEAD_LETTER_PAYLOAD_TYPE, type DeadLetterPayload } from './dead-letter.js';
+export { formatMillis, formatNanos, nowNanos, nowTimestamp } from './timestamp.js';
+export { newEnvelopeId } from './ids.js';

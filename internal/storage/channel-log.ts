@@ -1,0 +1,396 @@
+/**
+ * One channel's append-only log: its segments, its single writer, readers, and the wake-ups that
+ * tell cursors there is more to read (from this process's writer, or from another process's
+ * appends seen through a file watch and a slow poll).
+ */
+import fs from 'node:fs';
+import fsp, { type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import type { Clock } from '../clock/index.js';
+import { ErrorCode, MessengerError } from '../errors/index.js';
+import type { Logger } from '../logger/index.js';
+import { LogWriter, syncDirectory, type AppendResult, type SyncPolicy } from './log-writer.js';
+import { readRecords, type ReadResult } from './log-reader.js';
+import type { SegmentFs } from './segment-file.js';
+import { listSegments, segmentFileName, type Segment } from './segments.js';
+import { TailCache } from './tail-cache.js';
+
+/** Settings of a {@link ChannelLog}. */
+export interface ChannelLogOptions {
+  channel: string;
+  dir: string;
+  segmentFs: SegmentFs;
+  syncPolicy: SyncPolicy;
+  syncIntervalMs: number;
+  maxSegmentBytes: number;
+  maxRecordBytes: number;
+  tailCacheBytes: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  clock: Clock;
+  logger: Logger;
+}
+
+interface Waiter {
+  seenEnd: number;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+}
+
+/** A segment with its size, for stats and compaction. */
+export interface SegmentInfo extends Segment {
+  /** Bytes in the segment (for the active segment: up to the readable end). */
+  size: number;
+}
+
+/** One channel's log. Open with {@link ChannelLog.open}. */
+export class ChannelLog {
+  readonly #opts: ChannelLogOptions;
+  readonly #logger: Logger;
+  #segments: Segment[];
+  #end: number;
+  #writer: LogWriter | undefined;
+  #cache: TailCache;
+  #handles = new Map<number, Promise<FileHandle>>();
+  #waiters = new Set<Waiter>();
+  #watcher: fs.FSWatcher | undefined;
+  #closed = false;
+  #records = 0;
+  #corrupt = 0;
+
+  private constructor(opts: ChannelLogOptions, segments: Segment[], end: number) {
+    this.#opts = opts;
+    this.#logger = opts.logger.child({ channel: opts.channel });
+    this.#segments = segments;
+    this.#end = end;
+    this.#cache = new TailCache(opts.tailCacheBytes);
+  }
+
+  /**
+   * Opens the log in `opts.dir` (created if missing). A trailing partial record left by a crash is
+   * truncated away and logged with its byte count.
+   */
+  static async open(opts: ChannelLogOptions): Promise<ChannelLog> {
+    await fsp.mkdir(opts.dir, { recursive: true });
+    const segments = await listSegments(opts.dir);
+    const last = segments[segments.length - 1];
+    let end = 0;
+    if (last !== undefined) {
+      const size = await repairTornTail(last.path, opts.logger, opts.channel);
+      end = last.start + size;
+    }
+    return new ChannelLog(opts, segments, end);
+  }
+
+  /** The channel name. */
+  get channel(): string {
+    return this.#opts.channel;
+  }
+
+  /** Global offset of the oldest retained byte. */
+  get start(): number {
+    return this.#segments[0]?.start ?? this.#end;
+  }
+
+  /** Global offset just past the last readable byte. */
+  get end(): number {
+    return this.#end;
+  }
+
+  /** Records appended through this process since open. */
+  get appendedRecords(): number {
+    return this.#records;
+  }
+
+  /** Corrupt lines readers reported on this channel. */
+  get corruptRecords(): number {
+    return this.#corrupt;
+  }
+
+  /** Counts a corrupt line a reader skipped. */
+  noteCorruptRecord(): void {
+    this.#corrupt++;
+  }
+
+  /** The segments with their sizes, oldest first. */
+  segments(): SegmentInfo[] {
+    return this.#segments.map((seg, i) => {
+      const next = this.#segments[i + 1];
+      return { ...seg, size: (next === undefined ? this.#end : next.start) - seg.start };
+    });
+  }
+
+  /**
+   * Appends whole records (`data` holds `records` lines, each ending in `\n`). Resolves when they
+   * are durable per the sync policy; see {@link LogWriter.append} for abort semantics.
+   */
+  async append(data: Buffer, records: number, signal?: AbortSignal): Promise<AppendResult> {
+    if (this.#closed)
+      throw new MessengerError(
+        ErrorCode.WRITER_CLOSED,
+        `channel ${JSON.stringify(this.channel)}: log is closed`,
+      );
+    const writer = this.#writer ?? (await this.#openWriter());
+    const result = await writer.append(data, signal);
+    this.#records += records;
+    return result;
+  }
+
+  /** Whole records from `offset` when they are in the in-memory tail, without I/O. */
+  readCached(offset: number, maxBytes: number): ReadResult | undefined {
+    if (offset >= this.#end || offset < this.start) return undefined;
+    const data = this.#cache.read(offset, maxBytes);
+    if (data === undefined) return undefined;
+    return { data, start: offset, next: offset + data.length, end: this.#end };
+  }
+
+  /** Whole records from `offset`, about `maxBytes` at most, from memory or the segment files. */
+  async read(offset: number, maxBytes: number): Promise<ReadResult> {
+    const cached = this.readCached(offset, maxBytes);
+    if (cached !== undefined) return cached;
+    return readRecords(
+      { segments: this.#segments, end: this.#end, handle: (seg) => this.#handle(seg) },
+      offset,
+      maxBytes,
+      this.#opts.maxRecordBytes,
+    );
+  }
+
+  /**
+   * Resolves once the readable end moves past `seenEnd` (or at once if it already has, or when the
+   * log closes); rejects with `signal.reason` on abort.
+   */
+  waitForGrowth(seenEnd: number, signal?: AbortSignal): Promise<void> {
+    if (this.#end > seenEnd || this.#closed) return Promise.resolve();
+    if (signal?.aborted === true) return Promise.reject(signal.reason);
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = { seenEnd, resolve, reject, signal, onAbort: undefined };
+      if (signal !== undefined) {
+        waiter.onAbort = () => {
+          this.#waiters.delete(waiter);
+          this.#updateWatch();
+          reject(signal.reason);
+        };
+        signal.addEventListener('abort', waiter.onAbort, { once: true });
+      }
+      this.#waiters.add(waiter);
+      this.#updateWatch();
+    });
+  }
+
+  /** True while a cursor waits for growth and no local writer will wake it. */
+  get needsForeignPolling(): boolean {
+    return this.#waiters.size > 0 && this.#writer === undefined && !this.#closed;
+  }
+
+  /** Picks up records another process appended (no-op while this process writes the channel). */
+  async refresh(): Promise<void> {
+    if (this.#writer !== undefined || this.#closed) return;
+    const segments = await listSegments(this.#opts.dir);
+    const last = segments[segments.length - 1];
+    if (last === undefined) return;
+    let size: number;
+    try {
+      size = (await fsp.stat(last.path)).size;
+    } catch {
+      return;
+    }
+    if (this.#writer !== undefined || this.#closed) return;
+    const end = last.start + size;
+    for (const seg of this.#segments) {
+      if (!segments.some((s) => s.start === seg.start)) this.#dropHandle(seg.start);
+    }
+    this.#segments = segments;
+    if (end !== this.#end) {
+      this.#cache.clear();
+      this.#end = end;
+      this.#wake();
+    }
+  }
+
+  /**
+   * Deletes sealed segments lying wholly below `offset` (never the active one). Returns what was
+   * freed.
+   */
+  async deleteSegmentsBelow(offset: number): Promise<{ segments: number; bytes: number }> {
+    let freed = 0;
+    let count = 0;
+    while (this.#segments.length > 1) {
+      const [first, second] = this.#segments;
+      if (first === undefined || second === undefined || second.start > offset) break;
+      this.#segments = this.#segments.slice(1);
+      this.#dropHandle(first.start);
+      try {
+        await fsp.unlink(first.path);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+          this.#segments = [first, ...this.#segments];
+          throw err;
+        }
+      }
+      freed += second.start - first.start;
+      count++;
+      this.#logger.info(
+        { path: first.path, bytes_freed: second.start - first.start },
+        'deleted consumed segment',
+      );
+    }
+    return { segments: count, bytes: freed };
+  }
+
+  /** Flushes and closes the writer and every read handle; wakes every waiter. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#watcher?.close();
+    this.#watcher = undefined;
+    await this.#writer?.close();
+    this.#wake();
+    for (const start of [...this.#handles.keys()]) this.#dropHandle(start);
+  }
+
+  async #openWriter(): Promise<LogWriter> {
+    if (this.#writer !== undefined) return this.#writer;
+    await this.refresh();
+    if (this.#writer !== undefined) return this.#writer;
+    const last = this.#segments[this.#segments.length - 1];
+    const { segmentFs } = this.#opts;
+    let active;
+    if (last === undefined) {
+      const file = path.join(this.#opts.dir, segmentFileName(0));
+      active = { file: segmentFs.create(file), start: 0, size: 0 };
+      syncDirectory(this.#opts.dir);
+      this.#segments = [{ start: 0, path: file }];
+    } else {
+      const file = segmentFs.open(last.path);
+      active = { file, start: last.start, size: file.size() };
+      this.#end = last.start + active.size;
+    }
+    this.#writer = new LogWriter(
+      {
+        channel: this.#opts.channel,
+        dir: this.#opts.dir,
+        segmentFs,
+        syncPolicy: this.#opts.syncPolicy,
+        syncIntervalMs: this.#opts.syncIntervalMs,
+        maxSegmentBytes: this.#opts.maxSegmentBytes,
+        clock: this.#opts.clock,
+        logger: this.#logger,
+        retryBaseMs: this.#opts.retryBaseMs,
+        retryMaxMs: this.#opts.retryMaxMs,
+      },
+      {
+        committed: (start, data) => {
+          this.#cache.add(start, data);
+          this.#end = start + data.length;
+          this.#wake();
+        },
+        rolled: (start, file) => {
+          this.#segments = [...this.#segments, { start, path: file }];
+        },
+      },
+      active,
+    );
+    this.#updateWatch();
+    return this.#writer;
+  }
+
+  #wake(): void {
+    if (this.#waiters.size === 0) return;
+    for (const waiter of this.#waiters) {
+      if (this.#end > waiter.seenEnd || this.#closed) {
+        this.#waiters.delete(waiter);
+        if (waiter.onAbort !== undefined) waiter.signal?.removeEventListener('abort', waiter.onAbort);
+        waiter.resolve();
+      }
+    }
+    this.#updateWatch();
+  }
+
+  /** Watches the folder only while someone waits and no local writer will wake them. */
+  #updateWatch(): void {
+    const wanted = this.needsForeignPolling;
+    if (wanted && this.#watcher === undefined) {
+      try {
+        this.#watcher = fs.watch(this.#opts.dir, { persistent: false }, () => {
+          void this.refresh().catch((err: unknown) => {
+            this.#logger.warn({ err }, 'refresh after file change failed');
+          });
+        });
+        this.#watcher.on('error', (err) => {
+          this.#logger.warn({ err }, 'channel folder watch failed; relying on the safety poll');
+          this.#watcher?.close();
+          this.#watcher = undefined;
+        });
+      } catch (err) {
+        this.#logger.warn({ err }, 'cannot watch channel folder; relying on the safety poll');
+      }
+    } else if (!wanted && this.#watcher !== undefined) {
+      this.#watcher.close();
+      this.#watcher = undefined;
+    }
+  }
+
+  #handle(segment: Segment): Promise<FileHandle> {
+    let handle = this.#handles.get(segment.start);
+    if (handle === undefined) {
+      handle = fsp.open(segment.path, 'r');
+      this.#handles.set(segment.start, handle);
+      handle.catch(() => this.#handles.delete(segment.start));
+    }
+    return handle;
+  }
+
+  #dropHandle(start: number): void {
+    const handle = this.#handles.get(start);
+    if (handle === undefined) return;
+    this.#handles.delete(start);
+    void handle.then((fh) => fh.close()).catch(() => undefined);
+  }
+}
+
+/**
+ * Cuts a segment back to its last newline (a crash can leave half a record at the end). Returns the
+ * size after repair.
+ */
+async function repairTornTail(file: string, logger: Logger, channel: string): Promise<number> {
+  const fh = await fsp.open(file, 'r+');
+  try {
+    const { size } = await fh.stat();
+    let position = size;
+    const chunk = Buffer.allocUnsafe(64 * 1024);
+    while (position > 0) {
+      const length = Math.min(chunk.length, position);
+      position -= length;
+      const { bytesRead } = await fh.read(chunk, 0, length, position);
+      const newline = chunk.subarray(0, bytesRead).lastIndexOf(10);
+      if (newline >= 0) {
+        const keep = position + newline + 1;
+        if (keep < size) await truncateTail(fh, file, keep, size, logger, channel);
+        return keep;
+      }
+    }
+    if (size > 0) await truncateTail(fh, file, 0, size, logger, channel);
+    return 0;
+  } finally {
+    await fh.close();
+  }
+}
+
+async function truncateTail(
+  fh: FileHandle,
+  file: string,
+  keep: number,
+  size: number,
+  logger: Logger,
+  channel: string,
+): Promise<void> {
+  await fh.truncate(keep);
+  await fh.datasync();
+  logger.warn(
+    { channel, path: file, bytes_removed: size - keep },
+    'repaired torn tail: removed a partial record left by a crash',
+  );
+}

@@ -1,0 +1,10 @@
+/** Channel logs on disk: segments, the group-commit writer, readers, offsets, compaction, the data-dir lock. */
+export { ChannelLog, type ChannelLogOptions, type SegmentInfo } from './channel-log.js';
+export { compactAll, compactChannel, type CompactionResult } from './compactor.js';
+export { lockDataDir, type DataDirLock } from './data-dir-lock.js';
+export type { ReadResult, SkipReason } from './log-reader.js';
+export type { AppendResult, SyncPolicy } from './log-writer.js';
+export { OffsetStore, type StoredOffset } from './offset-store.js';
+export { nodeSegmentFs, type SegmentFile, type SegmentFs } from './segment-file.js';
+export { listSegments, segmentFileName, type Segment } from './segments.js';
+export { Storage, type StorageOptions } from './storage.js';

@@ -1,0 +1,118 @@
+/**
+ * Offset files: `subscribers/<channel>/<id>.offset` holding `N\n`, replaced atomically
+ * (write tmp, fsync, rename), the format the Go original reads and writes.
+ */
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { sanitizeFileComponent } from '../naming/index.js';
+import { syncDirectory } from './log-writer.js';
+
+const OFFSET_SUFFIX = '.offset';
+
+/** One offset file of a channel. */
+export interface StoredOffset {
+  /** The file's id (file name without `.offset`). */
+  id: string;
+  /** The stored offset. */
+  offset: number;
+}
+
+/** Reads and writes the offset files under one data dir's `subscribers/` folder. */
+export class OffsetStore {
+  readonly #root: string;
+
+  /** @param root - the `subscribers/` folder */
+  constructor(root: string) {
+    this.#root = root;
+  }
+
+  /** Path of the offset file of `id` on `channel` (the id is sanitised). */
+  pathOf(channel: string, id: string): string {
+    return path.join(this.#root, channel, sanitizeFileComponent(id) + OFFSET_SUFFIX);
+  }
+
+  /** The stored offset, or undefined when there is no file. Throws on a corrupt file, naming it. */
+  async read(channel: string, id: string): Promise<number | undefined> {
+    return readOffsetFile(this.pathOf(channel, id));
+  }
+
+  /** Stores `offset` atomically and durably. */
+  async write(channel: string, id: string, offset: number): Promise<void> {
+    const file = this.pathOf(channel, id);
+    const tmp = `${file}.tmp`;
+    try {
+      await writeDurably(tmp, `${offset}\n`);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      await fsp.mkdir(path.dirname(file), { recursive: true });
+      syncDirectory(this.#root);
+      await writeDurably(tmp, `${offset}\n`);
+    }
+    try {
+      await fsp.rename(tmp, file);
+    } catch (err) {
+      await fsp.rm(tmp, { force: true });
+      throw err;
+    }
+  }
+
+  /** Deletes the offset file of `id` on `channel`, if any. */
+  async remove(channel: string, id: string): Promise<void> {
+    await fsp.rm(this.pathOf(channel, id), { force: true });
+  }
+
+  /** Every offset file of `channel`; unreadable files are reported in `errors`, never dropped silently. */
+  async list(
+    channel: string,
+  ): Promise<{ offsets: StoredOffset[]; errors: { file: string; err: unknown }[] }> {
+    const dir = path.join(this.#root, channel);
+    let names: string[];
+    try {
+      names = await fsp.readdir(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { offsets: [], errors: [] };
+      throw err;
+    }
+    const offsets: StoredOffset[] = [];
+    const errors: { file: string; err: unknown }[] = [];
+    for (const name of names) {
+      if (!name.endsWith(OFFSET_SUFFIX)) continue;
+      const file = path.join(dir, name);
+      try {
+        const offset = await readOffsetFile(file);
+        if (offset !== undefined) offsets.push({ id: name.slice(0, -OFFSET_SUFFIX.length), offset });
+      } catch (err) {
+        errors.push({ file, err });
+      }
+    }
+    return { offsets, errors };
+  }
+}
+
+async function readOffsetFile(file: string): Promise<number | undefined> {
+  let text: string;
+  try {
+    text = await fsp.readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  const trimmed = text.trim();
+  const value = Number(trimmed);
+  if (!/^\d+$/.test(trimmed) || !Number.isSafeInteger(value)) {
+    throw new Error(
+      `offset file ${file} is corrupt: ${JSON.stringify(text.slice(0, 40))} is not a decimal offset`,
+    );
+  }
+  return value;
+}
+
+async function writeDurably(file: string, text: string): Promise<void> {
+  const fh = await fsp.open(file, 'w');
+  try {
+    await fh.writeFile(text);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}

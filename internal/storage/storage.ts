@@ -1,0 +1,152 @@
+/**
+ * A data dir: its lock, its channel logs, its offset files, and the slow safety poll that catches
+ * appends made by other processes.
+ */
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import type { Clock } from '../clock/index.js';
+import type { Logger } from '../logger/index.js';
+import { validateChannelName } from '../naming/index.js';
+import { ChannelLog } from './channel-log.js';
+import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
+import type { SyncPolicy } from './log-writer.js';
+import { OffsetStore } from './offset-store.js';
+import { nodeSegmentFs, type SegmentFs } from './segment-file.js';
+
+/** Settings of a {@link Storage}. */
+export interface StorageOptions {
+  dataDir: string;
+  syncPolicy: SyncPolicy;
+  syncIntervalMs: number;
+  /** Segment roll size (`compaction_threshold_mb` × 2^20). */
+  maxSegmentBytes: number;
+  /** Largest record accepted on append and returned by reads. */
+  maxRecordBytes: number;
+  /** Newest bytes per channel kept in memory for caught-up readers. */
+  tailCacheBytes: number;
+  /** Interval of the safety poll for appends made by other processes. */
+  pollIntervalMs: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  clock: Clock;
+  logger: Logger;
+  segmentFs?: SegmentFs;
+}
+
+const RETAINED_MARKER = '.retained';
+
+/** An open data dir. */
+export class Storage {
+  readonly #opts: StorageOptions;
+  readonly #lock: DataDirLock;
+  readonly #logs = new Map<string, Promise<ChannelLog>>();
+  readonly #poll: { clear(): void };
+  /** The offset files of this data dir. */
+  readonly offsets: OffsetStore;
+  /** `channels/` */
+  readonly channelsDir: string;
+  #closed = false;
+
+  private constructor(opts: StorageOptions, lock: DataDirLock) {
+    this.#opts = opts;
+    this.#lock = lock;
+    this.channelsDir = path.join(opts.dataDir, 'channels');
+    this.offsets = new OffsetStore(path.join(opts.dataDir, 'subscribers'));
+    this.#poll = opts.clock.setInterval(() => {
+      void this.#pollForeignAppends();
+    }, opts.pollIntervalMs);
+  }
+
+  /** Creates the folders, takes the data-dir lock, and opens the storage. */
+  static async open(opts: StorageOptions): Promise<Storage> {
+    for (const sub of ['channels', 'subscribers', 'audit']) {
+      await fsp.mkdir(path.join(opts.dataDir, sub), { recursive: true });
+    }
+    return new Storage(opts, lockDataDir(opts.dataDir));
+  }
+
+  /** The settings this storage was opened with. */
+  get options(): Readonly<StorageOptions> {
+    return this.#opts;
+  }
+
+  /** The log of `channel`, opened on first use. */
+  log(channel: string): Promise<ChannelLog> {
+    let log = this.#logs.get(channel);
+    if (log === undefined) {
+      validateChannelName(channel);
+      log = ChannelLog.open({
+        channel,
+        dir: path.join(this.channelsDir, channel),
+        segmentFs: this.#opts.segmentFs ?? nodeSegmentFs,
+        syncPolicy: this.#opts.syncPolicy,
+        syncIntervalMs: this.#opts.syncIntervalMs,
+        maxSegmentBytes: this.#opts.maxSegmentBytes,
+        maxRecordBytes: this.#opts.maxRecordBytes,
+        tailCacheBytes: this.#opts.tailCacheBytes,
+        retryBaseMs: this.#opts.retryBaseMs,
+        retryMaxMs: this.#opts.retryMaxMs,
+        clock: this.#opts.clock,
+        logger: this.#opts.logger,
+      });
+      this.#logs.set(channel, log);
+      log.catch(() => this.#logs.delete(channel));
+    }
+    return log;
+  }
+
+  /** The logs opened so far. */
+  async openLogs(): Promise<ChannelLog[]> {
+    return Promise.all(this.#logs.values());
+  }
+
+  /** Every channel that has a folder in the data dir. */
+  async channelsOnDisk(): Promise<string[]> {
+    const entries = await fsp.readdir(this.channelsDir, { withFileTypes: true });
+    return entries.filter((e) => e.isDirectory()).map((e) => e.name);
+  }
+
+  /** Marks `channel` retained (never compacted by consumption) or not; the mark is kept on disk. */
+  async setRetained(channel: string, retained: boolean): Promise<void> {
+    validateChannelName(channel);
+    const marker = path.join(this.channelsDir, channel, RETAINED_MARKER);
+    if (retained) {
+      await fsp.mkdir(path.dirname(marker), { recursive: true });
+      await fsp.writeFile(marker, '');
+    } else {
+      await fsp.rm(marker, { force: true });
+    }
+  }
+
+  /** Whether `channel` is retained. */
+  async isRetained(channel: string): Promise<boolean> {
+    try {
+      await fsp.access(path.join(this.channelsDir, channel, RETAINED_MARKER));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Closes every log (flushing writers) and releases the lock. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#poll.clear();
+    const logs = await Promise.allSettled(this.#logs.values());
+    for (const result of logs) {
+      if (result.status === 'fulfilled') await result.value.close();
+    }
+    this.#lock.release();
+  }
+
+  async #pollForeignAppends(): Promise<void> {
+    for (const pending of this.#logs.values()) {
+      const log = await pending.catch(() => undefined);
+      if (log?.needsForeignPolling !== true) continue;
+      await log.refresh().catch((err: unknown) => {
+        this.#opts.logger.warn({ err, channel: log.channel }, 'safety poll failed');
+      });
+    }
+  }
+}

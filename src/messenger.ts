@@ -1,0 +1,491 @@
+/**
+ * The Messenger: durable channels on local disk with publish, subscribe, dead-letter and
+ * compaction. Open one per data dir with {@link Messenger.open}.
+ */
+import { systemClock, type Clock } from '../internal/clock/index.js';
+import {
+  Cursor,
+  SubscriberLoop,
+  type MessageHandler,
+  type StartPosition,
+} from '../internal/delivery/index.js';
+import {
+  DEAD_LETTER_PAYLOAD_TYPE,
+  encodeEnvelope,
+  newEnvelopeId,
+  nowTimestamp,
+  type DeadLetterPayload,
+  type Envelope,
+} from '../internal/envelope/index.js';
+import { ErrorCode, MessengerError, errorMessage } from '../internal/errors/index.js';
+import { silentLogger, type Logger } from '../internal/logger/index.js';
+import {
+  deadLetterChannelOf,
+  isDeadLetterChannel,
+  sanitizeFileComponent,
+  validateChannelName,
+  validatePublishChannel,
+} from '../internal/naming/index.js';
+import { PayloadRegistry, type PayloadDecoder } from '../internal/registry/index.js';
+import { Storage, compactAll, type ChannelLog, type SegmentFs } from '../internal/storage/index.js';
+import { resolveConfig, type MessengerConfig, type MessengerConfigInput } from './config/index.js';
+import { currentCorrelationId, currentServiceName } from './context.js';
+import type { ChannelStats, MessengerStats } from './stats.js';
+import type { Subscription } from './subscription.js';
+
+/** Largest record (envelope line) accepted by publish. */
+export const MAX_RECORD_BYTES = 16 * 1024 * 1024;
+
+/** Library-only settings (not part of the YAML configuration). */
+export interface MessengerOptions {
+  /** Structured logger (pino-compatible); default: silent. */
+  logger?: Logger;
+  /** Time source for timers and backoff; default: the system clock. */
+  clock?: Clock;
+  /** Interval of the compaction pass; default 30 000 ms. */
+  compactionIntervalMs?: number;
+  /** Safety poll for appends made by another process; default 5 000 ms. */
+  foreignPollIntervalMs?: number;
+  /** Newest bytes per channel kept in memory for caught-up subscribers; default 1 MiB. */
+  tailCacheBytes?: number;
+  /** First delay before retrying a failed disk write (doubling up to `writeRetryMaxMs`); default 10 ms. */
+  writeRetryBaseMs?: number;
+  /** Longest delay between disk write retries; default 1 000 ms. */
+  writeRetryMaxMs?: number;
+  /** Fault-injection seam for segment files (tests); default: the real file system. */
+  segmentFs?: SegmentFs;
+}
+
+/** Per-publish options. */
+export interface PublishOptions {
+  /** Correlation id; default: the one set with `withCorrelationId`, if any. */
+  correlationId?: string;
+  /** Service name; default: the one set with `withServiceName`, if any. */
+  serviceName?: string;
+  /** Releases the caller while the message is still waiting to be written (nothing is stored then). */
+  signal?: AbortSignal;
+}
+
+/** One message of a {@link Messenger.publishBatch}. */
+export interface BatchMessage {
+  payloadType: string;
+  payload: unknown;
+  correlationId?: string;
+  serviceName?: string;
+}
+
+/** Where a published message was stored. */
+export interface PublishReceipt {
+  /** The envelope id. */
+  id: string;
+  /** Global byte offset of the record in the channel. */
+  offset: number;
+}
+
+/** Per-subscription options. */
+export interface SubscribeOptions {
+  /**
+   * Where a subscriber without an offset file starts: `'end'` (default: only new messages),
+   * `'beginning'`, or a byte offset. An existing offset file always resumes.
+   */
+  from?: StartPosition;
+  /** Stops the subscription when aborted (the offset file is kept). */
+  signal?: AbortSignal;
+  /** Retries after the first failed attempt; default `subscribers.max_retries`. */
+  maxRetries?: number;
+  /** First retry delay; default `subscribers.retry_backoff_base_ms`. */
+  retryBackoffBaseMs?: number;
+  /** Longest retry delay; default `subscribers.retry_backoff_max_ms`. */
+  retryBackoffMaxMs?: number;
+}
+
+const DEFAULTS = {
+  compactionIntervalMs: 30_000,
+  foreignPollIntervalMs: 5_000,
+  tailCacheBytes: 1 << 20,
+  writeRetryBaseMs: 10,
+  writeRetryMaxMs: 1_000,
+  readBatchBytes: 1 << 20,
+};
+
+const RESERVED_SUBSCRIBER_PREFIXES = ['fed-', 'fedout-'];
+
+interface ActiveSubscription {
+  id: string;
+  loop: SubscriberLoop | undefined;
+  handle: Subscription | undefined;
+}
+
+/** A file-based pub-sub instance over one data dir. */
+export class Messenger {
+  readonly #config: MessengerConfig;
+  readonly #storage: Storage;
+  readonly #logger: Logger;
+  readonly #clock: Clock;
+  readonly #registry = new PayloadRegistry();
+  readonly #logs = new Map<string, ChannelLog>();
+  readonly #validChannels = new Set<string>();
+  readonly #subscriptions = new Map<string, Map<string, ActiveSubscription>>();
+  readonly #compactionTimer: { clear(): void };
+  #compacting: Promise<unknown> | undefined;
+  #closed = false;
+  #closing: Promise<void> | undefined;
+
+  private constructor(config: MessengerConfig, storage: Storage, opts: MessengerOptions) {
+    this.#config = config;
+    this.#storage = storage;
+    this.#logger = opts.logger ?? silentLogger;
+    this.#clock = opts.clock ?? systemClock;
+    this.#compactionTimer = this.#clock.setInterval(() => {
+      void this.compact().catch((err: unknown) => {
+        this.#logger.error({ err }, 'compaction failed');
+      });
+    }, opts.compactionIntervalMs ?? DEFAULTS.compactionIntervalMs);
+  }
+
+  /**
+   * Opens a Messenger: applies defaults, validates the configuration (every problem at once, as a
+   * ConfigError), creates the data dir layout and takes its lock (ERR_DATA_DIR_LOCKED when another
+   * process or Messenger owns it).
+   *
+   * @example
+   * const messenger = await Messenger.open({ storage: { dataDir: './data', syncPolicy: 'always' } });
+   */
+  static async open(config: MessengerConfigInput, options: MessengerOptions = {}): Promise<Messenger> {
+    const resolved = resolveConfig(config, { requireDataDir: true });
+    const clock = options.clock ?? systemClock;
+    const logger = options.logger ?? silentLogger;
+    const storage = await Storage.open({
+      dataDir: resolved.storage.dataDir,
+      syncPolicy: resolved.storage.syncPolicy,
+      syncIntervalMs: resolved.storage.syncIntervalMs,
+      maxSegmentBytes: resolved.storage.compactionThresholdMb * 2 ** 20,
+      maxRecordBytes: MAX_RECORD_BYTES,
+      tailCacheBytes: options.tailCacheBytes ?? DEFAULTS.tailCacheBytes,
+      pollIntervalMs: options.foreignPollIntervalMs ?? DEFAULTS.foreignPollIntervalMs,
+      retryBaseMs: options.writeRetryBaseMs ?? DEFAULTS.writeRetryBaseMs,
+      retryMaxMs: options.writeRetryMaxMs ?? DEFAULTS.writeRetryMaxMs,
+      clock,
+      logger: logger.child({ component: 'storage' }),
+      ...(options.segmentFs === undefined ? {} : { segmentFs: options.segmentFs }),
+    });
+    return new Messenger(resolved, storage, options);
+  }
+
+  /** The instance identity (`name`, or the certificate CN with TLS). */
+  get name(): string {
+    return this.#config.name;
+  }
+
+  /** The resolved configuration. */
+  get config(): Readonly<MessengerConfig> {
+    return this.#config;
+  }
+
+  /**
+   * Registers a payload type, optionally with a decoder/validator applied before delivery; a
+   * payload it rejects goes to the dead-letter channel. Registering a type twice is
+   * ERR_PAYLOAD_TYPE_ALREADY_REGISTERED.
+   */
+  registerPayloadType(type: string, decode?: PayloadDecoder): void {
+    this.#assertOpen();
+    this.#registry.register(type, decode);
+  }
+
+  /**
+   * Publishes one message. Resolves when the record is written as the sync policy promises:
+   * `always` after fsync, `periodic` and `none` once the operating system has it.
+   */
+  async publish(
+    channel: string,
+    payloadType: string,
+    payload: unknown,
+    options: PublishOptions = {},
+  ): Promise<PublishReceipt> {
+    this.#checkPublishChannel(channel);
+    this.#assertOpen();
+    options.signal?.throwIfAborted();
+    const id = newEnvelopeId();
+    const line = this.#encode(channel, id, payloadType, payload, options.correlationId, options.serviceName);
+    const log = this.#logs.get(channel) ?? (await this.#openLog(channel));
+    const { start } = await log.append(line, 1, options.signal);
+    return { id, offset: start };
+  }
+
+  /** Publishes many messages on one channel in a single write (and a single fsync with `always`). */
+  async publishBatch(
+    channel: string,
+    messages: readonly BatchMessage[],
+    options: { signal?: AbortSignal } = {},
+  ): Promise<PublishReceipt[]> {
+    this.#checkPublishChannel(channel);
+    this.#assertOpen();
+    options.signal?.throwIfAborted();
+    if (messages.length === 0) return [];
+    const ids: string[] = [];
+    const lines: Buffer[] = [];
+    for (const m of messages) {
+      const id = newEnvelopeId();
+      ids.push(id);
+      lines.push(this.#encode(channel, id, m.payloadType, m.payload, m.correlationId, m.serviceName));
+    }
+    const log = this.#logs.get(channel) ?? (await this.#openLog(channel));
+    const { start } = await log.append(Buffer.concat(lines), lines.length, options.signal);
+    let offset = start;
+    return ids.map((id, i) => {
+      const receipt = { id, offset };
+      offset += lines[i]?.length ?? 0;
+      return receipt;
+    });
+  }
+
+  /**
+   * Subscribes `subscriberId` to `channel`. Delivery is at least once, in order; a failing handler
+   * is retried with backoff, then the message goes to `{channel}.dead-letter`. The position is kept
+   * in `subscribers/<channel>/<id>.offset`: a new subscriber starts at `options.from` (default the
+   * end), an existing one resumes.
+   */
+  async subscribe(
+    channel: string,
+    subscriberId: string,
+    handler: MessageHandler,
+    options: SubscribeOptions = {},
+  ): Promise<Subscription> {
+    validateChannelName(channel);
+    this.#assertOpen();
+    const fileId = this.#checkSubscriberId(subscriberId);
+    options.signal?.throwIfAborted();
+    const forChannel = this.#subscriptions.get(channel) ?? new Map<string, ActiveSubscription>();
+    this.#subscriptions.set(channel, forChannel);
+    const existing = forChannel.get(fileId);
+    if (existing !== undefined) {
+      throw new MessengerError(
+        ErrorCode.SUBSCRIBER_EXISTS,
+        `subscribe ${JSON.stringify(channel)}/${JSON.stringify(subscriberId)}: already subscribed${existing.id === subscriberId ? '' : ` (as ${JSON.stringify(existing.id)}, which maps to the same offset file)`}`,
+      );
+    }
+    const slot: ActiveSubscription = { id: subscriberId, loop: undefined, handle: undefined };
+    forChannel.set(fileId, slot);
+    try {
+      const log = this.#logs.get(channel) ?? (await this.#openLog(channel));
+      const cursor = await Cursor.open(
+        {
+          log,
+          offsets: this.#storage.offsets,
+          id: fileId,
+          flushIntervalMs: this.#config.storage.offsetFlushIntervalMs,
+          batchBytes: DEFAULTS.readBatchBytes,
+          clock: this.#clock,
+          logger: this.#logger,
+        },
+        options.from ?? 'end',
+      );
+      const maxRetries = options.maxRetries ?? this.#config.subscribers.maxRetries;
+      const loop = new SubscriberLoop({
+        id: subscriberId,
+        cursor,
+        handler,
+        registry: this.#registry,
+        maxRetries,
+        backoffBaseMs: options.retryBackoffBaseMs ?? this.#config.subscribers.retryBackoffBaseMs,
+        backoffMaxMs: options.retryBackoffMaxMs ?? this.#config.subscribers.retryBackoffMaxMs,
+        deadLetter: isDeadLetterChannel(channel)
+          ? undefined
+          : (env, err) => this.#deadLetter(channel, env, err, maxRetries),
+        clock: this.#clock,
+        logger: this.#logger.child({ component: 'subscriber' }),
+      });
+      slot.loop = loop;
+      const stop = async (): Promise<void> => {
+        await loop.stop();
+        if (forChannel.get(fileId) === slot) forChannel.delete(fileId);
+      };
+      slot.handle = { channel, id: subscriberId, closed: loop.closed, stop, [Symbol.asyncDispose]: stop };
+      options.signal?.addEventListener('abort', () => void stop(), { once: true });
+      void loop.closed.then(() => {
+        if (forChannel.get(fileId) === slot) forChannel.delete(fileId);
+      });
+      return slot.handle;
+    } catch (err) {
+      forChannel.delete(fileId);
+      throw err;
+    }
+  }
+
+  /** Stops a subscription and deletes its offset file (its position is forgotten). */
+  async unsubscribe(channel: string, subscriberId: string): Promise<void> {
+    validateChannelName(channel);
+    this.#assertOpen();
+    const fileId = sanitizeFileComponent(subscriberId);
+    const slot = this.#subscriptions.get(channel)?.get(fileId);
+    if (slot?.handle === undefined) {
+      throw new MessengerError(
+        ErrorCode.SUBSCRIBER_NOT_FOUND,
+        `unsubscribe ${JSON.stringify(channel)}/${JSON.stringify(subscriberId)}: subscriber not found`,
+      );
+    }
+    await slot.handle.stop();
+    await this.#storage.offsets.remove(channel, fileId);
+  }
+
+  /** A snapshot of every channel opened since start: sizes, positions, counters. */
+  stats(): MessengerStats {
+    const channels: Record<string, ChannelStats> = {};
+    for (const [name, log] of this.#logs) {
+      const subscribers: ChannelStats['subscribers'] = {};
+      for (const slot of this.#subscriptions.get(name)?.values() ?? []) {
+        if (slot.loop === undefined) continue;
+        const { cursor, counters } = slot.loop;
+        subscribers[slot.id] = {
+          offset: cursor.position,
+          persistedOffset: cursor.persisted,
+          lagBytes: Math.max(0, log.end - cursor.position),
+          delivered: counters.delivered,
+          failedAttempts: counters.failedAttempts,
+          deadLettered: counters.deadLettered,
+        };
+      }
+      channels[name] = {
+        startOffset: log.start,
+        endOffset: log.end,
+        bytes: log.end - log.start,
+        segments: log.segments().length,
+        messages: log.appendedRecords,
+        corruptRecords: log.corruptRecords,
+        subscribers,
+      };
+    }
+    return { name: this.name, channels };
+  }
+
+  /**
+   * Runs a compaction pass now (it also runs on a timer): deletes sealed segments every offset file
+   * of their channel has passed. Returns the segments and bytes freed.
+   */
+  async compact(): Promise<{ segments: number; bytes: number }> {
+    this.#assertOpen();
+    while (this.#compacting !== undefined) await this.#compacting;
+    const pass = compactAll(
+      this.#storage,
+      this.#config.storage.maxSubscriberLagMb * 2 ** 20,
+      this.#logger.child({ component: 'compactor' }),
+    );
+    this.#compacting = pass;
+    try {
+      return await pass;
+    } finally {
+      this.#compacting = undefined;
+    }
+  }
+
+  /**
+   * Stops every subscription (in-flight handlers finish, offsets are flushed), flushes and fsyncs
+   * every channel, and releases the data dir. Idempotent; every call after it fails with
+   * ERR_MESSENGER_CLOSED.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#shutdown();
+    return this.#closing;
+  }
+
+  async #shutdown(): Promise<void> {
+    this.#closed = true;
+    this.#compactionTimer.clear();
+    const stops: Promise<void>[] = [];
+    for (const forChannel of this.#subscriptions.values()) {
+      for (const slot of forChannel.values()) if (slot.handle !== undefined) stops.push(slot.handle.stop());
+    }
+    await Promise.allSettled(stops);
+    await this.#compacting?.catch(() => undefined);
+    await this.#storage.close();
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new MessengerError(ErrorCode.MESSENGER_CLOSED, 'messenger is closed');
+  }
+
+  #checkPublishChannel(channel: string): void {
+    if (this.#validChannels.has(channel)) return;
+    validatePublishChannel(channel);
+    this.#validChannels.add(channel);
+  }
+
+  #checkSubscriberId(id: string): string {
+    if (id === '') throw new MessengerError(ErrorCode.INVALID_ARGUMENT, 'subscriber id must not be empty');
+    if (RESERVED_SUBSCRIBER_PREFIXES.some((p) => id.startsWith(p))) {
+      throw new MessengerError(
+        ErrorCode.INVALID_ARGUMENT,
+        `subscriber id ${JSON.stringify(id)}: the prefixes fed- and fedout- are reserved for federation cursors`,
+      );
+    }
+    return sanitizeFileComponent(id);
+  }
+
+  async #openLog(channel: string): Promise<ChannelLog> {
+    const log = await this.#storage.log(channel);
+    this.#logs.set(channel, log);
+    return log;
+  }
+
+  #encode(
+    channel: string,
+    id: string,
+    payloadType: string,
+    payload: unknown,
+    correlationId?: string,
+    serviceName?: string,
+  ): Buffer {
+    let payloadJson: string | undefined;
+    try {
+      payloadJson = JSON.stringify(payload);
+    } catch (err) {
+      throw new MessengerError(
+        ErrorCode.INVALID_ARGUMENT,
+        `publish ${JSON.stringify(channel)}: payload cannot be serialised as JSON: ${errorMessage(err)}`,
+        { cause: err },
+      );
+    }
+    const line = encodeEnvelope(
+      {
+        id,
+        ts: nowTimestamp(),
+        channel,
+        origin: this.#config.name,
+        payloadType,
+        correlationId: correlationId ?? currentCorrelationId(),
+        serviceName: serviceName ?? currentServiceName(),
+      },
+      payloadJson ?? 'null',
+    );
+    const buf = Buffer.from(`${line}\n`);
+    if (buf.length > MAX_RECORD_BYTES) {
+      throw new MessengerError(
+        ErrorCode.RECORD_TOO_LARGE,
+        `publish ${JSON.stringify(channel)}: record of ${buf.length} bytes exceeds the ${MAX_RECORD_BYTES}-byte limit`,
+      );
+    }
+    return buf;
+  }
+
+  async #deadLetter(channel: string, original: Envelope, error: unknown, retries: number): Promise<void> {
+    const dlChannel = deadLetterChannelOf(channel);
+    const payload: DeadLetterPayload = {
+      original,
+      retries,
+      last_error: errorMessage(error),
+      failed_at: nowTimestamp(),
+    };
+    const line = encodeEnvelope(
+      {
+        id: newEnvelopeId(),
+        ts: nowTimestamp(),
+        channel: dlChannel,
+        origin: original.origin,
+        payloadType: DEAD_LETTER_PAYLOAD_TYPE,
+      },
+      JSON.stringify(payload),
+    );
+    const log = this.#logs.get(dlChannel) ?? (await this.#openLog(dlChannel));
+    await log.append(Buffer.from(`${line}\n`), 1);
+  }
+}
