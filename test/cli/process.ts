@@ -1,0 +1,47 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** The built CLI; `npm test` builds it first. */
+export const CLI_MAIN = fileURLToPath(new URL('../../dist/cmd/keyop-messenger/main.js', import.meta.url));
+
+/** How a process ended. */
+export interface ProcessResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Throws a clear error when the CLI has not been built. */
+export function assertCliBuilt(): void {
+  if (!existsSync(CLI_MAIN)) {
+    throw new Error(`${CLI_MAIN} is missing: build first with \`npm run build\` (\`npm test\` does this)`);
+  }
+}
+
+/** Runs `file args` in `cwd` and collects its output. */
+export function runProcess(file: string, args: readonly string[], cwd: string): Promise<ProcessResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.once('error', reject);
+    child.once('close', (code) => {
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Runs `keyop-messenger args` in `cwd`. */
+export function runCli(args: readonly string[], cwd: string): Promise<ProcessResult> {
+  return runProcess(process.execPath, [CLI_MAIN, ...args], cwd);
+}
+
+/** Runs openssl and fails the test with its stderr when it exits non-zero. */
+export async function openssl(args: readonly string[], cwd: string): Promise<string> {
+  const result = await runProcess('openssl', args, cwd);
+  if (result.code !== 0) throw new Error(`openssl ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
+  return result.stdout;
+}
