@@ -30,6 +30,7 @@ import { PayloadRegistry, type PayloadDecoder } from '../internal/registry/index
 import { Storage, compactAll, type ChannelLog, type SegmentFs } from '../internal/storage/index.js';
 import { resolveConfig, type MessengerConfig, type MessengerConfigInput } from './config/index.js';
 import { currentCorrelationId, currentServiceName } from './context.js';
+import { registerInternals } from './internal-access.js';
 import type { ChannelStats, MessengerStats } from './stats.js';
 import type { Subscription } from './subscription.js';
 
@@ -136,6 +137,18 @@ export class Messenger {
     this.#storage = storage;
     this.#logger = opts.logger ?? silentLogger;
     this.#clock = opts.clock ?? systemClock;
+    registerInternals(this, {
+      storage,
+      name: config.name,
+      clock: this.#clock,
+      logger: this.#logger,
+      log: async (channel) => this.#logs.get(channel) ?? this.#openLog(channel),
+      append: async (channel, lines, records, signal) => {
+        this.#assertOpen();
+        const log = this.#logs.get(channel) ?? (await this.#openLog(channel));
+        return log.append(lines, records, signal);
+      },
+    });
     this.#compactionTimer = this.#clock.setInterval(() => {
       void this.compact().catch((err: unknown) => {
         this.#logger.error({ err }, 'compaction failed');

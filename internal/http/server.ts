@@ -1,0 +1,128 @@
+/**
+ * The node:http listener shared by health, readiness and the Durable Streams routes.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../logger/index.js';
+
+/** Handles a request when it is its route; returns false to let the next handler try. */
+export type RouteHandler = (
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  url: URL,
+) => boolean | Promise<boolean>;
+
+/** Settings of an {@link HttpServer}. */
+export interface HttpServerOptions {
+  /** `host:port` (port 0 picks a free port). */
+  listenAddr: string;
+  logger: Logger;
+  /** Serve HTTPS with these PEM contents. */
+  tls?: { cert: string; key: string; ca?: string };
+  /** Whether `/readyz` answers 200. */
+  isReady: () => boolean;
+}
+
+/** Splits `host:port` (IPv6 hosts in brackets). */
+export function parseListenAddr(addr: string): { host: string; port: number } {
+  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(addr);
+  if (match === null) throw new Error(`listen address ${JSON.stringify(addr)} is not host:port`);
+  const host = match[1] ?? match[2] ?? '';
+  return { host: host === '' ? '0.0.0.0' : host, port: Number(match[3]) };
+}
+
+/** An HTTP(S) server with `/healthz`, `/readyz` and pluggable routes. */
+export class HttpServer {
+  readonly #opts: HttpServerOptions;
+  readonly #routes: RouteHandler[] = [];
+  readonly #server: http.Server;
+  #url: string | undefined;
+
+  constructor(opts: HttpServerOptions) {
+    this.#opts = opts;
+    const listener = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+      void this.#handle(req, res);
+    };
+    this.#server =
+      opts.tls === undefined ? http.createServer(listener) : https.createServer(opts.tls, listener);
+    this.#server.keepAliveTimeout = 65_000;
+  }
+
+  /** Adds a route handler; handlers are tried in the order added. */
+  addRoute(handler: RouteHandler): void {
+    this.#routes.push(handler);
+  }
+
+  /** The base URL (`http://host:port`); throws before {@link start}. */
+  get url(): string {
+    if (this.#url === undefined) throw new Error('HTTP server is not started');
+    return this.#url;
+  }
+
+  /** The underlying node server (for tests and upgrades). */
+  get server(): http.Server {
+    return this.#server;
+  }
+
+  /** Starts listening; resolves with the base URL. */
+  async start(): Promise<string> {
+    const { host, port } = parseListenAddr(this.#opts.listenAddr);
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(port, host, () => {
+        this.#server.off('error', reject);
+        resolve();
+      });
+    });
+    const address = this.#server.address() as AddressInfo;
+    const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    this.#url = `${this.#opts.tls === undefined ? 'http' : 'https'}://${shownHost}:${address.port}`;
+    return this.#url;
+  }
+
+  /** Stops accepting, closes idle connections, and ends the rest after `graceMs`. */
+  async close(graceMs = 1_000): Promise<void> {
+    if (!this.#server.listening) return;
+    const closed = new Promise<void>((resolve) =>
+      this.#server.close(() => {
+        resolve();
+      }),
+    );
+    this.#server.closeIdleConnections();
+    const force = setTimeout(() => {
+      this.#server.closeAllConnections();
+    }, graceMs);
+    force.unref();
+    await closed;
+    clearTimeout(force);
+  }
+
+  async #handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      if (url.pathname === '/healthz') {
+        plain(res, 200, 'ok\n');
+        return;
+      }
+      if (url.pathname === '/readyz') {
+        const ready = this.#opts.isReady();
+        plain(res, ready ? 200 : 503, ready ? 'ready\n' : 'not ready\n');
+        return;
+      }
+      for (const route of this.#routes) {
+        if (await route(req, res, url)) return;
+      }
+      plain(res, 404, 'not found\n');
+    } catch (err) {
+      this.#opts.logger.error({ err, method: req.method, url: req.url }, 'HTTP request failed');
+      if (!res.headersSent) plain(res, 500, 'internal error\n');
+      else res.destroy();
+    }
+  }
+}
+
+function plain(res: http.ServerResponse, status: number, body: string): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(body);
+}
