@@ -42,11 +42,11 @@ class Decoder {
     if (node.kind === 'empty') return structuredClone(defaults);
     if (node.kind !== 'map') {
       if (path === '') {
-        this.issues.addGeneral(
-          `the configuration must be a mapping of keys, got ${describe(node)}`,
-          node.origin,
-        );
-      } else this.typeError(path, 'a mapping of keys', node);
+        const message = `the configuration must be a mapping of keys, got ${describe(node)}`;
+        this.issues.addGeneral(message, node.origin);
+      } else {
+        this.typeError(path, 'a mapping of keys', node);
+      }
       return structuredClone(defaults);
     }
     const written = this.writtenEntries(fields, node.entries(), path);
@@ -58,6 +58,8 @@ class Decoder {
         values[name] = structuredClone(defaults[name]);
         continue;
       }
+      // A scalar is located at its value; a section, list or empty value at its key, so that a
+      // problem about a missing child points at the section it belongs in.
       const recordAt = entry.value.kind === 'scalar' ? entry.value.origin : entry.keyOrigin;
       this.issues.record(fieldPath, recordAt);
       values[name] = this.field(spec, defaults[name], entry.value, fieldPath);
@@ -127,8 +129,9 @@ class Decoder {
 
   private text(node: SourceNode, path: string): string | undefined {
     if (node.kind === 'scalar' && typeof node.value === 'string') return node.value;
-    if (node.kind === 'scalar' && this.style === 'yaml' && node.numberText !== undefined)
+    if (node.kind === 'scalar' && this.style === 'yaml' && node.numberText !== undefined) {
       return node.numberText;
+    }
     this.typeError(path, 'a string', node);
     return undefined;
   }
@@ -143,7 +146,10 @@ class Decoder {
   private flag(node: SourceNode, path: string): boolean | undefined {
     if (node.kind === 'scalar' && typeof node.value === 'boolean') return node.value;
     const yaml11 =
-      node.kind === 'scalar' && typeof node.value === 'string' && /^(y|yes|n|no|on|off)$/i.test(node.value);
+      this.style === 'yaml' &&
+      node.kind === 'scalar' &&
+      typeof node.value === 'string' &&
+      /^(y|yes|n|no|on|off)$/i.test(node.value);
     this.typeError(path, 'true or false', node, yaml11 ? ' (YAML 1.2 reads yes/no/on/off as strings)' : '');
     return undefined;
   }
@@ -154,12 +160,15 @@ class Decoder {
       return undefined;
     }
     const value = node.value;
-    if (value < spec.min)
+    if (value < spec.min) {
       this.issues.add(path, spec.min === 1 ? ' must be positive' : ' must be non-negative');
-    else if (spec.max !== undefined && value > spec.max)
+      return undefined;
+    }
+    if (spec.max !== undefined && value > spec.max) {
       this.issues.add(path, ` must be at most ${spec.max}`);
-    else return value;
-    return undefined;
+      return undefined;
+    }
+    return value;
   }
 
   private fraction(node: SourceNode, path: string): number | undefined {
@@ -180,11 +189,7 @@ class Decoder {
     if (this.style === 'object') return this.integer({ kind: 'int', min: 0 }, node, path);
     if (node.kind === 'scalar' && node.value === 0) return 0;
     const written =
-      node.kind === 'scalar' && typeof node.value === 'string'
-        ? node.value
-        : node.kind === 'scalar'
-          ? node.numberText
-          : undefined;
+      node.kind !== 'scalar' ? undefined : typeof node.value === 'string' ? node.value : node.numberText;
     if (written === undefined) {
       this.typeError(path, 'a duration such as "168h"', node);
       return undefined;
@@ -240,14 +245,12 @@ class Decoder {
 
   /** Points at the offending value itself (not at its key, where a mapping or list is recorded). */
   private typeError(path: string, expected: string, node: SourceNode, hint = ''): void {
-    const rest = ` must be ${expected}, got ${describe(node)}${hint}`;
-    if (node.origin === undefined) this.issues.add(path, rest);
-    else this.issues.add(path, rest, node.origin);
+    this.issues.add(path, ` must be ${expected}, got ${describe(node)}${hint}`, node.origin);
   }
 }
 
 /** `"a" or "b"`, `"a", "b", or "c"` (Go's wording). */
-export function oneOf(values: readonly string[]): string {
+function oneOf(values: readonly string[]): string {
   const quoted = values.map((value) => JSON.stringify(value));
   if (quoted.length <= 2) return quoted.join(' or ');
   return `${quoted.slice(0, -1).join(', ')}, or ${quoted.at(-1) ?? ''}`;
