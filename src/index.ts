@@ -12,6 +12,21 @@ export {
   type PublishReceipt,
   type SubscribeOptions,
 } from './messenger.js';
+export {
+  DEFAULT_CONFIG,
+  loadConfigFile,
+  resolveConfig,
+  type HubRefConfig,
+  type LoadedConfig,
+  type LogLevel,
+  type MessengerConfig,
+  type MessengerConfigInput,
+  type PeerPolicyConfig,
+  type ResolveOptions,
+  type SyncPolicy,
+  type TlsMinVersion,
+} from './config/index.js';
+export { startHttpEndpoint, type HttpEndpoint, type HttpEndpointOptions } from './http-endpoint.js';
 export type { Subscription } from './subscription.js';
 export type { ChannelStats, MessengerStats, SubscriberStats } from './stats.js';
 export { withCorrelationId, withServiceName, currentCorrelationId, currentServiceName } from './context.js';

@@ -165,7 +165,7 @@ export class Messenger {
    * const messenger = await Messenger.open({ storage: { dataDir: './data', syncPolicy: 'always' } });
    */
   static async open(config: MessengerConfigInput, options: MessengerOptions = {}): Promise<Messenger> {
-    const resolved = resolveConfig(config, { requireDataDir: true });
+    const resolved = resolveConfig(config, { requireDataDir: true, env: {} });
     const clock = options.clock ?? systemClock;
     const logger = options.logger ?? silentLogger;
     const storage = await Storage.open({

@@ -22,7 +22,12 @@ describe('Messenger: publish and subscribe', () => {
     const m = await open(tempDir());
     const got = collector<{ sku: string }>();
     await m.subscribe('orders', 'billing', got.handler);
-    const receipt = await m.publish('orders', 'com.example.Order', { sku: 'A-1' }, { correlationId: 'c-1', serviceName: 'shop' });
+    const receipt = await m.publish(
+      'orders',
+      'com.example.Order',
+      { sku: 'A-1' },
+      { correlationId: 'c-1', serviceName: 'shop' },
+    );
     await got.waitFor(1);
     const msg = got.messages[0]!;
     expect(msg).toMatchObject({
@@ -47,7 +52,15 @@ describe('Messenger: publish and subscribe', () => {
     await m.publish('orders', 'T', { a: 1 });
     await m.close();
     const text = fs.readFileSync(path.join(dir, 'channels', 'orders', '00000000000000000000.jsonl'), 'utf8');
-    expect(Object.keys(JSON.parse(text) as object)).toEqual(['v', 'id', 'ts', 'channel', 'origin', 'payload_type', 'payload']);
+    expect(Object.keys(JSON.parse(text) as object)).toEqual([
+      'v',
+      'id',
+      'ts',
+      'channel',
+      'origin',
+      'payload_type',
+      'payload',
+    ]);
   });
 
   it('keeps per-publisher order under concurrent publishers and stores every message once', async () => {
@@ -61,7 +74,9 @@ describe('Messenger: publish and subscribe', () => {
     );
     await got.waitFor(200);
     for (let p = 0; p < 8; p++) {
-      expect(got.messages.filter((x) => x.payload.p === p).map((x) => x.payload.i)).toEqual([...Array(25).keys()]);
+      expect(got.messages.filter((x) => x.payload.p === p).map((x) => x.payload.i)).toEqual([
+        ...Array(25).keys(),
+      ]);
     }
     const offsets = got.messages.map((x) => x.offset);
     expect([...offsets].sort((a, b) => a - b)).toEqual(offsets);
@@ -72,7 +87,10 @@ describe('Messenger: publish and subscribe', () => {
     const m = await open(tempDir());
     const got = collector<number>();
     await m.subscribe('orders', 's', got.handler);
-    const receipts = await m.publishBatch('orders', [1, 2, 3].map((n) => ({ payloadType: 'N', payload: n })));
+    const receipts = await m.publishBatch(
+      'orders',
+      [1, 2, 3].map((n) => ({ payloadType: 'N', payload: n })),
+    );
     expect(receipts).toHaveLength(3);
     expect(receipts[1]!.offset).toBeGreaterThan(receipts[0]!.offset);
     await got.waitFor(3);
@@ -150,7 +168,9 @@ describe('Messenger: publish and subscribe', () => {
     await m.unsubscribe('orders', 'drop');
     const files = fs.readdirSync(path.join(dir, 'subscribers', 'orders'));
     expect(files).toEqual(['keep.offset']);
-    await expect(m.unsubscribe('orders', 'drop')).rejects.toSatisfy((e: unknown) => hasErrorCode(e, ErrorCode.SUBSCRIBER_NOT_FOUND));
+    await expect(m.unsubscribe('orders', 'drop')).rejects.toSatisfy((e: unknown) =>
+      hasErrorCode(e, ErrorCode.SUBSCRIBER_NOT_FOUND),
+    );
     await m.close();
   });
 
@@ -170,13 +190,17 @@ describe('Messenger: rules and lifecycle', () => {
   it('rejects bad channel names, the reserved suffix, and duplicate registrations', async () => {
     const m = await open(tempDir());
     for (const bad of ['', '..', '.', 'a/b', 'x'.repeat(256)]) {
-      await expect(m.publish(bad, 'T', 1)).rejects.toSatisfy((e: unknown) => hasErrorCode(e, ErrorCode.INVALID_CHANNEL_NAME));
+      await expect(m.publish(bad, 'T', 1)).rejects.toSatisfy((e: unknown) =>
+        hasErrorCode(e, ErrorCode.INVALID_CHANNEL_NAME),
+      );
     }
     await expect(m.publish('orders.dead-letter', 'T', 1)).rejects.toSatisfy((e: unknown) =>
       hasErrorCode(e, ErrorCode.RESERVED_CHANNEL_NAME),
     );
     m.registerPayloadType('T');
-    expect(() => m.registerPayloadType('T')).toThrow(expect.objectContaining({ code: ErrorCode.PAYLOAD_TYPE_ALREADY_REGISTERED }));
+    expect(() => {
+      m.registerPayloadType('T');
+    }).toThrow(expect.objectContaining({ code: ErrorCode.PAYLOAD_TYPE_ALREADY_REGISTERED }));
     await m.subscribe('orders', 'dup', () => undefined);
     await expect(m.subscribe('orders', 'dup', () => undefined)).rejects.toSatisfy((e: unknown) =>
       hasErrorCode(e, ErrorCode.SUBSCRIBER_EXISTS),
@@ -203,7 +227,9 @@ describe('Messenger: rules and lifecycle', () => {
     await expect(m.subscribe('orders', 's', () => undefined)).rejects.toSatisfy((e: unknown) =>
       hasErrorCode(e, ErrorCode.MESSENGER_CLOSED),
     );
-    expect(() => m.registerPayloadType('X')).toThrow('messenger is closed');
+    expect(() => {
+      m.registerPayloadType('X');
+    }).toThrow('messenger is closed');
   });
 
   it('refuses a second owner of the data dir in the same process, and allows one after close', async () => {
@@ -217,7 +243,9 @@ describe('Messenger: rules and lifecycle', () => {
 
   it('rejects an invalid config listing every problem at once', async () => {
     await expect(
-      Messenger.open({ storage: { dataDir: tempDir(), syncPolicy: 'sometimes' as 'none', compactionThresholdMb: -1 } }),
+      Messenger.open({
+        storage: { dataDir: tempDir(), syncPolicy: 'sometimes' as 'none', compactionThresholdMb: -1 },
+      }),
     ).rejects.toSatisfy((e: unknown) => {
       const issues = (e as { issues?: string[] }).issues ?? [];
       return hasErrorCode(e, ErrorCode.CONFIG) && issues.length >= 2;
