@@ -209,20 +209,28 @@ export class Messenger {
    * Publishes one message. Resolves when the record is written as the sync policy promises:
    * `always` after fsync, `periodic` and `none` once the operating system has it.
    */
-  async publish(
+  publish(
     channel: string,
     payloadType: string,
     payload: unknown,
     options: PublishOptions = {},
   ): Promise<PublishReceipt> {
-    this.#checkPublishChannel(channel);
-    this.#assertOpen();
-    options.signal?.throwIfAborted();
+    let line: Buffer;
     const id = newEnvelopeId();
-    const line = this.#encode(channel, id, payloadType, payload, options.correlationId, options.serviceName);
-    const log = this.#logs.get(channel) ?? (await this.#openLog(channel));
-    const { start } = await log.append(line, 1, options.signal);
-    return { id, offset: start };
+    try {
+      this.#checkPublishChannel(channel);
+      this.#assertOpen();
+      options.signal?.throwIfAborted();
+      line = this.#encode(channel, id, payloadType, payload, options.correlationId, options.serviceName);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const log = this.#logs.get(channel);
+    const appended =
+      log !== undefined
+        ? log.append(line, 1, options.signal)
+        : this.#openLog(channel).then((opened) => opened.append(line, 1, options.signal));
+    return appended.then((result) => ({ id, offset: result.start }));
   }
 
   /** Publishes many messages on one channel in a single write (and a single fsync with `always`). */

@@ -8,5 +8,5 @@ export {
   type EnvelopeHeader,
 } from './envelope.js';
 export { DEAD_LETTER_PAYLOAD_TYPE, type DeadLetterPayload } from './dead-letter.js';
-export { formatMillis, formatNanos, nowNanos, nowTimestamp } from './timestamp.js';
+export { formatEpoch, formatMillis, nowTimestamp } from './timestamp.js';
 export { newEnvelopeId } from './ids.js';

@@ -3,37 +3,53 @@
  * fraction trimmed, no fraction when it is zero).
  */
 
-const NS_PER_MS = 1_000_000n;
-const epochNsAtStart = BigInt(Date.now()) * NS_PER_MS;
-const hrAtStart = process.hrtime.bigint();
+const NS_PER_S = 1_000_000_000;
 
-/** Nanoseconds since the epoch: wall clock at start plus the monotonic clock since. */
-export function nowNanos(): bigint {
-  return epochNsAtStart + (process.hrtime.bigint() - hrAtStart);
-}
+// Wall clock at start, split into seconds and nanoseconds, minus the monotonic clock at start: adding
+// process.hrtime() later gives the wall time with nanosecond digits and no BigInt arithmetic.
+const startWallMs = Date.now();
+const [startHrS, startHrNs] = process.hrtime();
+const baseS = Math.floor(startWallMs / 1000) - startHrS;
+const baseNs = (startWallMs % 1000) * 1_000_000 - startHrNs;
 
-let cachedSecond = -1n;
+let cachedSecond = -1;
 let cachedPrefix = '';
 
-/** Formats nanoseconds since the epoch as RFC3339Nano in UTC. */
-export function formatNanos(ns: bigint): string {
-  const second = ns / 1_000_000_000n;
-  const frac = Number(ns - second * 1_000_000_000n);
+function prefixOf(second: number): string {
   if (second !== cachedSecond) {
     cachedSecond = second;
-    cachedPrefix = new Date(Number(second) * 1000).toISOString().slice(0, 19);
+    cachedPrefix = new Date(second * 1000).toISOString().slice(0, 19);
   }
-  if (frac === 0) return `${cachedPrefix}Z`;
-  const digits = String(frac).padStart(9, '0').replace(/0+$/, '');
-  return `${cachedPrefix}.${digits}Z`;
+  return cachedPrefix;
 }
 
-/** The current time as RFC3339Nano in UTC. */
+/** Formats seconds plus nanoseconds since the epoch as RFC3339Nano in UTC. */
+export function formatEpoch(seconds: number, nanos: number): string {
+  const prefix = prefixOf(seconds);
+  if (nanos === 0) return `${prefix}Z`;
+  let digits = String(nanos).padStart(9, '0');
+  while (digits.endsWith('0')) digits = digits.slice(0, -1);
+  return `${prefix}.${digits}Z`;
+}
+
+/** The current time as RFC3339Nano in UTC (wall clock at start plus the monotonic clock since). */
 export function nowTimestamp(): string {
-  return formatNanos(nowNanos());
+  const [s, ns] = process.hrtime();
+  let seconds = baseS + s;
+  let nanos = baseNs + ns;
+  if (nanos >= NS_PER_S) {
+    nanos -= NS_PER_S;
+    seconds++;
+  } else if (nanos < 0) {
+    nanos += NS_PER_S;
+    seconds--;
+  }
+  return formatEpoch(seconds, nanos);
 }
 
 /** Formats a millisecond epoch time (from a Clock) as RFC3339Nano in UTC. */
 export function formatMillis(ms: number): string {
-  return formatNanos(BigInt(Math.trunc(ms)) * NS_PER_MS);
+  const whole = Math.trunc(ms);
+  const seconds = Math.floor(whole / 1000);
+  return formatEpoch(seconds, (whole - seconds * 1000) * 1_000_000);
 }

@@ -126,16 +126,15 @@ export class ChannelLog {
    * Appends whole records (`data` holds `records` lines, each ending in `\n`). Resolves when they
    * are durable per the sync policy; see {@link LogWriter.append} for abort semantics.
    */
-  async append(data: Buffer, records: number, signal?: AbortSignal): Promise<AppendResult> {
-    if (this.#closed)
-      throw new MessengerError(
-        ErrorCode.WRITER_CLOSED,
-        `channel ${JSON.stringify(this.channel)}: log is closed`,
+  append(data: Buffer, records: number, signal?: AbortSignal): Promise<AppendResult> {
+    if (this.#closed) {
+      return Promise.reject(
+        new MessengerError(ErrorCode.WRITER_CLOSED, `channel ${JSON.stringify(this.channel)}: log is closed`),
       );
-    const writer = this.#writer ?? (await this.#openWriter());
-    const result = await writer.append(data, signal);
-    this.#records += records;
-    return result;
+    }
+    const writer = this.#writer;
+    if (writer !== undefined) return writer.append(data, records, signal);
+    return this.#openWriter().then((opened) => opened.append(data, records, signal));
   }
 
   /** Whole records from `offset` when they are in the in-memory tail, without I/O. */
@@ -282,7 +281,8 @@ export class ChannelLog {
         retryMaxMs: this.#opts.retryMaxMs,
       },
       {
-        committed: (start, data) => {
+        committed: (start, data, records) => {
+          this.#records += records;
           this.#cache.add(start, data);
           this.#end = start + data.length;
           this.#wake();

@@ -38,8 +38,8 @@ export interface LogWriterOptions {
 
 /** What the writer tells its log. */
 export interface LogWriterHooks {
-  /** Bytes `[start, start + data.length)` are committed (durable per the policy) and readable. */
-  committed(start: number, data: Buffer): void;
+  /** Bytes `[start, start + data.length)`, holding `records` records, are committed (durable per the policy) and readable. */
+  committed(start: number, data: Buffer, records: number): void;
   /** A new segment starting at `start` was created. */
   rolled(start: number, path: string): void;
 }
@@ -48,6 +48,7 @@ type EntryState = 'queued' | 'writing' | 'written' | 'done';
 
 interface Entry {
   data: Buffer;
+  records: number;
   state: EntryState;
   start: number;
   resolve: (result: AppendResult) => void;
@@ -66,10 +67,12 @@ export class LogWriter {
   #syncedSize: number;
   #queue: Entry[] = [];
   #running = false;
+  #scheduled = false;
   #closed = false;
   #failure: MessengerError | undefined;
   readonly #lifetime = new AbortController();
   #periodicSync: Promise<void> | undefined;
+  #pendingCommit: Buffer | undefined;
   #periodicTimer: { clear(): void } | undefined;
   #idle: Promise<void> = Promise.resolve();
   #markIdle: () => void = () => undefined;
@@ -110,16 +113,25 @@ export class LogWriter {
   }
 
   /**
-   * Appends `data` (one or more whole records, each ending in `\n`). Resolves when the bytes are
+   * Appends `data` (`records` whole records, each ending in `\n`). Resolves when the bytes are
    * written and, with `always`, fsynced. An aborted `signal` releases the caller only while its
    * bytes are not yet written; it then rejects with `signal.reason` and nothing of it is stored.
    */
-  append(data: Buffer, signal?: AbortSignal): Promise<AppendResult> {
+  append(data: Buffer, records: number, signal?: AbortSignal): Promise<AppendResult> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
     if (this.#closed) return Promise.reject(this.#closedError());
     if (signal?.aborted === true) return Promise.reject(signal.reason);
     return new Promise<AppendResult>((resolve, reject) => {
-      const entry: Entry = { data, state: 'queued', start: 0, resolve, reject, signal, onAbort: undefined };
+      const entry: Entry = {
+        data,
+        records,
+        state: 'queued',
+        start: 0,
+        resolve,
+        reject,
+        signal,
+        onAbort: undefined,
+      };
       if (signal !== undefined) {
         entry.onAbort = () => {
           if (entry.state !== 'queued') return;
@@ -131,12 +143,46 @@ export class LogWriter {
         signal.addEventListener('abort', entry.onAbort, { once: true });
       }
       this.#queue.push(entry);
-      if (!this.#running) {
-        this.#running = true;
-        this.#idle = new Promise((r) => (this.#markIdle = r));
-        queueMicrotask(() => void this.#run());
+      if (!this.#scheduled && !this.#running) {
+        this.#scheduled = true;
+        queueMicrotask(this.#flushQueued);
       }
     });
+  }
+
+  /**
+   * Runs once per tick with appends queued. Without `always`, and when nothing needs a roll or a
+   * retry, the whole queue is written synchronously in one write (the common case); otherwise the
+   * asynchronous loop takes over.
+   */
+  readonly #flushQueued = (): void => {
+    this.#scheduled = false;
+    if (this.#running || this.#queue.length === 0) return;
+    if (this.#opts.syncPolicy !== 'always' && this.#failure === undefined) {
+      let bytes = 0;
+      for (const entry of this.#queue) bytes += entry.data.length;
+      if (this.#size === 0 || this.#size + bytes <= this.#opts.maxSegmentBytes) {
+        const batch = this.#queue;
+        this.#queue = [];
+        for (const entry of batch) entry.state = 'writing';
+        try {
+          this.#writeBatch(batch);
+          this.#commit(batch);
+          return;
+        } catch (err) {
+          this.#recordFailure(err);
+          for (const entry of batch) if (entry.state !== 'done') entry.state = 'queued';
+          this.#queue = [...batch.filter((e) => e.state === 'queued'), ...this.#queue];
+        }
+      }
+    }
+    this.#startRun();
+  };
+
+  #startRun(): void {
+    this.#running = true;
+    this.#idle = new Promise((r) => (this.#markIdle = r));
+    void this.#run();
   }
 
   /**
@@ -184,9 +230,8 @@ export class LogWriter {
       this.#running = false;
       this.#markIdle();
       if (this.#queue.length > 0 && this.#failure === undefined && !this.#closed) {
-        this.#running = true;
-        this.#idle = new Promise((r) => (this.#markIdle = r));
-        queueMicrotask(() => void this.#run());
+        this.#scheduled = true;
+        queueMicrotask(this.#flushQueued);
       } else if (this.#closed || this.#failure !== undefined) {
         this.#rejectQueued(this.#failure ?? this.#closedError());
       }
@@ -231,19 +276,7 @@ export class LogWriter {
       for (const entry of live) entry.state = 'queued';
       this.#queue.unshift(...live);
       if (this.#failure !== undefined) return false;
-      if (this.#failureStreak === 0) this.#failureSince = this.#opts.clock.now();
-      this.#failureStreak++;
-      if (this.#failureStreak === 1 || this.#failureStreak % 10 === 0) {
-        this.#opts.logger.warn(
-          {
-            err,
-            channel: this.#opts.channel,
-            attempt: this.#failureStreak,
-            waiting_publishes: this.#queue.length,
-          },
-          'channel write failed; publishers wait and the write is retried',
-        );
-      }
+      this.#recordFailure(err);
       const delay = Math.min(
         this.#opts.retryMaxMs,
         this.#opts.retryBaseMs * 2 ** Math.min(this.#failureStreak - 1, 20),
@@ -257,22 +290,27 @@ export class LogWriter {
     }
   }
 
+  /** Counts a failed step and logs the first failure of a streak and every tenth. */
+  #recordFailure(err: unknown): void {
+    if (this.#failure !== undefined) return;
+    if (this.#failureStreak === 0) this.#failureSince = this.#opts.clock.now();
+    this.#failureStreak++;
+    if (this.#failureStreak === 1 || this.#failureStreak % 10 === 0) {
+      this.#opts.logger.warn(
+        {
+          err,
+          channel: this.#opts.channel,
+          attempt: this.#failureStreak,
+          waiting_publishes: this.#queue.length,
+        },
+        'channel write failed; publishers wait and the write is retried',
+      );
+    }
+  }
+
   /** Writes the batch as one buffer; with `always`, fsyncs it; then commits and resolves it. */
   async #writeAndSync(batch: Entry[]): Promise<void> {
-    const before = this.#size;
-    let data: Buffer;
-    if (batch.length === 1 && batch[0] !== undefined) {
-      data = batch[0].data;
-    } else {
-      data = Buffer.concat(batch.map((e) => e.data));
-    }
-    this.#writeAll(data, before);
-    let offset = this.#segmentStart + before;
-    for (const entry of batch) {
-      entry.state = 'written';
-      entry.start = offset;
-      offset += entry.data.length;
-    }
+    this.#writeBatch(batch);
     if (this.#opts.syncPolicy === 'always') {
       try {
         await this.#file.datasync();
@@ -282,7 +320,34 @@ export class LogWriter {
       }
       this.#syncedSize = this.#size;
     }
-    this.#hooks.committed(this.#segmentStart + before, data);
+    this.#commit(batch);
+  }
+
+  /** Writes the batch's bytes in one write and assigns each entry its offset. */
+  #writeBatch(batch: Entry[]): void {
+    const before = this.#size;
+    const first = batch[0];
+    const data =
+      batch.length === 1 && first !== undefined ? first.data : Buffer.concat(batch.map((e) => e.data));
+    this.#writeAll(data, before);
+    let offset = this.#segmentStart + before;
+    for (const entry of batch) {
+      entry.state = 'written';
+      entry.start = offset;
+      offset += entry.data.length;
+    }
+    this.#pendingCommit = data;
+  }
+
+  /** Publishes the written batch to readers and resolves its callers. */
+  #commit(batch: Entry[]): void {
+    const data = this.#pendingCommit;
+    const first = batch[0];
+    if (data === undefined || first === undefined) return;
+    this.#pendingCommit = undefined;
+    let records = 0;
+    for (const entry of batch) records += entry.records;
+    this.#hooks.committed(first.start, data, records);
     for (const entry of batch) {
       entry.state = 'done';
       if (entry.onAbort !== undefined) entry.signal?.removeEventListener('abort', entry.onAbort);
