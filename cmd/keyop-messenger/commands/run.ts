@@ -1,0 +1,74 @@
+/** `keyop-messenger run`: the daemon. */
+import path from 'node:path';
+import type { Command } from 'commander';
+import { systemClock } from '../../../internal/clock/index.js';
+import type { Logger } from '../../../internal/logger/index.js';
+import { CONFIG_PATH_ENV, loadConfigFile, type MessengerConfig } from '../../../src/config/index.js';
+import type { CliContext } from '../cli.js';
+import { loadTlsMaterial, warnExpiringCertificates } from '../daemon/certificates.js';
+import { startDaemon } from '../daemon/daemon.js';
+import { createDaemonLogger } from '../daemon/logger.js';
+import { SHUTDOWN_DEADLINE_MS, watchStopSignals } from '../daemon/stop-signals.js';
+
+interface RunFlags {
+  readonly config?: string;
+}
+
+/** Registers `run [-c FILE]`. */
+export function register(program: Command, ctx: CliContext): void {
+  program
+    .command('run')
+    .description('run the daemon until SIGTERM or SIGINT (JSON logs on stdout)')
+    .option(
+      '-c, --config <file>',
+      `config file (default: $${CONFIG_PATH_ENV}, else built-in defaults: data dir ./data, HTTP on 127.0.0.1:4437)`,
+    )
+    .action(async (flags: RunFlags) => {
+      await runDaemon(flags, ctx);
+    });
+}
+
+/**
+ * Loads and checks the configuration (a ConfigError exits 78), starts the daemon, waits for SIGTERM or
+ * SIGINT, and shuts down gracefully; resolving means exit 0.
+ */
+async function runDaemon(flags: RunFlags, ctx: CliContext): Promise<void> {
+  const { config, path: configPath } = await loadConfigFile(flags.config, process.env);
+  const tls = await loadTlsMaterial(config, configPath);
+  const logger = createDaemonLogger(config.log.level);
+  const stopRequested = watchStopSignals({
+    source: process,
+    logger,
+    clock: systemClock,
+    deadlineMs: SHUTDOWN_DEADLINE_MS,
+    forceExit: (code) => process.exit(code),
+  });
+  await warnExpiringCertificates(config, logger, systemClock.now());
+  warnFederationUnavailable(config, logger);
+
+  const daemon = await startDaemon(config, logger, tls);
+  logger.info(
+    {
+      version: ctx.version,
+      instance: config.name,
+      config: configPath ?? '(built-in defaults)',
+      dataDir: path.resolve(config.storage.dataDir),
+      httpUrl: daemon.httpUrl,
+    },
+    'keyop-messenger started',
+  );
+
+  const signal = await stopRequested;
+  logger.info({ signal }, 'shutting down');
+  await daemon.stop();
+  logger.info({}, 'shutdown complete');
+}
+
+/** Federation (hub and client links) is not part of this build yet; its settings are validated only. */
+function warnFederationUnavailable(config: MessengerConfig, logger: Logger): void {
+  if (!config.hub.enabled && !config.client.enabled) return;
+  logger.warn(
+    { hubEnabled: config.hub.enabled, clientEnabled: config.client.enabled },
+    'hub/client are configured but federation is not yet available in this build; running local only',
+  );
+}

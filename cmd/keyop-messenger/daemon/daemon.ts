@@ -1,0 +1,53 @@
+/** The daemon's running parts: the Messenger (storage) and its HTTP endpoint, started and stopped in order. */
+import type { Logger } from '../../../internal/logger/index.js';
+import type { MutualTlsOptions } from '../../../internal/tlsutil/index.js';
+import type { MessengerConfig } from '../../../src/config/index.js';
+import { startHttpEndpoint } from '../../../src/http-endpoint.js';
+import { Messenger } from '../../../src/messenger.js';
+
+/** A started daemon. */
+export interface RunningDaemon {
+  /** Base URL of the HTTP endpoint. */
+  readonly httpUrl: string;
+  /**
+   * Graceful shutdown: `/readyz` turns 503, the HTTP listener stops accepting and lets open requests
+   * finish, then the Messenger stops subscribers (offsets flushed), fsyncs and releases the data dir.
+   */
+  stop(): Promise<void>;
+}
+
+/**
+ * Opens the Messenger on `config.storage.data_dir` (taking its lock) and starts the HTTP endpoint on
+ * `http.listen_addr`, HTTPS with the instance certificate when `tls` is given. `/readyz` answers 200
+ * once both are up. When the endpoint cannot start, the Messenger is closed again before the error
+ * propagates, so the data dir lock is released.
+ */
+export async function startDaemon(
+  config: MessengerConfig,
+  logger: Logger,
+  tls: MutualTlsOptions | undefined,
+): Promise<RunningDaemon> {
+  const messenger = await Messenger.open(config, { logger });
+  let http: Awaited<ReturnType<typeof startHttpEndpoint>>;
+  try {
+    http = await startHttpEndpoint(messenger, {
+      listenAddr: config.http.listenAddr,
+      ...(tls === undefined ? {} : { tls: { cert: tls.cert.toString(), key: tls.key.toString() } }),
+    });
+  } catch (err) {
+    await messenger.close();
+    throw err;
+  }
+  http.setReady(true);
+  return {
+    httpUrl: http.url,
+    stop: async () => {
+      http.setReady(false);
+      try {
+        await http.close();
+      } finally {
+        await messenger.close();
+      }
+    },
+  };
+}

@@ -1,0 +1,12 @@
+/** The daemon's logger: pino JSON lines on stdout. */
+import { pino } from 'pino';
+import type { LogLevel } from '../../../src/config/index.js';
+import type { Logger } from '../../../internal/logger/index.js';
+
+/**
+ * A pino logger writing JSON lines to stdout at `level`. Writes are synchronous, so a forced exit
+ * (deadline, second signal) loses no line and lines keep their order with stderr.
+ */
+export function createDaemonLogger(level: LogLevel): Logger {
+  return pino({ level }, pino.destination({ dest: 1, sync: true }));
+}
