@@ -2,7 +2,7 @@
 import type { Logger } from '../../../internal/logger/index.js';
 import type { MutualTlsOptions } from '../../../internal/tlsutil/index.js';
 import type { MessengerConfig } from '../../../src/config/index.js';
-import { startHttpEndpoint } from '../../../src/http-endpoint.js';
+import { startHttpEndpoint, type HttpEndpoint } from '../../../src/http-endpoint.js';
 import { Messenger } from '../../../src/messenger.js';
 
 /** A started daemon. */
@@ -28,7 +28,7 @@ export async function startDaemon(
   tls: MutualTlsOptions | undefined,
 ): Promise<RunningDaemon> {
   const messenger = await Messenger.open(config, { logger });
-  let http: Awaited<ReturnType<typeof startHttpEndpoint>>;
+  let http: HttpEndpoint;
   try {
     http = await startHttpEndpoint(messenger, {
       listenAddr: config.http.listenAddr,
