@@ -38,19 +38,69 @@ export interface DeliveryContext {
 /** A subscriber's handler; a throw or a rejected promise is a failed attempt. */
 export type MessageHandler<T = unknown> = (message: Message<T>, context: DeliveryContext) => unknown;
 
+/** A delivered message; the `timestamp` Date is built only when read. */
+class DeliveredMessage implements Message {
+  readonly id: string;
+  readonly channel: string;
+  readonly origin: string;
+  readonly payloadType: string;
+  readonly correlationId: string;
+  readonly serviceName: string;
+  readonly payload: unknown;
+  readonly ts: string;
+  readonly offset: number;
+  readonly route: readonly string[];
+  #timestamp: Date | undefined;
+
+  constructor(env: Envelope, offset: number, payload: unknown) {
+    this.id = env.id;
+    this.channel = env.channel;
+    this.origin = env.origin;
+    this.payloadType = env.payload_type;
+    this.correlationId = env.correlation_id ?? '';
+    this.serviceName = env.service_name ?? '';
+    this.payload = payload;
+    this.ts = env.ts;
+    this.offset = offset;
+    this.route = env.route ?? [];
+  }
+
+  get timestamp(): Date {
+    this.#timestamp ??= new Date(this.ts);
+    return this.#timestamp;
+  }
+
+  toJSON(): Record<string, unknown> {
+    const {
+      id,
+      channel,
+      origin,
+      payloadType,
+      correlationId,
+      serviceName,
+      payload,
+      ts,
+      offset,
+      route,
+      timestamp,
+    } = this;
+    return {
+      id,
+      channel,
+      origin,
+      payloadType,
+      correlationId,
+      serviceName,
+      payload,
+      timestamp,
+      ts,
+      offset,
+      route,
+    };
+  }
+}
+
 /** Builds the message for `env` stored at `offset`, with its payload already decoded. */
 export function toMessage(env: Envelope, offset: number, payload: unknown): Message {
-  return {
-    id: env.id,
-    channel: env.channel,
-    origin: env.origin,
-    payloadType: env.payload_type,
-    correlationId: env.correlation_id ?? '',
-    serviceName: env.service_name ?? '',
-    payload,
-    timestamp: new Date(env.ts),
-    ts: env.ts,
-    offset,
-    route: env.route ?? [],
-  };
+  return new DeliveredMessage(env, offset, payload);
 }

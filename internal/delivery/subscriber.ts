@@ -8,7 +8,7 @@ import { errorMessage } from '../errors/index.js';
 import type { Logger } from '../logger/index.js';
 import type { PayloadRegistry } from '../registry/index.js';
 import type { Cursor } from './cursor.js';
-import { toMessage, type MessageHandler } from './message.js';
+import { toMessage, type Message, type MessageHandler } from './message.js';
 import type { LogRecord } from './records.js';
 
 /** Settings of a {@link SubscriberLoop}. */
@@ -34,8 +34,6 @@ export interface SubscriberCounters {
   deadLettered: number;
   corrupt: number;
 }
-
-type Outcome = 'delivered' | 'exhausted' | 'stopped';
 
 /** One running durable subscription. */
 export class SubscriberLoop {
@@ -78,7 +76,9 @@ export class SubscriberLoop {
           throw err;
         }
         for (const record of records) {
-          if (signal.aborted || !(await this.#process(record, signal))) break;
+          if (signal.aborted) break;
+          const processed = this.#process(record, signal);
+          if (!(typeof processed === 'boolean' ? processed : await processed)) break;
           const persisted = cursor.advance(record.next);
           if (persisted !== undefined) await persisted;
           if (cursor.paused) await cursor.probe(signal, this.#opts.backoffBaseMs, this.#opts.backoffMaxMs);
@@ -95,8 +95,11 @@ export class SubscriberLoop {
     return failure;
   }
 
-  /** Handles one record; false when the subscription is stopping and the record must not be skipped. */
-  async #process(record: LogRecord, signal: AbortSignal): Promise<boolean> {
+  /**
+   * Handles one record; false when the subscription is stopping and the record must not be skipped.
+   * The first attempt runs synchronously; only a returned promise or a failure goes asynchronous.
+   */
+  #process(record: LogRecord, signal: AbortSignal): boolean | Promise<boolean> {
     let env: Envelope;
     try {
       env = parseEnvelope(record.bytes.toString('utf8'));
@@ -116,45 +119,54 @@ export class SubscriberLoop {
       );
       return this.#giveUp(env, err, signal);
     }
-    const outcome = await this.#dispatch(env, record.offset, payload, signal);
-    if (outcome === 'stopped') return false;
-    if (outcome === 'delivered') {
+    const message = toMessage(env, record.offset, payload);
+    let result: unknown;
+    try {
+      result = this.#opts.handler(message, { signal, attempt: 0 });
+    } catch (err) {
+      return this.#retry(env, message, err, signal);
+    }
+    if (!isThenable(result)) {
       this.counters.delivered++;
       return true;
     }
-    return this.#giveUp(env, outcome.error, signal);
+    return Promise.resolve(result).then(
+      () => {
+        this.counters.delivered++;
+        return true;
+      },
+      (err: unknown) => this.#retry(env, message, err, signal),
+    );
   }
 
-  async #dispatch(
-    env: Envelope,
-    offset: number,
-    payload: unknown,
-    signal: AbortSignal,
-  ): Promise<Exclude<Outcome, 'exhausted'> | { error: unknown }> {
+  /** After a failed first attempt: retries with backoff, then dead-letters; false when stopping. */
+  async #retry(env: Envelope, message: Message, firstError: unknown, signal: AbortSignal): Promise<boolean> {
     const { maxRetries, backoffBaseMs, backoffMaxMs, clock, handler } = this.#opts;
-    const message = toMessage(env, offset, payload);
-    let lastError: unknown;
-    for (let attempt = 0; attempt <= maxRetries; attempt++) {
-      if (attempt > 0) {
-        try {
-          await clock.sleep(Math.min(backoffMaxMs, backoffBaseMs * 2 ** (attempt - 1)), signal);
-        } catch {
-          return 'stopped';
-        }
+    let lastError = firstError;
+    for (let attempt = 1; ; attempt++) {
+      if (signal.aborted) return false;
+      this.counters.failedAttempts++;
+      this.#logger.warn(
+        { err: lastError, message_id: env.id, attempt: attempt - 1, max_retries: maxRetries },
+        'handler failed',
+      );
+      if (attempt > maxRetries) break;
+      try {
+        await clock.sleep(Math.min(backoffMaxMs, backoffBaseMs * 2 ** (attempt - 1)), signal);
+      } catch {
+        return false;
       }
-      if (signal.aborted) return 'stopped';
+      if (signal.aborted) return false;
       try {
         const result = handler(message, { signal, attempt });
         if (isThenable(result)) await result;
-        return 'delivered';
+        this.counters.delivered++;
+        return true;
       } catch (err) {
-        if (signal.aborted) return 'stopped';
         lastError = err;
-        this.counters.failedAttempts++;
-        this.#logger.warn({ err, message_id: env.id, attempt, max_retries: maxRetries }, 'handler failed');
       }
     }
-    return { error: lastError };
+    return this.#giveUp(env, lastError, signal);
   }
 
   async #giveUp(env: Envelope, error: unknown, signal: AbortSignal): Promise<boolean> {
