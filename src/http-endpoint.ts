@@ -1,8 +1,10 @@
 /**
  * The HTTP endpoint of a Messenger: `/healthz`, `/readyz`, and the channel conventions served over
- * HTTP (Durable Streams).
+ * HTTP (Durable Streams under `streamsPrefix`).
  */
 import { HttpServer } from '../internal/http/index.js';
+import { streamsRoute } from '../internal/http/streams/index.js';
+import { StreamService } from '../internal/streams/index.js';
 import { internalsOf } from './internal-access.js';
 import type { Messenger } from './messenger.js';
 
@@ -12,6 +14,10 @@ export interface HttpEndpointOptions {
   listenAddr: string;
   /** Serve HTTPS with these PEM contents. */
   tls?: { cert: string; key: string; ca?: string };
+  /** Path prefix of Durable Streams URLs; default `/v1/stream`. */
+  streamsPrefix?: string;
+  /** How long a long-poll read waits for data; default `http.long_poll_timeout_ms` of the config. */
+  longPollTimeoutMs?: number;
 }
 
 /** A running HTTP endpoint. */
@@ -20,29 +26,66 @@ export interface HttpEndpoint {
   readonly url: string;
   /** Sets what `/readyz` answers (200 when true, 503 when false); starts false. */
   setReady(ready: boolean): void;
-  /** Stops accepting, ends open requests after a grace period. */
+  /** Stops accepting, ends open requests after a grace period, then stops the streams service. */
   close(): Promise<void>;
 }
 
-/** Starts the HTTP endpoint of `messenger`. */
+const DEFAULT_STREAMS_PREFIX = '/v1/stream';
+/** Largest append body (a 10 MiB body still fits one record once base64-encoded). */
+const MAX_APPEND_BYTES = 10 * 1024 * 1024;
+/** Channel bytes per catch-up response or SSE event. */
+const READ_PAGE_BYTES = 4 * 1024 * 1024;
+/** SSE connections are closed after this long; clients reconnect from the last offset. */
+const SSE_MAX_DURATION_MS = 60_000;
+
+/**
+ * Starts the HTTP endpoint of `messenger`, serving its channels as Durable Streams.
+ *
+ * @example
+ * const endpoint = await startHttpEndpoint(messenger, { listenAddr: '127.0.0.1:4437' });
+ * endpoint.setReady(true);
+ */
 export async function startHttpEndpoint(
   messenger: Messenger,
   options: HttpEndpointOptions,
 ): Promise<HttpEndpoint> {
   const internals = internalsOf(messenger);
+  const logger = internals.logger.child({ component: 'http' });
   let ready = false;
+  const service = await StreamService.open({ host: internals });
   const server = new HttpServer({
     listenAddr: options.listenAddr,
-    logger: internals.logger.child({ component: 'http' }),
+    logger,
     isReady: () => ready,
     ...(options.tls === undefined ? {} : { tls: options.tls }),
   });
-  const url = await server.start();
+  server.addRoute(
+    streamsRoute({
+      service,
+      prefix: (options.streamsPrefix ?? DEFAULT_STREAMS_PREFIX).replace(/\/+$/, ''),
+      longPollTimeoutMs: options.longPollTimeoutMs ?? messenger.config.http.longPollTimeoutMs,
+      readPageBytes: READ_PAGE_BYTES,
+      maxAppendBytes: MAX_APPEND_BYTES,
+      sseMaxDurationMs: SSE_MAX_DURATION_MS,
+      clock: internals.clock,
+      logger,
+    }),
+  );
+  let url: string;
+  try {
+    url = await server.start();
+  } catch (err) {
+    await service.close();
+    throw err;
+  }
   return {
     url,
     setReady: (value) => {
       ready = value;
     },
-    close: () => server.close(),
+    close: async () => {
+      await server.close();
+      await service.close();
+    },
   };
 }

@@ -5,6 +5,7 @@
 import type { ChannelLog, AppendResult, Storage } from '../internal/storage/index.js';
 import type { Clock } from '../internal/clock/index.js';
 import type { Logger } from '../internal/logger/index.js';
+import type { Federation } from './federation-setup.js';
 
 /** What package code may use of a Messenger beyond its public API. */
 export interface MessengerInternals {
@@ -21,6 +22,8 @@ export interface MessengerInternals {
    * path as publish.
    */
   append(channel: string, lines: Buffer, records: number, signal?: AbortSignal): Promise<AppendResult>;
+  /** The running federation, when the hub or the client is enabled. */
+  federation(): Federation | undefined;
 }
 
 const registry = new WeakMap<object, MessengerInternals>();

@@ -27,9 +27,21 @@ import {
   validatePublishChannel,
 } from '../internal/naming/index.js';
 import { PayloadRegistry, type PayloadDecoder } from '../internal/registry/index.js';
-import { Storage, compactAll, type ChannelLog, type SegmentFs } from '../internal/storage/index.js';
+import {
+  Storage,
+  compactAll,
+  type AppendResult,
+  type ChannelLog,
+  type SegmentFs,
+} from '../internal/storage/index.js';
 import { resolveConfig, type MessengerConfig, type MessengerConfigInput } from './config/index.js';
 import { currentCorrelationId, currentServiceName } from './context.js';
+import {
+  federationEnabled,
+  startFederation,
+  type Federation,
+  type FederationTuning,
+} from './federation-setup.js';
 import { registerInternals } from './internal-access.js';
 import type { ChannelStats, MessengerStats } from './stats.js';
 import type { Subscription } from './subscription.js';
@@ -55,6 +67,8 @@ export interface MessengerOptions {
   writeRetryMaxMs?: number;
   /** Fault-injection seam for segment files (tests); default: the real file system. */
   segmentFs?: SegmentFs;
+  /** Federation timing (ping, handshake timeout, cursor flush, TTL sweep interval, jitter source). */
+  federation?: FederationTuning;
 }
 
 /** Per-publish options. */
@@ -129,6 +143,7 @@ export class Messenger {
   readonly #subscriptions = new Map<string, Map<string, ActiveSubscription>>();
   readonly #compactionTimer: { clear(): void };
   #compacting: Promise<unknown> | undefined;
+  #federation: Federation | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
 
@@ -143,11 +158,8 @@ export class Messenger {
       clock: this.#clock,
       logger: this.#logger,
       log: async (channel) => this.#logs.get(channel) ?? this.#openLog(channel),
-      append: async (channel, lines, records, signal) => {
-        this.#assertOpen();
-        const log = this.#logs.get(channel) ?? (await this.#openLog(channel));
-        return log.append(lines, records, signal);
-      },
+      append: (channel, lines, records, signal) => this.#append(channel, lines, records, signal),
+      federation: () => this.#federation,
     });
     this.#compactionTimer = this.#clock.setInterval(() => {
       void this.compact().catch((err: unknown) => {
@@ -182,7 +194,28 @@ export class Messenger {
       logger: logger.child({ component: 'storage' }),
       ...(options.segmentFs === undefined ? {} : { segmentFs: options.segmentFs }),
     });
-    return new Messenger(resolved, storage, options);
+    const messenger = new Messenger(resolved, storage, options);
+    if (federationEnabled(resolved)) {
+      try {
+        messenger.#federation = await startFederation({
+          config: resolved,
+          storage,
+          clock,
+          logger,
+          append: (channel, lines, records) => messenger.#append(channel, lines, records),
+          tuning: options.federation ?? {},
+        });
+      } catch (err) {
+        await messenger.close();
+        throw err;
+      }
+    }
+    return messenger;
+  }
+
+  /** The bound `host:port` of the federation hub, or undefined when the hub is not enabled. */
+  get hubAddress(): string | undefined {
+    return this.#federation?.hub?.address;
   }
 
   /** The instance identity (`name`, or the certificate CN with TLS). */
@@ -247,6 +280,7 @@ export class Messenger {
     const lines: Buffer[] = [];
     for (const m of messages) {
       const id = newEnvelopeId();
+      this.#federation?.seen.add(id);
       ids.push(id);
       lines.push(this.#encode(channel, id, m.payloadType, m.payload, m.correlationId, m.serviceName));
     }
@@ -412,6 +446,7 @@ export class Messenger {
   async #shutdown(): Promise<void> {
     this.#closed = true;
     this.#compactionTimer.clear();
+    await this.#federation?.close();
     const stops: Promise<void>[] = [];
     for (const forChannel of this.#subscriptions.values()) {
       for (const slot of forChannel.values()) if (slot.handle !== undefined) stops.push(slot.handle.stop());
@@ -419,6 +454,15 @@ export class Messenger {
     await Promise.allSettled(stops);
     await this.#compacting?.catch(() => undefined);
     await this.#storage.close();
+    await this.#federation?.closeAudit();
+  }
+
+  #append(channel: string, lines: Buffer, records: number, signal?: AbortSignal): Promise<AppendResult> {
+    if (this.#closed)
+      return Promise.reject(new MessengerError(ErrorCode.MESSENGER_CLOSED, 'messenger is closed'));
+    const log = this.#logs.get(channel);
+    if (log !== undefined) return log.append(lines, records, signal);
+    return this.#openLog(channel).then((opened) => opened.append(lines, records, signal));
   }
 
   #assertOpen(): void {

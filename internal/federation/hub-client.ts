@@ -1,0 +1,266 @@
+/**
+ * The client side: dials one hub, keeps dialling with backoff and jitter, and while connected runs
+ * a session that sends the `publish` channels from `fedout-<hub>` cursors (which survive reconnects
+ * and restarts, so nothing published while disconnected is lost) and stores what the hub sends for
+ * the `subscribe` channels.
+ */
+import { TLSSocket, type ConnectionOptions } from 'node:tls';
+import WebSocket from 'ws';
+import { AuditEvent } from '../audit/index.js';
+import { Cursor } from '../delivery/index.js';
+import { errorMessage } from '../errors/index.js';
+import type { Logger } from '../logger/index.js';
+import { peerCommonName, type MutualTlsOptions } from '../tlsutil/index.js';
+import type { FederationContext } from './context.js';
+import { MessageQueue } from './message-queue.js';
+import { PROTOCOL_VERSION, ROLE_CLIENT, encodeHandshake } from './protocol/index.js';
+import { Session } from './session.js';
+
+/** One hub to connect to. */
+export interface HubRef {
+  addr: string;
+  /** Channels requested from the hub and accepted from it. */
+  subscribe: readonly string[];
+  /** Channels sent to the hub (empty: none). */
+  publish: readonly string[];
+}
+
+/** Reconnect timing. */
+export interface ReconnectPolicy {
+  baseMs: number;
+  maxMs: number;
+  /** Random spread of each delay as a fraction (0.2 = ±20 %). */
+  jitter: number;
+  /** Random source in [0, 1); default Math.random. */
+  random?: () => number;
+}
+
+/** Settings of a {@link HubClient}. */
+export interface HubClientOptions {
+  ctx: FederationContext;
+  hub: HubRef;
+  tls: MutualTlsOptions | undefined;
+  reconnect: ReconnectPolicy;
+}
+
+/** Connection state of a hub client. */
+export type HubClientState = 'connecting' | 'connected' | 'disconnected' | 'closed';
+
+/** A durable link to one hub. Start with {@link HubClient.start}. */
+export class HubClient {
+  readonly #opts: HubClientOptions;
+  readonly #logger: Logger;
+  readonly #cursors = new Map<string, Cursor>();
+  readonly #closing = new AbortController();
+  #session: Session | undefined;
+  #loop: Promise<void> = Promise.resolve();
+  #state: HubClientState = 'connecting';
+  #hubName: string | undefined;
+  #connects = 0;
+  #stateWaiters: (() => void)[] = [];
+
+  private constructor(opts: HubClientOptions) {
+    this.#opts = opts;
+    this.#logger = opts.ctx.logger.child({ component: 'hub-client', hub: opts.hub.addr });
+  }
+
+  /** Opens the `fedout-` cursors and starts dialling in the background (a hub that is down never blocks). */
+  static async start(opts: HubClientOptions): Promise<HubClient> {
+    const client = new HubClient(opts);
+    const { ctx, hub } = opts;
+    for (const channel of new Set(hub.publish)) {
+      client.#cursors.set(
+        channel,
+        await Cursor.open(
+          {
+            log: await ctx.storage.log(channel),
+            offsets: ctx.storage.offsets,
+            id: `fedout-${hub.addr}`,
+            flushIntervalMs: ctx.offsetFlushIntervalMs,
+            batchBytes: ctx.maxBatchBytes,
+            clock: ctx.clock,
+            logger: client.#logger,
+          },
+          'end',
+        ),
+      );
+    }
+    if (opts.tls === undefined)
+      client.#logger.warn({}, 'federation client WITHOUT TLS: the hub is not authenticated');
+    client.#loop = client.#run();
+    return client;
+  }
+
+  /** The hub's address as configured. */
+  get addr(): string {
+    return this.#opts.hub.addr;
+  }
+
+  /** Current connection state. */
+  get state(): HubClientState {
+    return this.#state;
+  }
+
+  /** The hub's identity once connected (certificate CN, or its handshake name without TLS). */
+  get hubName(): string | undefined {
+    return this.#hubName;
+  }
+
+  /** Successful connections so far (the first one included). */
+  get connects(): number {
+    return this.#connects;
+  }
+
+  /** The live session, when connected. */
+  get session(): Session | undefined {
+    return this.#session;
+  }
+
+  /** Resolves the next time the state changes. */
+  nextStateChange(): Promise<void> {
+    return new Promise((resolve) => this.#stateWaiters.push(resolve));
+  }
+
+  /** Stops dialling, closes the session, and flushes the cursors. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closing.signal.aborted) return this.#loop;
+    this.#closing.abort();
+    await this.#session?.close(1000, 'client shutting down');
+    await this.#loop;
+    await Promise.all([...this.#cursors.values()].map((c) => c.close()));
+    this.#setState('closed');
+  }
+
+  #setState(state: HubClientState): void {
+    this.#state = state;
+    const waiters = this.#stateWaiters;
+    this.#stateWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  async #run(): Promise<void> {
+    const { ctx, hub, reconnect } = this.#opts;
+    let backoff = reconnect.baseMs;
+    let failures = 0;
+    const signal = this.#closing.signal;
+    while (!signal.aborted) {
+      try {
+        const { ws, queue, identity } = await this.#dial();
+        if (signal.aborted) {
+          ws.close(1000, 'client shutting down');
+          break;
+        }
+        backoff = reconnect.baseMs;
+        failures = 0;
+        this.#hubName = identity;
+        this.#connects++;
+        const session = new Session({
+          ctx,
+          ws,
+          queue,
+          peer: identity,
+          accepted: new Set(hub.subscribe),
+          cursors: this.#cursors,
+          auditForwards: true,
+          logger: this.#logger.child({ peer: identity }),
+        });
+        this.#session = session;
+        this.#setState('connected');
+        this.#logger.info(
+          { peer: identity, subscribe: hub.subscribe, publish: hub.publish },
+          'connected to hub',
+        );
+        ctx.audit.log({ event: AuditEvent.PEER_CONNECTED, peer: identity, peer_addr: hub.addr });
+        const end = await session.done;
+        this.#session = undefined;
+        this.#setState('disconnected');
+        this.#logger.warn(
+          { peer: identity, code: end.code, reason: end.reason, err: end.error },
+          'disconnected from hub',
+        );
+        ctx.audit.log({
+          event: AuditEvent.PEER_DISCONNECTED,
+          peer: identity,
+          peer_addr: hub.addr,
+          detail: `code=${end.code}${end.error === undefined ? '' : ` err=${errorMessage(end.error)}`}`,
+        });
+      } catch (err) {
+        failures++;
+        if (failures === 1 || failures % 10 === 0) {
+          this.#logger.warn(
+            { err, attempt: failures, retry_in_ms: backoff },
+            'cannot connect to hub; retrying',
+          );
+        }
+        if (this.#state !== 'disconnected') this.#setState('disconnected');
+      }
+      if (signal.aborted) break;
+      const spread = backoff * reconnect.jitter * ((reconnect.random ?? Math.random)() * 2 - 1);
+      try {
+        await ctx.clock.sleep(Math.max(0, Math.round(backoff + spread)), signal);
+      } catch {
+        break;
+      }
+      backoff = Math.min(reconnect.maxMs, backoff * 2);
+      this.#setState('connecting');
+    }
+  }
+
+  /** Opens the WebSocket, exchanges handshakes, and returns the hub's identity. */
+  async #dial(): Promise<{ ws: WebSocket; queue: MessageQueue; identity: string }> {
+    const { ctx, hub, tls } = this.#opts;
+    const url = `${tls === undefined ? 'ws' : 'wss'}://${hub.addr}/`;
+    // Node's tls.connect options; the hub is verified by its CA chain only (host names are not
+    // checked, so dialling by IP works).
+    const tlsOptions: ConnectionOptions =
+      tls === undefined
+        ? {}
+        : {
+            cert: tls.cert,
+            key: tls.key,
+            ca: tls.ca,
+            minVersion: tls.minVersion,
+            rejectUnauthorized: true,
+            checkServerIdentity: () => undefined,
+          };
+    const ws = new WebSocket(url, {
+      handshakeTimeout: ctx.handshakeTimeoutMs,
+      maxPayload: Math.max(16 * 2 ** 20, 4 * ctx.maxBatchBytes),
+      perMessageDeflate: false,
+      ...(tlsOptions as unknown as WebSocket.ClientOptions),
+    });
+    const queue = new MessageQueue(ws);
+    let cn: string | undefined;
+    ws.once('upgrade', (res) => {
+      if (tls !== undefined && res.socket instanceof TLSSocket) cn = peerCommonName(res.socket);
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const onError = (err: Error): void => {
+          ws.off('open', onOpen);
+          reject(err);
+        };
+        const onOpen = (): void => {
+          ws.off('error', onError);
+          resolve();
+        };
+        ws.once('open', onOpen);
+        ws.once('error', onError);
+      });
+      ws.on('error', () => undefined);
+      ws.send(
+        encodeHandshake({
+          instance_name: ctx.name,
+          role: ROLE_CLIENT,
+          version: PROTOCOL_VERSION,
+          subscribe: [...hub.subscribe],
+        }),
+      );
+      const reply = await queue.handshake(ctx.handshakeTimeoutMs, ctx.clock);
+      return { ws, queue, identity: cn ?? reply.instance_name };
+    } catch (err) {
+      ws.terminate();
+      throw err;
+    }
+  }
+}

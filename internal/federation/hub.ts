@@ -1,0 +1,306 @@
+/**
+ * The hub: a WSS listener that authenticates peers by certificate CN, applies the allowlist, and
+ * runs one session per peer, sending each subscribed channel from a `fed-<peer>` cursor.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { AuditEvent } from '../audit/index.js';
+import { Cursor } from '../delivery/index.js';
+import { errorMessage } from '../errors/index.js';
+import { parseListenAddr } from '../http/index.js';
+import type { Logger } from '../logger/index.js';
+import type { MutualTlsOptions } from '../tlsutil/index.js';
+import { peerCommonName } from '../tlsutil/index.js';
+import type { FederationContext } from './context.js';
+import { MessageQueue } from './message-queue.js';
+import { anyWhenEmpty, effectiveSubscriptions } from './policy.js';
+import {
+  CLOSE_NOT_IN_ALLOWLIST,
+  CLOSE_REASON_NOT_IN_ALLOWLIST,
+  PROTOCOL_VERSION,
+  ROLE_HUB,
+  encodeHandshake,
+} from './protocol/index.js';
+import { Session } from './session.js';
+import { sweepStaleCursors } from './ttl-sweep.js';
+
+/** One allowlist entry. */
+export interface AllowedPeer {
+  name: string;
+  subscribe: readonly string[];
+  publish: readonly string[];
+}
+
+/** Settings of a {@link Hub}. */
+export interface HubOptions {
+  ctx: FederationContext;
+  listenAddr: string;
+  /** Mutual TLS; undefined serves plain ws:// (trusted networks and tests only). */
+  tls: MutualTlsOptions | undefined;
+  /** Peers allowed to connect; empty allows every authenticated peer. */
+  allowedPeers: readonly AllowedPeer[];
+  /** Delete `fed-*` cursors idle longer than this; 0 disables the sweep. */
+  fedClientOffsetTtlMs: number;
+  /** How often the sweep runs; default max(ttl / 2, 1 min), at most 1 h. */
+  ttlSweepIntervalMs?: number;
+}
+
+/** Close code sent to the older of two connections from one identity. */
+export const CLOSE_REPLACED = 4000;
+
+interface PeerEntry {
+  session: Session;
+  cursors: Cursor[];
+  since: number;
+}
+
+/** A listening hub. Start with {@link Hub.listen}. */
+export class Hub {
+  readonly #opts: HubOptions;
+  readonly #server: http.Server;
+  readonly #wss: WebSocketServer;
+  readonly #logger: Logger;
+  readonly #peers = new Map<string, PeerEntry>();
+  readonly #pending = new Set<WebSocket>();
+  #sweep: { clear(): void } | undefined;
+  #closing = false;
+
+  private constructor(opts: HubOptions) {
+    this.#opts = opts;
+    this.#logger = opts.ctx.logger.child({ component: 'hub' });
+    this.#server = opts.tls === undefined ? http.createServer() : https.createServer({ ...opts.tls });
+    this.#server.headersTimeout = opts.ctx.handshakeTimeoutMs;
+    this.#server.requestTimeout = opts.ctx.handshakeTimeoutMs;
+    this.#wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: Math.max(16 * 2 ** 20, 4 * opts.ctx.maxBatchBytes),
+      perMessageDeflate: false,
+    });
+    this.#server.on('request', (_req, res) => {
+      res
+        .writeHead(426, { 'content-type': 'text/plain' })
+        .end('federation hub: WebSocket upgrade required\n');
+    });
+    this.#server.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
+      this.#upgrade(req, socket, head);
+    });
+    this.#server.on('tlsClientError', (err: Error, socket: TLSSocket) => {
+      this.#logger.warn({ err, remote: socket.remoteAddress }, 'federation TLS handshake refused');
+    });
+  }
+
+  /** Starts listening on `opts.listenAddr`; rejects when the address cannot be bound. */
+  static async listen(opts: HubOptions): Promise<Hub> {
+    const hub = new Hub(opts);
+    const { host, port } = parseListenAddr(opts.listenAddr);
+    await new Promise<void>((resolve, reject) => {
+      hub.#server.once('error', reject);
+      hub.#server.listen(port, host, () => {
+        hub.#server.off('error', reject);
+        resolve();
+      });
+    });
+    if (opts.tls === undefined) {
+      hub.#logger.warn(
+        { listen: hub.address },
+        'federation hub WITHOUT TLS: peers are not authenticated; use only on a trusted network',
+      );
+    }
+    hub.#startSweep();
+    return hub;
+  }
+
+  /** The bound `host:port`. */
+  get address(): string {
+    const address = this.#server.address() as AddressInfo;
+    return address.family === 'IPv6'
+      ? `[${address.address}]:${address.port}`
+      : `${address.address}:${address.port}`;
+  }
+
+  /** Identities of the connected peers. */
+  connectedPeers(): string[] {
+    return [...this.#peers.keys()];
+  }
+
+  /** Inbound counters of a connected peer's session (tests and stats). */
+  session(peer: string): Session | undefined {
+    return this.#peers.get(peer)?.session;
+  }
+
+  /** Stops accepting, closes every session (flushing its cursors), and stops the sweep. */
+  async close(): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    this.#sweep?.clear();
+    const closed = new Promise<void>((resolve) =>
+      this.#server.close(() => {
+        resolve();
+      }),
+    );
+    for (const ws of this.#pending) ws.terminate();
+    await Promise.all(
+      [...this.#peers].map(async ([peer, entry]) => {
+        this.#opts.ctx.audit.log({ event: AuditEvent.CLIENT_DRAIN, peer });
+        await entry.session.close(1001, 'hub shutting down');
+      }),
+    );
+    this.#server.closeAllConnections();
+    await closed;
+    this.#wss.close();
+  }
+
+  #upgrade(req: http.IncomingMessage, socket: Socket, head: Buffer): void {
+    if (this.#closing) {
+      socket.destroy();
+      return;
+    }
+    let cn: string | undefined;
+    if (this.#opts.tls !== undefined) {
+      cn = socket instanceof TLSSocket ? peerCommonName(socket) : undefined;
+      if (cn === undefined) {
+        this.#logger.warn(
+          { remote: socket.remoteAddress },
+          'federation peer without a verified certificate CN; refused',
+        );
+        socket.destroy();
+        return;
+      }
+    }
+    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      void this.#accept(ws, cn, `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`).catch(
+        (err: unknown) => {
+          this.#logger.error({ err, peer: cn }, 'federation connection setup failed');
+          ws.terminate();
+        },
+      );
+    });
+  }
+
+  #allowedEntry(identity: string): AllowedPeer | undefined | false {
+    const { allowedPeers } = this.#opts;
+    if (allowedPeers.length === 0) return undefined;
+    return allowedPeers.find((p) => p.name === identity) ?? false;
+  }
+
+  #reject(ws: WebSocket, identity: string, remote: string): void {
+    this.#logger.warn({ peer: identity, remote }, 'federation peer not in allowlist; refused');
+    this.#opts.ctx.audit.log({ event: AuditEvent.CLIENT_REJECTED, peer: identity, peer_addr: remote });
+    ws.close(CLOSE_NOT_IN_ALLOWLIST, CLOSE_REASON_NOT_IN_ALLOWLIST);
+  }
+
+  async #accept(ws: WebSocket, cn: string | undefined, remote: string): Promise<void> {
+    const { ctx } = this.#opts;
+    const queue = new MessageQueue(ws);
+    this.#pending.add(ws);
+    ws.once('close', () => this.#pending.delete(ws));
+    if (cn !== undefined && this.#allowedEntry(cn) === false) {
+      this.#reject(ws, cn, remote);
+      return;
+    }
+    let handshake;
+    try {
+      handshake = await queue.handshake(ctx.handshakeTimeoutMs, ctx.clock);
+    } catch (err) {
+      this.#logger.warn({ err, peer: cn, remote }, 'federation handshake failed');
+      ws.close(1002, errorMessage(err).slice(0, 120));
+      return;
+    }
+    const identity = cn ?? handshake.instance_name;
+    const entry = this.#allowedEntry(identity);
+    if (entry === false) {
+      this.#reject(ws, identity, remote);
+      return;
+    }
+    if (this.#closing || ws.readyState !== ws.OPEN) return;
+    const ephemeral = handshake.ephemeral === true;
+    const { accepted: sendChannels, refused } = effectiveSubscriptions(
+      handshake.subscribe ?? [],
+      anyWhenEmpty(entry?.subscribe ?? []),
+    );
+    if (refused.length > 0) {
+      this.#logger.warn({ peer: identity, channels: refused }, 'subscriptions refused by policy or invalid');
+    }
+    const older = this.#peers.get(identity);
+    if (older !== undefined) {
+      this.#logger.info({ peer: identity }, 'replacing the older connection of the same peer');
+      await older.session.close(CLOSE_REPLACED, 'replaced by a newer connection');
+      await Promise.all(older.cursors.map((c) => c.close()));
+    }
+    if (this.#closing || ws.readyState !== ws.OPEN) return;
+    const cursors = new Map<string, Cursor>();
+    for (const channel of sendChannels) {
+      cursors.set(
+        channel,
+        await Cursor.open(
+          {
+            log: await ctx.storage.log(channel),
+            ...(ephemeral ? {} : { offsets: ctx.storage.offsets }),
+            id: `fed-${identity}`,
+            flushIntervalMs: ctx.offsetFlushIntervalMs,
+            batchBytes: ctx.maxBatchBytes,
+            clock: ctx.clock,
+            logger: this.#logger,
+          },
+          'end',
+        ),
+      );
+    }
+    this.#pending.delete(ws);
+    ws.send(encodeHandshake({ instance_name: ctx.name, role: ROLE_HUB, version: PROTOCOL_VERSION }));
+    const publish = entry?.publish ?? [];
+    const session = new Session({
+      ctx,
+      ws,
+      queue,
+      peer: identity,
+      accepted: anyWhenEmpty(publish),
+      cursors,
+      auditForwards: !ephemeral,
+      logger: this.#logger.child({ peer: identity }),
+    });
+    const peerEntry: PeerEntry = { session, cursors: [...cursors.values()], since: ctx.clock.now() };
+    this.#peers.set(identity, peerEntry);
+    this.#logger.info(
+      { peer: identity, remote, ephemeral, subscribe: sendChannels },
+      'federation peer connected',
+    );
+    ctx.audit.log({
+      event: AuditEvent.CLIENT_CONNECTED,
+      peer: identity,
+      peer_addr: remote,
+      detail: `addr=${remote}${sendChannels.length > 0 ? ` sub=[${sendChannels.join(',')}]` : ''}${publish.length > 0 ? ` pub=[${publish.join(',')}]` : ''}${ephemeral ? ' ephemeral' : ''}`,
+    });
+    void session.done.then(async (end) => {
+      await Promise.all(peerEntry.cursors.map((c) => c.close()));
+      if (this.#peers.get(identity) === peerEntry) this.#peers.delete(identity);
+      const seconds = ((ctx.clock.now() - peerEntry.since) / 1000).toFixed(3);
+      this.#logger.info(
+        { peer: identity, code: end.code, reason: end.reason },
+        'federation peer disconnected',
+      );
+      ctx.audit.log({
+        event: AuditEvent.PEER_DISCONNECTED,
+        peer: identity,
+        peer_addr: remote,
+        detail: `duration=${seconds}s${end.error === undefined ? '' : ` err=${errorMessage(end.error)}`}`,
+      });
+    });
+  }
+
+  #startSweep(): void {
+    const ttl = this.#opts.fedClientOffsetTtlMs;
+    if (ttl <= 0) return;
+    const interval = this.#opts.ttlSweepIntervalMs ?? Math.min(3_600_000, Math.max(ttl / 2, 60_000));
+    this.#sweep = this.#opts.ctx.clock.setInterval(() => {
+      void sweepStaleCursors(this.#opts.ctx, ttl, new Set(this.#peers.keys()), this.#logger).catch(
+        (err: unknown) => {
+          this.#logger.warn({ err }, 'federation TTL sweep failed');
+        },
+      );
+    }, interval);
+  }
+}

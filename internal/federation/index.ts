@@ -1,0 +1,12 @@
+/** Federation: hubs and hub clients over (mutual-TLS) WebSockets, wire-compatible with the Go original. */
+export type { FederationContext } from './context.js';
+export { Hub, CLOSE_REPLACED, type AllowedPeer, type HubOptions } from './hub.js';
+export {
+  HubClient,
+  type HubClientOptions,
+  type HubClientState,
+  type HubRef,
+  type ReconnectPolicy,
+} from './hub-client.js';
+export { sweepStaleCursors } from './ttl-sweep.js';
+export type { Session } from './session.js';

@@ -1,0 +1,164 @@
+/**
+ * The inbound half of a link: checks every record of a frame (format, policy, loops, duplicates),
+ * stores what passes with one append per channel, and builds the ack.
+ */
+import { AuditEvent } from '../audit/index.js';
+import { encodeEnvelope, parseEnvelope, type Envelope } from '../envelope/index.js';
+import { errorMessage } from '../errors/index.js';
+import type { Logger } from '../logger/index.js';
+import type { FederationContext } from './context.js';
+import { inboundRefusal, type ChannelSet } from './policy.js';
+import { decodeFrame, type AckMessage } from './protocol/index.js';
+
+/** Settings of a {@link Receiver}. */
+export interface ReceiverOptions {
+  ctx: FederationContext;
+  /** The sending peer's identity. */
+  peer: string;
+  /** Channels accepted from this peer (`undefined`: any). */
+  accepted: ChannelSet;
+  logger: Logger;
+}
+
+/** Counters of a receiver. */
+export interface ReceiverCounters {
+  stored: number;
+  duplicates: number;
+  refused: number;
+  loops: number;
+  invalid: number;
+  oversized: number;
+}
+
+interface Group {
+  lines: string[];
+  ids: string[];
+}
+
+/** Handles the frames a peer sends. */
+export class Receiver {
+  readonly #opts: ReceiverOptions;
+  readonly counters: ReceiverCounters = {
+    stored: 0,
+    duplicates: 0,
+    refused: 0,
+    loops: 0,
+    invalid: 0,
+    oversized: 0,
+  };
+
+  constructor(opts: ReceiverOptions) {
+    this.#opts = opts;
+  }
+
+  /**
+   * Stores the acceptable records of `frame` and resolves with the ack: `last_id` is the id of the
+   * last record handled; `refused` (ignored by Go peers) lists ids refused by policy. Rejects, and
+   * nothing is acknowledged, when a store fails (the peer will resend).
+   */
+  async handle(frame: Buffer): Promise<AckMessage> {
+    const { ctx, peer, accepted, logger } = this.#opts;
+    const { records, oversized } = decodeFrame(frame, ctx.maxBatchBytes);
+    for (const { record } of oversized) {
+      this.counters.oversized++;
+      logger.warn(
+        { peer, bytes: record.length, max_batch_bytes: ctx.maxBatchBytes },
+        'skipping inbound record larger than max_batch_bytes',
+      );
+      ctx.audit.log({
+        event: AuditEvent.OVERSIZED_DROPPED,
+        peer,
+        direction: 'inbound',
+        detail: `bytes=${record.length}`,
+      });
+    }
+    const groups = new Map<string, Group>();
+    const refused: string[] = [];
+    let lastId = '';
+    for (const record of records) {
+      let env: Envelope;
+      try {
+        env = parseEnvelope(record.toString('utf8'));
+      } catch (err) {
+        this.counters.invalid++;
+        logger.warn({ err, peer }, 'skipping invalid inbound record');
+        continue;
+      }
+      lastId = env.id;
+      const refusal = inboundRefusal(accepted, env.channel);
+      if (refusal !== undefined) {
+        this.counters.refused++;
+        refused.push(env.id);
+        logger.warn(
+          { peer, channel: env.channel, message_id: env.id, reason: refusal },
+          'inbound message refused by policy',
+        );
+        ctx.audit.log({
+          event: AuditEvent.POLICY_VIOLATION,
+          message_id: env.id,
+          channel: env.channel,
+          direction: 'inbound',
+          peer,
+          detail: refusal,
+        });
+        continue;
+      }
+      if (env.origin === ctx.name || env.route?.includes(ctx.name) === true) {
+        this.counters.loops++;
+        ctx.audit.log({
+          event: AuditEvent.LOOP_DROPPED,
+          message_id: env.id,
+          channel: env.channel,
+          direction: 'inbound',
+          peer,
+        });
+        continue;
+      }
+      if (ctx.seen.seenOrAdd(env.id)) {
+        this.counters.duplicates++;
+        continue;
+      }
+      let group = groups.get(env.channel);
+      if (group === undefined) {
+        group = { lines: [], ids: [] };
+        groups.set(env.channel, group);
+      }
+      group.lines.push(withRoute(env, ctx.name));
+      group.ids.push(env.id);
+    }
+    await Promise.all(
+      [...groups].map(async ([channel, group]) => {
+        try {
+          await ctx.append(channel, Buffer.from(group.lines.join('')), group.lines.length);
+        } catch (err) {
+          for (const id of group.ids) ctx.seen.forget(id);
+          throw new Error(
+            `storing ${group.ids.length} message(s) from ${peer} on channel ${channel} failed: ${errorMessage(err)}`,
+            { cause: err },
+          );
+        }
+        this.counters.stored += group.ids.length;
+        for (const id of group.ids)
+          ctx.audit.log({ event: AuditEvent.FORWARD, message_id: id, channel, direction: 'inbound', peer });
+      }),
+    );
+    return refused.length === 0 ? { last_id: lastId } : { last_id: lastId, refused };
+  }
+}
+
+/** The envelope line (with `\n`) as this instance stores it: its name appended to the route. */
+function withRoute(env: Envelope, self: string): string {
+  return `${encodeEnvelope(
+    {
+      id: env.id,
+      ts: env.ts,
+      channel: env.channel,
+      origin: env.origin,
+      payloadType: env.payload_type,
+      correlationId: env.correlation_id,
+      serviceName: env.service_name,
+      route: [...(env.route ?? []), self],
+    },
+    JSON.stringify(env.payload) ?? 'null',
+  )}\n`;
+}

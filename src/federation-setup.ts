@@ -1,0 +1,142 @@
+/**
+ * Starts what `hub` and `client` in the configuration ask for: the audit log, the dedup set, the hub
+ * listener and one client per configured hub.
+ */
+import path from 'node:path';
+import { AuditLog } from '../internal/audit/index.js';
+import type { Clock } from '../internal/clock/index.js';
+import { SeenIds } from '../internal/dedup/index.js';
+import { Hub, HubClient, type FederationContext } from '../internal/federation/index.js';
+import type { Logger } from '../internal/logger/index.js';
+import type { AppendResult, Storage } from '../internal/storage/index.js';
+import { loadMutualTlsOptions, type MutualTlsOptions } from '../internal/tlsutil/index.js';
+import type { MessengerConfig } from './config/index.js';
+
+/** Federation timing knobs (library options; tests shrink them). */
+export interface FederationTuning {
+  /** Ping interval on every link; a peer missing a pong is dropped. Default 15 000 ms. */
+  pingIntervalMs?: number;
+  /** How long a peer may take to open and send its handshake. Default 10 000 ms. */
+  handshakeTimeoutMs?: number;
+  /** How often federation cursors persist their offset. Default 200 ms (and always on stop). */
+  offsetFlushIntervalMs?: number;
+  /** How often the hub's TTL sweep runs. Default max(ttl / 2, 1 min), at most 1 h. */
+  ttlSweepIntervalMs?: number;
+  /** Random source for reconnect jitter; default Math.random. */
+  random?: () => number;
+}
+
+/** The running federation of a Messenger. */
+export interface Federation {
+  hub: Hub | undefined;
+  clients: HubClient[];
+  audit: AuditLog;
+  seen: SeenIds;
+  /** Closes the hub and the clients (the audit log is closed by {@link Federation.closeAudit}). */
+  close(): Promise<void>;
+  /** Closes the audit log; last, to record shutdown events. */
+  closeAudit(): Promise<void>;
+}
+
+interface SetupArgs {
+  config: MessengerConfig;
+  storage: Storage;
+  clock: Clock;
+  logger: Logger;
+  append: (channel: string, lines: Buffer, records: number) => Promise<AppendResult>;
+  tuning: FederationTuning;
+}
+
+/** Whether the configuration asks for federation. */
+export function federationEnabled(config: MessengerConfig): boolean {
+  return config.hub.enabled || config.client.enabled;
+}
+
+async function loadTls(config: MessengerConfig): Promise<MutualTlsOptions | undefined> {
+  if (config.tls.cert === '') return undefined;
+  return loadMutualTlsOptions({
+    certFile: config.tls.cert,
+    keyFile: config.tls.key,
+    caFile: config.tls.ca,
+    minVersion: config.tls.minVersion === '1.2' ? 'TLSv1.2' : 'TLSv1.3',
+  });
+}
+
+/** Starts the hub and the clients; on failure everything started is stopped again. */
+export async function startFederation({
+  config,
+  storage,
+  clock,
+  logger,
+  append,
+  tuning,
+}: SetupArgs): Promise<Federation> {
+  const tls = await loadTls(config);
+  const log = logger.child({ component: 'federation' });
+  const audit = new AuditLog({
+    dir: path.join(config.storage.dataDir, 'audit'),
+    maxSizeBytes: config.audit.maxSizeMb * 2 ** 20,
+    maxFiles: config.audit.maxFiles,
+    logger: log,
+    clock,
+  });
+  const seen = new SeenIds(config.dedup.seenIdLruSize);
+  const ctx: FederationContext = {
+    name: config.name,
+    storage,
+    seen,
+    audit,
+    clock,
+    logger: log,
+    append,
+    maxBatchBytes: config.federation.maxBatchBytes,
+    pingIntervalMs: tuning.pingIntervalMs ?? 15_000,
+    handshakeTimeoutMs: tuning.handshakeTimeoutMs ?? 10_000,
+    offsetFlushIntervalMs: tuning.offsetFlushIntervalMs ?? 200,
+  };
+  let hub: Hub | undefined;
+  const clients: HubClient[] = [];
+  try {
+    if (config.hub.enabled) {
+      hub = await Hub.listen({
+        ctx,
+        listenAddr: config.hub.listenAddr,
+        tls,
+        allowedPeers: config.hub.allowedPeers,
+        fedClientOffsetTtlMs: config.hub.fedClientOffsetTtlMs,
+        ...(tuning.ttlSweepIntervalMs === undefined ? {} : { ttlSweepIntervalMs: tuning.ttlSweepIntervalMs }),
+      });
+    }
+    if (config.client.enabled) {
+      for (const ref of config.client.hubs) {
+        clients.push(
+          await HubClient.start({
+            ctx,
+            hub: ref,
+            tls,
+            reconnect: {
+              baseMs: config.federation.reconnectBaseMs,
+              maxMs: config.federation.reconnectMaxMs,
+              jitter: config.federation.reconnectJitter,
+              ...(tuning.random === undefined ? {} : { random: tuning.random }),
+            },
+          }),
+        );
+      }
+    }
+  } catch (err) {
+    await Promise.allSettled([hub?.close(), ...clients.map((c) => c.close())]);
+    await audit.close();
+    throw err;
+  }
+  return {
+    hub,
+    clients,
+    audit,
+    seen,
+    close: async () => {
+      await Promise.all([hub?.close(), ...clients.map((c) => c.close())]);
+    },
+    closeAudit: () => audit.close(),
+  };
+}
