@@ -1,0 +1,50 @@
+/** What every streams request handler gets. */
+import type http from 'node:http';
+import type { Clock } from '../../clock/index.js';
+import type { Logger } from '../../logger/index.js';
+import type { StreamService } from '../../streams/index.js';
+
+/** Settings of the streams routes. */
+export interface StreamsHttpOptions {
+  service: StreamService;
+  /** Path prefix of stream URLs, without a trailing slash (e.g. `/v1/stream`). */
+  prefix: string;
+  /** How long a long-poll waits for data before answering 204. */
+  longPollTimeoutMs: number;
+  /** Channel bytes read per response page (catch-up) or SSE event. */
+  readPageBytes: number;
+  /** Largest request body accepted. */
+  maxAppendBytes: number;
+  /** An SSE connection is closed after this long (clients reconnect), so CDNs can collapse requests. */
+  sseMaxDurationMs: number;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** One request to a stream URL. */
+export interface StreamRequest {
+  opts: StreamsHttpOptions;
+  req: http.IncomingMessage;
+  res: http.ServerResponse;
+  url: URL;
+  /** The stream path (decoded, `/`-separated). */
+  path: string;
+}
+
+/** The single value of a request header (the first, when repeated). */
+export function header(req: http.IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * Aborts when the client goes away. Node emits `close` on the response when it is finished or the
+ * connection drops; only the latter matters while a live read waits.
+ */
+export function clientGone(res: http.ServerResponse): AbortSignal {
+  const controller = new AbortController();
+  res.once('close', () => {
+    controller.abort();
+  });
+  return controller.signal;
+}

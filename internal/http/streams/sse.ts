@@ -1,0 +1,76 @@
+/**
+ * Server-sent events: one `data` event per read (a JSON array, UTF-8 text, or base64 for binary
+ * streams), each followed by a `control` event with the next offset, the cursor and whether the
+ * reader is caught up or the stream is closed. The connection ends after closure, or after the
+ * configured duration so that CDNs can collapse requests (clients reconnect from the last offset).
+ */
+import { formatOffset, nextCursor, type Stream, type StreamChunk } from '../../streams/index.js';
+import { jsonArray } from './bodies.js';
+import { clientGone, type StreamRequest } from './context.js';
+import { H } from './protocol.js';
+import { waitAtTail } from './wait.js';
+
+const LINE_BREAK = /\r\n|\r|\n/;
+
+/** Streams `stream` from `from` as server-sent events. */
+export async function serveSse(request: StreamRequest, stream: Stream, from: number): Promise<void> {
+  const { res, opts, url } = request;
+  const base64 = stream.mode === 'bytes';
+  res.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache',
+    ...(base64 ? { [H.sseEncoding]: 'base64' } : {}),
+  });
+  res.flushHeaders();
+  const gone = clientGone(res);
+  const clientCursor = url.searchParams.get('cursor') ?? undefined;
+  const endAt = opts.clock.now() + opts.sseMaxDurationMs;
+  let position = from;
+  let announced = false;
+  while (!gone.aborted) {
+    const chunk = await stream.read(position, opts.readPageBytes);
+    position = chunk.next;
+    const upToDate = chunk.next === stream.tail;
+    const closed = upToDate && stream.closed;
+    if (chunk.items.length > 0) res.write(dataEvent(stream, chunk));
+    if (chunk.items.length > 0 || !announced || closed) {
+      res.write(controlEvent(chunk.next, upToDate, closed, nextCursor(opts.clock.now(), clientCursor)));
+      announced = true;
+    }
+    if (closed) break;
+    if (!upToDate) continue;
+    const left = endAt - opts.clock.now();
+    if (left <= 0) break;
+    const end = await waitAtTail(
+      stream,
+      chunk.ownPosition ?? stream.own.log.end,
+      Math.min(left, opts.longPollTimeoutMs),
+      gone,
+      opts.clock,
+    );
+    if (end === 'aborted' || end === 'gone') break;
+    if (end === 'timeout') announced = false;
+    else stream.lastAccess = opts.clock.now();
+  }
+  res.end();
+}
+
+function dataEvent(stream: Stream, chunk: StreamChunk): string {
+  let payload: string;
+  if (stream.mode === 'json') payload = jsonArray(chunk.items).toString('utf8');
+  else if (stream.mode === 'bytes') payload = Buffer.concat(chunk.items).toString('base64');
+  else payload = Buffer.concat(chunk.items).toString('utf8');
+  let event = 'event: data\n';
+  for (const line of payload.split(LINE_BREAK)) event += `data:${line}\n`;
+  return `${event}\n`;
+}
+
+function controlEvent(next: number, upToDate: boolean, closed: boolean, cursor: string): string {
+  const control: Record<string, unknown> = { streamNextOffset: formatOffset(next) };
+  if (closed) control['streamClosed'] = true;
+  else {
+    control['streamCursor'] = cursor;
+    if (upToDate) control['upToDate'] = true;
+  }
+  return `event: control\ndata:${JSON.stringify(control)}\n\n`;
+}

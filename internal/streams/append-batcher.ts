@@ -1,0 +1,85 @@
+/**
+ * Per-stream append ordering with group commit. Appends are handed to the channel one batch at a
+ * time, in the order they were accepted, so the order of records in the channel is the order in
+ * which the stream's state (closure, producers, `Stream-Seq`) was checked and advanced. Appends
+ * accepted while a batch is being written go together in the next batch (one write, one fsync).
+ */
+import type { AppendResult } from '../storage/index.js';
+
+/** Writes one batch of whole records to the channel. */
+export type BatchWriter = (data: Buffer, records: number) => Promise<AppendResult>;
+
+interface Pending {
+  data: Buffer;
+  records: number;
+  resolve: (end: number) => void;
+  reject: (err: unknown) => void;
+}
+
+/** Queues appends of one stream and writes them in order, batched. */
+export class AppendBatcher {
+  readonly #write: BatchWriter;
+  readonly #maxBatchBytes: number;
+  #queue: Pending[] = [];
+  #running: Promise<void> | undefined;
+
+  /**
+   * @param write - writes a batch to the channel
+   * @param maxBatchBytes - bytes per batch at most (a single larger append is written alone)
+   */
+  constructor(write: BatchWriter, maxBatchBytes: number) {
+    this.#write = write;
+    this.#maxBatchBytes = maxBatchBytes;
+  }
+
+  /**
+   * Queues `data` (`records` whole records). The write starts before this returns when nothing else
+   * is being written. Resolves with the channel offset just past `data`.
+   */
+  enqueue(data: Buffer, records: number): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      this.#queue.push({ data, records, resolve, reject });
+      this.#running ??= this.#drain();
+    });
+  }
+
+  /** Resolves when every queued append has been written or has failed. */
+  async idle(): Promise<void> {
+    while (this.#running !== undefined) await this.#running;
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      while (this.#queue.length > 0) {
+        const batch = this.#take();
+        let records = 0;
+        for (const p of batch) records += p.records;
+        const data =
+          batch.length === 1 ? (batch[0]?.data ?? Buffer.alloc(0)) : Buffer.concat(batch.map((p) => p.data));
+        try {
+          const { start } = await this.#write(data, records);
+          let end = start;
+          for (const p of batch) {
+            end += p.data.length;
+            p.resolve(end);
+          }
+        } catch (err) {
+          for (const p of batch) p.reject(err);
+        }
+      }
+    } finally {
+      this.#running = undefined;
+    }
+  }
+
+  #take(): Pending[] {
+    let bytes = 0;
+    let count = 0;
+    for (const p of this.#queue) {
+      if (count > 0 && bytes + p.data.length > this.#maxBatchBytes) break;
+      bytes += p.data.length;
+      count++;
+    }
+    return this.#queue.splice(0, count);
+  }
+}

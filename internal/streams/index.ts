@@ -1,0 +1,27 @@
+/** Durable Streams semantics on channels: metadata, offset tokens, producers, forks, TTL. */
+export { DEFAULT_CONTENT_TYPE, mediaType, streamModeOf, type StreamMode } from './content-type.js';
+export { StreamError, fail, type StreamFailure } from './errors.js';
+export { nextCursor } from './live-cursor.js';
+export {
+  OFFSET_BEGINNING,
+  OFFSET_NOW,
+  formatOffset,
+  parseOffsetRequest,
+  parseOffsetToken,
+  type OffsetRequest,
+} from './offsets.js';
+export type { ProducerClaim } from './producers.js';
+export { PAYLOAD_TYPES } from './records.js';
+export {
+  StreamService,
+  type CreateOutcome,
+  type CreateRequest,
+  type ForkSpec,
+  type StreamEvents,
+  type StreamHost,
+  type StreamServiceOptions,
+} from './service.js';
+export { Stream, type AppendOutcome, type AppendRequest } from './stream.js';
+export type { StreamChunk } from './stream-reader.js';
+export { RESERVED_SEGMENT } from './stream-names.js';
+export { parseExpiresAt, parseTtlSeconds } from './ttl.js';

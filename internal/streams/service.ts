@@ -1,0 +1,409 @@
+/**
+ * The streams service: every stream of a data dir, their lifecycle (create, fork, delete, soft
+ * delete, expiry) and lookups. Appends and reads go to the {@link Stream} objects it hands out.
+ */
+import path from 'node:path';
+import type { Clock } from '../clock/index.js';
+import type { Logger } from '../logger/index.js';
+import { compactChannel, type AppendResult, type ChannelLog, type Storage } from '../storage/index.js';
+import { DEFAULT_CONTENT_TYPE, isWellFormedContentType, sameMediaType } from './content-type.js';
+import { fail } from './errors.js';
+import { forkSpans, resolveForkPoint } from './forks.js';
+import { Stream, type EncodedRecords, type StreamContext } from './stream.js';
+import { StreamMetaStore, type StreamMeta, type StreamSpan } from './stream-meta.js';
+import type { OpenSpan } from './stream-reader.js';
+import { channelForPath } from './stream-names.js';
+import { isExpired } from './ttl.js';
+
+/** What the service needs from its Messenger. */
+export interface StreamHost {
+  readonly storage: Storage;
+  /** Instance identity (envelope origin). */
+  readonly name: string;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** The log of `channel`, opened on first use. */
+  log(channel: string): Promise<ChannelLog>;
+  /** Appends encoded envelope lines through the Messenger's publish path. */
+  append(channel: string, lines: Buffer, records: number, signal?: AbortSignal): Promise<AppendResult>;
+}
+
+/** Settings of a {@link StreamService}. */
+export interface StreamServiceOptions {
+  host: StreamHost;
+  /** Bytes per channel write at most when appends are batched; default 4 MiB. */
+  maxBatchBytes?: number;
+  /** How often expired streams are swept; default 1 000 ms. */
+  sweepIntervalMs?: number;
+}
+
+/** A fork request, as parsed from the PUT headers. */
+export interface ForkSpec {
+  /** Path of the source stream. */
+  source: string;
+  /** `Stream-Fork-Offset`, if given. */
+  offset: string | undefined;
+  /** `Stream-Fork-Sub-Offset` (0 when absent). */
+  subOffset: number;
+}
+
+/** One PUT. */
+export interface CreateRequest {
+  path: string;
+  contentType: string | undefined;
+  ttlSeconds: number | undefined;
+  expiresAt: string | undefined;
+  close: boolean;
+  body: Buffer;
+  fork: ForkSpec | undefined;
+}
+
+/** The outcome of a PUT. */
+export interface CreateOutcome {
+  /** False when the stream already existed with the same configuration. */
+  created: boolean;
+  stream: Stream;
+}
+
+/** Events the service reports (for subscriptions). */
+export interface StreamEvents {
+  /** Messages were appended to the stream at `path` (through HTTP). */
+  appended?(path: string): void;
+  /** The stream at `path` was deleted or expired. */
+  deleted?(path: string): void;
+}
+
+/** The streams of one data dir. */
+export class StreamService {
+  readonly #host: StreamHost;
+  readonly #store: StreamMetaStore;
+  readonly #context: StreamContext;
+  readonly #streams = new Map<string, Stream>();
+  readonly #logger: Logger;
+  readonly #listeners: StreamEvents[] = [];
+  #lifecycle: Promise<unknown> = Promise.resolve();
+  #sweep: { clear(): void } | undefined;
+  #closed = false;
+
+  private constructor(opts: StreamServiceOptions) {
+    this.#host = opts.host;
+    this.#logger = opts.host.logger.child({ component: 'streams' });
+    this.#store = new StreamMetaStore(path.join(opts.host.storage.options.dataDir, 'streams', 'meta'));
+    this.#context = {
+      origin: opts.host.name,
+      append: (channel, data, records) => opts.host.append(channel, data, records),
+      maxBatchBytes: opts.maxBatchBytes ?? 4 << 20,
+    };
+  }
+
+  /** Loads every stored stream and starts the expiry sweep. */
+  static async open(opts: StreamServiceOptions): Promise<StreamService> {
+    const service = new StreamService(opts);
+    await service.#load();
+    service.#sweep = opts.host.clock.setInterval(() => {
+      void service.#sweepExpired();
+    }, opts.sweepIntervalMs ?? 1_000);
+    return service;
+  }
+
+  /** Registers event listeners. */
+  listen(listener: StreamEvents): void {
+    this.#listeners.push(listener);
+  }
+
+  /** Paths of every live stream (not soft-deleted). */
+  paths(): string[] {
+    return [...this.#streams.values()].filter((s) => !s.isGone).map((s) => s.path);
+  }
+
+  /**
+   * The live stream at `path`. Throws bad-request for an invalid name, not-found, or gone (deleted
+   * while forks use it). `touch` counts the call as a use for the sliding TTL.
+   */
+  async get(streamPath: string, touch: boolean): Promise<Stream> {
+    const stream = this.#lookup(streamPath);
+    const now = this.#host.clock.now();
+    if (isExpired(stream.meta, stream.lastAccess, now)) {
+      await this.#locked(() => this.#expire(stream));
+      throw stream.meta.softDeleted === true ? fail.gone() : fail.notFound();
+    }
+    if (touch) stream.lastAccess = now;
+    await stream.ready();
+    return stream;
+  }
+
+  /** The stream at `path` if it exists, expired or not, soft-deleted or not (no checks). */
+  peek(streamPath: string): Stream | undefined {
+    const stream = this.#streams.get(channelForPath(streamPath));
+    return stream?.path === streamPath ? stream : undefined;
+  }
+
+  /** Tells listeners that `stream` received messages. */
+  noteAppended(stream: Stream): void {
+    for (const l of this.#listeners) l.appended?.(stream.path);
+  }
+
+  /** Creates a stream (or confirms an identical one). */
+  create(request: CreateRequest): Promise<CreateOutcome> {
+    return this.#locked(() => this.#create(request));
+  }
+
+  /** Deletes a stream: fully, or softly while forks still read it. */
+  delete(streamPath: string): Promise<void> {
+    return this.#locked(async () => {
+      const stream = this.#lookup(streamPath);
+      if (isExpired(stream.meta, stream.lastAccess, this.#host.clock.now())) {
+        await this.#expire(stream);
+        throw fail.notFound();
+      }
+      await this.#delete(stream);
+    });
+  }
+
+  /** Stops the sweep and waits for pending lifecycle work. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#sweep?.clear();
+    await this.#lifecycle.catch(() => undefined);
+    await Promise.allSettled([...this.#streams.values()].map((s) => s.settle()));
+  }
+
+  #lookup(streamPath: string): Stream {
+    const stream = this.#streams.get(channelForPath(streamPath));
+    if (stream?.path !== streamPath) throw fail.notFound();
+    if (stream.meta.softDeleted === true) throw fail.gone();
+    return stream;
+  }
+
+  #locked<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#lifecycle.then(work, work);
+    this.#lifecycle = run.catch(() => undefined);
+    return run;
+  }
+
+  async #load(): Promise<void> {
+    const { metas, errors } = await this.#store.loadAll();
+    for (const { file, err } of errors) {
+      this.#logger.error({ err, file }, 'stream metadata unreadable; the stream is not served');
+    }
+    const now = this.#host.clock.now();
+    for (const meta of metas) {
+      try {
+        await this.#host.storage.setRetained(meta.channel, true);
+        this.#streams.set(
+          meta.channel,
+          new Stream(meta, await this.#openSpans(meta.spans), this.#context, now, false),
+        );
+      } catch (err) {
+        this.#logger.error({ err, channel: meta.channel }, 'stream could not be opened; it is not served');
+      }
+    }
+    for (const stream of this.#streams.values()) {
+      const parent = stream.meta.parent === undefined ? undefined : this.#streams.get(stream.meta.parent);
+      parent?.children.add(stream.meta.channel);
+    }
+    for (const stream of [...this.#streams.values()]) {
+      if (stream.meta.softDeleted === true && stream.children.size === 0) await this.#remove(stream);
+    }
+  }
+
+  async #openSpans(spans: readonly StreamSpan[]): Promise<OpenSpan[]> {
+    const open: OpenSpan[] = [];
+    for (const span of spans) {
+      open.push({ log: await this.#host.log(span.channel), from: span.from, to: span.to, at: span.at });
+    }
+    return open;
+  }
+
+  async #create(request: CreateRequest): Promise<CreateOutcome> {
+    const channel = channelForPath(request.path);
+    if (request.ttlSeconds !== undefined && request.expiresAt !== undefined) {
+      throw fail.badRequest('Stream-TTL and Stream-Expires-At cannot both be set');
+    }
+    if (request.contentType !== undefined && !isWellFormedContentType(request.contentType)) {
+      throw fail.badRequest(`malformed Content-Type ${JSON.stringify(request.contentType)}`);
+    }
+    let existing = this.#streams.get(channel);
+    if (existing !== undefined && isExpired(existing.meta, existing.lastAccess, this.#host.clock.now())) {
+      await this.#expire(existing);
+      existing = this.#streams.get(channel);
+    }
+    if (existing !== undefined) return { created: false, stream: await this.#confirm(existing, request) };
+    const source = request.fork === undefined ? undefined : await this.#forkSource(request.fork.source);
+    const contentType = request.contentType ?? source?.meta.contentType ?? DEFAULT_CONTENT_TYPE;
+    if (source !== undefined && !sameMediaType(contentType, source.meta.contentType)) {
+      throw fail.conflict(
+        `content type ${contentType} does not match the source stream's ${source.meta.contentType}`,
+      );
+    }
+    const fork =
+      source === undefined || request.fork === undefined
+        ? undefined
+        : await resolveForkPoint(source, request.fork.offset, request.fork.subOffset);
+    const log = await this.#host.log(channel);
+    await this.#host.storage.setRetained(channel, true);
+    const from = log.end;
+    const meta: StreamMeta = {
+      v: 1,
+      path: request.path,
+      channel,
+      contentType,
+      createdAt: this.#host.clock.now(),
+      spans:
+        source === undefined || fork === undefined
+          ? [{ channel, from, at: from }]
+          : forkSpans(source, fork.point, channel, from),
+      ...lifetimeOf(request, source),
+    };
+    if (source !== undefined && request.fork !== undefined) {
+      meta.parent = source.meta.channel;
+      meta.fork = {
+        source: request.fork.source,
+        ...(request.fork.offset === undefined ? {} : { offset: request.fork.offset }),
+        ...(request.fork.subOffset === 0 ? {} : { subOffset: request.fork.subOffset }),
+      };
+    }
+    const stream = new Stream(
+      meta,
+      await this.#openSpans(meta.spans),
+      this.#context,
+      this.#host.clock.now(),
+      true,
+    );
+    const parts: EncodedRecords[] = [];
+    if (fork?.prefix !== undefined) parts.push(stream.encodeMessage(fork.prefix));
+    if (request.body.length > 0) parts.push(stream.encodeBody(request.body, true));
+    await stream.writeInitial(parts, request.close);
+    await this.#store.write(meta);
+    this.#streams.set(channel, stream);
+    source?.children.add(channel);
+    if (request.body.length > 0) this.noteAppended(stream);
+    return { created: true, stream };
+  }
+
+  async #forkSource(sourcePath: string): Promise<Stream> {
+    let source: Stream | undefined;
+    try {
+      source = this.#streams.get(channelForPath(sourcePath));
+    } catch {
+      throw fail.notFound(`source stream ${JSON.stringify(sourcePath)} not found`);
+    }
+    if (source?.path !== sourcePath)
+      throw fail.notFound(`source stream ${JSON.stringify(sourcePath)} not found`);
+    if (isExpired(source.meta, source.lastAccess, this.#host.clock.now())) await this.#expire(source);
+    if (source.meta.softDeleted === true) {
+      throw fail.conflict('the source stream was deleted; its forks keep it, but it cannot be forked again');
+    }
+    if (this.#streams.get(source.meta.channel) !== source) {
+      throw fail.notFound(`source stream ${JSON.stringify(sourcePath)} not found`);
+    }
+    await source.ready();
+    return source;
+  }
+
+  /** Checks a repeated PUT against the existing stream: the same configuration, or 409. */
+  async #confirm(stream: Stream, request: CreateRequest): Promise<Stream> {
+    const { meta } = stream;
+    if (meta.path !== request.path) {
+      throw fail.conflict(
+        `stream name maps to channel ${meta.channel}, which stream ${JSON.stringify(meta.path)} uses`,
+      );
+    }
+    if (meta.softDeleted === true) {
+      throw fail.conflict(
+        'the stream was deleted but forks still use it; the name cannot be reused until they are gone',
+      );
+    }
+    const problem = configDifference(meta, request, await stream.isClosedForWriters());
+    if (problem !== undefined) throw fail.conflict(`stream already exists with a different ${problem}`);
+    return stream;
+  }
+
+  async #expire(stream: Stream): Promise<void> {
+    if (this.#streams.get(stream.meta.channel) !== stream || stream.meta.softDeleted === true) return;
+    if (!isExpired(stream.meta, stream.lastAccess, this.#host.clock.now())) return;
+    this.#logger.info({ stream: stream.path }, 'stream expired');
+    await this.#delete(stream);
+  }
+
+  async #delete(stream: Stream): Promise<void> {
+    if (stream.children.size === 0) {
+      await this.#remove(stream);
+      return;
+    }
+    const meta: StreamMeta = { ...stream.meta, softDeleted: true };
+    await this.#store.write(meta);
+    stream.meta = meta;
+    stream.markGone();
+    for (const l of this.#listeners) l.deleted?.(stream.path);
+  }
+
+  /** Removes a stream for good; its channel is no longer retained and compaction may reclaim it. */
+  async #remove(stream: Stream): Promise<void> {
+    const { channel, parent, softDeleted } = stream.meta;
+    stream.markGone();
+    await stream.settle();
+    await this.#store.remove(channel);
+    this.#streams.delete(channel);
+    await this.#host.storage.setRetained(channel, false);
+    try {
+      await compactChannel(this.#host.storage, channel, Number.MAX_SAFE_INTEGER, this.#logger);
+    } catch (err) {
+      this.#logger.warn({ err, channel }, 'could not reclaim the segments of a deleted stream');
+    }
+    if (softDeleted !== true) for (const l of this.#listeners) l.deleted?.(stream.path);
+    const source = parent === undefined ? undefined : this.#streams.get(parent);
+    if (source === undefined) return;
+    source.children.delete(channel);
+    if (source.meta.softDeleted === true && source.children.size === 0) await this.#remove(source);
+  }
+
+  async #sweepExpired(): Promise<void> {
+    const now = this.#host.clock.now();
+    for (const stream of [...this.#streams.values()]) {
+      if (this.#closed) return;
+      if (stream.meta.softDeleted === true || !isExpired(stream.meta, stream.lastAccess, now)) continue;
+      try {
+        await this.#locked(() => this.#expire(stream));
+      } catch (err) {
+        this.#logger.error({ err, stream: stream.path }, 'expiring a stream failed');
+      }
+    }
+  }
+}
+
+function lifetimeOf(
+  request: CreateRequest,
+  source: Stream | undefined,
+): { ttlSeconds?: number; expiresAt?: string } {
+  if (request.ttlSeconds !== undefined) return { ttlSeconds: request.ttlSeconds };
+  if (request.expiresAt !== undefined) return { expiresAt: request.expiresAt };
+  if (source === undefined) return {};
+  return {
+    ...(source.meta.ttlSeconds === undefined ? {} : { ttlSeconds: source.meta.ttlSeconds }),
+    ...(source.meta.expiresAt === undefined ? {} : { expiresAt: source.meta.expiresAt }),
+  };
+}
+
+/** What differs between a stored stream and a repeated PUT, or undefined when nothing does. */
+function configDifference(meta: StreamMeta, request: CreateRequest, closed: boolean): string | undefined {
+  const { fork } = request;
+  if ((fork === undefined) !== (meta.fork === undefined)) return 'fork source';
+  if (fork !== undefined && meta.fork !== undefined) {
+    if (fork.source !== meta.fork.source || fork.offset !== meta.fork.offset) return 'fork source';
+    if (fork.subOffset !== (meta.fork.subOffset ?? 0)) return 'fork sub-offset';
+  }
+  const inherits = fork !== undefined;
+  const contentType = request.contentType ?? (inherits ? meta.contentType : DEFAULT_CONTENT_TYPE);
+  if (!sameMediaType(contentType, meta.contentType)) return 'content type';
+  const ownLifetime = request.ttlSeconds !== undefined || request.expiresAt !== undefined;
+  if (ownLifetime || !inherits) {
+    if (request.ttlSeconds !== meta.ttlSeconds) return 'TTL';
+    const wanted = request.expiresAt === undefined ? undefined : Date.parse(request.expiresAt);
+    const stored = meta.expiresAt === undefined ? undefined : Date.parse(meta.expiresAt);
+    if (wanted !== stored) return 'expiry';
+  }
+  if (request.close !== closed) return 'closed state';
+  return undefined;
+}
