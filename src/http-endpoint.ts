@@ -2,9 +2,11 @@
  * The HTTP endpoint of a Messenger: `/healthz`, `/readyz`, and the channel conventions served over
  * HTTP (Durable Streams under `streamsPrefix`).
  */
+import path from 'node:path';
 import { HttpServer } from '../internal/http/index.js';
-import { streamsRoute } from '../internal/http/streams/index.js';
+import { controlRoutes, streamsRoute } from '../internal/http/streams/index.js';
 import { StreamService } from '../internal/streams/index.js';
+import { SubscriptionManager } from '../internal/streams/subscriptions/index.js';
 import { internalsOf } from './internal-access.js';
 import type { Messenger } from './messenger.js';
 
@@ -53,6 +55,13 @@ export async function startHttpEndpoint(
   const logger = internals.logger.child({ component: 'http' });
   let ready = false;
   const service = await StreamService.open({ host: internals });
+  const prefix = (options.streamsPrefix ?? DEFAULT_STREAMS_PREFIX).replace(/\/+$/, '');
+  const subscriptions = await SubscriptionManager.open({
+    service,
+    dir: path.join(internals.storage.options.dataDir, 'streams'),
+    clock: internals.clock,
+    logger: logger.child({ component: 'subscriptions' }),
+  });
   const server = new HttpServer({
     listenAddr: options.listenAddr,
     logger,
@@ -60,21 +69,25 @@ export async function startHttpEndpoint(
     ...(options.tls === undefined ? {} : { tls: options.tls }),
   });
   server.addRoute(
-    streamsRoute({
-      service,
-      prefix: (options.streamsPrefix ?? DEFAULT_STREAMS_PREFIX).replace(/\/+$/, ''),
-      longPollTimeoutMs: options.longPollTimeoutMs ?? messenger.config.http.longPollTimeoutMs,
-      readPageBytes: READ_PAGE_BYTES,
-      maxAppendBytes: MAX_APPEND_BYTES,
-      sseMaxDurationMs: SSE_MAX_DURATION_MS,
-      clock: internals.clock,
-      logger,
-    }),
+    streamsRoute(
+      {
+        service,
+        prefix,
+        longPollTimeoutMs: options.longPollTimeoutMs ?? messenger.config.http.longPollTimeoutMs,
+        readPageBytes: READ_PAGE_BYTES,
+        maxAppendBytes: MAX_APPEND_BYTES,
+        sseMaxDurationMs: SSE_MAX_DURATION_MS,
+        clock: internals.clock,
+        logger,
+      },
+      controlRoutes(subscriptions, prefix),
+    ),
   );
   let url: string;
   try {
     url = await server.start();
   } catch (err) {
+    await subscriptions.close();
     await service.close();
     throw err;
   }
@@ -85,6 +98,7 @@ export async function startHttpEndpoint(
     },
     close: async () => {
       await server.close();
+      await subscriptions.close();
       await service.close();
     },
   };

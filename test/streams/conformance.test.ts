@@ -24,4 +24,4 @@ afterAll(async () => {
   await messenger.close();
 });
 
-runConformanceTests({ baseUrl: endpoint.url, subscriptions: false, longPollTimeoutMs: LONG_POLL_TIMEOUT_MS });
+runConformanceTests({ baseUrl: endpoint.url, subscriptions: true, longPollTimeoutMs: LONG_POLL_TIMEOUT_MS });

@@ -48,3 +48,9 @@ export function clientGone(res: http.ServerResponse): AbortSignal {
   });
   return controller.signal;
 }
+
+/** `http(s)://host` of the request, as the client addressed it. */
+export function requestOrigin(req: http.IncomingMessage): string {
+  const secure = (req.socket as { encrypted?: boolean }).encrypted === true;
+  return `${secure ? 'https' : 'http'}://${header(req, 'host') ?? 'localhost'}`;
+}

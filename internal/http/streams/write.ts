@@ -8,7 +8,7 @@ import {
   type ForkSpec,
   type ProducerClaim,
 } from '../../streams/index.js';
-import { header, type StreamRequest } from './context.js';
+import { header, requestOrigin, type StreamRequest } from './context.js';
 import { H, isTrue } from './protocol.js';
 import { readBody } from './request-body.js';
 import { empty, refuse } from './respond.js';
@@ -37,7 +37,7 @@ export async function servePut(request: StreamRequest): Promise<void> {
     'content-type': stream.meta.contentType,
     [H.nextOffset]: formatOffset(stream.tail),
   };
-  if (outcome.created) headers['location'] = `${originOf(request)}${request.url.pathname}`;
+  if (outcome.created) headers['location'] = `${requestOrigin(request.req)}${request.url.pathname}`;
   if (await stream.isClosedForWriters()) headers[H.closed] = 'true';
   empty(res, outcome.created ? 201 : 200, headers);
 }
@@ -79,12 +79,6 @@ function sourcePath(request: StreamRequest, value: string): string {
   } catch {
     throw fail.badRequest(`malformed Stream-Forked-From ${JSON.stringify(value)}`);
   }
-}
-
-function originOf(request: StreamRequest): string {
-  const host = header(request.req, 'host') ?? 'localhost';
-  const secure = (request.req.socket as { encrypted?: boolean }).encrypted === true;
-  return `${secure ? 'https' : 'http'}://${host}`;
 }
 
 /** POST: appends, and/or closes. */
