@@ -183,16 +183,17 @@ describe('keyop-messenger run', () => {
     await stopCleanly(daemon);
   });
 
-  it('warns that hub and client are configured but federation is not in this build, and runs local only', async () => {
+  it('runs the federation hub when enabled and names its address in the started line', async () => {
     const { dir, config } = daemonSetup('hub:\n  enabled: true\n  listen_addr: 127.0.0.1:0\n');
     const daemon = spawnDaemon(['run', '-c', config], dir);
-    await daemon.started;
-    expect(daemon.lines[0]).toMatchObject({
-      level: LogLevel.warn,
-      msg: 'hub/client are configured but federation is not yet available in this build; running local only',
-      hubEnabled: true,
-      clientEnabled: false,
-    });
+    const started = await daemon.started;
+    expect(started.hubAddr).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(
+      daemon.lines.some(
+        (l) =>
+          l.msg === 'federation hub WITHOUT TLS: peers are not authenticated; use only on a trusted network',
+      ),
+    ).toBe(true);
     await stopCleanly(daemon);
   });
 });

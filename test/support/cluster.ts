@@ -34,7 +34,7 @@ export interface NodeOptions {
   hub?: {
     listenAddr?: string;
     allowedPeers?: { name: string; subscribe?: string[]; publish?: string[] }[];
-    fedClientOffsetTtl?: string;
+    fedClientOffsetTtlMs?: number;
   };
   hubs?: { addr: string; subscribe?: string[]; publish?: string[] }[];
   syncPolicy?: 'none' | 'periodic' | 'always';
@@ -80,9 +80,9 @@ function configOf(opts: NodeOptions, dataDir: string, listenAddr: string | undef
               subscribe: p.subscribe ?? [],
               publish: p.publish ?? [],
             })),
-            ...(opts.hub.fedClientOffsetTtl === undefined
+            ...(opts.hub.fedClientOffsetTtlMs === undefined
               ? {}
-              : { fedClientOffsetTtl: opts.hub.fedClientOffsetTtl }),
+              : { fedClientOffsetTtlMs: opts.hub.fedClientOffsetTtlMs }),
           },
     client:
       opts.hubs === undefined

@@ -44,7 +44,6 @@ async function runDaemon(flags: RunFlags, ctx: CliContext): Promise<void> {
     forceExit: (code) => process.exit(code),
   });
   await warnExpiringCertificates(config, logger, systemClock.now());
-  warnFederationUnavailable(config, logger);
 
   const daemon = await startDaemon(config, logger, tls);
   logger.info(
@@ -54,6 +53,8 @@ async function runDaemon(flags: RunFlags, ctx: CliContext): Promise<void> {
       config: configPath ?? '(built-in defaults)',
       dataDir: path.resolve(config.storage.dataDir),
       httpUrl: daemon.httpUrl,
+      ...(daemon.hubAddr === undefined ? {} : { hubAddr: daemon.hubAddr }),
+      ...(config.client.enabled ? { hubs: config.client.hubs.map((h) => h.addr) } : {}),
     },
     'keyop-messenger started',
   );
@@ -62,13 +63,4 @@ async function runDaemon(flags: RunFlags, ctx: CliContext): Promise<void> {
   logger.info({ signal }, 'shutting down');
   await daemon.stop();
   logger.info({}, 'shutdown complete');
-}
-
-/** Federation (hub and client links) is not part of this build yet; its settings are validated only. */
-function warnFederationUnavailable(config: MessengerConfig, logger: Logger): void {
-  if (!config.hub.enabled && !config.client.enabled) return;
-  logger.warn(
-    { hubEnabled: config.hub.enabled, clientEnabled: config.client.enabled },
-    'hub/client are configured but federation is not yet available in this build; running local only',
-  );
 }

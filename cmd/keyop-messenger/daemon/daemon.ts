@@ -1,4 +1,4 @@
-/** The daemon's running parts: the Messenger (storage) and its HTTP endpoint, started and stopped in order. */
+/** The daemon's running parts: the Messenger (storage and federation) and its HTTP endpoint, started and stopped in order. */
 import type { Logger } from '../../../internal/logger/index.js';
 import type { MutualTlsOptions } from '../../../internal/tlsutil/index.js';
 import type { MessengerConfig } from '../../../src/config/index.js';
@@ -9,6 +9,8 @@ import { Messenger } from '../../../src/messenger.js';
 export interface RunningDaemon {
   /** Base URL of the HTTP endpoint. */
   readonly httpUrl: string;
+  /** Bound `host:port` of the federation hub, when enabled. */
+  readonly hubAddr: string | undefined;
   /**
    * Graceful shutdown: `/readyz` turns 503, the HTTP listener stops accepting and lets open requests
    * finish, then the Messenger stops subscribers (offsets flushed), fsyncs and releases the data dir.
@@ -41,6 +43,7 @@ export async function startDaemon(
   http.setReady(true);
   return {
     httpUrl: http.url,
+    hubAddr: messenger.hubAddress,
     stop: async () => {
       http.setReady(false);
       try {

@@ -1,0 +1,214 @@
+// Wire-level tests with a hand-written client: raw `ws`, handshake JSON and length-prefixed frames
+// built byte by byte here, no project code on the client side.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import WebSocket from 'ws';
+import { waitForAudit } from '../support/audit.js';
+import { makePki, startNode, type TestNode, type TestPki } from '../support/cluster.js';
+import { collector } from '../support/messages.js';
+
+let pki: TestPki;
+let foreign: TestPki;
+beforeAll(async () => {
+  pki = await makePki(['hub1', 'a', 'b']);
+  foreign = await makePki(['a']);
+});
+
+const nodes: TestNode[] = [];
+const sockets: WebSocket[] = [];
+afterEach(async () => {
+  for (const ws of sockets.splice(0)) ws.terminate();
+  for (const n of nodes.splice(0).reverse()) await n.stop();
+});
+
+async function hub(allowedPeers: { name: string }[] = []): Promise<TestNode> {
+  const n = await startNode({ name: 'hub1', pki, hub: { allowedPeers } });
+  nodes.push(n);
+  return n;
+}
+
+function dial(
+  addr: string,
+  who: { certFile: string; keyFile: string },
+  ca: string,
+  extra: object = {},
+): WebSocket {
+  const ws = new WebSocket(`wss://${addr}/`, {
+    cert: fs.readFileSync(who.certFile),
+    key: fs.readFileSync(who.keyFile),
+    ca: fs.readFileSync(ca),
+    ...extra,
+  });
+  sockets.push(ws);
+  return ws;
+}
+
+/** Messages in arrival order, and a way to take the next one. */
+function inbox(ws: WebSocket): () => Promise<{ data: Buffer; binary: boolean }> {
+  const queue: { data: Buffer; binary: boolean }[] = [];
+  const waiters: ((m: { data: Buffer; binary: boolean }) => void)[] = [];
+  ws.on('message', (data, binary) => {
+    const m = { data: data as Buffer, binary };
+    const w = waiters.shift();
+    if (w) w(m);
+    else queue.push(m);
+  });
+  return () => {
+    const m = queue.shift();
+    return m ? Promise.resolve(m) : new Promise((r) => waiters.push(r));
+  };
+}
+
+function frame(records: string[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const r of records) {
+    const body = Buffer.from(r);
+    const head = Buffer.alloc(4);
+    head.writeUInt32BE(body.length, 0);
+    parts.push(head, body);
+  }
+  return Buffer.concat(parts);
+}
+
+function unframe(buf: Buffer): string[] {
+  const out: string[] = [];
+  for (let pos = 0; pos < buf.length;) {
+    const len = buf.readUInt32BE(pos);
+    out.push(buf.subarray(pos + 4, pos + 4 + len).toString());
+    pos += 4 + len;
+  }
+  return out;
+}
+
+function envelope(id: string, channel: string, payload: unknown): string {
+  return JSON.stringify({
+    v: 1,
+    id,
+    ts: '2026-11-23T03:29:51.976211599Z',
+    channel,
+    origin: 'a',
+    payload_type: 'T',
+    payload,
+  });
+}
+
+describe('federation wire protocol (hand-written client)', () => {
+  it('speaks the Go handshake, frames and acks byte for byte, both directions', async () => {
+    const h = await hub();
+    const ws = dial(h.hubAddr, pki.pairs.get('a')!, pki.ca);
+    const next = inbox(ws);
+    await new Promise((r) => ws.once('open', r));
+    ws.send('{"instance_name":"a","role":"client","version":"1","subscribe":["alerts"]}');
+    const hello = await next();
+    expect(hello.binary).toBe(false);
+    expect(hello.data.toString()).toBe('{"instance_name":"hub1","role":"hub","version":"1"}');
+
+    const got = collector();
+    await h.messenger.subscribe('inbox', 's', got.handler);
+    ws.send(frame([envelope('id-1', 'inbox', { n: 1 }), envelope('id-2', 'inbox', { n: 2 })]), {
+      binary: true,
+    });
+    const ack = await next();
+    expect(ack.binary).toBe(false);
+    expect(ack.data.toString()).toBe('{"last_id":"id-2"}');
+    await got.waitFor(2);
+    expect(got.messages.map((m) => m.payload)).toEqual([{ n: 1 }, { n: 2 }]);
+
+    ws.send(frame([envelope('id-2', 'inbox', { n: 2 })]), { binary: true });
+    expect((await next()).data.toString()).toBe('{"last_id":"id-2"}');
+
+    const { id } = await h.messenger.publish('alerts', 'Alert', { level: 'high' });
+    const data = await next();
+    expect(data.binary).toBe(true);
+    const records = unframe(data.data);
+    expect(records).toHaveLength(1);
+    expect(JSON.parse(records[0]!)).toMatchObject({
+      v: 1,
+      id,
+      channel: 'alerts',
+      origin: 'hub1',
+      payload_type: 'Alert',
+      payload: { level: 'high' },
+    });
+    ws.send(JSON.stringify({ last_id: id }));
+    const offsetFile = path.join(h.dataDir, 'subscribers', 'alerts', 'fed-a.offset');
+    await vi.waitFor(() => {
+      expect(fs.readFileSync(offsetFile, 'utf8')).toBe(
+        `${h.messenger.stats().channels['alerts']!.endOffset}\n`,
+      );
+    });
+    expect(got.messages).toHaveLength(2);
+  });
+
+  it('reports refused ids in the ack (an extra field Go ignores)', async () => {
+    const h = await startNode({ name: 'hub1', pki, hub: { allowedPeers: [{ name: 'a', publish: ['ok'] }] } });
+    nodes.push(h);
+    const ws = dial(h.hubAddr, pki.pairs.get('a')!, pki.ca);
+    const next = inbox(ws);
+    await new Promise((r) => ws.once('open', r));
+    ws.send('{"instance_name":"a","role":"client","version":"1"}');
+    await next();
+    ws.send(frame([envelope('good', 'ok', 1), envelope('bad', 'nope', 2), envelope('evil', '../etc', 3)]), {
+      binary: true,
+    });
+    expect(JSON.parse((await next()).data.toString())).toEqual({ last_id: 'evil', refused: ['bad', 'evil'] });
+    await waitForAudit(h.dataDir, { event: 'policy_violation', message_id: 'bad' });
+  });
+
+  it('gives an ephemeral peer live messages and keeps no cursor file for it', async () => {
+    const h = await hub();
+    const ws = dial(h.hubAddr, pki.pairs.get('b')!, pki.ca);
+    const next = inbox(ws);
+    await new Promise((r) => ws.once('open', r));
+    await h.messenger.publish('live', 'T', 'before');
+    ws.send('{"instance_name":"b","role":"client","version":"1","subscribe":["live"],"ephemeral":true}');
+    await next();
+    await h.messenger.publish('live', 'T', 'after');
+    const data = await next();
+    expect(unframe(data.data).map((r) => (JSON.parse(r) as { payload: string }).payload)).toEqual(['after']);
+    ws.send(JSON.stringify({ last_id: 'x' }));
+    expect(fs.existsSync(path.join(h.dataDir, 'subscribers', 'live'))).toBe(false);
+  });
+
+  it('closes an unknown CN with 4403 "not in allowlist" and audits client_rejected', async () => {
+    const h = await hub([{ name: 'b' }]);
+    const ws = dial(h.hubAddr, pki.pairs.get('a')!, pki.ca);
+    const closed = new Promise<[number, string]>((r) =>
+      ws.once('close', (code, reason) => {
+        r([code, reason.toString()]);
+      }),
+    );
+    expect(await closed).toEqual([4403, 'not in allowlist']);
+    await waitForAudit(h.dataDir, { event: 'client_rejected', peer: 'a' });
+  });
+
+  it('refuses a certificate from a foreign CA at the TLS handshake', async () => {
+    const h = await hub();
+    const ws = dial(h.hubAddr, foreign.pairs.get('a')!, pki.ca);
+    const outcome = await new Promise<string>((r) => {
+      ws.once('open', () => {
+        r('open');
+      });
+      ws.once('error', (err) => {
+        r(`error: ${err.message}`);
+      });
+    });
+    expect(outcome).toMatch(/^error: /);
+    expect(h.messenger.stats().channels).toEqual({});
+  });
+
+  it('refuses a TLS 1.2 client when the minimum is 1.3', async () => {
+    const h = await hub();
+    const ws = dial(h.hubAddr, pki.pairs.get('a')!, pki.ca, { maxVersion: 'TLSv1.2' });
+    const outcome = await new Promise<string>((r) => {
+      ws.once('open', () => {
+        r('open');
+      });
+      ws.once('error', (err) => {
+        r(`error: ${err.message}`);
+      });
+    });
+    expect(outcome).toMatch(/^error: .*(version|protocol)/i);
+  });
+});
