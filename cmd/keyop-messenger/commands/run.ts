@@ -2,8 +2,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { systemClock } from '../../../internal/clock/index.js';
-import type { Logger } from '../../../internal/logger/index.js';
-import { CONFIG_PATH_ENV, loadConfigFile, type MessengerConfig } from '../../../src/config/index.js';
+import { CONFIG_PATH_ENV, loadConfigFile } from '../../../src/config/index.js';
 import type { CliContext } from '../cli.js';
 import { loadTlsMaterial, warnExpiringCertificates } from '../daemon/certificates.js';
 import { startDaemon } from '../daemon/daemon.js';
