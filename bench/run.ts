@@ -6,10 +6,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import type { GroupOptions, Metrics } from './measure.js';
+import { runFederationBench } from './federation.js';
 import { runStorageBench } from './storage.js';
 
 const GROUPS: Record<string, (opts: GroupOptions) => Promise<Metrics>> = {
   storage: runStorageBench,
+  federation: runFederationBench,
 };
 
 const { values } = parseArgs({

@@ -60,13 +60,23 @@ const OPTIONAL_FIELDS = ['message_id', 'channel', 'direction', 'peer', 'peer_add
  * @throws RangeError when `record.ts` is an invalid Date.
  */
 export function formatAuditLine(record: AuditRecord, nowMs: number): string {
-  const line: Record<string, string> = {
-    ts: (record.ts ?? new Date(nowMs)).toISOString(),
-    event: record.event,
-  };
+  const ts = record.ts === undefined ? isoOf(nowMs) : record.ts.toISOString();
+  let line = `{"ts":"${ts}","event":${JSON.stringify(record.event)}`;
   for (const field of OPTIONAL_FIELDS) {
     const value = record[field];
-    if (value !== undefined && value !== '') line[field] = value;
+    if (value !== undefined && value !== '') line += `,"${field}":${JSON.stringify(value)}`;
   }
-  return `${JSON.stringify(line)}\n`;
+  return `${line}}\n`;
+}
+
+let cachedMs = Number.NaN;
+let cachedIso = '';
+
+/** `new Date(ms).toISOString()`, cached for the last millisecond asked (events come in bursts). */
+function isoOf(ms: number): string {
+  if (ms !== cachedMs) {
+    cachedMs = ms;
+    cachedIso = new Date(ms).toISOString();
+  }
+  return cachedIso;
 }

@@ -74,6 +74,48 @@ export function encodeParsedEnvelope(env: Envelope): string {
   );
 }
 
+/** The header fields of an envelope (everything but the payload). */
+export type EnvelopeHeaderFields = Omit<Envelope, 'payload'>;
+
+const HEADER_KEYS = new Set([
+  'v',
+  'id',
+  'ts',
+  'channel',
+  'origin',
+  'payload_type',
+  'correlation_id',
+  'service_name',
+  'route',
+]);
+const PAYLOAD_KEY = ',"payload":';
+
+/**
+ * Parses only the header of a line whose payload comes last (as this library and the Go original
+ * write them), leaving the payload as raw JSON text that is not parsed. Returns undefined for any
+ * other shape (the caller then uses {@link parseEnvelope}); throws ERR_INVALID_RECORD for a header
+ * that is present but invalid.
+ *
+ * Inside a JSON string a quote is always escaped, so the first `,"payload":` of a line can only be a
+ * key; a header with an unknown field (which could be an object holding such a key) is not trusted.
+ */
+export function parseEnvelopeHeader(
+  line: string,
+): { header: EnvelopeHeaderFields; payloadJson: string } | undefined {
+  const cut = line.indexOf(PAYLOAD_KEY);
+  if (cut < 0 || line.charCodeAt(line.length - 1) !== 125) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(`${line.slice(0, cut)}}`);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  for (const key in value) if (!HEADER_KEYS.has(key)) return undefined;
+  checkHeader(value as Record<string, unknown>);
+  return { header: value as EnvelopeHeaderFields, payloadJson: line.slice(cut + PAYLOAD_KEY.length, -1) };
+}
+
 function invalid(reason: string): MessengerError {
   return new MessengerError(ErrorCode.INVALID_RECORD, `invalid envelope: ${reason}`);
 }
@@ -95,6 +137,13 @@ export function parseEnvelope(line: string): Envelope {
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid('not a JSON object');
   const env = value as Record<string, unknown>;
+  checkHeader(env);
+  if (!('payload' in env)) throw invalid('field payload is missing');
+  return env as unknown as Envelope;
+}
+
+/** Checks the version and the header fields' types; throws ERR_INVALID_RECORD. */
+function checkHeader(env: Record<string, unknown>): void {
   if (env['v'] !== ENVELOPE_VERSION) throw invalid(`unknown envelope version: ${JSON.stringify(env['v'])}`);
   for (const key of ['id', 'ts', 'channel', 'origin', 'payload_type'] as const) {
     if (typeof env[key] !== 'string') throw invalid(`field ${key} must be a string`);
@@ -105,6 +154,4 @@ export function parseEnvelope(line: string): Envelope {
   if (route !== undefined && !(Array.isArray(route) && route.every((r) => typeof r === 'string'))) {
     throw invalid('field route must be an array of strings');
   }
-  if (!('payload' in env)) throw invalid('field payload is missing');
-  return env as unknown as Envelope;
 }

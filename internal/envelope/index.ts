@@ -4,6 +4,8 @@ export {
   encodeEnvelope,
   encodeParsedEnvelope,
   parseEnvelope,
+  parseEnvelopeHeader,
+  type EnvelopeHeaderFields,
   type Envelope,
   type EnvelopeHeader,
 } from './envelope.js';

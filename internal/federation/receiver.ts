@@ -3,7 +3,12 @@
  * stores what passes with one append per channel, and builds the ack.
  */
 import { AuditEvent } from '../audit/index.js';
-import { encodeEnvelope, parseEnvelope, type Envelope } from '../envelope/index.js';
+import {
+  encodeEnvelope,
+  parseEnvelope,
+  parseEnvelopeHeader,
+  type EnvelopeHeaderFields,
+} from '../envelope/index.js';
 import { errorMessage } from '../errors/index.js';
 import type { Logger } from '../logger/index.js';
 import type { FederationContext } from './context.js';
@@ -76,9 +81,10 @@ export class Receiver {
     const refused: string[] = [];
     let lastId = '';
     for (const record of records) {
-      let env: Envelope;
+      let env: EnvelopeHeaderFields;
+      let payloadJson: string;
       try {
-        env = parseEnvelope(record.toString('utf8'));
+        ({ header: env, payloadJson } = readRecord(record.toString('utf8')));
       } catch (err) {
         this.counters.invalid++;
         logger.warn({ err, peer }, 'skipping invalid inbound record');
@@ -123,7 +129,7 @@ export class Receiver {
         group = { lines: [], ids: [] };
         groups.set(env.channel, group);
       }
-      group.lines.push(withRoute(env, ctx.name));
+      group.lines.push(withRoute(env, payloadJson, ctx.name));
       group.ids.push(env.id);
     }
     await Promise.all(
@@ -146,8 +152,26 @@ export class Receiver {
   }
 }
 
+/**
+ * The header and the payload's JSON text of a record. The payload of the usual shape (payload last)
+ * is only validated, not re-serialised, so its bytes are kept.
+ */
+function readRecord(line: string): { header: EnvelopeHeaderFields; payloadJson: string } {
+  const fast = parseEnvelopeHeader(line);
+  if (fast === undefined) {
+    const env = parseEnvelope(line);
+    return { header: env, payloadJson: JSON.stringify(env.payload) ?? 'null' };
+  }
+  try {
+    JSON.parse(fast.payloadJson);
+  } catch (err) {
+    throw new Error(`invalid payload JSON (${errorMessage(err)})`, { cause: err });
+  }
+  return fast;
+}
+
 /** The envelope line (with `\n`) as this instance stores it: its name appended to the route. */
-function withRoute(env: Envelope, self: string): string {
+function withRoute(env: EnvelopeHeaderFields, payloadJson: string, self: string): string {
   return `${encodeEnvelope(
     {
       id: env.id,
@@ -159,6 +183,6 @@ function withRoute(env: Envelope, self: string): string {
       serviceName: env.service_name,
       route: [...(env.route ?? []), self],
     },
-    JSON.stringify(env.payload) ?? 'null',
+    payloadJson,
   )}\n`;
 }

@@ -23,31 +23,26 @@ describe('SeenIds', () => {
     expect(seen.size).toBe(1);
   });
 
-  it('evicts the least recently added id once full', () => {
-    const seen = filled(3, 'a', 'b', 'c');
-    expect(seen.seenOrAdd('d')).toBe(false);
+  it('always remembers the newest `capacity` ids and forgets ids two generations old', () => {
+    const seen = filled(3, 'a', 'b', 'c', 'd', 'e');
+    expect(['a', 'b', 'c', 'd', 'e'].every((id) => seen.has(id))).toBe(true);
+    expect(seen.seenOrAdd('f')).toBe(false);
+    expect(['a', 'b', 'c'].some((id) => seen.has(id))).toBe(false);
+    expect(['d', 'e', 'f'].every((id) => seen.has(id))).toBe(true);
     expect(seen.size).toBe(3);
-    expect(seen.has('a')).toBe(false);
-    expect(['b', 'c', 'd'].every((id) => seen.has(id))).toBe(true);
   });
 
-  it('does not refresh recency on a seenOrAdd hit (Go ContainsOrAdd)', () => {
-    const seen = filled(3, 'a', 'b', 'c');
+  it('does not refresh an id on a seenOrAdd hit (Go ContainsOrAdd) or on has()', () => {
+    const seen = filled(2, 'a', 'b');
     expect(seen.seenOrAdd('a')).toBe(true);
+    expect(seen.has('a')).toBe(true);
+    seen.add('c');
     seen.add('d');
     expect(seen.has('a')).toBe(false);
     expect(seen.seenOrAdd('a')).toBe(false);
   });
 
-  it('does not refresh recency on has()', () => {
-    const seen = filled(2, 'a', 'b');
-    expect(seen.has('a')).toBe(true);
-    seen.add('c');
-    expect(seen.has('a')).toBe(false);
-    expect(seen.has('b')).toBe(true);
-  });
-
-  it('refreshes recency on an explicit add of a known id', () => {
+  it('refreshes an id on an explicit add', () => {
     const seen = filled(2, 'a', 'b');
     seen.add('a');
     seen.add('c');

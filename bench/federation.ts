@@ -1,0 +1,261 @@
+/**
+ * Group `federation`: a client publishing to a hub over mutual TLS on 127.0.0.1 (throughput with the
+ * hub on `periodic` and `always`), publish → subscriber latency across one and three hops, and the
+ * hub's memory with 100 idle peers.
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { Messenger, type MessengerConfigInput } from '../src/index.js';
+import { internalsOf } from '../src/internal-access.js';
+import { writeBenchPki, type BenchPki } from './pki.js';
+import {
+  benchDir,
+  cleanup,
+  payload,
+  percentile,
+  repeat,
+  type GroupOptions,
+  type Metrics,
+} from './measure.js';
+
+interface NodeSpec {
+  name: string;
+  hub?: boolean;
+  hubs?: { addr: string; subscribe?: string[]; publish?: string[] }[];
+  syncPolicy?: 'periodic' | 'always';
+}
+
+async function open(pki: BenchPki, spec: NodeSpec, dirs: string[]): Promise<Messenger> {
+  const dataDir = benchDir(`fed-${spec.name}`);
+  dirs.push(dataDir);
+  const pair = pki.pairs.get(spec.name);
+  if (pair === undefined) throw new Error(`no certificate for ${spec.name}`);
+  const config: MessengerConfigInput = {
+    name: spec.name,
+    storage: { dataDir, syncPolicy: spec.syncPolicy ?? 'periodic', offsetFlushIntervalMs: 200 },
+    tls: { cert: pair.certFile, key: pair.keyFile, ca: pki.ca },
+    federation: { reconnectBaseMs: 20, reconnectMaxMs: 200 },
+    ...(spec.hub === true ? { hub: { enabled: true, listenAddr: '127.0.0.1:0' } } : {}),
+    ...(spec.hubs === undefined
+      ? {}
+      : {
+          client: {
+            enabled: true,
+            hubs: spec.hubs.map((h) => ({
+              addr: h.addr,
+              subscribe: h.subscribe ?? [],
+              publish: h.publish ?? [],
+            })),
+          },
+        }),
+  };
+  return Messenger.open(config);
+}
+
+/** A Messenger running in a child process (see node-child.ts). */
+interface ChildNode {
+  addr: string;
+  ask(command: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+async function startChild(pki: BenchPki, spec: NodeSpec, dirs: string[]): Promise<ChildNode> {
+  const dataDir = benchDir(`fed-${spec.name}`);
+  dirs.push(dataDir);
+  const pair = pki.pairs.get(spec.name);
+  if (pair === undefined) throw new Error(`no certificate for ${spec.name}`);
+  const config: MessengerConfigInput = {
+    name: spec.name,
+    storage: { dataDir, syncPolicy: spec.syncPolicy ?? 'periodic', offsetFlushIntervalMs: 200 },
+    tls: { cert: pair.certFile, key: pair.keyFile, ca: pki.ca },
+    hub: { enabled: true, listenAddr: '127.0.0.1:0' },
+  };
+  const child = spawn(
+    process.execPath,
+    [
+      '--expose-gc',
+      path.join(path.dirname(fileURLToPath(import.meta.url)), 'node-child.js'),
+      JSON.stringify(config),
+    ],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
+  const lines = readline.createInterface({ input: child.stdout });
+  const next = (): Promise<string> => new Promise((r) => lines.once('line', r));
+  const addr = await next();
+  return {
+    addr,
+    ask: (command) => {
+      const reply = next();
+      child.stdin.write(`${command}\n`);
+      return reply;
+    },
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => {
+          resolve();
+        });
+        child.stdin.end();
+      }),
+  };
+}
+
+async function waitConnected(m: Messenger): Promise<void> {
+  for (const client of internalsOf(m).federation()?.clients ?? []) {
+    while (client.state !== 'connected') await client.nextStateChange();
+  }
+}
+
+async function closeAll(ms: Messenger[], dirs: string[]): Promise<void> {
+  for (const m of ms.reverse()) await m.close();
+  for (const d of dirs) cleanup(d);
+}
+
+/**
+ * Messages per second stored on the hub (in its own process) while a client publishes `count`
+ * messages in batches of 500.
+ */
+async function publishThroughput(
+  pki: BenchPki,
+  hubPolicy: 'periodic' | 'always',
+  count: number,
+): Promise<number> {
+  const dirs: string[] = [];
+  const hub = await startChild(pki, { name: 'hub1', syncPolicy: hubPolicy }, dirs);
+  const client = await open(pki, { name: 'a', hubs: [{ addr: hub.addr, publish: ['bench'] }] }, dirs);
+  try {
+    await waitConnected(client);
+    const batch = Array.from({ length: 500 }, (_, i) => ({ payloadType: 'Bench', payload: payload(i) }));
+    const stored = hub.ask(`wait bench ${count}`);
+    const start = performance.now();
+    for (let n = 0; n < count; n += batch.length) await client.publishBatch('bench', batch);
+    await stored;
+    return count / ((performance.now() - start) / 1000);
+  } finally {
+    await client.close();
+    await hub.stop();
+    for (const d of dirs) cleanup(d);
+  }
+}
+
+/** Publish → handler latency (µs) along a chain of nodes; the first publishes, the last receives. */
+async function chainLatency(
+  pki: BenchPki,
+  hops: 1 | 3,
+  samples: number,
+): Promise<{ p50: number; p99: number }> {
+  const dirs: string[] = [];
+  const nodes: Messenger[] = [];
+  try {
+    let publisher: Messenger;
+    let receiver: Messenger;
+    if (hops === 1) {
+      const hub = await open(pki, { name: 'hub1', hub: true }, dirs);
+      nodes.push(hub);
+      publisher = await open(pki, { name: 'a', hubs: [{ addr: hub.hubAddress!, publish: ['bench'] }] }, dirs);
+      nodes.push(publisher);
+      receiver = hub;
+    } else {
+      const h2 = await open(pki, { name: 'hub2', hub: true }, dirs);
+      nodes.push(h2);
+      const h1 = await open(
+        pki,
+        { name: 'hub1', hub: true, hubs: [{ addr: h2.hubAddress!, publish: ['bench'] }] },
+        dirs,
+      );
+      nodes.push(h1);
+      publisher = await open(pki, { name: 'a', hubs: [{ addr: h1.hubAddress!, publish: ['bench'] }] }, dirs);
+      nodes.push(publisher);
+      receiver = await open(pki, { name: 'b', hubs: [{ addr: h2.hubAddress!, subscribe: ['bench'] }] }, dirs);
+      nodes.push(receiver);
+      await waitConnected(h1);
+    }
+    for (const n of nodes) await waitConnected(n);
+    let t0 = 0;
+    let arrived: (() => void) | undefined;
+    const lat: number[] = [];
+    await receiver.subscribe('bench', 'latency', () => {
+      lat.push(performance.now() - t0);
+      arrived?.();
+    });
+    for (let i = 0; i < samples; i++) {
+      const got = new Promise<void>((r) => (arrived = r));
+      t0 = performance.now();
+      await publisher.publish('bench', 'Bench', payload(i));
+      await got;
+    }
+    const sorted = lat.slice(Math.floor(samples / 10)).sort((a, b) => a - b);
+    return { p50: percentile(sorted, 50) * 1000, p99: percentile(sorted, 99) * 1000 };
+  } finally {
+    await closeAll(nodes, dirs);
+  }
+}
+
+/** RSS (MB) of a hub process with `peers` idle connected clients. */
+async function hubWithPeers(pki: BenchPki, peers: number): Promise<number> {
+  const dirs: string[] = [];
+  const hub = await startChild(pki, { name: 'hub1' }, dirs);
+  const clients: Messenger[] = [];
+  try {
+    for (let i = 0; i < peers; i++) {
+      clients.push(
+        await open(pki, { name: `peer-${i}`, hubs: [{ addr: hub.addr, subscribe: [`c${i % 10}`] }] }, dirs),
+      );
+    }
+    for (const c of clients) await waitConnected(c);
+    return Number(await hub.ask('rss'));
+  } finally {
+    for (const c of clients) await c.close();
+    await hub.stop();
+    for (const d of dirs) cleanup(d);
+  }
+}
+
+/** Runs the federation group. */
+export async function runFederationBench({ quick }: GroupOptions): Promise<Metrics> {
+  const runs = quick ? 1 : 3;
+  const pki = await writeBenchPki([
+    'hub1',
+    'hub2',
+    'a',
+    'b',
+    ...Array.from({ length: 100 }, (_, i) => `peer-${i}`),
+  ]);
+  try {
+    const count = quick ? 20_000 : 200_000;
+    return {
+      ...(await repeat(
+        runs,
+        { 'federation.publish.periodic': 'msgs/s', 'federation.publish.always': 'msgs/s' },
+        async () => ({
+          'federation.publish.periodic': await publishThroughput(pki, 'periodic', count),
+          'federation.publish.always': await publishThroughput(pki, 'always', count),
+        }),
+      )),
+      ...(await repeat(
+        runs,
+        { 'federation.e2e.latency.p50_us': 'µs', 'federation.e2e.latency.p99_us': 'µs' },
+        async () => {
+          const { p50, p99 } = await chainLatency(pki, 1, quick ? 300 : 3000);
+          return { 'federation.e2e.latency.p50_us': p50, 'federation.e2e.latency.p99_us': p99 };
+        },
+      )),
+      ...(await repeat(
+        runs,
+        { 'federation.relay3.latency.p50_us': 'µs', 'federation.relay3.latency.p99_us': 'µs' },
+        async () => {
+          const { p50, p99 } = await chainLatency(pki, 3, quick ? 300 : 2000);
+          return { 'federation.relay3.latency.p50_us': p50, 'federation.relay3.latency.p99_us': p99 };
+        },
+      )),
+      ...(await repeat(runs, { 'federation.hub_100_peers.rss_mb': 'MB' }, async () => ({
+        'federation.hub_100_peers.rss_mb': await hubWithPeers(pki, 100),
+      }))),
+    };
+  } finally {
+    cleanup(pki.dir);
+  }
+}

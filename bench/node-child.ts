@@ -1,0 +1,34 @@
+/**
+ * A Messenger in its own process, for federation benchmarks that need the hub on the other core.
+ * argv[2] is the JSON config. It prints the hub address, then answers commands on stdin, one per line:
+ * `wait <channel> <count>` (prints `ok` once the channel holds that many messages appended here),
+ * `rss` (prints its RSS in MB after a GC).
+ */
+import readline from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Messenger, type MessengerConfigInput } from '../src/index.js';
+
+const messenger = await Messenger.open(JSON.parse(process.argv[2] ?? '{}') as MessengerConfigInput);
+process.stdout.write(`${messenger.hubAddress ?? ''}\n`);
+
+async function answer(line: string): Promise<string> {
+  const [command, channel, count] = line.split(' ');
+  if (command === 'wait') {
+    while ((messenger.stats().channels[channel ?? '']?.messages ?? 0) < Number(count)) await sleep(1);
+    return 'ok';
+  }
+  if (command === 'rss') {
+    await sleep(1000);
+    (globalThis as { gc?: () => void }).gc?.();
+    return (process.memoryUsage().rss / 2 ** 20).toFixed(1);
+  }
+  return `unknown command ${JSON.stringify(line)}`;
+}
+
+const lines = readline.createInterface({ input: process.stdin });
+lines.on('line', (line) => {
+  void answer(line).then((reply) => process.stdout.write(`${reply}\n`));
+});
+lines.on('close', () => {
+  void messenger.close();
+});
