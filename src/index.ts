@@ -28,7 +28,13 @@ export {
 } from './config/index.js';
 export { startHttpEndpoint, type HttpEndpoint, type HttpEndpointOptions } from './http-endpoint.js';
 export type { Subscription } from './subscription.js';
-export type { ChannelStats, MessengerStats, SubscriberStats } from './stats.js';
+export type {
+  ChannelStats,
+  FederationStats,
+  HubLinkStats,
+  MessengerStats,
+  SubscriberStats,
+} from './stats.js';
 export { withCorrelationId, withServiceName, currentCorrelationId, currentServiceName } from './context.js';
 export { ErrorCode, MessengerError, ConfigError, hasErrorCode } from '../internal/errors/index.js';
 export type { Logger, LogFields } from '../internal/logger/index.js';

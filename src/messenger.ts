@@ -410,7 +410,23 @@ export class Messenger {
         subscribers,
       };
     }
-    return { name: this.name, channels };
+    const fed = this.#federation;
+    if (fed === undefined) return { name: this.name, channels };
+    return {
+      name: this.name,
+      channels,
+      federation: {
+        hub:
+          fed.hub === undefined ? undefined : { address: fed.hub.address, peers: fed.hub.connectedPeers() },
+        clients: fed.clients.map((c) => ({
+          addr: c.addr,
+          state: c.state,
+          hub: c.hubName,
+          connects: c.connects,
+        })),
+        audit: fed.audit.stats(),
+      },
+    };
   }
 
   /**

@@ -34,10 +34,34 @@ export interface ChannelStats {
   subscribers: Record<string, SubscriberStats>;
 }
 
+/** State of one link to a hub. */
+export interface HubLinkStats {
+  /** The hub's address as configured. */
+  addr: string;
+  /** `connecting`, `connected`, `disconnected` or `closed`. */
+  state: string;
+  /** The hub's identity once connected. */
+  hub: string | undefined;
+  /** Successful connections so far. */
+  connects: number;
+}
+
+/** Federation state, when the hub or the client is enabled. */
+export interface FederationStats {
+  /** The hub: its bound address and connected peers (undefined when the hub is not enabled). */
+  hub: { address: string; peers: string[] } | undefined;
+  /** One entry per configured hub. */
+  clients: HubLinkStats[];
+  /** Audit events written and dropped (queue full). */
+  audit: { written: number; dropped: number };
+}
+
 /** A snapshot of a Messenger's channels (those opened since it started). */
 export interface MessengerStats {
   /** Instance identity. */
   name: string;
   /** Channels by name. */
   channels: Record<string, ChannelStats>;
+  /** Federation state, when enabled. */
+  federation?: FederationStats;
 }

@@ -55,6 +55,13 @@ describe('federation over mutual TLS', () => {
       route: ['hub1', 'b'],
     });
     expect(atHub.messages[0]?.route).toEqual(['hub1']);
+    expect(a.messenger.stats().federation?.clients).toEqual([
+      { addr: hub.hubAddr, state: 'connected', hub: 'hub1', connects: 1 },
+    ]);
+    expect(hub.messenger.stats().federation?.hub).toEqual({
+      address: hub.hubAddr,
+      peers: expect.arrayContaining(['a', 'b']) as string[],
+    });
     await waitForAudit(hub.dataDir, {
       event: 'forward',
       direction: 'inbound',
