@@ -50,13 +50,16 @@ describe('examples/two-daemons', () => {
     const client = spawnDaemon(['run', '-c', localise('client-b.yaml', dir, certs, hubAddr)], dir);
     await client.started;
     await vi.waitFor(
-      () => { expect(client.lines.some((l) => l.msg === 'connected to hub' && l['peer'] === 'hub-a')).toBe(true); },
+      () => {
+        expect(client.lines.some((l) => l.msg === 'connected to hub' && l['peer'] === 'hub-a')).toBe(true);
+      },
       { timeout: 10_000 },
     );
-    await vi.waitFor(() => { expect(hub.lines.some((l) => l.msg === 'federation peer connected' && l['peer'] === 'client-b')).toBe(
+    await vi.waitFor(() => {
+      expect(hub.lines.some((l) => l.msg === 'federation peer connected' && l['peer'] === 'client-b')).toBe(
         true,
-      ); },
-    );
+      );
+    });
     const connected = hub.lines.find((l) => l.msg === 'federation peer connected');
     expect(connected?.['subscribe']).toEqual(['alerts']);
     await stop(client);
