@@ -280,7 +280,6 @@ export class Messenger {
     const lines: Buffer[] = [];
     for (const m of messages) {
       const id = newEnvelopeId();
-      this.#federation?.seen.add(id);
       ids.push(id);
       lines.push(this.#encode(channel, id, m.payloadType, m.payload, m.correlationId, m.serviceName));
     }
