@@ -11,6 +11,7 @@ import {
 } from '../internal/delivery/index.js';
 import {
   DEAD_LETTER_PAYLOAD_TYPE,
+  EnvelopeEncoder,
   encodeEnvelope,
   newEnvelopeId,
   nowTimestamp,
@@ -138,6 +139,7 @@ export class Messenger {
   readonly #logger: Logger;
   readonly #clock: Clock;
   readonly #registry = new PayloadRegistry();
+  readonly #encoder: EnvelopeEncoder;
   readonly #logs = new Map<string, ChannelLog>();
   readonly #validChannels = new Set<string>();
   readonly #subscriptions = new Map<string, Map<string, ActiveSubscription>>();
@@ -149,6 +151,7 @@ export class Messenger {
 
   private constructor(config: MessengerConfig, storage: Storage, opts: MessengerOptions) {
     this.#config = config;
+    this.#encoder = new EnvelopeEncoder(config.name);
     this.#storage = storage;
     this.#logger = opts.logger ?? silentLogger;
     this.#clock = opts.clock ?? systemClock;
@@ -254,7 +257,17 @@ export class Messenger {
       this.#checkPublishChannel(channel);
       this.#assertOpen();
       options.signal?.throwIfAborted();
-      line = this.#encode(channel, id, payloadType, payload, options.correlationId, options.serviceName);
+      const text = this.#encode(
+        channel,
+        id,
+        nowTimestamp(),
+        payloadType,
+        payload,
+        options.correlationId,
+        options.serviceName,
+      );
+      line = Buffer.from(text);
+      this.#checkSize(channel, line.length);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -277,18 +290,24 @@ export class Messenger {
     options.signal?.throwIfAborted();
     if (messages.length === 0) return [];
     const ids: string[] = [];
-    const lines: Buffer[] = [];
+    const sizes: number[] = [];
+    let text = '';
+    const ts = nowTimestamp();
     for (const m of messages) {
       const id = newEnvelopeId();
+      const line = this.#encode(channel, id, ts, m.payloadType, m.payload, m.correlationId, m.serviceName);
+      const size = Buffer.byteLength(line);
+      this.#checkSize(channel, size);
       ids.push(id);
-      lines.push(this.#encode(channel, id, m.payloadType, m.payload, m.correlationId, m.serviceName));
+      sizes.push(size);
+      text += line;
     }
     const log = this.#logs.get(channel) ?? (await this.#openLog(channel));
-    const { start } = await log.append(Buffer.concat(lines), lines.length, options.signal);
+    const { start } = await log.append(Buffer.from(text), ids.length, options.signal);
     let offset = start;
     return ids.map((id, i) => {
       const receipt = { id, offset };
-      offset += lines[i]?.length ?? 0;
+      offset += sizes[i] ?? 0;
       return receipt;
     });
   }
@@ -507,14 +526,16 @@ export class Messenger {
     return log;
   }
 
+  /** One envelope line (with `\n`) as published by this instance. */
   #encode(
     channel: string,
     id: string,
+    ts: string,
     payloadType: string,
     payload: unknown,
     correlationId?: string,
     serviceName?: string,
-  ): Buffer {
+  ): string {
     let payloadJson: string | undefined;
     try {
       payloadJson = JSON.stringify(payload);
@@ -525,26 +546,24 @@ export class Messenger {
         { cause: err },
       );
     }
-    const line = encodeEnvelope(
-      {
-        id,
-        ts: nowTimestamp(),
-        channel,
-        origin: this.#config.name,
-        payloadType,
-        correlationId: correlationId ?? currentCorrelationId(),
-        serviceName: serviceName ?? currentServiceName(),
-      },
+    return this.#encoder.line(
+      id,
+      ts,
+      channel,
+      payloadType,
       payloadJson ?? 'null',
+      correlationId ?? currentCorrelationId(),
+      serviceName ?? currentServiceName(),
     );
-    const buf = Buffer.from(`${line}\n`);
-    if (buf.length > MAX_RECORD_BYTES) {
+  }
+
+  #checkSize(channel: string, bytes: number): void {
+    if (bytes > MAX_RECORD_BYTES) {
       throw new MessengerError(
         ErrorCode.RECORD_TOO_LARGE,
-        `publish ${JSON.stringify(channel)}: record of ${buf.length} bytes exceeds the ${MAX_RECORD_BYTES}-byte limit`,
+        `publish ${JSON.stringify(channel)}: record of ${bytes} bytes exceeds the ${MAX_RECORD_BYTES}-byte limit`,
       );
     }
-    return buf;
   }
 
   async #deadLetter(channel: string, original: Envelope, error: unknown, retries: number): Promise<void> {

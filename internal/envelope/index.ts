@@ -12,3 +12,4 @@ export {
 export { DEAD_LETTER_PAYLOAD_TYPE, type DeadLetterPayload } from './dead-letter.js';
 export { formatEpoch, formatMillis, nowTimestamp } from './timestamp.js';
 export { newEnvelopeId } from './ids.js';
+export { EnvelopeEncoder } from './encoder.js';
