@@ -57,20 +57,23 @@ export function encodeEnvelope(header: EnvelopeHeader, payloadJson: string): str
   return `${line},"payload":${payloadJson}}`;
 }
 
-/** Serialises a parsed envelope back to one JSON line, keeping the field order. */
-export function encodeParsedEnvelope(env: Envelope): string {
+/**
+ * Serialises envelope header fields (snake_case, as parsed) and the payload's JSON text to one line
+ * (no trailing newline), in the envelope's field order.
+ */
+export function encodeHeaderFields(header: EnvelopeHeaderFields, payloadJson: string): string {
   return encodeEnvelope(
     {
-      id: env.id,
-      ts: env.ts,
-      channel: env.channel,
-      origin: env.origin,
-      payloadType: env.payload_type,
-      correlationId: env.correlation_id,
-      serviceName: env.service_name,
-      route: env.route,
+      id: header.id,
+      ts: header.ts,
+      channel: header.channel,
+      origin: header.origin,
+      payloadType: header.payload_type,
+      correlationId: header.correlation_id,
+      serviceName: header.service_name,
+      route: header.route,
     },
-    JSON.stringify(env.payload) ?? 'null',
+    payloadJson,
   );
 }
 

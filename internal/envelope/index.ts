@@ -2,7 +2,7 @@
 export {
   ENVELOPE_VERSION,
   encodeEnvelope,
-  encodeParsedEnvelope,
+  encodeHeaderFields,
   parseEnvelope,
   parseEnvelopeHeader,
   type EnvelopeHeaderFields,

@@ -10,3 +10,10 @@ export {
 } from './hub-client.js';
 export { sweepStaleCursors } from './ttl-sweep.js';
 export type { Session } from './session.js';
+export {
+  EphemeralClient,
+  type EphemeralClientOptions,
+  type EphemeralState,
+  type EphemeralStats,
+  type EphemeralStatus,
+} from './ephemeral-client.js';

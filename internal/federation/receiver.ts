@@ -4,7 +4,7 @@
  */
 import { AuditEvent } from '../audit/index.js';
 import {
-  encodeEnvelope,
+  encodeHeaderFields,
   parseEnvelope,
   parseEnvelopeHeader,
   type EnvelopeHeaderFields,
@@ -172,17 +172,5 @@ function readRecord(line: string): { header: EnvelopeHeaderFields; payloadJson: 
 
 /** The envelope line (with `\n`) as this instance stores it: its name appended to the route. */
 function withRoute(env: EnvelopeHeaderFields, payloadJson: string, self: string): string {
-  return `${encodeEnvelope(
-    {
-      id: env.id,
-      ts: env.ts,
-      channel: env.channel,
-      origin: env.origin,
-      payloadType: env.payload_type,
-      correlationId: env.correlation_id,
-      serviceName: env.service_name,
-      route: [...(env.route ?? []), self],
-    },
-    payloadJson,
-  )}\n`;
+  return `${encodeHeaderFields({ ...env, route: [...(env.route ?? []), self] }, payloadJson)}\n`;
 }
