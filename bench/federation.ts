@@ -27,31 +27,29 @@ interface NodeSpec {
   syncPolicy?: 'periodic' | 'always';
 }
 
-async function open(pki: BenchPki, spec: NodeSpec, dirs: string[]): Promise<Messenger> {
+/** The config of a benchmark node with a fresh data dir (added to `dirs` for cleanup). */
+export function nodeConfig(pki: BenchPki, spec: NodeSpec, dirs: string[]): MessengerConfigInput {
   const dataDir = benchDir(`fed-${spec.name}`);
   dirs.push(dataDir);
   const pair = pki.pairs.get(spec.name);
   if (pair === undefined) throw new Error(`no certificate for ${spec.name}`);
-  const config: MessengerConfigInput = {
+  const hubs = spec.hubs?.map((h) => ({
+    addr: h.addr,
+    subscribe: h.subscribe ?? [],
+    publish: h.publish ?? [],
+  }));
+  return {
     name: spec.name,
     storage: { dataDir, syncPolicy: spec.syncPolicy ?? 'periodic', offsetFlushIntervalMs: 200 },
     tls: { cert: pair.certFile, key: pair.keyFile, ca: pki.ca },
     federation: { reconnectBaseMs: 20, reconnectMaxMs: 200 },
     ...(spec.hub === true ? { hub: { enabled: true, listenAddr: '127.0.0.1:0' } } : {}),
-    ...(spec.hubs === undefined
-      ? {}
-      : {
-          client: {
-            enabled: true,
-            hubs: spec.hubs.map((h) => ({
-              addr: h.addr,
-              subscribe: h.subscribe ?? [],
-              publish: h.publish ?? [],
-            })),
-          },
-        }),
+    ...(hubs === undefined ? {} : { client: { enabled: true, hubs } }),
   };
-  return Messenger.open(config);
+}
+
+function open(pki: BenchPki, spec: NodeSpec, dirs: string[]): Promise<Messenger> {
+  return Messenger.open(nodeConfig(pki, spec, dirs));
 }
 
 /** A Messenger running in a child process (see node-child.ts). */
@@ -62,16 +60,7 @@ interface ChildNode {
 }
 
 async function startChild(pki: BenchPki, spec: NodeSpec, dirs: string[]): Promise<ChildNode> {
-  const dataDir = benchDir(`fed-${spec.name}`);
-  dirs.push(dataDir);
-  const pair = pki.pairs.get(spec.name);
-  if (pair === undefined) throw new Error(`no certificate for ${spec.name}`);
-  const config: MessengerConfigInput = {
-    name: spec.name,
-    storage: { dataDir, syncPolicy: spec.syncPolicy ?? 'periodic', offsetFlushIntervalMs: 200 },
-    tls: { cert: pair.certFile, key: pair.keyFile, ca: pki.ca },
-    hub: { enabled: true, listenAddr: '127.0.0.1:0' },
-  };
+  const config = nodeConfig(pki, { ...spec, hub: true }, dirs);
   const child = spawn(
     process.execPath,
     [
