@@ -28,6 +28,18 @@ export {
 } from './config/index.js';
 export { startHttpEndpoint, type HttpEndpoint, type HttpEndpointOptions } from './http-endpoint.js';
 export type { Subscription } from './subscription.js';
+export {
+  EphemeralMessenger,
+  type EphemeralHandler,
+  type EphemeralMessengerOptions,
+  type EphemeralPublishOptions,
+  type EphemeralReceipt,
+  type EphemeralSubscription,
+  type LiveMessagesOptions,
+  type StatusOptions,
+} from './ephemeral.js';
+export { EPHEMERAL_DEFAULTS, type EphemeralConfig, type EphemeralTlsConfig } from './ephemeral-config.js';
+export type { EphemeralState, EphemeralStats, EphemeralStatus } from '../internal/federation/index.js';
 export type {
   ChannelStats,
   FederationStats,

@@ -44,6 +44,8 @@ export const ErrorCode = {
   EPHEMERAL_CONN_LOST: 'ERR_EPHEMERAL_CONN_LOST',
   /** An ephemeral client was closed. */
   EPHEMERAL_CLOSED: 'ERR_EPHEMERAL_CLOSED',
+  /** A hub refused an ephemeral client for good (not in its allowlist, certificate refused); no retries. */
+  EPHEMERAL_REJECTED: 'ERR_EPHEMERAL_REJECTED',
 } as const;
 
 /** One of the values of {@link ErrorCode}. */
