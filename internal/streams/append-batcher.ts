@@ -20,26 +20,32 @@ interface Pending {
 export class AppendBatcher {
   readonly #write: BatchWriter;
   readonly #maxBatchBytes: number;
+  readonly #deferFirst: boolean;
   #queue: Pending[] = [];
   #running: Promise<void> | undefined;
 
   /**
    * @param write - writes a batch to the channel
    * @param maxBatchBytes - bytes per batch at most (a single larger append is written alone)
+   * @param deferFirst - start an idle batcher's write after the current event-loop phase, so that
+   *   requests that arrived together share one write (worth it when a write is not followed by an
+   *   fsync, which batches the next appends anyway)
    */
-  constructor(write: BatchWriter, maxBatchBytes: number) {
+  constructor(write: BatchWriter, maxBatchBytes: number, deferFirst: boolean) {
     this.#write = write;
     this.#maxBatchBytes = maxBatchBytes;
+    this.#deferFirst = deferFirst;
   }
 
   /**
-   * Queues `data` (`records` whole records). The write starts before this returns when nothing else
-   * is being written. Resolves with the channel offset just past `data`.
+   * Queues `data` (`records` whole records). Resolves with the channel offset just past `data`.
    */
   enqueue(data: Buffer, records: number): Promise<number> {
     return new Promise<number>((resolve, reject) => {
       this.#queue.push({ data, records, resolve, reject });
-      this.#running ??= this.#drain();
+      this.#running ??= this.#deferFirst
+        ? new Promise<void>((r) => setImmediate(r)).then(() => this.#drain())
+        : this.#drain();
     });
   }
 

@@ -65,16 +65,16 @@ async function splitMessage(source: Stream, anchor: number, bytes: number): Prom
   let position = anchor;
   for (;;) {
     const chunk = await source.read(position, 1, true);
-    const message = chunk.items[0];
     const at = chunk.positions?.[0];
-    if (message !== undefined && at !== undefined) {
+    if (chunk.messages.length > 0 && at !== undefined) {
+      const message = chunk.messages.message(0);
       if (bytes > message.length) {
         throw fail.badRequest(
           `Stream-Fork-Sub-Offset ${bytes} is past the end of the ${message.length}-byte message`,
         );
       }
       if (bytes === message.length) return { point: at.end };
-      return { point: at.start, prefix: message.subarray(0, bytes) };
+      return { point: at.start, prefix: Buffer.from(message.subarray(0, bytes)) };
     }
     if (chunk.next === position || chunk.next >= source.tail) {
       throw fail.badRequest('Stream-Fork-Sub-Offset needs a message at Stream-Fork-Offset');

@@ -13,6 +13,7 @@ import { Stream, type EncodedRecords, type StreamContext } from './stream.js';
 import { StreamMetaStore, type StreamMeta, type StreamSpan } from './stream-meta.js';
 import type { OpenSpan } from './stream-reader.js';
 import { channelForPath } from './stream-names.js';
+import { LineScanner } from './records.js';
 import { isExpired } from './ttl.js';
 
 /** What the service needs from its Messenger. */
@@ -78,7 +79,10 @@ export class StreamService {
   readonly #host: StreamHost;
   readonly #store: StreamMetaStore;
   readonly #context: StreamContext;
+  /** Streams by channel. */
   readonly #streams = new Map<string, Stream>();
+  /** The same streams by path (the lookup of every request). */
+  readonly #byPath = new Map<string, Stream>();
   readonly #logger: Logger;
   readonly #listeners: StreamEvents[] = [];
   #lifecycle: Promise<unknown> = Promise.resolve();
@@ -93,6 +97,7 @@ export class StreamService {
       origin: opts.host.name,
       append: (channel, data, records) => opts.host.append(channel, data, records),
       maxBatchBytes: opts.maxBatchBytes ?? 4 << 20,
+      fsyncEachWrite: opts.host.storage.options.syncPolicy === 'always',
     };
   }
 
@@ -170,10 +175,18 @@ export class StreamService {
   }
 
   #lookup(streamPath: string): Stream {
-    const stream = this.#streams.get(channelForPath(streamPath));
-    if (stream?.path !== streamPath) throw fail.notFound();
+    const stream = this.#byPath.get(streamPath);
+    if (stream === undefined) {
+      channelForPath(streamPath);
+      throw fail.notFound();
+    }
     if (stream.meta.softDeleted === true) throw fail.gone();
     return stream;
+  }
+
+  #register(stream: Stream): void {
+    this.#streams.set(stream.meta.channel, stream);
+    this.#byPath.set(stream.path, stream);
   }
 
   #locked<T>(work: () => Promise<T>): Promise<T> {
@@ -191,10 +204,7 @@ export class StreamService {
     for (const meta of metas) {
       try {
         await this.#host.storage.setRetained(meta.channel, true);
-        this.#streams.set(
-          meta.channel,
-          new Stream(meta, await this.#openSpans(meta.spans), this.#context, now, false),
-        );
+        this.#register(new Stream(meta, await this.#openSpans(meta.spans), this.#context, now, false));
       } catch (err) {
         this.#logger.error({ err, channel: meta.channel }, 'stream could not be opened; it is not served');
       }
@@ -211,7 +221,13 @@ export class StreamService {
   async #openSpans(spans: readonly StreamSpan[]): Promise<OpenSpan[]> {
     const open: OpenSpan[] = [];
     for (const span of spans) {
-      open.push({ log: await this.#host.log(span.channel), from: span.from, to: span.to, at: span.at });
+      open.push({
+        log: await this.#host.log(span.channel),
+        scanner: new LineScanner(span.channel, this.#host.name),
+        from: span.from,
+        to: span.to,
+        at: span.at,
+      });
     }
     return open;
   }
@@ -276,7 +292,7 @@ export class StreamService {
     if (request.body.length > 0) parts.push(stream.encodeBody(request.body, true));
     await stream.writeInitial(parts, request.close);
     await this.#store.write(meta);
-    this.#streams.set(channel, stream);
+    this.#register(stream);
     source?.children.add(channel);
     if (request.body.length > 0) this.noteAppended(stream);
     return { created: true, stream };
@@ -346,6 +362,7 @@ export class StreamService {
     await stream.settle();
     await this.#store.remove(channel);
     this.#streams.delete(channel);
+    this.#byPath.delete(stream.path);
     await this.#host.storage.setRetained(channel, false);
     try {
       await compactChannel(this.#host.storage, channel, Number.MAX_SAFE_INTEGER, this.#logger);

@@ -6,11 +6,14 @@
 import type { ChannelLog } from '../storage/index.js';
 import type { StreamMode } from './content-type.js';
 import { fail } from './errors.js';
-import { classifyRecord, parseControl, recordBytes } from './records.js';
+import { MessageList } from './message-list.js';
+import { parseControl, type LineScanner, type RecordScan } from './records.js';
 
 /** A span with its channel log opened. */
 export interface OpenSpan {
   log: ChannelLog;
+  /** Scans the lines of the span's channel. */
+  scanner: LineScanner;
   from: number;
   to: number | undefined;
   at: number;
@@ -35,8 +38,8 @@ export interface MessagePosition {
 
 /** The messages of one read. */
 export interface StreamChunk {
-  /** JSON streams: each message's JSON text; other streams: each message's bytes. */
-  items: Buffer[];
+  /** The messages: JSON texts in JSON streams, the message bytes in other streams. */
+  messages: MessageList;
   /** Stream offset of each item, when asked for. */
   positions: MessagePosition[] | undefined;
   /** The stream offset to read from next. */
@@ -89,7 +92,8 @@ export async function readStream(
   withPositions = false,
 ): Promise<StreamChunk> {
   const { spans } = source;
-  const items: Buffer[] = [];
+  const messages = new MessageList();
+  const scan: RecordScan = { kind: 'foreign', start: 0, end: 0, parsed: undefined };
   const positions: MessagePosition[] | undefined = withPositions ? [] : undefined;
   let index = spanIndexOf(spans, from);
   if (index < 0) throw fail.gone('offset is before the start of the stream');
@@ -112,25 +116,26 @@ export async function readStream(
     const read = await span.log.read(chan, Math.min(budget, limit - chan));
     if (read.skipped?.reason === 'gap') throw fail.gone('offset is before the retained data of the stream');
     if (read.data.length === 0 && read.next <= chan) break;
+    const text = read.data.toString('latin1');
     let lineStart = 0;
     let closed = false;
     const base = read.start;
-    while (lineStart < read.data.length) {
-      const newline = read.data.indexOf(10, lineStart);
+    while (lineStart < text.length) {
+      const newline = text.indexOf('\n', lineStart);
       if (newline < 0) break;
-      const record = classifyRecord(read.data.subarray(lineStart, newline));
       const recordStart = base + lineStart;
+      const ok = span.scanner.scan(text, lineStart, newline, scan);
       lineStart = newline + 1;
-      if (record === undefined) continue;
-      if (record.kind === 'control') {
-        if (own && parseControl(record.payload)?.closed === true) {
+      if (!ok) continue;
+      if (scan.kind === 'control') {
+        if (own && parseControl(payloadText(text, scan))?.closed === true) {
           closed = true;
           source.noteClosed(base + lineStart);
           break;
         }
         continue;
       }
-      items.push(source.mode === 'json' ? record.payload : recordBytes(record));
+      addMessage(messages, source.mode, read.data, text, scan);
       positions?.push({
         start: span.at + (recordStart - span.from),
         end: span.at + (base + lineStart - span.from),
@@ -143,7 +148,7 @@ export async function readStream(
     if (own) ownPosition = chan;
     if (closed) break;
   }
-  return { items, positions, next: pos, ownPosition };
+  return { messages, positions, next: pos, ownPosition };
 }
 
 /**
@@ -162,4 +167,42 @@ export async function isBoundary(source: ReadSource, offset: number): Promise<bo
   if (chan <= span.log.start) return chan === span.log.start;
   const before = await span.log.read(chan - 1, 1);
   return before.start === chan - 1 && before.data.length === 1 && before.data[0] === 10;
+}
+
+const NEWLINE = Buffer.from('\n');
+
+function payloadText(text: string, scan: RecordScan): string {
+  return scan.parsed === undefined ? text.slice(scan.start, scan.end) : scan.parsed.toString('latin1');
+}
+
+/**
+ * Adds the message of a scanned record: in JSON streams its payload; in other streams the bytes it
+ * stands for (text and base64 payloads decoded; other payloads as their JSON text and a newline).
+ */
+function addMessage(
+  messages: MessageList,
+  mode: StreamMode,
+  data: Buffer,
+  text: string,
+  scan: RecordScan,
+): void {
+  const { parsed } = scan;
+  if (mode === 'json') {
+    if (parsed === undefined) messages.push(data, scan.start, scan.end);
+    else messages.push(parsed, 0, parsed.length);
+    return;
+  }
+  const json = parsed ?? data.subarray(scan.start, scan.end);
+  if (scan.kind === 'bytes') {
+    const decoded = Buffer.from(json.toString('latin1', 1, json.length - 1), 'base64');
+    messages.push(decoded, 0, decoded.length);
+  } else if (scan.kind === 'text' && json.indexOf(0x5c) < 0) {
+    messages.push(json, 1, json.length - 1);
+  } else if (scan.kind === 'text') {
+    const decoded = Buffer.from(JSON.parse(json.toString('utf8')) as string);
+    messages.push(decoded, 0, decoded.length);
+  } else {
+    const line = Buffer.concat([json, NEWLINE]);
+    messages.push(line, 0, line.length);
+  }
 }

@@ -66,6 +66,8 @@ export interface StreamContext {
   append(channel: string, data: Buffer, records: number): Promise<AppendResult>;
   /** Bytes per append batch at most. */
   maxBatchBytes: number;
+  /** Whether appends are made durable by an fsync before they resolve (sync policy `always`). */
+  fsyncEachWrite: boolean;
 }
 
 /** A stream at run time. */
@@ -102,6 +104,7 @@ export class Stream implements ReadSource {
     this.#batcher = new AppendBatcher(
       (data, records) => context.append(meta.channel, data, records),
       context.maxBatchBytes,
+      !context.fsyncEachWrite,
     );
     if (fresh) this.#state = new WriterState();
   }

@@ -4,7 +4,7 @@
  */
 import type { ChannelLog } from '../storage/index.js';
 import type { ProducerClaim, ProducerState } from './producers.js';
-import { PAYLOAD_TYPES, classifyRecord, parseControl, type ControlPayload } from './records.js';
+import { PAYLOAD_TYPES, parseControl, scanLine, type ControlPayload, type RecordScan } from './records.js';
 
 /** Writer-side state of one stream. */
 export class WriterState {
@@ -58,9 +58,12 @@ export async function replayWriterState(
       const lineStart = read.data.lastIndexOf(10, mark) + 1;
       const lineEnd = read.data.indexOf(10, mark);
       searchFrom = lineEnd + 1;
-      const record = classifyRecord(read.data.subarray(lineStart, lineEnd));
-      if (record?.kind !== 'control') continue;
-      const control = parseControl(record.payload);
+      const line = read.data.toString('latin1', lineStart, lineEnd);
+      const scan: RecordScan = { kind: 'foreign', start: 0, end: 0, parsed: undefined };
+      if (!scanLine(line, 0, line.length, scan) || scan.kind !== 'control') continue;
+      const control = parseControl(
+        scan.parsed === undefined ? line.slice(scan.start, scan.end) : scan.parsed.toString('latin1'),
+      );
       if (control === undefined) continue;
       state.apply(control);
       if (control.closed === true) return { state, closedAt: read.start + lineEnd + 1 };

@@ -42,7 +42,7 @@ export async function serveGet(request: StreamRequest): Promise<void> {
     return;
   }
   let chunk = await stream.read(from, opts.readPageBytes);
-  if (live === 'long-poll' && chunk.items.length === 0) {
+  if (live === 'long-poll' && chunk.messages.length === 0) {
     const waited = await longPoll(request, stream, chunk);
     if (waited === undefined) return;
     chunk = waited;
@@ -106,7 +106,7 @@ async function longPoll(
     }
     stream.lastAccess = opts.clock.now();
     chunk = await stream.read(chunk.next, opts.readPageBytes);
-    if (chunk.items.length > 0) return chunk;
+    if (chunk.messages.length > 0) return chunk;
   }
 }
 
@@ -135,5 +135,5 @@ function sendChunk(
     return;
   }
   res.writeHead(200, headers);
-  res.end(readBodyOf(stream.mode, chunk.items));
+  res.end(readBodyOf(stream.mode, chunk));
 }

@@ -47,6 +47,7 @@ export function streamsRoute(opts: StreamsHttpOptions, control?: ControlRoutes):
 
 function decodePath(raw: string): string {
   if (raw === '') throw fail.badRequest('a stream name is required');
+  if (!raw.includes('%')) return raw;
   try {
     return raw.split('/').map(decodeURIComponent).join('/');
   } catch {

@@ -5,7 +5,7 @@
  * configured duration so that CDNs can collapse requests (clients reconnect from the last offset).
  */
 import { formatOffset, nextCursor, type Stream, type StreamChunk } from '../../streams/index.js';
-import { jsonArray } from './bodies.js';
+import { readBodyOf } from './bodies.js';
 import { clientGone, type StreamRequest } from './context.js';
 import { H } from './protocol.js';
 import { waitAtTail } from './wait.js';
@@ -32,8 +32,8 @@ export async function serveSse(request: StreamRequest, stream: Stream, from: num
     position = chunk.next;
     const upToDate = chunk.next === stream.tail;
     const closed = upToDate && stream.closed;
-    if (chunk.items.length > 0) res.write(dataEvent(stream, chunk));
-    if (chunk.items.length > 0 || !announced || closed) {
+    if (chunk.messages.length > 0) res.write(dataEvent(stream, chunk));
+    if (chunk.messages.length > 0 || !announced || closed) {
       res.write(controlEvent(chunk.next, upToDate, closed, nextCursor(opts.clock.now(), clientCursor)));
       announced = true;
     }
@@ -56,10 +56,7 @@ export async function serveSse(request: StreamRequest, stream: Stream, from: num
 }
 
 function dataEvent(stream: Stream, chunk: StreamChunk): string {
-  let payload: string;
-  if (stream.mode === 'json') payload = jsonArray(chunk.items).toString('utf8');
-  else if (stream.mode === 'bytes') payload = Buffer.concat(chunk.items).toString('base64');
-  else payload = Buffer.concat(chunk.items).toString('utf8');
+  const payload = readBodyOf(stream.mode, chunk).toString(stream.mode === 'bytes' ? 'base64' : 'utf8');
   let event = 'event: data\n';
   for (const line of payload.split(LINE_BREAK)) event += `data:${line}\n`;
   return `${event}\n`;
