@@ -1,0 +1,183 @@
+// The client against a hand-written hub that speaks the Go original's wire protocol byte for byte (plain
+// ws, handshake JSON, length-prefixed frames, `{"last_id":…}` acks without a `refused` field); no project
+// code on the hub side.
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { EphemeralMessenger, ErrorCode, hasErrorCode } from '../../src/index.js';
+import { settle } from '../support/fake-clock.js';
+import { collector } from '../support/messages.js';
+
+interface Inbound {
+  data: Buffer;
+  binary: boolean;
+}
+
+/** A one-connection hub: every message it receives, in order, and the socket to answer on. */
+interface GoHub {
+  addr: string;
+  socket: Promise<WebSocket>;
+  next(): Promise<Inbound>;
+}
+
+const servers: WebSocketServer[] = [];
+const clients: EphemeralMessenger[] = [];
+afterEach(async () => {
+  for (const c of clients.splice(0)) await c.close();
+  for (const s of servers.splice(0)) {
+    for (const ws of s.clients) ws.terminate();
+    await new Promise((r) => {
+      s.close(r);
+    });
+  }
+});
+
+async function goHub(): Promise<GoHub> {
+  const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  servers.push(server);
+  await new Promise((r) => server.once('listening', r));
+  const queue: Inbound[] = [];
+  const waiters: ((m: Inbound) => void)[] = [];
+  const socket = new Promise<WebSocket>((resolve) => {
+    server.once('connection', (ws) => {
+      ws.on('message', (data: Buffer, binary) => {
+        const m = { data, binary };
+        const w = waiters.shift();
+        if (w) w(m);
+        else queue.push(m);
+      });
+      resolve(ws);
+    });
+  });
+  return {
+    addr: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+    socket,
+    next: () => {
+      const m = queue.shift();
+      return m ? Promise.resolve(m) : new Promise((r) => waiters.push(r));
+    },
+  };
+}
+
+function ephemeral(addr: string): EphemeralMessenger {
+  const em = new EphemeralMessenger({ hubAddr: addr, instanceName: 'eph', subscribe: ['alerts'] });
+  clients.push(em);
+  return em;
+}
+
+function frame(records: string[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const r of records) {
+    const body = Buffer.from(r);
+    const head = Buffer.alloc(4);
+    head.writeUInt32BE(body.length, 0);
+    parts.push(head, body);
+  }
+  return Buffer.concat(parts);
+}
+
+function unframe(buf: Buffer): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  for (let pos = 0; pos < buf.length;) {
+    const len = buf.readUInt32BE(pos);
+    out.push(JSON.parse(buf.subarray(pos + 4, pos + 4 + len).toString()) as Record<string, unknown>);
+    pos += 4 + len;
+  }
+  return out;
+}
+
+/** Accepts the connection: reads the client's handshake and replies as a Go hub. */
+async function accept(hub: GoHub): Promise<{ ws: WebSocket; handshake: string }> {
+  const handshake = await hub.next();
+  expect(handshake.binary).toBe(false);
+  const ws = await hub.socket;
+  ws.send('{"instance_name":"gohub","role":"hub","version":"1"}');
+  return { ws, handshake: handshake.data.toString() };
+}
+
+describe('EphemeralMessenger against a Go-protocol hub', () => {
+  it('sends the Go handshake, batches publishes into one frame, and settles them by a plain last_id ack', async () => {
+    const hub = await goHub();
+    const em = ephemeral(hub.addr);
+    const connecting = em.connect();
+    const { ws, handshake } = await accept(hub);
+    await connecting;
+    expect(handshake).toBe(
+      '{"instance_name":"eph","role":"client","version":"1","subscribe":["alerts"],"ephemeral":true}',
+    );
+    expect(em.stats().hub).toBe('gohub');
+
+    const published = Promise.all([
+      em.publish('orders', 'Order', { n: 1 }),
+      em.publish('orders', 'Order', { n: 2 }),
+    ]);
+    const data = await hub.next();
+    expect(data.binary).toBe(true);
+    const records = unframe(data.data);
+    expect(records.map((r) => [r['v'], r['channel'], r['origin'], r['payload_type'], r['payload']])).toEqual([
+      [1, 'orders', 'eph', 'Order', { n: 1 }],
+      [1, 'orders', 'eph', 'Order', { n: 2 }],
+    ]);
+    ws.send(JSON.stringify({ last_id: records[1]?.['id'] }));
+    const receipts = await published;
+    expect(receipts.map((r) => r.id)).toEqual(records.map((r) => r['id']));
+    expect(em.stats()).toMatchObject({ framesSent: 1, messagesAcked: 2, messagesRefused: 0 });
+  });
+
+  it('acknowledges a data frame with the last id, after its handlers finished', async () => {
+    const hub = await goHub();
+    const em = ephemeral(hub.addr);
+    const events: string[] = [];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const got = collector();
+    em.subscribe('alerts', async (m) => {
+      events.push(`start ${String(m.payload)}`);
+      if (m.payload === 1) await gate;
+      events.push(`end ${String(m.payload)}`);
+    });
+    em.subscribe('alerts', got.handler);
+    const connecting = em.connect();
+    const { ws } = await accept(hub);
+    await connecting;
+    const envelope = (id: string, payload: number): string =>
+      JSON.stringify({
+        v: 1,
+        id,
+        ts: '2026-11-23T03:29:51.976211599Z',
+        channel: 'alerts',
+        origin: 'gohub',
+        payload_type: 'A',
+        payload,
+      });
+    ws.send(frame([envelope('id-1', 1), envelope('id-2', 2)]), { binary: true });
+    const ack = hub.next().then((m) => {
+      events.push(`ack ${m.data.toString()}`);
+      return m;
+    });
+    await got.waitFor(1);
+    await settle();
+    events.push('release');
+    release();
+    expect((await ack).binary).toBe(false);
+    expect(events).toEqual(['start 1', 'release', 'end 1', 'start 2', 'end 2', 'ack {"last_id":"id-2"}']);
+    expect(got.messages.map((m) => [m.id, m.origin, m.offset])).toEqual([
+      ['id-1', 'gohub', -1],
+      ['id-2', 'gohub', -1],
+    ]);
+  });
+
+  it('fails the batch in flight with ERR_EPHEMERAL_CONN_LOST when the hub drops before acking', async () => {
+    const hub = await goHub();
+    const em = ephemeral(hub.addr);
+    const connecting = em.connect();
+    const { ws } = await accept(hub);
+    await connecting;
+    const inFlight = em.publish('orders', 'Order', 1).catch((e: unknown) => e as Error);
+    await hub.next();
+    ws.close(1011, 'store failed');
+    const err = await inFlight;
+    expect(hasErrorCode(err, ErrorCode.EPHEMERAL_CONN_LOST)).toBe(true);
+    expect(em.state).toBe('disconnected');
+  });
+});
