@@ -3,7 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { runCli, type CliContext } from './cli.js';
 import { register as registerGenCert } from './commands/gen-cert.js';
+import { register as registerPublish } from './commands/publish.js';
 import { register as registerRun } from './commands/run.js';
+import { register as registerTail } from './commands/tail.js';
 import { register as registerVersion } from './commands/version.js';
 
 /** The version in package.json, three levels above the built file (dist/cmd/keyop-messenger/main.js). */
@@ -19,4 +21,10 @@ const context: CliContext = {
   stderr: (text) => process.stderr.write(text),
 };
 
-process.exitCode = await runCli(process.argv, context, [registerRun, registerGenCert, registerVersion]);
+process.exitCode = await runCli(process.argv, context, [
+  registerRun,
+  registerPublish,
+  registerTail,
+  registerGenCert,
+  registerVersion,
+]);

@@ -233,6 +233,8 @@ export class EphemeralClient {
     let backoff = reconnect.baseMs;
     let suspects = 0;
     let lastError: Error | undefined;
+    // Clock timers never hold the process open; a client trying to connect does, as a connected one does.
+    const keepAlive = setInterval(() => undefined, 2 ** 30);
     try {
       // A reconnect reuses what the last connect() call read.
       if (!afterDrop) this.#tls = await this.#loadTls();
@@ -286,6 +288,8 @@ export class EphemeralClient {
       }
     } catch (err) {
       throw this.#establishFailed(err);
+    } finally {
+      clearInterval(keepAlive);
     }
   }
 

@@ -1,0 +1,123 @@
+/**
+ * `keyop-messenger tail`: prints the live messages of channels through a hub as an ephemeral client,
+ * reconnecting as needed, until SIGINT or SIGTERM (exit 0) or a refusal by the hub (exit 1).
+ */
+import type { Command } from 'commander';
+import { systemClock } from '../../../internal/clock/index.js';
+import { errorMessage } from '../../../internal/errors/index.js';
+import { silentLogger } from '../../../internal/logger/index.js';
+import type { EphemeralMessenger, EphemeralStatus, Message } from '../../../src/index.js';
+import type { CliContext } from '../cli.js';
+import { watchStopSignals } from '../daemon/stop-signals.js';
+import { createEphemeral, withHubOptions, type HubFlags } from './hub-connection.js';
+
+interface TailFlags extends HubFlags {
+  readonly channel: readonly string[];
+  readonly json?: true;
+}
+
+/** How long closing may take after the first signal; a second signal exits at once. */
+const CLOSE_DEADLINE_MS = 5_000;
+
+/** Registers `tail --hub … --channel C [--channel C2] [--json]`. */
+export function register(program: Command, ctx: CliContext): void {
+  withHubOptions(
+    program
+      .command('tail')
+      .description('print live messages of channels through a hub until interrupted (status on stderr)'),
+  )
+    .requiredOption(
+      '--channel <channel>',
+      'channel to print (repeatable)',
+      (value: string, previous: readonly string[] | undefined) => [...(previous ?? []), value],
+    )
+    .option('--json', 'print each message as its envelope JSON, one per line')
+    .action(async (flags: TailFlags, command: Command) => {
+      const em = createEphemeral(command, flags, { subscribe: flags.channel, autoReconnect: true });
+      const stop = new AbortController();
+      void watchStopSignals({
+        source: process,
+        logger: silentLogger,
+        clock: systemClock,
+        deadlineMs: CLOSE_DEADLINE_MS,
+        forceExit: (code) => process.exit(code),
+      }).then(() => {
+        stop.abort();
+      });
+      for (const channel of flags.channel) {
+        em.subscribe(channel, (message) => {
+          ctx.stdout(flags.json === true ? envelopeLine(message) : textLine(message));
+        });
+      }
+      await tail(em, flags, stop.signal, ctx);
+    });
+}
+
+/** Connects and reports the connection on stderr until `signal` aborts; throws the hub's refusal. */
+async function tail(
+  em: EphemeralMessenger,
+  flags: TailFlags,
+  signal: AbortSignal,
+  ctx: CliContext,
+): Promise<void> {
+  const statuses = reportStatuses(em, flags, signal, ctx);
+  try {
+    await em.connect({ signal });
+    await statuses;
+  } catch (err) {
+    if (!signal.aborted) throw err;
+  } finally {
+    await em.close();
+    await statuses.catch(() => undefined);
+  }
+}
+
+async function reportStatuses(
+  em: EphemeralMessenger,
+  flags: TailFlags,
+  signal: AbortSignal,
+  ctx: CliContext,
+): Promise<void> {
+  for await (const status of em.status({ signal })) {
+    const line = describeStatus(status, flags);
+    if (line !== undefined) ctx.stderr(`tail: ${line}\n`);
+    if (status.state === 'rejected') throw status.error ?? new Error('the hub refused this client');
+  }
+}
+
+function describeStatus(status: EphemeralStatus, flags: TailFlags): string | undefined {
+  const why = status.error === undefined ? '' : `: ${errorMessage(status.error)}`;
+  switch (status.state) {
+    case 'connected':
+      return `connected to ${status.hub ?? '?'} at ${flags.hub} (channels: ${flags.channel.join(', ')})`;
+    case 'disconnected':
+      return `disconnected${why}`;
+    case 'reconnecting':
+      return `reconnecting in ${status.delayMs ?? 0} ms (attempt ${status.attempt ?? 0})`;
+    case 'rejected':
+    case 'idle':
+    case 'connecting':
+    case 'closed':
+      return undefined;
+  }
+}
+
+/** `<ts> <channel> <origin> <payload type> <payload JSON>`. */
+function textLine(message: Message): string {
+  return `${message.ts} ${message.channel} ${message.origin} ${message.payloadType} ${JSON.stringify(message.payload)}\n`;
+}
+
+/** The message as its envelope (wire field names), on one line. */
+function envelopeLine(message: Message): string {
+  return `${JSON.stringify({
+    id: message.id,
+    ts: message.ts,
+    channel: message.channel,
+    origin: message.origin,
+    payload_type: message.payloadType,
+    ...(message.correlationId === '' ? {} : { correlation_id: message.correlationId }),
+    ...(message.serviceName === '' ? {} : { service_name: message.serviceName }),
+    ...(message.route.length === 0 ? {} : { route: message.route }),
+    payload: message.payload,
+  })}\n`;
+}
