@@ -68,7 +68,7 @@ export interface CreateOutcome {
 
 /** Events the service reports (for subscriptions). */
 export interface StreamEvents {
-  /** Messages were appended to the stream at `path` (through HTTP). */
+  /** The stream at `path` grew (HTTP appends, Messenger publishes, federation). */
   appended?(path: string): void;
   /** The stream at `path` was deleted or expired. */
   deleted?(path: string): void;
@@ -111,9 +111,11 @@ export class StreamService {
     return service;
   }
 
-  /** Registers event listeners. */
+  /** Registers event listeners; the first one starts watching every stream for growth. */
   listen(listener: StreamEvents): void {
     this.#listeners.push(listener);
+    if (this.#listeners.length === 1)
+      for (const stream of this.#streams.values()) this.#watch(stream, undefined);
   }
 
   /** Paths of every live stream (not soft-deleted). */
@@ -141,11 +143,6 @@ export class StreamService {
   peek(streamPath: string): Stream | undefined {
     const stream = this.#streams.get(channelForPath(streamPath));
     return stream?.path === streamPath ? stream : undefined;
-  }
-
-  /** Tells listeners that `stream` received messages. */
-  noteAppended(stream: Stream): void {
-    for (const l of this.#listeners) l.appended?.(stream.path);
   }
 
   /** Creates a stream (or confirms an identical one). */
@@ -182,6 +179,28 @@ export class StreamService {
     }
     if (stream.meta.softDeleted === true) throw fail.gone();
     return stream;
+  }
+
+  /**
+   * Reports every growth of the stream's own channel to the listeners, from channel offset `seen`
+   * (default: its current end), until the stream is deleted or its log closes.
+   */
+  #watch(stream: Stream, seen: number | undefined): void {
+    if (this.#listeners.length === 0 || stream.isGone) return;
+    const { log } = stream.own;
+    void (async () => {
+      let end = seen ?? log.end;
+      for (;;) {
+        try {
+          await log.waitForGrowth(end, stream.goneSignal);
+        } catch {
+          return;
+        }
+        if (log.end <= end || this.#closed) return;
+        end = log.end;
+        for (const l of this.#listeners) l.appended?.(stream.path);
+      }
+    })();
   }
 
   #register(stream: Stream): void {
@@ -294,7 +313,7 @@ export class StreamService {
     await this.#store.write(meta);
     this.#register(stream);
     source?.children.add(channel);
-    if (request.body.length > 0) this.noteAppended(stream);
+    this.#watch(stream, from);
     return { created: true, stream };
   }
 

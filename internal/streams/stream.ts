@@ -149,9 +149,15 @@ export class Stream implements ReadSource {
     return this.#closedAt !== undefined;
   }
 
-  /** Records that the closure record ends at own-channel offset `closedAt`. */
+  /**
+   * Records that the closure record ends at own-channel offset `closedAt` (found by a reader, by the
+   * replay, or written here); writers are refused from then on.
+   */
   noteClosed(closedAt: number): void {
-    this.#closedAt ??= closedAt;
+    if (this.#closedAt !== undefined) return;
+    this.#closedAt = closedAt;
+    this.#closePending ??= Promise.resolve(closedAt);
+    if (this.#state !== undefined) this.#state.closing = true;
   }
 
   /** Stream offset of own-channel offset `chan`. */

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PAYLOAD_TYPES } from '../../internal/streams/index.js';
 import type { Message } from '../../src/index.js';
 import { collector } from '../support/messages.js';
@@ -75,5 +75,34 @@ describe('streams and channels', () => {
     expect(head.headers.get('stream-next-offset')).toBe(
       (await put(instance.url('big'), 'application/octet-stream')).headers.get('stream-next-offset'),
     );
+  });
+
+  it('wake subscriptions for messages published through the Messenger too', async () => {
+    await put(instance.url('wakes/pool'), 'application/json', '[]');
+    await put(instance.url('jobs/one'), 'application/json');
+    const sub = await fetch(`${instance.endpoint.url}/v1/stream/__ds/subscriptions/jobs`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'pull-wake', pattern: 'jobs/*', wake_stream: 'wakes/pool' }),
+    });
+    expect(sub.status).toBe(201);
+    await instance.messenger.publish('jobs.one', 'com.example.Job', { id: 7 });
+    await vi.waitFor(async () => {
+      const events = (await (await fetch(instance.url('wakes/pool'))).json()) as { stream: string }[];
+      expect(events).toEqual([
+        expect.objectContaining({ type: 'wake', subscription_id: 'jobs', stream: 'jobs/one' }),
+      ]);
+    });
+  });
+
+  it('honour a closure record found in the channel for readers and writers alike', async () => {
+    await put(instance.url('ext'), 'text/plain', 'a');
+    await instance.messenger.publish('ext', PAYLOAD_TYPES.control, { closed: true });
+    const read = await fetch(instance.url('ext'));
+    expect(await read.text()).toBe('a');
+    expect(read.headers.get('stream-closed')).toBe('true');
+    const refused = await post(instance.url('ext'), 'text/plain', 'b');
+    expect(refused.status).toBe(409);
+    expect(refused.headers.get('stream-next-offset')).toBe(read.headers.get('stream-next-offset'));
   });
 });

@@ -96,7 +96,6 @@ export async function servePost(request: StreamRequest): Promise<void> {
     seq,
     producer,
   });
-  if (outcome.kind === 'appended' && body.length > 0) opts.service.noteAppended(stream);
   answerAppend(request, outcome, producer !== undefined && body.length > 0);
 }
 

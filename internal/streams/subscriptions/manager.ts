@@ -283,9 +283,11 @@ export class SubscriptionManager {
     this.#maybeWake(sub, this.#firstPending(sub));
   }
 
-  /** A linked (or pattern-matching) stream received messages. */
+  /** A linked (or pattern-matching) stream grew. Wake streams never count as work. */
   onAppended(path: string): void {
     if (this.#closed) return;
+    const wakeStreams = new Set([...this.#subs.values()].map((s) => s.config.wakeStream));
+    if (wakeStreams.has(path)) return;
     for (const sub of this.#subs.values()) {
       const { pattern } = sub.config;
       if (pattern !== undefined && globMatch(pattern, path)) {
