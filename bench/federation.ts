@@ -53,13 +53,14 @@ function open(pki: BenchPki, spec: NodeSpec, dirs: string[]): Promise<Messenger>
 }
 
 /** A Messenger running in a child process (see node-child.ts). */
-interface ChildNode {
+export interface ChildNode {
   addr: string;
   ask(command: string): Promise<string>;
   stop(): Promise<void>;
 }
 
-async function startChild(pki: BenchPki, spec: NodeSpec, dirs: string[]): Promise<ChildNode> {
+/** Starts a hub in its own process (data dir added to `dirs`). */
+export async function startChild(pki: BenchPki, spec: NodeSpec, dirs: string[]): Promise<ChildNode> {
   const config = nodeConfig(pki, { ...spec, hub: true }, dirs);
   const child = spawn(
     process.execPath,

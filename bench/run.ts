@@ -6,12 +6,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import type { GroupOptions, Metrics } from './measure.js';
+import { runEphemeralBench } from './ephemeral.js';
 import { runFederationBench } from './federation.js';
 import { runStorageBench } from './storage.js';
 
 const GROUPS: Record<string, (opts: GroupOptions) => Promise<Metrics>> = {
   storage: runStorageBench,
   federation: runFederationBench,
+  ephemeral: runEphemeralBench,
 };
 
 const { values } = parseArgs({

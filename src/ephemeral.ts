@@ -265,8 +265,9 @@ export class EphemeralMessenger {
   }
 
   /**
-   * The live messages of `channel` as an async iterable (same channel rules as `subscribe`). It ends
-   * when `signal` aborts, on `break`, or after `close()` once the buffered messages are read.
+   * The live messages of `channel` as an async iterable (same channel rules as `subscribe`; throws
+   * `signal.reason` when `signal` is already aborted). It ends when `signal` aborts, on `break`, or
+   * after `close()` once the buffered messages are read.
    *
    * @example
    * for await (const message of em.messages('alerts', { signal })) console.log(message.payload);
@@ -288,7 +289,7 @@ export class EphemeralMessenger {
 
   /**
    * Connection states as an async iterable: the current one first, then every change, ending after
-   * `closed`.
+   * `closed` (or when `signal` aborts; throws `signal.reason` when it is already aborted).
    */
   status(options: StatusOptions = {}): AsyncIterableIterator<EphemeralStatus> {
     options.signal?.throwIfAborted();
