@@ -51,7 +51,7 @@ export class HubDialError extends MessengerError {
       verdict.kind === 'refused' ? ErrorCode.EPHEMERAL_REJECTED : ErrorCode.EPHEMERAL_CONN_LOST,
       verdict.kind === 'refused'
         ? `hub ${addr}: ${verdict.reason}`
-        : `cannot connect to hub ${addr}: ${errorMessage(cause)}`,
+        : `cannot connect to hub ${addr}: ${errorMessage(cause)}${verdict.kind === 'suspect-certificate' ? ` (${verdict.reason})` : ''}`,
       { cause },
     );
     this.verdict = verdict;

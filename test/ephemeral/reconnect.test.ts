@@ -86,7 +86,7 @@ describe('EphemeralMessenger connection handling', () => {
     expect(hasErrorCode(publishErr, ErrorCode.EPHEMERAL_REJECTED)).toBe(true);
   });
 
-  it('stops when the hub drops every dial right after the TLS handshake (a client certificate from a foreign CA)', async () => {
+  it('stops when the hub drops every dial right after the TLS handshake (a client certificate from a foreign CA), and says why', async () => {
     const hub = await startHub(pki);
     const pair = foreign.pairs.get('eph')!;
     const em = new EphemeralMessenger({
@@ -105,6 +105,17 @@ describe('EphemeralMessenger connection handling', () => {
       expect(statuses.at(-1)).toMatchObject({ state: 'rejected', error: err });
     } finally {
       await em.close();
+    }
+    const once = new EphemeralMessenger({
+      hubAddr: hub.hubAddr,
+      tls: { cert: pair.certFile, key: pair.keyFile, ca: pki.ca },
+    });
+    try {
+      const err = await once.connect().catch((e: unknown) => e as Error);
+      expect(hasErrorCode(err, ErrorCode.EPHEMERAL_CONN_LOST)).toBe(true);
+      expect((err as Error).message).toContain('it most likely does not trust this client certificate');
+    } finally {
+      await once.close();
     }
   });
 
