@@ -9,6 +9,9 @@ import type { AppendResult } from '../storage/index.js';
 /** Writes one batch of whole records to the channel. */
 export type BatchWriter = (data: Buffer, records: number) => Promise<AppendResult>;
 
+/** Appends closer together than this count as a burst worth batching. */
+const BUSY_WITHIN_MS = 1;
+
 interface Pending {
   data: Buffer;
   records: number;
@@ -23,13 +26,15 @@ export class AppendBatcher {
   readonly #deferFirst: boolean;
   #queue: Pending[] = [];
   #running: Promise<void> | undefined;
+  #lastWriteAt = -Infinity;
 
   /**
    * @param write - writes a batch to the channel
    * @param maxBatchBytes - bytes per batch at most (a single larger append is written alone)
-   * @param deferFirst - start an idle batcher's write after the current event-loop phase, so that
-   *   requests that arrived together share one write (worth it when a write is not followed by an
-   *   fsync, which batches the next appends anyway)
+   * @param deferFirst - when appends are coming in quickly, start an idle batcher's write after
+   *   the current event-loop phase, so that requests that arrived together share one write (worth it
+   *   when a write is not followed by an fsync, which batches the next appends anyway); a lone
+   *   append is written at once
    */
   constructor(write: BatchWriter, maxBatchBytes: number, deferFirst: boolean) {
     this.#write = write;
@@ -43,9 +48,12 @@ export class AppendBatcher {
   enqueue(data: Buffer, records: number): Promise<number> {
     return new Promise<number>((resolve, reject) => {
       this.#queue.push({ data, records, resolve, reject });
-      this.#running ??= this.#deferFirst
-        ? new Promise<void>((r) => setImmediate(r)).then(() => this.#drain())
-        : this.#drain();
+      if (this.#running !== undefined) return;
+      const busy = performance.now() - this.#lastWriteAt < BUSY_WITHIN_MS;
+      this.#running =
+        this.#deferFirst && busy
+          ? new Promise<void>((r) => setImmediate(r)).then(() => this.#drain())
+          : this.#drain();
     });
   }
 
@@ -54,28 +62,53 @@ export class AppendBatcher {
     while (this.#running !== undefined) await this.#running;
   }
 
+  /**
+   * Writes batches until the queue is empty. The next batch is handed to the channel before the
+   * callers of the finished one are answered, so the next write (and fsync) is not delayed by them.
+   */
   async #drain(): Promise<void> {
     try {
-      while (this.#queue.length > 0) {
-        const batch = this.#take();
-        let records = 0;
-        for (const p of batch) records += p.records;
-        const data =
-          batch.length === 1 ? (batch[0]?.data ?? Buffer.alloc(0)) : Buffer.concat(batch.map((p) => p.data));
+      let current = this.#startBatch();
+      while (current !== undefined) {
+        const { batch, written } = current;
+        let start: number | undefined;
+        let failure: unknown;
         try {
-          const { start } = await this.#write(data, records);
-          let end = start;
-          for (const p of batch) {
-            end += p.data.length;
-            p.resolve(end);
-          }
+          ({ start } = await written);
         } catch (err) {
-          for (const p of batch) p.reject(err);
+          failure = err;
+        }
+        current = this.#startBatch();
+        let end = start ?? 0;
+        for (const p of batch) {
+          if (start === undefined) {
+            p.reject(failure);
+            continue;
+          }
+          end += p.data.length;
+          p.resolve(end);
         }
       }
     } finally {
       this.#running = undefined;
     }
+  }
+
+  #startBatch(): { batch: Pending[]; written: Promise<AppendResult> } | undefined {
+    if (this.#queue.length === 0) return undefined;
+    const batch = this.#take();
+    this.#lastWriteAt = performance.now();
+    let records = 0;
+    for (const p of batch) records += p.records;
+    const data =
+      batch.length === 1 ? (batch[0]?.data ?? Buffer.alloc(0)) : Buffer.concat(batch.map((p) => p.data));
+    let written: Promise<AppendResult>;
+    try {
+      written = this.#write(data, records);
+    } catch (err) {
+      written = Promise.reject(err);
+    }
+    return { batch, written };
   }
 
   #take(): Pending[] {
