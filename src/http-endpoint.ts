@@ -28,7 +28,7 @@ export interface HttpEndpoint {
   readonly url: string;
   /** Sets what `/readyz` answers (200 when true, 503 when false); starts false. */
   setReady(ready: boolean): void;
-  /** Stops accepting, ends open requests after a grace period, then stops the streams service. */
+  /** Stops accepting, answers live reads (long-poll 204, SSE ends), ends open requests after a grace period. */
   close(): Promise<void>;
 }
 
@@ -97,9 +97,7 @@ export async function startHttpEndpoint(
       ready = value;
     },
     close: async () => {
-      await server.close();
-      await subscriptions.close();
-      await service.close();
+      await Promise.all([server.close(), subscriptions.close(), service.close()]);
     },
   };
 }

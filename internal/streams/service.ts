@@ -87,6 +87,7 @@ export class StreamService {
   readonly #listeners: StreamEvents[] = [];
   #lifecycle: Promise<unknown> = Promise.resolve();
   #sweep: { clear(): void } | undefined;
+  readonly #closing = new AbortController();
   #closed = false;
 
   private constructor(opts: StreamServiceOptions) {
@@ -162,10 +163,16 @@ export class StreamService {
     });
   }
 
-  /** Stops the sweep and waits for pending lifecycle work. */
+  /** Aborted when the service starts closing: live readers should answer and stop. */
+  get closingSignal(): AbortSignal {
+    return this.#closing.signal;
+  }
+
+  /** Ends live reads, stops the sweep and waits for pending lifecycle work and appends. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#closing.abort();
     this.#sweep?.clear();
     await this.#lifecycle.catch(() => undefined);
     await Promise.allSettled([...this.#streams.values()].map((s) => s.settle()));

@@ -123,3 +123,26 @@ describe('appends under the periodic sync policy', () => {
     }
   });
 });
+
+describe('shutdown', () => {
+  it('answers parked long-polls with 204 and ends SSE streams cleanly when the endpoint closes', async () => {
+    const clock = new FakeClock();
+    const instance = await startInstance({ longPollTimeoutMs: 60_000, messenger: { clock } });
+    const created = await put(instance.url('live'), 'text/plain');
+    const tail = created.headers.get('stream-next-offset') ?? '';
+    const sse = await fetch(`${instance.url('live')}?offset=${tail}&live=sse`);
+    const reader = sse.body?.getReader();
+    const first = await reader?.read();
+    expect(Buffer.from(first?.value ?? new Uint8Array()).toString()).toContain('event: control');
+    const parked = clock.pendingTimeouts + 1;
+    const poll = fetch(`${instance.url('live')}?offset=${tail}&live=long-poll`);
+    await vi.waitFor(() => {
+      expect(clock.pendingTimeouts).toBeGreaterThanOrEqual(parked);
+    });
+    await instance.close();
+    expect((await poll).status).toBe(204);
+    let done = false;
+    while (!done) done = (await reader?.read())?.done ?? true;
+    expect(done).toBe(true);
+  });
+});

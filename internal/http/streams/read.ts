@@ -89,18 +89,23 @@ async function longPoll(
     const end =
       left <= 0
         ? 'timeout'
-        : await waitAtTail(stream, chunk.ownPosition ?? stream.own.log.end, left, gone, opts.clock);
+        : await waitAtTail(stream, chunk.ownPosition ?? stream.own.log.end, left, {
+            clientGone: gone,
+            closing: opts.service.closingSignal,
+            clock: opts.clock,
+          });
     if (end === 'aborted') return undefined;
     if (end === 'gone') {
       refuse(res, stream.meta.softDeleted === true ? 410 : 404, 'stream was deleted');
       return undefined;
     }
-    if (end === 'timeout') {
+    if (end === 'timeout' || end === 'closing') {
       empty(res, 204, {
         [H.nextOffset]: formatOffset(chunk.next),
         [H.upToDate]: 'true',
         [H.cursor]: nextCursor(opts.clock.now(), request.url.searchParams.get('cursor') ?? undefined),
         'cache-control': NO_STORE,
+        ...(end === 'closing' ? { connection: 'close' } : {}),
       });
       return undefined;
     }

@@ -45,10 +45,13 @@ export async function serveSse(request: StreamRequest, stream: Stream, from: num
       stream,
       chunk.ownPosition ?? stream.own.log.end,
       Math.min(left, opts.longPollTimeoutMs),
-      gone,
-      opts.clock,
+      { clientGone: gone, closing: opts.service.closingSignal, clock: opts.clock },
     );
-    if (end === 'aborted' || end === 'gone') break;
+    if (end === 'closing') {
+      const { socket } = res;
+      res.once('finish', () => socket?.end());
+    }
+    if (end === 'aborted' || end === 'gone' || end === 'closing') break;
     if (end === 'timeout') announced = false;
     else stream.lastAccess = opts.clock.now();
   }

@@ -3,21 +3,31 @@ import type { Clock } from '../../clock/index.js';
 import type { Stream } from '../../streams/index.js';
 
 /** Why a wait ended. */
-export type WaitEnd = 'grew' | 'timeout' | 'aborted' | 'gone';
+export type WaitEnd = 'grew' | 'timeout' | 'aborted' | 'gone' | 'closing';
+
+/** What else ends a wait besides growth and the timeout. */
+export interface WaitContext {
+  /** The client went away. */
+  clientGone: AbortSignal;
+  /** The server is shutting down. */
+  closing: AbortSignal;
+  clock: Clock;
+}
 
 /**
- * Waits until the stream's own channel grows past `seenEnd`, the timeout passes, `signal` aborts
- * (the client left) or the stream is deleted.
+ * Waits until the stream's own channel grows past `seenEnd`, the timeout passes, the client leaves,
+ * the stream is deleted or the server shuts down.
  */
 export async function waitAtTail(
   stream: Stream,
   seenEnd: number,
   timeoutMs: number,
-  signal: AbortSignal,
-  clock: Clock,
+  context: WaitContext,
 ): Promise<WaitEnd> {
+  const { clientGone: signal, closing, clock } = context;
   if (signal.aborted) return 'aborted';
   if (stream.goneSignal.aborted) return 'gone';
+  if (closing.aborted) return 'closing';
   const controller = new AbortController();
   let end: WaitEnd = 'grew';
   const stop = (why: WaitEnd) => () => {
@@ -26,9 +36,11 @@ export async function waitAtTail(
   };
   const onAbort = stop('aborted');
   const onGone = stop('gone');
+  const onClosing = stop('closing');
   const timer = clock.setTimeout(stop('timeout'), timeoutMs);
   signal.addEventListener('abort', onAbort, { once: true });
   stream.goneSignal.addEventListener('abort', onGone, { once: true });
+  closing.addEventListener('abort', onClosing, { once: true });
   try {
     await stream.own.log.waitForGrowth(seenEnd, controller.signal);
     return 'grew';
@@ -38,5 +50,6 @@ export async function waitAtTail(
     timer.clear();
     signal.removeEventListener('abort', onAbort);
     stream.goneSignal.removeEventListener('abort', onGone);
+    closing.removeEventListener('abort', onClosing);
   }
 }
