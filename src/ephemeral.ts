@@ -21,7 +21,7 @@ import {
   type ResolvedEphemeralConfig,
 } from './ephemeral-config.js';
 import { LiveQueue } from './live-queue.js';
-import { encodePublishLine } from './publish-line.js';
+import { PublishEncoder } from './publish-line.js';
 
 /** Library-only settings of an {@link EphemeralMessenger}. */
 export interface EphemeralMessengerOptions {
@@ -117,6 +117,7 @@ const SUSPECT_DIALS_BEFORE_REJECTION = 3;
  */
 export class EphemeralMessenger {
   readonly #config: ResolvedEphemeralConfig;
+  readonly #encoder: PublishEncoder;
   readonly #logger: Logger;
   readonly #client: EphemeralClient;
   readonly #registry = new PayloadRegistry();
@@ -134,6 +135,7 @@ export class EphemeralMessenger {
    */
   constructor(config: EphemeralConfig, options: EphemeralMessengerOptions = {}) {
     this.#config = resolveEphemeralConfig(config);
+    this.#encoder = new PublishEncoder(this.#config.instanceName);
     this.#channels = new Set(this.#config.subscribe);
     this.#logger = (options.logger ?? silentLogger).child({ component: 'ephemeral' });
     const { tls } = this.#config;
@@ -228,16 +230,15 @@ export class EphemeralMessenger {
       this.#checkChannel(channel);
       options.signal?.throwIfAborted();
       record = Buffer.from(
-        encodePublishLine({
-          id,
-          ts: nowTimestamp(),
+        this.#encoder.line(
           channel,
-          origin: this.#config.instanceName,
+          id,
+          nowTimestamp(),
           payloadType,
           payload,
-          correlationId: options.correlationId,
-          serviceName: options.serviceName,
-        }),
+          options.correlationId,
+          options.serviceName,
+        ),
       );
     } catch (err) {
       return Promise.reject(err);

@@ -11,7 +11,6 @@ import {
 } from '../internal/delivery/index.js';
 import {
   DEAD_LETTER_PAYLOAD_TYPE,
-  EnvelopeEncoder,
   encodeEnvelope,
   newEnvelopeId,
   nowTimestamp,
@@ -36,7 +35,6 @@ import {
   type SegmentFs,
 } from '../internal/storage/index.js';
 import { resolveConfig, type MessengerConfig, type MessengerConfigInput } from './config/index.js';
-import { currentCorrelationId, currentServiceName } from './context.js';
 import {
   federationEnabled,
   startFederation,
@@ -44,6 +42,7 @@ import {
   type FederationTuning,
 } from './federation-setup.js';
 import { registerInternals } from './internal-access.js';
+import { PublishEncoder } from './publish-line.js';
 import type { ChannelStats, MessengerStats } from './stats.js';
 import type { Subscription } from './subscription.js';
 
@@ -139,7 +138,7 @@ export class Messenger {
   readonly #logger: Logger;
   readonly #clock: Clock;
   readonly #registry = new PayloadRegistry();
-  readonly #encoder: EnvelopeEncoder;
+  readonly #encoder: PublishEncoder;
   readonly #logs = new Map<string, ChannelLog>();
   readonly #validChannels = new Set<string>();
   readonly #subscriptions = new Map<string, Map<string, ActiveSubscription>>();
@@ -151,7 +150,7 @@ export class Messenger {
 
   private constructor(config: MessengerConfig, storage: Storage, opts: MessengerOptions) {
     this.#config = config;
-    this.#encoder = new EnvelopeEncoder(config.name);
+    this.#encoder = new PublishEncoder(config.name);
     this.#storage = storage;
     this.#logger = opts.logger ?? silentLogger;
     this.#clock = opts.clock ?? systemClock;
@@ -257,7 +256,7 @@ export class Messenger {
       this.#checkPublishChannel(channel);
       this.#assertOpen();
       options.signal?.throwIfAborted();
-      const text = this.#encode(
+      const text = this.#encoder.line(
         channel,
         id,
         nowTimestamp(),
@@ -295,7 +294,15 @@ export class Messenger {
     const ts = nowTimestamp();
     for (const m of messages) {
       const id = newEnvelopeId();
-      const line = this.#encode(channel, id, ts, m.payloadType, m.payload, m.correlationId, m.serviceName);
+      const line = this.#encoder.line(
+        channel,
+        id,
+        ts,
+        m.payloadType,
+        m.payload,
+        m.correlationId,
+        m.serviceName,
+      );
       const size = Buffer.byteLength(line);
       this.#checkSize(channel, size);
       ids.push(id);
@@ -524,37 +531,6 @@ export class Messenger {
     const log = await this.#storage.log(channel);
     this.#logs.set(channel, log);
     return log;
-  }
-
-  /** One envelope line (with `\n`) as published by this instance. */
-  #encode(
-    channel: string,
-    id: string,
-    ts: string,
-    payloadType: string,
-    payload: unknown,
-    correlationId?: string,
-    serviceName?: string,
-  ): string {
-    let payloadJson: string | undefined;
-    try {
-      payloadJson = JSON.stringify(payload);
-    } catch (err) {
-      throw new MessengerError(
-        ErrorCode.INVALID_ARGUMENT,
-        `publish ${JSON.stringify(channel)}: payload cannot be serialised as JSON: ${errorMessage(err)}`,
-        { cause: err },
-      );
-    }
-    return this.#encoder.line(
-      id,
-      ts,
-      channel,
-      payloadType,
-      payloadJson ?? 'null',
-      correlationId ?? currentCorrelationId(),
-      serviceName ?? currentServiceName(),
-    );
   }
 
   #checkSize(channel: string, bytes: number): void {

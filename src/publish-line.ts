@@ -1,50 +1,52 @@
 /**
- * The envelope line of a new publish: header from the arguments and the publish context, payload
- * serialised as JSON.
+ * The envelope line of a new publish, shared by Messenger and EphemeralMessenger: header from the
+ * arguments and the publish context, payload serialised as JSON.
  */
-import { encodeEnvelope } from '../internal/envelope/index.js';
+import { EnvelopeEncoder } from '../internal/envelope/index.js';
 import { ErrorCode, MessengerError, errorMessage } from '../internal/errors/index.js';
 import { currentCorrelationId, currentServiceName } from './context.js';
 
-/** What a publish stamps on its envelope. */
-export interface PublishFields {
-  id: string;
-  ts: string;
-  channel: string;
-  origin: string;
-  payloadType: string;
-  payload: unknown;
-  /** Default: the one set with `withCorrelationId`, if any. */
-  correlationId?: string | undefined;
-  /** Default: the one set with `withServiceName`, if any. */
-  serviceName?: string | undefined;
-}
+/** Encodes the publishes of one instance. */
+export class PublishEncoder {
+  readonly #encoder: EnvelopeEncoder;
 
-/**
- * The envelope as one JSON line without a trailing newline. A payload `JSON.stringify` cannot
- * serialise (a cycle, a BigInt) is ERR_INVALID_ARGUMENT; `undefined` becomes `null`.
- */
-export function encodePublishLine(fields: PublishFields): string {
-  let payloadJson: string | undefined;
-  try {
-    payloadJson = JSON.stringify(fields.payload);
-  } catch (err) {
-    throw new MessengerError(
-      ErrorCode.INVALID_ARGUMENT,
-      `publish ${JSON.stringify(fields.channel)}: payload cannot be serialised as JSON: ${errorMessage(err)}`,
-      { cause: err },
+  /** @param origin - the publishing instance's identity */
+  constructor(origin: string) {
+    this.#encoder = new EnvelopeEncoder(origin);
+  }
+
+  /**
+   * One envelope line with its trailing `\n`. `channel` must be a valid channel name. A payload
+   * `JSON.stringify` cannot serialise (a cycle, a BigInt) is ERR_INVALID_ARGUMENT; `undefined`
+   * becomes `null`. Correlation id and service name default to the publish context.
+   */
+  line(
+    channel: string,
+    id: string,
+    ts: string,
+    payloadType: string,
+    payload: unknown,
+    correlationId?: string,
+    serviceName?: string,
+  ): string {
+    let payloadJson: string | undefined;
+    try {
+      payloadJson = JSON.stringify(payload);
+    } catch (err) {
+      throw new MessengerError(
+        ErrorCode.INVALID_ARGUMENT,
+        `publish ${JSON.stringify(channel)}: payload cannot be serialised as JSON: ${errorMessage(err)}`,
+        { cause: err },
+      );
+    }
+    return this.#encoder.line(
+      id,
+      ts,
+      channel,
+      payloadType,
+      payloadJson ?? 'null',
+      correlationId ?? currentCorrelationId(),
+      serviceName ?? currentServiceName(),
     );
   }
-  return encodeEnvelope(
-    {
-      id: fields.id,
-      ts: fields.ts,
-      channel: fields.channel,
-      origin: fields.origin,
-      payloadType: fields.payloadType,
-      correlationId: fields.correlationId ?? currentCorrelationId(),
-      serviceName: fields.serviceName ?? currentServiceName(),
-    },
-    payloadJson ?? 'null',
-  );
 }

@@ -4,16 +4,16 @@
  * and restarts, so nothing published while disconnected is lost) and stores what the hub sends for
  * the `subscribe` channels.
  */
-import { TLSSocket, type ConnectionOptions } from 'node:tls';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import { AuditEvent } from '../audit/index.js';
 import { Cursor } from '../delivery/index.js';
 import { errorMessage } from '../errors/index.js';
 import type { Logger } from '../logger/index.js';
-import { peerCommonName, type MutualTlsOptions } from '../tlsutil/index.js';
+import type { MutualTlsOptions } from '../tlsutil/index.js';
 import type { FederationContext } from './context.js';
 import { MessageQueue } from './message-queue.js';
-import { PROTOCOL_VERSION, ROLE_CLIENT, encodeHandshake } from './protocol/index.js';
+import { PROTOCOL_VERSION, ROLE_CLIENT } from './protocol/index.js';
+import { dialHub } from './dial-hub.js';
 import { Session } from './session.js';
 
 /** One hub to connect to. */
@@ -209,58 +209,20 @@ export class HubClient {
   /** Opens the WebSocket, exchanges handshakes, and returns the hub's identity. */
   async #dial(): Promise<{ ws: WebSocket; queue: MessageQueue; identity: string }> {
     const { ctx, hub, tls } = this.#opts;
-    const url = `${tls === undefined ? 'ws' : 'wss'}://${hub.addr}/`;
-    // Node's tls.connect options; the hub is verified by its CA chain only (host names are not
-    // checked, so dialling by IP works).
-    const tlsOptions: ConnectionOptions =
-      tls === undefined
-        ? {}
-        : {
-            cert: tls.cert,
-            key: tls.key,
-            ca: tls.ca,
-            minVersion: tls.minVersion,
-            rejectUnauthorized: true,
-            checkServerIdentity: () => undefined,
-          };
-    const ws = new WebSocket(url, {
-      handshakeTimeout: ctx.handshakeTimeoutMs,
-      maxPayload: Math.max(16 * 2 ** 20, 4 * ctx.maxBatchBytes),
-      perMessageDeflate: false,
-      ...(tlsOptions as unknown as WebSocket.ClientOptions),
+    const { ws, queue, hubName } = await dialHub({
+      addr: hub.addr,
+      tls,
+      handshake: {
+        instance_name: ctx.name,
+        role: ROLE_CLIENT,
+        version: PROTOCOL_VERSION,
+        subscribe: [...hub.subscribe],
+      },
+      handshakeTimeoutMs: ctx.handshakeTimeoutMs,
+      maxBatchBytes: ctx.maxBatchBytes,
+      clock: ctx.clock,
+      signal: this.#closing.signal,
     });
-    const queue = new MessageQueue(ws);
-    let cn: string | undefined;
-    ws.once('upgrade', (res) => {
-      if (tls !== undefined && res.socket instanceof TLSSocket) cn = peerCommonName(res.socket);
-    });
-    try {
-      await new Promise<void>((resolve, reject) => {
-        const onError = (err: Error): void => {
-          ws.off('open', onOpen);
-          reject(err);
-        };
-        const onOpen = (): void => {
-          ws.off('error', onError);
-          resolve();
-        };
-        ws.once('open', onOpen);
-        ws.once('error', onError);
-      });
-      ws.on('error', () => undefined);
-      ws.send(
-        encodeHandshake({
-          instance_name: ctx.name,
-          role: ROLE_CLIENT,
-          version: PROTOCOL_VERSION,
-          subscribe: [...hub.subscribe],
-        }),
-      );
-      const reply = await queue.handshake(ctx.handshakeTimeoutMs, ctx.clock);
-      return { ws, queue, identity: cn ?? reply.instance_name };
-    } catch (err) {
-      ws.terminate();
-      throw err;
-    }
+    return { ws, queue, identity: hubName };
   }
 }

@@ -64,6 +64,8 @@ export class Hub {
   readonly #wss: WebSocketServer;
   readonly #logger: Logger;
   readonly #peers = new Map<string, PeerEntry>();
+  /** Ephemeral sessions: several may share one identity (a publisher and a tail with one certificate). */
+  readonly #ephemeral = new Set<PeerEntry>();
   readonly #pending = new Set<WebSocket>();
   #sweep: { clear(): void } | undefined;
   #closing = false;
@@ -121,14 +123,16 @@ export class Hub {
       : `${address.address}:${address.port}`;
   }
 
-  /** Identities of the connected peers. */
+  /** Identities of the connected peers, ephemeral ones included. */
   connectedPeers(): string[] {
-    return [...this.#peers.keys()];
+    return [...new Set([...this.#peers.keys(), ...[...this.#ephemeral].map((e) => e.session.link.peer)])];
   }
 
-  /** Inbound counters of a connected peer's session (tests and stats). */
+  /** The session of a connected peer (the newest, for ephemeral peers sharing an identity). */
   session(peer: string): Session | undefined {
-    return this.#peers.get(peer)?.session;
+    const durable = this.#peers.get(peer)?.session;
+    if (durable !== undefined) return durable;
+    return [...this.#ephemeral].reverse().find((e) => e.session.link.peer === peer)?.session;
   }
 
   /** Stops accepting, closes every session (flushing its cursors), and stops the sweep. */
@@ -143,8 +147,8 @@ export class Hub {
     );
     for (const ws of this.#pending) ws.terminate();
     await Promise.all(
-      [...this.#peers].map(async ([peer, entry]) => {
-        this.#opts.ctx.audit.log({ event: AuditEvent.CLIENT_DRAIN, peer });
+      [...this.#peers.values(), ...this.#ephemeral].map(async (entry) => {
+        this.#opts.ctx.audit.log({ event: AuditEvent.CLIENT_DRAIN, peer: entry.session.link.peer });
         await entry.session.close(1001, 'hub shutting down');
       }),
     );
@@ -224,7 +228,7 @@ export class Hub {
     if (refused.length > 0) {
       this.#logger.warn({ peer: identity, channels: refused }, 'subscriptions refused by policy or invalid');
     }
-    const older = this.#peers.get(identity);
+    const older = ephemeral ? undefined : this.#peers.get(identity);
     if (older !== undefined) {
       this.#logger.info({ peer: identity }, 'replacing the older connection of the same peer');
       await older.session.close(CLOSE_REPLACED, 'replaced by a newer connection');
@@ -263,7 +267,8 @@ export class Hub {
       logger: this.#logger.child({ peer: identity }),
     });
     const peerEntry: PeerEntry = { session, cursors: [...cursors.values()], since: ctx.clock.now() };
-    this.#peers.set(identity, peerEntry);
+    if (ephemeral) this.#ephemeral.add(peerEntry);
+    else this.#peers.set(identity, peerEntry);
     this.#logger.info(
       { peer: identity, remote, ephemeral, subscribe: sendChannels },
       'federation peer connected',
@@ -276,6 +281,7 @@ export class Hub {
     });
     void session.done.then(async (end) => {
       await Promise.all(peerEntry.cursors.map((c) => c.close()));
+      this.#ephemeral.delete(peerEntry);
       if (this.#peers.get(identity) === peerEntry) this.#peers.delete(identity);
       const seconds = ((ctx.clock.now() - peerEntry.since) / 1000).toFixed(3);
       this.#logger.info(

@@ -64,21 +64,24 @@ export class Receiver {
   async handle(frame: Buffer): Promise<AckMessage> {
     const { ctx, peer, accepted, logger } = this.#opts;
     const { records, oversized } = decodeFrame(frame, ctx.maxBatchBytes);
+    const refused: string[] = [];
     for (const { record } of oversized) {
       this.counters.oversized++;
+      const id = oversizedRecordId(record);
+      if (id !== undefined) refused.push(id);
       logger.warn(
-        { peer, bytes: record.length, max_batch_bytes: ctx.maxBatchBytes },
+        { peer, bytes: record.length, max_batch_bytes: ctx.maxBatchBytes, message_id: id },
         'skipping inbound record larger than max_batch_bytes',
       );
       ctx.audit.log({
         event: AuditEvent.OVERSIZED_DROPPED,
         peer,
         direction: 'inbound',
+        ...(id === undefined ? {} : { message_id: id }),
         detail: `bytes=${record.length}`,
       });
     }
     const groups = new Map<string, Group>();
-    const refused: string[] = [];
     let lastId = '';
     for (const record of records) {
       let env: EnvelopeHeaderFields;
@@ -149,6 +152,20 @@ export class Receiver {
       }),
     );
     return refused.length === 0 ? { last_id: lastId } : { last_id: lastId, refused };
+  }
+}
+
+const PAYLOAD_KEY = Buffer.from(',"payload":');
+
+/** The id of a record too large to store, read from its header only, so it can be refused by id. */
+function oversizedRecordId(record: Buffer): string | undefined {
+  const cut = record.indexOf(PAYLOAD_KEY);
+  if (cut < 0) return undefined;
+  try {
+    const header = JSON.parse(`${record.toString('utf8', 0, cut)}}`) as { id?: unknown };
+    return typeof header.id === 'string' ? header.id : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -248,7 +248,12 @@ describe('federation over mutual TLS', () => {
   });
 
   it('sweeps federation cursors idle past the TTL, but not those of connected peers', async () => {
-    const hub = await node({ name: 'hub1', pki, hub: { fedClientOffsetTtlMs: 30_000 }, ttlSweepIntervalMs: 25 });
+    const hub = await node({
+      name: 'hub1',
+      pki,
+      hub: { fedClientOffsetTtlMs: 30_000 },
+      ttlSweepIntervalMs: 25,
+    });
     const stale = path.join(hub.dataDir, 'subscribers', 'alerts', 'fed-gone.offset');
     fs.mkdirSync(path.dirname(stale), { recursive: true });
     fs.writeFileSync(stale, '0\n');

@@ -37,7 +37,11 @@ function rawClient(addr: string): WebSocket {
 }
 
 function closeOf(ws: WebSocket): Promise<number> {
-  return new Promise((resolve) => ws.once('close', (code) => { resolve(code); }));
+  return new Promise((resolve) =>
+    ws.once('close', (code) => {
+      resolve(code);
+    }),
+  );
 }
 
 describe('federation liveness and limits', () => {
@@ -54,10 +58,17 @@ describe('federation liveness and limits', () => {
     ws.send('{"instance_name":"a","role":"client","version":"1"}');
     await new Promise((r) => ws.once('message', r));
     ws.pause();
-    await vi.waitFor(() => { expect(hub.messenger.stats().federation?.hub?.peers).toEqual(['a']); });
-    await vi.waitFor(() => { expect(hub.messenger.stats().federation?.hub?.peers).toEqual([]); }, {
-      timeout: 10_000,
+    await vi.waitFor(() => {
+      expect(hub.messenger.stats().federation?.hub?.peers).toEqual(['a']);
     });
+    await vi.waitFor(
+      () => {
+        expect(hub.messenger.stats().federation?.hub?.peers).toEqual([]);
+      },
+      {
+        timeout: 10_000,
+      },
+    );
   });
 
   it('refuses a frame larger than the maximum frame size', async () => {
@@ -81,7 +92,9 @@ describe('federation liveness and limits', () => {
     const hub = await startNode({ name: 'hub1', pki, hub: { listenAddr: addr }, dataDir: probe.dataDir });
     nodes.push(hub);
     await connected(client);
-    await vi.waitFor(() => { expect(hub.messenger.stats().channels['x']?.messages).toBe(1); });
+    await vi.waitFor(() => {
+      expect(hub.messenger.stats().channels['x']?.messages).toBe(1);
+    });
   });
 
   it('loses no acknowledged message when the hub process is SIGKILLed mid-stream and restarted', async () => {
@@ -89,7 +102,12 @@ describe('federation liveness and limits', () => {
     const startHub = async (listen: string): Promise<{ addr: string; kill: () => Promise<void> }> => {
       const child = spawnFixture('hub-process.mjs', [dataDir, listen, pki.dir, pki.ca]);
       const lines = stdoutLines(child);
-      await vi.waitFor(() => { expect(lines.length).toBe(1); }, { timeout: 10_000 });
+      await vi.waitFor(
+        () => {
+          expect(lines.length).toBe(1);
+        },
+        { timeout: 10_000 },
+      );
       return {
         addr: lines[0]!,
         kill: async () => {
@@ -105,8 +123,9 @@ describe('federation liveness and limits', () => {
     const publishing = (async () => {
       for (let i = 0; i < total; i++) await client.messenger.publish('stream', 'N', i);
     })();
-    await vi.waitFor(() => { expect(client.messenger.stats().channels['stream']?.messages ?? 0).toBeGreaterThan(300); },
-    );
+    await vi.waitFor(() => {
+      expect(client.messenger.stats().channels['stream']?.messages ?? 0).toBeGreaterThan(300);
+    });
     await first.kill();
     const second = await startHub(first.addr);
     await publishing;
@@ -135,7 +154,12 @@ describe('federation liveness and limits', () => {
       },
       { from: 'beginning' },
     );
-    await vi.waitFor(() => { expect(new Set(seen).size).toBe(total); }, { timeout: 10_000 });
+    await vi.waitFor(
+      () => {
+        expect(new Set(seen).size).toBe(total);
+      },
+      { timeout: 10_000 },
+    );
     expect([...new Set(seen)].sort((x, y) => x - y)).toEqual([...Array(total).keys()]);
     await reader.close();
   });

@@ -156,6 +156,38 @@ describe('federation wire protocol (hand-written client)', () => {
     await waitForAudit(h.dataDir, { event: 'policy_violation', message_id: 'bad' });
   });
 
+  it('lists an oversized record among the refused ids of the ack', async () => {
+    const h = await startNode({ name: 'hub1', pki, hub: {}, maxBatchBytes: 1024 });
+    nodes.push(h);
+    const ws = dial(h.hubAddr, pki.pairs.get('a')!, pki.ca);
+    const next = inbox(ws);
+    await new Promise((r) => ws.once('open', r));
+    ws.send('{"instance_name":"a","role":"client","version":"1"}');
+    await next();
+    ws.send(frame([envelope('small', 'in', 1), envelope('huge', 'in', 'x'.repeat(2000))]), { binary: true });
+    expect(JSON.parse((await next()).data.toString())).toEqual({ last_id: 'small', refused: ['huge'] });
+    await waitForAudit(h.dataDir, { event: 'oversized_dropped', message_id: 'huge' });
+  });
+
+  it('lets several ephemeral connections share one identity', async () => {
+    const h = await hub();
+    const first = dial(h.hubAddr, pki.pairs.get('b')!, pki.ca);
+    const second = dial(h.hubAddr, pki.pairs.get('b')!, pki.ca);
+    const inboxes = [inbox(first), inbox(second)];
+    for (const ws of [first, second]) {
+      await new Promise((r) => ws.once('open', r));
+      ws.send('{"instance_name":"b","role":"client","version":"1","subscribe":["live"],"ephemeral":true}');
+    }
+    for (const next of inboxes) await next();
+    await h.messenger.publish('live', 'T', 'both');
+    for (const next of inboxes) {
+      expect(unframe((await next()).data).map((r) => (JSON.parse(r) as { payload: string }).payload)).toEqual(
+        ['both'],
+      );
+    }
+    expect(first.readyState).toBe(WebSocket.OPEN);
+  });
+
   it('gives an ephemeral peer live messages and keeps no cursor file for it', async () => {
     const h = await hub();
     const ws = dial(h.hubAddr, pki.pairs.get('b')!, pki.ca);
