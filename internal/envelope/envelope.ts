@@ -95,7 +95,8 @@ const PAYLOAD_KEY = ',"payload":';
 
 /**
  * Parses only the header of a line whose payload comes last (as this library and the Go original
- * write them), leaving the payload as raw JSON text that is not parsed. Returns undefined for any
+ * write them), leaving the payload as raw JSON text that is not parsed; `headerJson` is the line up to
+ * (not including) `,"payload":`. Returns undefined for any
  * other shape (the caller then uses {@link parseEnvelope}); throws ERR_INVALID_RECORD for a header
  * that is present but invalid.
  *
@@ -104,7 +105,7 @@ const PAYLOAD_KEY = ',"payload":';
  */
 export function parseEnvelopeHeader(
   line: string,
-): { header: EnvelopeHeaderFields; payloadJson: string } | undefined {
+): { header: EnvelopeHeaderFields; headerJson: string; payloadJson: string } | undefined {
   const cut = line.indexOf(PAYLOAD_KEY);
   if (cut < 0 || line.charCodeAt(line.length - 1) !== 125) return undefined;
   let value: unknown;
@@ -116,7 +117,11 @@ export function parseEnvelopeHeader(
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
   for (const key in value) if (!HEADER_KEYS.has(key)) return undefined;
   checkHeader(value as Record<string, unknown>);
-  return { header: value as EnvelopeHeaderFields, payloadJson: line.slice(cut + PAYLOAD_KEY.length, -1) };
+  return {
+    header: value as EnvelopeHeaderFields,
+    headerJson: line.slice(0, cut),
+    payloadJson: line.slice(cut + PAYLOAD_KEY.length, -1),
+  };
 }
 
 function invalid(reason: string): MessengerError {

@@ -85,9 +85,9 @@ export class Receiver {
     let lastId = '';
     for (const record of records) {
       let env: EnvelopeHeaderFields;
-      let payloadJson: string;
+      let stored: string;
       try {
-        ({ header: env, payloadJson } = readRecord(record.toString('utf8')));
+        ({ header: env, stored } = readRecord(record.toString('utf8'), ctx.name));
       } catch (err) {
         this.counters.invalid++;
         logger.warn({ err, peer }, 'skipping invalid inbound record');
@@ -132,7 +132,7 @@ export class Receiver {
         group = { lines: [], ids: [] };
         groups.set(env.channel, group);
       }
-      group.lines.push(withRoute(env, payloadJson, ctx.name));
+      group.lines.push(stored);
       group.ids.push(env.id);
     }
     await Promise.all(
@@ -170,24 +170,30 @@ function oversizedRecordId(record: Buffer): string | undefined {
 }
 
 /**
- * The header and the payload's JSON text of a record. The payload of the usual shape (payload last)
- * is only validated, not re-serialised, so its bytes are kept.
+ * The header of a record and the line this instance stores for it: its name appended to the route.
+ * For a record of the usual shape (payload last) the payload is only validated and kept byte for
+ * byte; without a route yet, the route is spliced in before the payload, so nothing is re-encoded.
  */
-function readRecord(line: string): { header: EnvelopeHeaderFields; payloadJson: string } {
+function readRecord(line: string, self: string): { header: EnvelopeHeaderFields; stored: string } {
   const fast = parseEnvelopeHeader(line);
   if (fast === undefined) {
     const env = parseEnvelope(line);
-    return { header: env, payloadJson: JSON.stringify(env.payload) ?? 'null' };
+    return { header: env, stored: withRoute(env, JSON.stringify(env.payload) ?? 'null', self) };
   }
   try {
     JSON.parse(fast.payloadJson);
   } catch (err) {
     throw new Error(`invalid payload JSON (${errorMessage(err)})`, { cause: err });
   }
-  return fast;
+  if (fast.header.route !== undefined)
+    return { header: fast.header, stored: withRoute(fast.header, fast.payloadJson, self) };
+  return {
+    header: fast.header,
+    stored: `${fast.headerJson},"route":[${JSON.stringify(self)}],"payload":${fast.payloadJson}}\n`,
+  };
 }
 
-/** The envelope line (with `\n`) as this instance stores it: its name appended to the route. */
+/** The envelope line (with `\n`) re-encoded with this instance's name appended to the route. */
 function withRoute(env: EnvelopeHeaderFields, payloadJson: string, self: string): string {
   return `${encodeHeaderFields({ ...env, route: [...(env.route ?? []), self] }, payloadJson)}\n`;
 }

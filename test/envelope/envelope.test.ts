@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { encodeEnvelope, parseEnvelope, parseEnvelopeHeader } from '../../internal/envelope/index.js';
+import { ErrorCode, hasErrorCode } from '../../internal/errors/index.js';
+
+const HEADER = {
+  id: 'id-1',
+  ts: '2026-11-23T03:29:51.976211599Z',
+  channel: 'orders',
+  origin: 'a',
+  payloadType: 'T',
+};
+
+describe('envelope lines', () => {
+  it('encodes in Go field order and parses back', () => {
+    const line = encodeEnvelope(
+      { ...HEADER, correlationId: 'c', serviceName: 's', route: ['h1'] },
+      '{"n":1}',
+    );
+    expect(line).toBe(
+      '{"v":1,"id":"id-1","ts":"2026-11-23T03:29:51.976211599Z","channel":"orders","origin":"a","payload_type":"T","correlation_id":"c","service_name":"s","route":["h1"],"payload":{"n":1}}',
+    );
+    expect(parseEnvelope(line)).toMatchObject({ id: 'id-1', route: ['h1'], payload: { n: 1 } });
+  });
+
+  it('parses only the header of a payload-last line and keeps the payload text as it is', () => {
+    const line = encodeEnvelope(
+      { ...HEADER, correlationId: 'say ,"payload": here' },
+      '{ "payload": {"route":["x"]} }',
+    );
+    const fast = parseEnvelopeHeader(line)!;
+    expect(fast.header).toMatchObject({ id: 'id-1', correlation_id: 'say ,"payload": here' });
+    expect(fast.header.route).toBeUndefined();
+    expect(fast.payloadJson).toBe('{ "payload": {"route":["x"]} }');
+    expect(`${fast.headerJson},"payload":${fast.payloadJson}}`).toBe(line);
+  });
+
+  it('declines lines it cannot trust (payload first, unknown fields) so callers parse them fully', () => {
+    expect(
+      parseEnvelopeHeader(
+        '{"payload":1,"v":1,"id":"x","ts":"t","channel":"c","origin":"o","payload_type":"T"}',
+      ),
+    ).toBeUndefined();
+    const withExtra =
+      '{"v":1,"id":"x","ts":"t","channel":"c","origin":"o","payload_type":"T","meta":{"a":1,"payload":2},"payload":3}';
+    expect(parseEnvelopeHeader(withExtra)).toBeUndefined();
+    expect(parseEnvelope(withExtra).payload).toBe(3);
+  });
+
+  it('rejects a bad header with ERR_INVALID_RECORD', () => {
+    const bad = (line: string): boolean => {
+      try {
+        parseEnvelopeHeader(line);
+        return false;
+      } catch (err) {
+        return hasErrorCode(err, ErrorCode.INVALID_RECORD);
+      }
+    };
+    expect(bad('{"v":2,"id":"x","ts":"t","channel":"c","origin":"o","payload_type":"T","payload":1}')).toBe(
+      true,
+    );
+    expect(bad('{"v":1,"id":7,"ts":"t","channel":"c","origin":"o","payload_type":"T","payload":1}')).toBe(
+      true,
+    );
+    expect(
+      bad('{"v":1,"id":"x","ts":"t","channel":"c","origin":"o","payload_type":"T","route":[1],"payload":1}'),
+    ).toBe(true);
+  });
+});
