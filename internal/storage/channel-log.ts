@@ -57,6 +57,7 @@ export class ChannelLog {
   #waiters = new Set<Waiter>();
   #watcher: fs.FSWatcher | undefined;
   #closed = false;
+  #clearing: Promise<{ segments: number; bytes: number }> | undefined;
   #records = 0;
   #corrupt = 0;
 
@@ -132,6 +133,9 @@ export class ChannelLog {
         new MessengerError(ErrorCode.WRITER_CLOSED, `channel ${JSON.stringify(this.channel)}: log is closed`),
       );
     }
+    if (this.#clearing !== undefined) {
+      return this.#clearing.then(() => this.append(data, records, signal));
+    }
     const writer = this.#writer;
     if (writer !== undefined) return writer.append(data, records, signal);
     return this.#openWriter().then((opened) => opened.append(data, records, signal));
@@ -186,7 +190,7 @@ export class ChannelLog {
 
   /** Picks up records another process appended (no-op while this process writes the channel). */
   async refresh(): Promise<void> {
-    if (this.#writer !== undefined || this.#closed) return;
+    if (this.#writer !== undefined || this.#closed || this.#clearing !== undefined) return;
     const segments = await listSegments(this.#opts.dir);
     const last = segments[segments.length - 1];
     if (last === undefined) return;
@@ -196,7 +200,7 @@ export class ChannelLog {
     } catch {
       return;
     }
-    if (this.#writer !== undefined || this.#closed) return;
+    if (this.#writer !== undefined || this.#closed || this.#clearing !== undefined) return;
     const end = last.start + size;
     for (const seg of this.#segments) {
       if (!segments.some((s) => s.start === seg.start)) this.#dropHandle(seg.start);
@@ -237,6 +241,44 @@ export class ChannelLog {
       );
     }
     return { segments: count, bytes: freed };
+  }
+
+  /**
+   * Drops every record but keeps the offset space: the log restarts empty at its current end
+   * (`start === end`, the next append lands there) and every older segment file is deleted. Appends
+   * made meanwhile wait and land after it. Used when a channel's history is deleted (a Durable
+   * Stream deleted or expired). Returns what was freed.
+   */
+  clear(): Promise<{ segments: number; bytes: number }> {
+    this.#clearing ??= this.#clearNow().finally(() => {
+      this.#clearing = undefined;
+    });
+    return this.#clearing;
+  }
+
+  async #clearNow(): Promise<{ segments: number; bytes: number }> {
+    const writer = this.#writer;
+    this.#writer = undefined;
+    await writer?.close();
+    if (this.#closed) return { segments: 0, bytes: 0 };
+    const end = this.#end;
+    const freedBytes = end - this.start;
+    const old = this.#segments.filter((seg) => seg.start !== end);
+    let active = this.#segments.find((seg) => seg.start === end);
+    if (active === undefined) {
+      active = { start: end, path: path.join(this.#opts.dir, segmentFileName(end)) };
+      this.#opts.segmentFs.create(active.path).close();
+      syncDirectory(this.#opts.dir);
+    }
+    this.#segments = [active];
+    this.#cache.clear();
+    for (const seg of old) {
+      this.#dropHandle(seg.start);
+      await fsp.rm(seg.path, { force: true });
+    }
+    syncDirectory(this.#opts.dir);
+    this.#logger.info({ segments: old.length, bytes_freed: freedBytes }, 'cleared channel history');
+    return { segments: old.length, bytes: freedBytes };
   }
 
   /** Flushes and closes the writer and every read handle; wakes every waiter. Idempotent. */
