@@ -5,7 +5,7 @@
 import path from 'node:path';
 import type { Clock } from '../clock/index.js';
 import type { Logger } from '../logger/index.js';
-import { compactChannel, type AppendResult, type ChannelLog, type Storage } from '../storage/index.js';
+import type { AppendResult, ChannelLog, Storage } from '../storage/index.js';
 import { DEFAULT_CONTENT_TYPE, isWellFormedContentType, sameMediaType } from './content-type.js';
 import { fail } from './errors.js';
 import { forkSpans, resolveForkPoint } from './forks.js';
@@ -381,7 +381,11 @@ export class StreamService {
     for (const l of this.#listeners) l.deleted?.(stream.path);
   }
 
-  /** Removes a stream for good; its channel is no longer retained and compaction may reclaim it. */
+  /**
+   * Removes a stream for good: its metadata goes first (the stream no longer exists), then the
+   * retained mark, then the channel's records (its offset space is kept, so a stream created
+   * again under the same name starts past the old data and old offsets answer 410).
+   */
   async #remove(stream: Stream): Promise<void> {
     const { channel, parent, softDeleted } = stream.meta;
     stream.markGone();
@@ -391,9 +395,9 @@ export class StreamService {
     this.#byPath.delete(stream.path);
     await this.#host.storage.setRetained(channel, false);
     try {
-      await compactChannel(this.#host.storage, channel, Number.MAX_SAFE_INTEGER, this.#logger);
+      await stream.own.log.clear();
     } catch (err) {
-      this.#logger.warn({ err, channel }, 'could not reclaim the segments of a deleted stream');
+      this.#logger.warn({ err, channel }, 'could not delete the records of a deleted stream');
     }
     if (softDeleted !== true) for (const l of this.#listeners) l.deleted?.(stream.path);
     const source = parent === undefined ? undefined : this.#streams.get(parent);

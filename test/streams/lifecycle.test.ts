@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { FakeClock } from '../support/fake-clock.js';
 import { post, put, startInstance } from './harness.js';
@@ -11,6 +13,10 @@ describe('stream lifecycle', () => {
       const oldEnd = old.headers.get('stream-next-offset') ?? '';
       expect((await fetch(instance.url('s'), { method: 'DELETE' })).status).toBe(204);
       expect((await fetch(instance.url('s'))).status).toBe(404);
+      const folder = path.join(instance.dataDir, 'channels', 's');
+      const files = fs.readdirSync(folder);
+      expect(files).toHaveLength(1);
+      expect(fs.statSync(path.join(folder, files[0] ?? '')).size).toBe(0);
       expect((await put(instance.url('s'), 'text/plain', 'new')).status).toBe(201);
       expect(await (await fetch(instance.url('s'))).text()).toBe('new');
       expect((await fetch(`${instance.url('s')}?offset=0000000000000000_0000000000000000`)).status).toBe(410);
