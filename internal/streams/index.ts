@@ -1,15 +1,8 @@
 /** Durable Streams semantics on channels: metadata, offset tokens, producers, forks, TTL. */
-export { DEFAULT_CONTENT_TYPE, mediaType, streamModeOf, type StreamMode } from './content-type.js';
+export type { StreamMode } from './content-type.js';
 export { StreamError, fail, type StreamFailure } from './errors.js';
 export { nextCursor } from './live-cursor.js';
-export {
-  OFFSET_BEGINNING,
-  OFFSET_NOW,
-  formatOffset,
-  parseOffsetRequest,
-  parseOffsetToken,
-  type OffsetRequest,
-} from './offsets.js';
+export { formatOffset, parseOffsetRequest, parseOffsetToken, type OffsetRequest } from './offsets.js';
 export type { ProducerClaim } from './producers.js';
 export { PAYLOAD_TYPES } from './records.js';
 export {
