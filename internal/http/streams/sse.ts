@@ -32,10 +32,11 @@ export async function serveSse(request: StreamRequest, stream: Stream, from: num
     position = chunk.next;
     const upToDate = chunk.next === stream.tail;
     const closed = upToDate && stream.closed;
-    if (chunk.messages.length > 0) res.write(dataEvent(stream, chunk));
     if (chunk.messages.length > 0 || !announced || closed) {
-      res.write(controlEvent(chunk.next, upToDate, closed, nextCursor(opts.clock.now(), clientCursor)));
+      const data = chunk.messages.length > 0 ? dataEvent(stream, chunk) : '';
+      const control = controlEvent(chunk.next, upToDate, closed, nextCursor(opts.clock.now(), clientCursor));
       announced = true;
+      if (!res.write(data + control)) await drained(res, gone);
     }
     if (closed) break;
     if (!upToDate) continue;
@@ -56,6 +57,20 @@ export async function serveSse(request: StreamRequest, stream: Stream, from: num
     else stream.lastAccess = opts.clock.now();
   }
   res.end();
+}
+
+/** Resolves once the response can take more data (or the client left). */
+function drained(res: StreamRequest['res'], gone: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      gone.removeEventListener('abort', done);
+      resolve();
+    };
+    res.once('drain', done);
+    gone.addEventListener('abort', done, { once: true });
+    if (gone.aborted) done();
+  });
 }
 
 function dataEvent(stream: Stream, chunk: StreamChunk): string {
