@@ -229,7 +229,9 @@ export class StreamService {
     const now = this.#host.clock.now();
     for (const meta of metas) {
       try {
-        await this.#host.storage.setRetained(meta.channel, true);
+        if (!(await this.#host.storage.isRetained(meta.channel))) {
+          await this.#host.storage.setRetained(meta.channel, true);
+        }
         this.#register(new Stream(meta, await this.#openSpans(meta.spans), this.#context, now, false));
       } catch (err) {
         this.#logger.error({ err, channel: meta.channel }, 'stream could not be opened; it is not served');
