@@ -277,6 +277,7 @@ export class ChannelLog {
       await fsp.rm(seg.path, { force: true });
     }
     syncDirectory(this.#opts.dir);
+    await this.#openWriter();
     this.#logger.info({ segments: old.length, bytes_freed: freedBytes }, 'cleared channel history');
     return { segments: old.length, bytes: freedBytes };
   }
