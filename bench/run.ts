@@ -9,11 +9,13 @@ import type { GroupOptions, Metrics } from './measure.js';
 import { runEphemeralBench } from './ephemeral.js';
 import { runFederationBench } from './federation.js';
 import { runStorageBench } from './storage.js';
+import { runStreamsBench } from './streams.js';
 
 const GROUPS: Record<string, (opts: GroupOptions) => Promise<Metrics>> = {
   storage: runStorageBench,
   federation: runFederationBench,
   ephemeral: runEphemeralBench,
+  streams: runStreamsBench,
 };
 
 const { values } = parseArgs({

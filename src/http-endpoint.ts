@@ -66,6 +66,10 @@ export async function startHttpEndpoint(
     listenAddr: options.listenAddr,
     logger,
     isReady: () => ready,
+    readinessDetail: () => {
+      const clients = messenger.stats().federation?.clients;
+      return clients === undefined ? {} : { hubs: clients };
+    },
     ...(options.tls === undefined ? {} : { tls: options.tls }),
   });
   server.addRoute(

@@ -22,6 +22,8 @@ export interface HttpServerOptions {
   tls?: { cert: string; key: string; ca?: string };
   /** Whether `/readyz` answers 200. */
   isReady: () => boolean;
+  /** Extra state reported in the `/readyz` body (e.g. the links to hubs). */
+  readinessDetail?: () => Record<string, unknown>;
 }
 
 /** Splits `host:port` (IPv6 hosts in brackets). */
@@ -107,7 +109,9 @@ export class HttpServer {
       }
       if (url.pathname === '/readyz') {
         const ready = this.#opts.isReady();
-        plain(res, ready ? 200 : 503, ready ? 'ready\n' : 'not ready\n');
+        const body = JSON.stringify({ ready, ...this.#opts.readinessDetail?.() });
+        res.writeHead(ready ? 200 : 503, { ...COMMON_HEADERS, 'content-type': 'application/json' });
+        res.end(`${body}\n`);
         return;
       }
       for (const route of this.#routes) {
@@ -122,7 +126,9 @@ export class HttpServer {
   }
 }
 
+const COMMON_HEADERS = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
+
 function plain(res: http.ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+  res.writeHead(status, { ...COMMON_HEADERS, 'content-type': 'text/plain; charset=utf-8' });
   res.end(body);
 }
