@@ -1,6 +1,8 @@
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import tls from 'node:tls';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { assertCliBuilt, openssl, runCli } from './process.js';
 
@@ -72,6 +74,50 @@ describe('keyop-messenger gen-cert', () => {
       expect((await stat(join(dir, key))).mode & 0o777).toBe(0o600);
       expect(await readFile(join(dir, key), 'utf8')).toMatch(/^-----BEGIN EC PRIVATE KEY-----\n/);
     }
+  });
+
+  it('writes instance certificates that complete a mutual-TLS 1.3 handshake with each other', async () => {
+    await makeCa();
+    await makeHub();
+    await ok('gen-cert', 'instance', '--ca', 'ca.crt', '--ca-key', 'ca.key', '--name', 'client-b');
+    const file = (name: string): Promise<Buffer> => readFile(join(dir, name));
+    const [ca, hubCert, hubKey, clientCert, clientKey] = await Promise.all(
+      ['ca.crt', 'hub-a.crt', 'hub-a.key', 'client-b.crt', 'client-b.key'].map(file),
+    );
+    const server = tls.createServer({
+      cert: hubCert,
+      key: hubKey,
+      ca,
+      requestCert: true,
+      rejectUnauthorized: true,
+      minVersion: 'TLSv1.3',
+    });
+    const serverSaw = new Promise<string>((resolve) => {
+      server.once('secureConnection', (socket) => {
+        resolve(String(socket.getPeerCertificate().subject.CN));
+        socket.end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const client = tls.connect({
+      host: '127.0.0.1',
+      port,
+      cert: clientCert,
+      key: clientKey,
+      ca,
+      minVersion: 'TLSv1.3',
+    });
+    await new Promise<void>((resolve, reject) => {
+      client.once('secureConnect', resolve);
+      client.once('error', reject);
+    });
+    expect(client.authorized).toBe(true);
+    expect(client.getProtocol()).toBe('TLSv1.3');
+    expect(client.getPeerCertificate().subject.CN).toBe('hub-a');
+    expect(await serverSaw).toBe('client-b');
+    client.destroy();
+    await new Promise((resolve) => server.close(resolve));
   });
 
   it('refuses to overwrite without --force (exit 1, files unchanged) and overwrites with it', async () => {
