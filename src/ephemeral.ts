@@ -13,7 +13,7 @@ import {
   type EphemeralStatus,
 } from '../internal/federation/index.js';
 import { silentLogger, type Logger } from '../internal/logger/index.js';
-import { validatePublishChannel } from '../internal/naming/index.js';
+import { PublishChannelCheck } from '../internal/naming/index.js';
 import { PayloadRegistry, type PayloadDecoder } from '../internal/registry/index.js';
 import {
   resolveEphemeralConfig,
@@ -125,7 +125,7 @@ export class EphemeralMessenger {
   readonly #channels: Set<string>;
   readonly #liveQueues = new Set<LiveQueue<Message>>();
   readonly #statusQueues = new Set<LiveQueue<EphemeralStatus>>();
-  readonly #validChannels = new Set<string>();
+  readonly #channelCheck = new PublishChannelCheck();
   #connectCalled = false;
   #closed = false;
 
@@ -227,7 +227,7 @@ export class EphemeralMessenger {
     let record: Buffer;
     try {
       this.#assertOpen();
-      this.#checkChannel(channel);
+      this.#channelCheck.check(channel);
       options.signal?.throwIfAborted();
       record = Buffer.from(
         this.#encoder.line(
@@ -323,15 +323,9 @@ export class EphemeralMessenger {
     if (this.#closed) throw new MessengerError(ErrorCode.EPHEMERAL_CLOSED, 'ephemeral client closed');
   }
 
-  #checkChannel(channel: string): void {
-    if (this.#validChannels.has(channel)) return;
-    validatePublishChannel(channel);
-    this.#validChannels.add(channel);
-  }
-
   #addHandler(channel: string, handler: EphemeralHandler): () => void {
     this.#assertOpen();
-    this.#checkChannel(channel);
+    this.#channelCheck.check(channel);
     if (!this.#channels.has(channel)) {
       if (this.#connectCalled) {
         throw new MessengerError(

@@ -24,7 +24,7 @@ import {
   isDeadLetterChannel,
   sanitizeFileComponent,
   validateChannelName,
-  validatePublishChannel,
+  PublishChannelCheck,
 } from '../internal/naming/index.js';
 import { PayloadRegistry, type PayloadDecoder } from '../internal/registry/index.js';
 import {
@@ -140,7 +140,7 @@ export class Messenger {
   readonly #registry = new PayloadRegistry();
   readonly #encoder: PublishEncoder;
   readonly #logs = new Map<string, ChannelLog>();
-  readonly #validChannels = new Set<string>();
+  readonly #channelCheck = new PublishChannelCheck();
   readonly #subscriptions = new Map<string, Map<string, ActiveSubscription>>();
   readonly #compactionTimer: { clear(): void };
   #compacting: Promise<unknown> | undefined;
@@ -253,7 +253,7 @@ export class Messenger {
     let line: Buffer;
     const id = newEnvelopeId();
     try {
-      this.#checkPublishChannel(channel);
+      this.#channelCheck.check(channel);
       this.#assertOpen();
       options.signal?.throwIfAborted();
       const text = this.#encoder.line(
@@ -284,7 +284,7 @@ export class Messenger {
     messages: readonly BatchMessage[],
     options: { signal?: AbortSignal } = {},
   ): Promise<PublishReceipt[]> {
-    this.#checkPublishChannel(channel);
+    this.#channelCheck.check(channel);
     this.#assertOpen();
     options.signal?.throwIfAborted();
     if (messages.length === 0) return [];
@@ -508,12 +508,6 @@ export class Messenger {
 
   #assertOpen(): void {
     if (this.#closed) throw new MessengerError(ErrorCode.MESSENGER_CLOSED, 'messenger is closed');
-  }
-
-  #checkPublishChannel(channel: string): void {
-    if (this.#validChannels.has(channel)) return;
-    validatePublishChannel(channel);
-    this.#validChannels.add(channel);
   }
 
   #checkSubscriberId(id: string): string {

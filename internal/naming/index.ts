@@ -67,3 +67,15 @@ export function sanitizeFileComponent(id: string): string {
   if (safe === '' || safe === '.' || safe === '..') return '_'.repeat(Math.max(1, safe.length));
   return safe;
 }
+
+/** Remembers channel names that passed {@link validatePublishChannel}, so hot paths check each once. */
+export class PublishChannelCheck {
+  readonly #valid = new Set<string>();
+
+  /** Throws like {@link validatePublishChannel}; a name that passed once is not checked again. */
+  check(name: string): void {
+    if (this.#valid.has(name)) return;
+    validatePublishChannel(name);
+    this.#valid.add(name);
+  }
+}
