@@ -2,6 +2,7 @@
  * A Messenger in its own process, for federation benchmarks that need the hub on the other core.
  * argv[2] is the JSON config. It prints the hub address, then answers commands on stdin, one per line:
  * `wait <channel> <count>` (prints `ok` once the channel holds that many messages appended here),
+ * `stamp <channel>` (prints `ok`, then one wall-clock timestamp in µs per message delivered on it),
  * `rss` (prints its RSS in MB after a GC).
  */
 import readline from 'node:readline';
@@ -11,10 +12,22 @@ import { Messenger, type MessengerConfigInput } from '../src/index.js';
 const messenger = await Messenger.open(JSON.parse(process.argv[2] ?? '{}') as MessengerConfigInput);
 process.stdout.write(`${messenger.hubAddress ?? ''}\n`);
 
+/** Wall-clock microseconds, comparable between processes on one machine. */
+function epochMicros(): number {
+  return (performance.timeOrigin + performance.now()) * 1000;
+}
+
 async function answer(line: string): Promise<string> {
   const [command, channel, count] = line.split(' ');
   if (command === 'wait') {
     while ((messenger.stats().channels[channel ?? '']?.messages ?? 0) < Number(count)) await sleep(1);
+    return 'ok';
+  }
+  if (command === 'stamp') {
+    // From now on, print the wall-clock time (µs) at which each message of the channel reaches a handler.
+    await messenger.subscribe(channel ?? '', 'latency', () => {
+      process.stdout.write(`${epochMicros()}\n`);
+    });
     return 'ok';
   }
   if (command === 'rss') {
