@@ -7,6 +7,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { EphemeralMessenger, ErrorCode, hasErrorCode } from '../../src/index.js';
 import { settle } from '../support/fake-clock.js';
 import { collector } from '../support/messages.js';
+import { frame, unframe } from '../support/raw-frames.js';
 
 interface Inbound {
   data: Buffer;
@@ -65,27 +66,6 @@ function ephemeral(addr: string): EphemeralMessenger {
   return em;
 }
 
-function frame(records: string[]): Buffer {
-  const parts: Buffer[] = [];
-  for (const r of records) {
-    const body = Buffer.from(r);
-    const head = Buffer.alloc(4);
-    head.writeUInt32BE(body.length, 0);
-    parts.push(head, body);
-  }
-  return Buffer.concat(parts);
-}
-
-function unframe(buf: Buffer): Record<string, unknown>[] {
-  const out: Record<string, unknown>[] = [];
-  for (let pos = 0; pos < buf.length;) {
-    const len = buf.readUInt32BE(pos);
-    out.push(JSON.parse(buf.subarray(pos + 4, pos + 4 + len).toString()) as Record<string, unknown>);
-    pos += 4 + len;
-  }
-  return out;
-}
-
 /** Accepts the connection: reads the client's handshake and replies as a Go hub. */
 async function accept(hub: GoHub): Promise<{ ws: WebSocket; handshake: string }> {
   const handshake = await hub.next();
@@ -113,7 +93,7 @@ describe('EphemeralMessenger against a Go-protocol hub', () => {
     ]);
     const data = await hub.next();
     expect(data.binary).toBe(true);
-    const records = unframe(data.data);
+    const records = unframe(data.data).map((r) => JSON.parse(r) as Record<string, unknown>);
     expect(records.map((r) => [r['v'], r['channel'], r['origin'], r['payload_type'], r['payload']])).toEqual([
       [1, 'orders', 'eph', 'Order', { n: 1 }],
       [1, 'orders', 'eph', 'Order', { n: 2 }],

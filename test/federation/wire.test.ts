@@ -7,6 +7,7 @@ import WebSocket from 'ws';
 import { waitForAudit } from '../support/audit.js';
 import { makePki, startNode, type TestNode, type TestPki } from '../support/cluster.js';
 import { collector } from '../support/messages.js';
+import { frame, unframe } from '../support/raw-frames.js';
 
 let pki: TestPki;
 let foreign: TestPki;
@@ -58,27 +59,6 @@ function inbox(ws: WebSocket): () => Promise<{ data: Buffer; binary: boolean }> 
     const m = queue.shift();
     return m ? Promise.resolve(m) : new Promise((r) => waiters.push(r));
   };
-}
-
-function frame(records: string[]): Buffer {
-  const parts: Buffer[] = [];
-  for (const r of records) {
-    const body = Buffer.from(r);
-    const head = Buffer.alloc(4);
-    head.writeUInt32BE(body.length, 0);
-    parts.push(head, body);
-  }
-  return Buffer.concat(parts);
-}
-
-function unframe(buf: Buffer): string[] {
-  const out: string[] = [];
-  for (let pos = 0; pos < buf.length;) {
-    const len = buf.readUInt32BE(pos);
-    out.push(buf.subarray(pos + 4, pos + 4 + len).toString());
-    pos += 4 + len;
-  }
-  return out;
 }
 
 function envelope(id: string, channel: string, payload: unknown): string {

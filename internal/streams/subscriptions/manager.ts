@@ -154,14 +154,7 @@ export class SubscriptionManager {
       controlBase,
       links: new Map(),
       generation: 0,
-      status: 'active',
-      wakeId: undefined,
-      snapshot: new Map(),
-      token: undefined,
-      holder: undefined,
-      lease: undefined,
-      retry: undefined,
-      retries: 0,
+      ...freshRuntime(),
     };
     for (const path of config.streams) this.#link(sub, path, 'explicit', this.#tail(path));
     if (config.pattern !== undefined) {
@@ -556,14 +549,7 @@ export class SubscriptionManager {
           s.links.map((l) => [l.path, { path: l.path, types: new Set(l.types), acked: l.acked }]),
         ),
         generation: s.generation,
-        status: 'active',
-        wakeId: undefined,
-        snapshot: new Map(),
-        token: undefined,
-        holder: undefined,
-        lease: undefined,
-        retry: undefined,
-        retries: 0,
+        ...freshRuntime(),
       });
     }
   }
@@ -598,4 +584,21 @@ export class SubscriptionManager {
 
 function invalidOffset(message: string): SubscriptionError {
   return new SubscriptionError('INVALID_OFFSET', message);
+}
+
+/** The in-memory state of a subscription that is new or reloaded from disk: active, nothing pending. */
+function freshRuntime(): Pick<
+  Subscription,
+  'status' | 'wakeId' | 'snapshot' | 'token' | 'holder' | 'lease' | 'retry' | 'retries'
+> {
+  return {
+    status: 'active',
+    wakeId: undefined,
+    snapshot: new Map(),
+    token: undefined,
+    holder: undefined,
+    lease: undefined,
+    retry: undefined,
+    retries: 0,
+  };
 }
