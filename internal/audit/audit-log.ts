@@ -10,7 +10,7 @@ import type { Clock, TimerHandle } from '../clock/index.js';
 import { ErrorCode, MessengerError } from '../errors/index.js';
 import { silentLogger } from '../logger/index.js';
 import type { Logger } from '../logger/index.js';
-import { formatAuditLine } from './record.js';
+import { formatAuditLine, formatAuditLines } from './record.js';
 import type { AuditRecord } from './record.js';
 import { rotateFiles } from './rotate.js';
 
@@ -25,7 +25,7 @@ export interface AuditLogOptions {
   readonly maxSizeBytes?: number;
   /** Rotated files to keep besides the live one (`audit.max_files`). Default 10. */
   readonly maxFiles?: number;
-  /** Events that may wait for the writer; beyond that they are dropped and counted. Default 1000. */
+  /** Events that may wait for the writer; beyond that they are dropped and counted. Default 16384. */
   readonly queueSize?: number;
   /** How often dropped events are reported with a warning. Default 5000 ms. */
   readonly dropReportIntervalMs?: number;
@@ -41,6 +41,12 @@ export interface AuditStats {
   readonly written: number;
   /** Events lost: queue full, logged after close, invalid, or the file could not be opened or written. */
   readonly dropped: number;
+}
+
+/** Queued text: one or more whole lines. */
+interface Queued {
+  readonly text: string;
+  readonly events: number;
 }
 
 interface OpenFile {
@@ -79,7 +85,8 @@ export class AuditLog {
   readonly #logger: Logger;
   readonly #clock: Clock;
   readonly #dropReporter: TimerHandle;
-  #queue: string[] = [];
+  #queue: Queued[] = [];
+  #queuedEvents = 0;
   #file: OpenFile | undefined;
   #openFailing = false;
   #running: Promise<void> | undefined;
@@ -98,7 +105,7 @@ export class AuditLog {
     this.#path = join(options.dir, AUDIT_FILE_NAME);
     this.#maxSizeBytes = positiveInteger('maxSizeBytes', options.maxSizeBytes ?? 100 * MIB);
     this.#maxFiles = positiveInteger('maxFiles', options.maxFiles ?? 10);
-    this.#queueSize = positiveInteger('queueSize', options.queueSize ?? 1000);
+    this.#queueSize = positiveInteger('queueSize', options.queueSize ?? 16_384);
     const reportEveryMs = positiveInteger('dropReportIntervalMs', options.dropReportIntervalMs ?? 5000);
     this.#logger = options.logger ?? silentLogger;
     this.#clock = options.clock ?? systemClock;
@@ -118,7 +125,7 @@ export class AuditLog {
    * the event is dropped and counted.
    */
   log(record: AuditRecord): void {
-    if (this.#closing !== undefined || this.#queue.length >= this.#queueSize) {
+    if (this.#closing !== undefined || this.#queuedEvents >= this.#queueSize) {
       this.#drop(1);
       return;
     }
@@ -129,7 +136,32 @@ export class AuditLog {
       this.#drop(1);
       return;
     }
-    this.#queue.push(line);
+    this.#enqueue(line, 1);
+  }
+
+  /**
+   * Queues one event per id of `messageIds`: `record` with that `message_id` (say, every message of
+   * a stored inbound batch). The same as calling {@link AuditLog.log} for each, with the shared
+   * fields serialised once; ids beyond the queue's room are dropped and counted.
+   */
+  logMessages(record: Omit<AuditRecord, 'message_id'>, messageIds: readonly string[]): void {
+    const room = this.#closing === undefined ? this.#queueSize - this.#queuedEvents : 0;
+    const taken = room >= messageIds.length ? messageIds : messageIds.slice(0, Math.max(0, room));
+    this.#drop(messageIds.length - taken.length);
+    if (taken.length === 0) return;
+    let text: string;
+    try {
+      text = formatAuditLines(record, taken, this.#clock.now());
+    } catch {
+      this.#drop(taken.length);
+      return;
+    }
+    this.#enqueue(text, taken.length);
+  }
+
+  #enqueue(text: string, events: number): void {
+    this.#queue.push({ text, events });
+    this.#queuedEvents += events;
     this.#startWriter();
   }
 
@@ -169,39 +201,41 @@ export class AuditLog {
   async #drainQueue(): Promise<void> {
     await nextTurn(); // let the rest of this turn's events join the batch
     while (this.#queue.length > 0) {
-      const lines = this.#queue;
+      const queued = this.#queue;
       this.#queue = [];
-      await this.#writeLines(lines);
+      this.#queuedEvents = 0;
+      await this.#writeLines(queued);
     }
   }
 
-  /** Appends `lines`, one write per file, rotating where a file reaches the size limit. */
-  async #writeLines(lines: readonly string[]): Promise<void> {
+  /** Appends `queued`, one write per file, rotating where a file reaches the size limit. */
+  async #writeLines(queued: readonly Queued[]): Promise<void> {
     let start = 0;
-    while (start < lines.length) {
+    while (start < queued.length) {
       const file = await this.#openFile();
       if (file === undefined) {
-        this.#drop(lines.length - start);
+        this.#drop(eventsIn(queued, start, queued.length));
         return;
       }
       let end = start;
       let bytes = 0;
       do {
-        bytes += Buffer.byteLength(lines[end] ?? '');
+        bytes += Buffer.byteLength(queued[end]?.text ?? '');
         end++;
-      } while (end < lines.length && file.size + bytes < this.#maxSizeBytes);
-      const chunk = (file.needsNewline ? '\n' : '') + lines.slice(start, end).join('');
+      } while (end < queued.length && file.size + bytes < this.#maxSizeBytes);
+      let chunk = file.needsNewline ? '\n' : '';
+      for (let i = start; i < end; i++) chunk += queued[i]?.text ?? '';
       try {
         await file.handle.appendFile(chunk);
       } catch (err) {
         this.#logger.error({ err, path: this.#path }, 'audit: write failed; dropping events');
-        this.#drop(lines.length - start);
+        this.#drop(eventsIn(queued, start, queued.length));
         await this.#closeFile();
         return;
       }
       file.size += Buffer.byteLength(chunk);
       file.needsNewline = false;
-      this.#written += end - start;
+      this.#written += eventsIn(queued, start, end);
       start = end;
       if (file.size >= this.#maxSizeBytes) await this.#rotate();
     }
@@ -277,4 +311,11 @@ function positiveInteger(name: string, value: number): number {
     );
   }
   return value;
+}
+
+/** Events held by `queued[start..end)`. */
+function eventsIn(queued: readonly Queued[], start: number, end: number): number {
+  let events = 0;
+  for (let i = start; i < end; i++) events += queued[i]?.events ?? 0;
+  return events;
 }

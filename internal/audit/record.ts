@@ -69,6 +69,33 @@ export function formatAuditLine(record: AuditRecord, nowMs: number): string {
   return `${line}}\n`;
 }
 
+/**
+ * The lines (each with its newline) of one event per id of `messageIds`, `record` with that
+ * `message_id`: the same text as {@link formatAuditLine} for each, the shared fields serialised once.
+ *
+ * @throws RangeError when `record.ts` is an invalid Date.
+ */
+export function formatAuditLines(
+  record: Omit<AuditRecord, 'message_id'>,
+  messageIds: readonly string[],
+  nowMs: number,
+): string {
+  const ts = record.ts === undefined ? isoOf(nowMs) : record.ts.toISOString();
+  const head = `{"ts":"${ts}","event":${JSON.stringify(record.event)}`;
+  let tail = '';
+  for (const field of OPTIONAL_FIELDS) {
+    if (field === 'message_id') continue;
+    const value = record[field];
+    if (value !== undefined && value !== '') tail += `,"${field}":${JSON.stringify(value)}`;
+  }
+  tail += '}\n';
+  let lines = '';
+  for (const id of messageIds) {
+    lines += id === '' ? `${head}${tail}` : `${head},"message_id":${JSON.stringify(id)}${tail}`;
+  }
+  return lines;
+}
+
 let cachedMs = Number.NaN;
 let cachedIso = '';
 

@@ -20,7 +20,10 @@ export interface CursorOptions {
   id: string;
   /** 0 = persist after every advance; otherwise at most once per interval (and on close). */
   flushIntervalMs: number;
-  /** Bytes per read. */
+  /**
+   * Bytes per read. Records a consumer does not take at once (it advanced to a record inside the
+   * read) are kept and handed out by the next {@link Cursor.next} without reading again.
+   */
   batchBytes: number;
   clock: Clock;
   logger: Logger;
@@ -38,6 +41,9 @@ export class Cursor {
   #flushing: Promise<boolean> | undefined;
   #failures = 0;
   #closed = false;
+  /** Records of the last read not handed out yet (a log's bytes never change once readable). */
+  #ahead: LogRecord[] = [];
+  #aheadIndex = 0;
 
   private constructor(opts: CursorOptions, position: number, persisted: number) {
     this.#opts = opts;
@@ -95,30 +101,54 @@ export class Cursor {
    * The next records from the position (at least one), waiting for them if needed; rejects with
    * `signal.reason` when aborted. Skipped bytes (a gap below the oldest segment, an oversized or
    * torn record) are logged and stepped over.
+   *
+   * A reader that keeps several batches unacknowledged reads ahead by passing `from`, the offset
+   * past what it has already taken; the position (and the offset file) then stays where it is
+   * until the reader {@link Cursor.advance}s it.
    */
-  async next(signal?: AbortSignal): Promise<LogRecord[]> {
+  async next(signal?: AbortSignal, from = this.#position): Promise<LogRecord[]> {
     const { log } = this.#opts;
+    const ahead = this.#takeAhead(from);
+    if (ahead !== undefined) return ahead;
+    let offset = from;
     for (;;) {
       signal?.throwIfAborted();
       const result =
-        log.readCached(this.#position, this.#opts.batchBytes) ??
-        (await log.read(this.#position, this.#opts.batchBytes));
+        log.readCached(offset, this.#opts.batchBytes) ?? (await log.read(offset, this.#opts.batchBytes));
       if (result.skipped !== undefined) {
-        const { from, to, reason } = result.skipped;
+        const { from: skippedFrom, to, reason } = result.skipped;
         if (reason !== 'gap') log.noteCorruptRecord();
         this.#opts.logger.warn(
-          { channel: log.channel, cursor: this.#opts.id, from, to, reason },
+          { channel: log.channel, cursor: this.#opts.id, from: skippedFrom, to, reason },
           'cursor skipped bytes',
         );
-        if (result.data.length === 0) {
-          await this.advance(result.next);
-          continue;
-        }
-        this.#position = result.start;
+        const readingAtPosition = offset === this.#position;
+        offset = result.data.length === 0 ? result.next : result.start;
+        if (readingAtPosition) await this.advance(offset);
+        if (result.data.length === 0) continue;
       }
-      if (result.data.length > 0) return splitRecords(result.data, result.start);
+      if (result.data.length > 0) {
+        const records = splitRecords(result.data, result.start);
+        this.#ahead = records;
+        this.#aheadIndex = 0;
+        return records;
+      }
       await log.waitForGrowth(result.end, signal);
     }
+  }
+
+  /** The records of the last read from `from` on, when `from` is one of them. */
+  #takeAhead(from: number): LogRecord[] | undefined {
+    const records = this.#ahead;
+    let i = this.#aheadIndex;
+    while (i < records.length && (records[i]?.offset ?? Infinity) < from) i++;
+    if (i >= records.length || records[i]?.offset !== from) {
+      this.#ahead = [];
+      this.#aheadIndex = 0;
+      return undefined;
+    }
+    this.#aheadIndex = i;
+    return i === 0 ? records : records.slice(i);
   }
 
   /**

@@ -95,17 +95,13 @@ const PAYLOAD_KEY = ',"payload":';
 
 /**
  * Parses only the header of a line whose payload comes last (as this library and the Go original
- * write them), leaving the payload as raw JSON text that is not parsed; `headerJson` is the line up to
- * (not including) `,"payload":`. Returns undefined for any
- * other shape (the caller then uses {@link parseEnvelope}); throws ERR_INVALID_RECORD for a header
- * that is present but invalid.
+ * write them), without parsing the payload. Returns undefined for any other shape (the caller then
+ * uses {@link parseEnvelope}); throws ERR_INVALID_RECORD for a header that is present but invalid.
  *
  * Inside a JSON string a quote is always escaped, so the first `,"payload":` of a line can only be a
  * key; a header with an unknown field (which could be an object holding such a key) is not trusted.
  */
-export function parseEnvelopeHeader(
-  line: string,
-): { header: EnvelopeHeaderFields; headerJson: string; payloadJson: string } | undefined {
+export function parseEnvelopeHeader(line: string): EnvelopeHeaderFields | undefined {
   const cut = line.indexOf(PAYLOAD_KEY);
   if (cut < 0 || line.charCodeAt(line.length - 1) !== 125) return undefined;
   let value: unknown;
@@ -117,11 +113,29 @@ export function parseEnvelopeHeader(
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
   for (const key in value) if (!HEADER_KEYS.has(key)) return undefined;
   checkHeader(value as Record<string, unknown>);
-  return {
-    header: value as EnvelopeHeaderFields,
-    headerJson: line.slice(0, cut),
-    payloadJson: line.slice(cut + PAYLOAD_KEY.length, -1),
-  };
+  return value as EnvelopeHeaderFields;
+}
+
+/**
+ * Splits `line` (already parsed as `env`) into its header's JSON text (up to, not including,
+ * `,"payload":`) and its payload's, when the payload is the line's last field and every other field
+ * is a known header field, so that a field can be added without re-encoding anything. Undefined
+ * for any other shape.
+ */
+export function splitAtPayload(
+  line: string,
+  env: Envelope,
+): { headerJson: string; payloadJson: string } | undefined {
+  if (line.charCodeAt(line.length - 1) !== 125) return undefined;
+  let last = '';
+  for (const key in env) {
+    if (key !== 'payload' && !HEADER_KEYS.has(key)) return undefined;
+    last = key;
+  }
+  if (last !== 'payload') return undefined;
+  const cut = line.indexOf(PAYLOAD_KEY);
+  if (cut < 0) return undefined;
+  return { headerJson: line.slice(0, cut), payloadJson: line.slice(cut + PAYLOAD_KEY.length, -1) };
 }
 
 function invalid(reason: string): MessengerError {

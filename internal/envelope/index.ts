@@ -5,6 +5,7 @@ export {
   encodeHeaderFields,
   parseEnvelope,
   parseEnvelopeHeader,
+  splitAtPayload,
   type EnvelopeHeaderFields,
   type Envelope,
   type EnvelopeHeader,

@@ -10,7 +10,13 @@ import { ErrorCode, MessengerError, errorMessage } from '../errors/index.js';
 import { peerCommonName, type MutualTlsOptions } from '../tlsutil/index.js';
 import { classifyDialFailure, type DialFacts, type DialVerdict } from './hub-refusal.js';
 import { MessageQueue } from './message-queue.js';
-import { encodeHandshake, type HandshakeMessage } from './protocol/index.js';
+import {
+  FRAMES_IN_FLIGHT,
+  MAX_IN_FLIGHT_FIELD,
+  encodeHandshake,
+  framesInFlightOf,
+  type HandshakeMessage,
+} from './protocol/index.js';
 
 /** Settings of {@link dialHub}. */
 export interface DialHubOptions {
@@ -36,6 +42,8 @@ export interface HubConnection {
   queue: MessageQueue;
   /** The hub's identity: its certificate CN, or its handshake name without TLS. */
   hubName: string;
+  /** Unacknowledged frames the hub accepts (1 for a Go hub). */
+  framesInFlight: number;
 }
 
 /**
@@ -92,7 +100,14 @@ export async function dialHub(opts: DialHubOptions): Promise<HubConnection> {
     handshakeTimeout: opts.handshakeTimeoutMs,
     maxPayload: Math.max(16 * 2 ** 20, 4 * opts.maxBatchBytes),
     perMessageDeflate: false,
-    ...(tls === undefined ? {} : { createConnection: connectTls as unknown as typeof createConnection }),
+    ...(tls === undefined
+      ? {}
+      : {
+          createConnection: connectTls as unknown as typeof createConnection,
+          // Inside TLS the frame mask protects nothing (it exists against cache poisoning of
+          // plain-text proxies by browser scripts); an all-zero mask lets both ends skip the XOR.
+          generateMask: zeroMask,
+        }),
   });
   const queue = new MessageQueue(ws);
   ws.on('close', (code, reason) => {
@@ -108,10 +123,10 @@ export async function dialHub(opts: DialHubOptions): Promise<HubConnection> {
     facts.opened = true;
     // Errors after this point end the connection; the link that takes over logs them.
     ws.on('error', () => undefined);
-    ws.send(encodeHandshake(opts.handshake));
+    ws.send(encodeHandshake({ ...opts.handshake, [MAX_IN_FLIGHT_FIELD]: FRAMES_IN_FLIGHT }));
     const reply = await queue.handshake(opts.handshakeTimeoutMs, opts.clock);
     const cn = tlsSocket === undefined ? undefined : peerCommonName(tlsSocket);
-    return { ws, queue, hubName: cn ?? reply.instance_name };
+    return { ws, queue, hubName: cn ?? reply.instance_name, framesInFlight: framesInFlightOf(reply) };
   } catch (err) {
     ws.terminate();
     if (signal.aborted) throw signal.reason;
@@ -147,4 +162,9 @@ function opened(ws: WebSocket): Promise<void> {
     ws.once('error', onError);
     ws.once('close', onClose);
   });
+}
+
+/** Fills a WebSocket frame mask with zeros (see the TLS dial options). */
+function zeroMask(mask: Buffer): void {
+  mask.fill(0);
 }

@@ -117,7 +117,8 @@ export class EphemeralClient {
   #status: EphemeralStatus = { state: 'idle' };
   #tls: MutualTlsOptions | undefined;
   #link: Link | undefined;
-  #inFlight: PendingPublish[] = [];
+  /** Batches sent and not yet acknowledged. */
+  readonly #inFlight = new Set<readonly PendingPublish[]>();
   #establishing: Promise<void> | undefined;
   #closed: Promise<void> | undefined;
   readonly #counters = {
@@ -148,7 +149,7 @@ export class EphemeralClient {
       hub: this.#link?.peer,
       queued: this.#queue.queued,
       waiting: this.#queue.waiting,
-      inFlight: this.#inFlight.length,
+      inFlight: [...this.#inFlight].reduce((n, batch) => n + batch.length, 0),
       ...this.#counters,
     };
   }
@@ -209,7 +210,7 @@ export class EphemeralClient {
     this.#closing.abort(closedError());
     const closed = closedError();
     for (const pending of this.#queue.drain()) pending.reject(closed);
-    for (const pending of this.#inFlight) pending.reject(closed);
+    for (const batch of this.#inFlight) for (const pending of batch) pending.reject(closed);
     const link = this.#link;
     if (link !== undefined) {
       link.close(1000, 'client closing');
@@ -338,6 +339,7 @@ export class EphemeralClient {
       ws: connection.ws,
       queue: connection.queue,
       peer: connection.hubName,
+      framesInFlight: connection.framesInFlight,
       onFrame: (frame) => this.#receive(frame),
       pingIntervalMs: this.#opts.pingIntervalMs,
       clock: this.#opts.clock,
@@ -370,28 +372,35 @@ export class EphemeralClient {
     for (const pending of this.#queue.drain()) pending.reject(lost);
   }
 
-  /** Sends queued publishes, one batch at a time, until the link ends. */
+  /** Sends queued publishes, with up to the hub's window of frames unacknowledged, until the link ends. */
   async #pump(link: Link): Promise<void> {
+    const sending = new Set<Promise<void>>();
     while (await this.#queue.whenNotEmpty(link.signal)) {
       const batch = this.#queue.takeBatch(this.#opts.maxBatchBytes);
-      this.#inFlight = batch;
       this.#counters.framesSent++;
       this.#counters.messagesSent += batch.length;
-      try {
-        this.#settle(batch, await link.send(batch.map((p) => p.record)));
-      } catch (err) {
-        const lost = hasErrorCode(err, ErrorCode.EPHEMERAL_CONN_LOST)
-          ? err
-          : new MessengerError(
-              ErrorCode.EPHEMERAL_CONN_LOST,
-              `connection to hub ${link.peer} lost before the batch was acknowledged: ${errorMessage(err)}`,
-              { cause: err },
-            );
-        for (const pending of batch) pending.reject(lost);
-        return;
-      } finally {
-        this.#inFlight = [];
-      }
+      const sent: Promise<void> = this.#send(link, batch).finally(() => sending.delete(sent));
+      sending.add(sent);
+      if (sending.size >= link.framesInFlight) await Promise.race(sending);
+    }
+  }
+
+  /** Sends one batch and settles its publishes by the ack, or fails them when the link is lost. */
+  async #send(link: Link, batch: readonly PendingPublish[]): Promise<void> {
+    this.#inFlight.add(batch);
+    try {
+      this.#settle(batch, await link.send(batch.map((p) => p.record)));
+    } catch (err) {
+      const lost = hasErrorCode(err, ErrorCode.EPHEMERAL_CONN_LOST)
+        ? err
+        : new MessengerError(
+            ErrorCode.EPHEMERAL_CONN_LOST,
+            `connection to hub ${link.peer} lost before the batch was acknowledged: ${errorMessage(err)}`,
+            { cause: err },
+          );
+      for (const pending of batch) pending.reject(lost);
+    } finally {
+      this.#inFlight.delete(batch);
     }
   }
 

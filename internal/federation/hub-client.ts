@@ -14,6 +14,7 @@ import type { FederationContext } from './context.js';
 import { MessageQueue } from './message-queue.js';
 import { PROTOCOL_VERSION, ROLE_CLIENT } from './protocol/index.js';
 import { dialHub } from './dial-hub.js';
+import { senderReadBytes } from './sender.js';
 import { Session } from './session.js';
 
 /** One hub to connect to. */
@@ -77,7 +78,7 @@ export class HubClient {
             offsets: ctx.storage.offsets,
             id: `fedout-${hub.addr}`,
             flushIntervalMs: ctx.offsetFlushIntervalMs,
-            batchBytes: ctx.maxBatchBytes,
+            batchBytes: senderReadBytes(ctx.maxBatchBytes),
             clock: ctx.clock,
             logger: client.#logger,
           },
@@ -145,7 +146,7 @@ export class HubClient {
     const signal = this.#closing.signal;
     while (!signal.aborted) {
       try {
-        const { ws, queue, identity } = await this.#dial();
+        const { ws, queue, identity, framesInFlight } = await this.#dial();
         if (signal.aborted) {
           ws.close(1000, 'client shutting down');
           break;
@@ -159,6 +160,7 @@ export class HubClient {
           ws,
           queue,
           peer: identity,
+          framesInFlight,
           accepted: new Set(hub.subscribe),
           cursors: this.#cursors,
           auditForwards: true,
@@ -207,9 +209,9 @@ export class HubClient {
   }
 
   /** Opens the WebSocket, exchanges handshakes, and returns the hub's identity. */
-  async #dial(): Promise<{ ws: WebSocket; queue: MessageQueue; identity: string }> {
+  async #dial(): Promise<{ ws: WebSocket; queue: MessageQueue; identity: string; framesInFlight: number }> {
     const { ctx, hub, tls } = this.#opts;
-    const { ws, queue, hubName } = await dialHub({
+    const { ws, queue, hubName, framesInFlight } = await dialHub({
       addr: hub.addr,
       tls,
       handshake: {
@@ -223,6 +225,6 @@ export class HubClient {
       clock: ctx.clock,
       signal: this.#closing.signal,
     });
-    return { ws, queue, identity: hubName };
+    return { ws, queue, identity: hubName, framesInFlight };
   }
 }

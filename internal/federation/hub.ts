@@ -20,10 +20,14 @@ import { anyWhenEmpty, effectiveSubscriptions } from './policy.js';
 import {
   CLOSE_NOT_IN_ALLOWLIST,
   CLOSE_REASON_NOT_IN_ALLOWLIST,
+  FRAMES_IN_FLIGHT,
+  MAX_IN_FLIGHT_FIELD,
   PROTOCOL_VERSION,
   ROLE_HUB,
   encodeHandshake,
+  framesInFlightOf,
 } from './protocol/index.js';
+import { senderReadBytes } from './sender.js';
 import { Session } from './session.js';
 import { sweepStaleCursors } from './ttl-sweep.js';
 
@@ -245,7 +249,7 @@ export class Hub {
             ...(ephemeral ? {} : { offsets: ctx.storage.offsets }),
             id: `fed-${identity}`,
             flushIntervalMs: ctx.offsetFlushIntervalMs,
-            batchBytes: ctx.maxBatchBytes,
+            batchBytes: senderReadBytes(ctx.maxBatchBytes),
             clock: ctx.clock,
             logger: this.#logger,
           },
@@ -254,13 +258,21 @@ export class Hub {
       );
     }
     this.#pending.delete(ws);
-    ws.send(encodeHandshake({ instance_name: ctx.name, role: ROLE_HUB, version: PROTOCOL_VERSION }));
+    ws.send(
+      encodeHandshake({
+        instance_name: ctx.name,
+        role: ROLE_HUB,
+        version: PROTOCOL_VERSION,
+        [MAX_IN_FLIGHT_FIELD]: FRAMES_IN_FLIGHT,
+      }),
+    );
     const publish = entry?.publish ?? [];
     const session = new Session({
       ctx,
       ws,
       queue,
       peer: identity,
+      framesInFlight: framesInFlightOf(handshake),
       accepted: anyWhenEmpty(publish),
       cursors,
       auditForwards: !ephemeral,

@@ -1,6 +1,7 @@
 /**
- * One federation connection after its handshake: batches out with one in flight, batches in handled
- * one at a time and acknowledged, ping/pong liveness.
+ * One federation connection after its handshake: batches out with as many in flight as the peer
+ * accepts (one for a Go peer), batches in handled one at a time and acknowledged in order, ping/pong
+ * liveness.
  */
 import type WebSocket from 'ws';
 import type { Clock } from '../clock/index.js';
@@ -16,6 +17,8 @@ export interface LinkOptions {
   queue: MessageQueue;
   /** The peer's identity (certificate CN, or handshake name without TLS). */
   peer: string;
+  /** Unacknowledged frames the peer accepts (its handshake's `max_in_flight`, 1 for a Go peer). */
+  framesInFlight: number;
   /** Handles one inbound frame; resolves with the ack to send once its records are stored. */
   onFrame: (frame: Buffer) => Promise<AckMessage>;
   /** Interval between pings; a peer that misses a pong is dropped. */
@@ -31,7 +34,8 @@ export interface LinkEnd {
   error: Error | undefined;
 }
 
-interface PendingAck {
+interface OutboundFrame {
+  records: readonly Uint8Array[];
   resolve: (ack: AckMessage) => void;
   reject: (err: Error) => void;
 }
@@ -40,8 +44,10 @@ interface PendingAck {
 export class Link {
   readonly #opts: LinkOptions;
   readonly #ws: WebSocket;
-  #sendChain: Promise<unknown> = Promise.resolve();
-  #pending: PendingAck | undefined;
+  /** Frames sent and not yet acknowledged, oldest first (the peer acks in order). */
+  #inFlight: OutboundFrame[] = [];
+  /** Frames waiting for room in the window. */
+  #waiting: OutboundFrame[] = [];
   #inbound: Promise<void> = Promise.resolve();
   #alive = true;
   #ping: { clear(): void } | undefined;
@@ -92,14 +98,23 @@ export class Link {
     return this.#abort.signal;
   }
 
+  /** Unacknowledged frames the peer accepts. */
+  get framesInFlight(): number {
+    return this.#opts.framesInFlight;
+  }
+
   /**
-   * Sends `records` as one binary frame once no other batch is in flight, and resolves with the
-   * peer's ack. Rejects when the link ends first.
+   * Sends `records` as one binary frame as soon as fewer than {@link Link.framesInFlight} frames
+   * await their ack (frames go out in call order), and resolves with the peer's ack. Rejects when
+   * the link ends first.
    */
   send(records: readonly Uint8Array[]): Promise<AckMessage> {
-    const result = this.#sendChain.then(() => this.#sendNow(records));
-    this.#sendChain = result.catch(() => undefined);
-    return result;
+    if (this.#ended) return Promise.reject(this.#lostError());
+    return new Promise<AckMessage>((resolve, reject) => {
+      const frame: OutboundFrame = { records, resolve, reject };
+      if (this.#inFlight.length < this.#opts.framesInFlight) this.#transmit(frame);
+      else this.#waiting.push(frame);
+    });
   }
 
   /** Closes the connection with `code` and `reason`. */
@@ -114,19 +129,16 @@ export class Link {
     });
   }
 
-  #sendNow(records: readonly Uint8Array[]): Promise<AckMessage> {
-    if (this.#ended) return Promise.reject(this.#lostError());
-    return new Promise<AckMessage>((resolve, reject) => {
-      this.#pending = { resolve, reject };
-      this.#ws.send(encodeFrame(records), { binary: true }, (err) => {
-        if (err !== undefined && err !== null) this.#failPending(err);
-      });
+  #transmit(frame: OutboundFrame): void {
+    this.#inFlight.push(frame);
+    this.#ws.send(encodeFrame(frame.records), { binary: true }, (err) => {
+      if (err !== undefined && err !== null) this.#failPending(err);
     });
   }
 
   #onMessage(data: Buffer, isBinary: boolean): void {
     if (!isBinary) {
-      const pending = this.#pending;
+      const pending = this.#inFlight.shift();
       if (pending === undefined) {
         this.#opts.logger.warn(
           { peer: this.#opts.peer },
@@ -134,13 +146,15 @@ export class Link {
         );
         return;
       }
-      this.#pending = undefined;
       try {
         pending.resolve(decodeAck(data));
       } catch (err) {
         pending.reject(err as Error);
         this.#protocolError(err);
+        return;
       }
+      const next = this.#waiting.shift();
+      if (next !== undefined) this.#transmit(next);
       return;
     }
     this.#inbound = this.#inbound.then(async () => {
@@ -165,10 +179,12 @@ export class Link {
     this.close(1002, truncateReason(errorMessage(err)));
   }
 
+  /** Rejects every frame in flight or waiting. */
   #failPending(err: Error): void {
-    const pending = this.#pending;
-    this.#pending = undefined;
-    pending?.reject(err);
+    const frames = [...this.#inFlight, ...this.#waiting];
+    this.#inFlight = [];
+    this.#waiting = [];
+    for (const frame of frames) frame.reject(err);
   }
 
   #lostError(): MessengerError {

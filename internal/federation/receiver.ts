@@ -6,7 +6,7 @@ import { AuditEvent } from '../audit/index.js';
 import {
   encodeHeaderFields,
   parseEnvelope,
-  parseEnvelopeHeader,
+  splitAtPayload,
   type EnvelopeHeaderFields,
 } from '../envelope/index.js';
 import { errorMessage } from '../errors/index.js';
@@ -147,8 +147,7 @@ export class Receiver {
           );
         }
         this.counters.stored += group.ids.length;
-        for (const id of group.ids)
-          ctx.audit.log({ event: AuditEvent.FORWARD, message_id: id, channel, direction: 'inbound', peer });
+        ctx.audit.logMessages({ event: AuditEvent.FORWARD, channel, direction: 'inbound', peer }, group.ids);
       }),
     );
     return refused.length === 0 ? { last_id: lastId } : { last_id: lastId, refused };
@@ -171,25 +170,18 @@ function oversizedRecordId(record: Buffer): string | undefined {
 
 /**
  * The header of a record and the line this instance stores for it: its name appended to the route.
- * For a record of the usual shape (payload last) the payload is only validated and kept byte for
- * byte; without a route yet, the route is spliced in before the payload, so nothing is re-encoded.
+ * The record is parsed whole (which validates the payload); for a record of the usual shape (payload
+ * last) the payload is kept byte for byte, and without a route yet the route is spliced in before
+ * it, so nothing is re-encoded.
  */
 function readRecord(line: string, self: string): { header: EnvelopeHeaderFields; stored: string } {
-  const fast = parseEnvelopeHeader(line);
-  if (fast === undefined) {
-    const env = parseEnvelope(line);
-    return { header: env, stored: withRoute(env, JSON.stringify(env.payload) ?? 'null', self) };
-  }
-  try {
-    JSON.parse(fast.payloadJson);
-  } catch (err) {
-    throw new Error(`invalid payload JSON (${errorMessage(err)})`, { cause: err });
-  }
-  if (fast.header.route !== undefined)
-    return { header: fast.header, stored: withRoute(fast.header, fast.payloadJson, self) };
+  const env = parseEnvelope(line);
+  const parts = splitAtPayload(line, env);
+  if (parts === undefined) return { header: env, stored: withRoute(env, JSON.stringify(env.payload), self) };
+  if (env.route !== undefined) return { header: env, stored: withRoute(env, parts.payloadJson, self) };
   return {
-    header: fast.header,
-    stored: `${fast.headerJson},"route":[${JSON.stringify(self)}],"payload":${fast.payloadJson}}\n`,
+    header: env,
+    stored: `${parts.headerJson},"route":[${JSON.stringify(self)}],"payload":${parts.payloadJson}}\n`,
   };
 }
 

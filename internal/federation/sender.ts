@@ -11,6 +11,14 @@ import type { FederationContext } from './context.js';
 import type { Link } from './link.js';
 import { FRAME_HEADER_BYTES } from './protocol/index.js';
 
+/**
+ * Bytes a sender's cursor reads at a time: several frames' worth, so that a peer catching up gets
+ * its next frame from memory while the previous one is acknowledged.
+ */
+export function senderReadBytes(maxBatchBytes: number): number {
+  return 4 * maxBatchBytes;
+}
+
 /** Settings of {@link runSender}. */
 export interface SenderOptions {
   ctx: FederationContext;
@@ -31,9 +39,17 @@ interface Planned {
   next: number;
 }
 
+/** A frame sent and not yet acknowledged, with where the cursor goes once it is. */
+interface Unacked {
+  ack: Promise<unknown>;
+  plan: Planned;
+}
+
 /**
- * Sends the channel to the peer until the link ends or `signal` aborts. Never throws: a lost link
- * simply ends the loop, leaving the cursor at the last acknowledged batch.
+ * Sends the channel to the peer until the link ends or `signal` aborts. Keeps up to the link's
+ * window of frames unacknowledged, reading ahead of the cursor, which advances past each frame only
+ * once its ack is in (acks come in order). Never throws: a lost link simply ends the loop, leaving
+ * the cursor at the last acknowledged frame.
  */
 export async function runSender(opts: SenderOptions, signal: AbortSignal): Promise<void> {
   const { link, cursor, logger } = opts;
@@ -41,24 +57,21 @@ export async function runSender(opts: SenderOptions, signal: AbortSignal): Promi
     route: Buffer.from('"route":'),
     origin: Buffer.from(`"origin":${JSON.stringify(link.peer)}`),
   };
+  const unacked: Unacked[] = [];
+  let readFrom = cursor.position;
   try {
     while (!signal.aborted) {
-      const records = await cursor.next(signal);
-      const plan = planBatch(opts, records, needles);
-      if (plan.records.length > 0) {
-        await link.send(plan.records);
-        if (opts.auditForwards) {
-          opts.ctx.audit.log({
-            event: AuditEvent.FORWARD,
-            channel: opts.channel,
-            direction: 'outbound',
-            peer: link.peer,
-            detail: `count=${plan.records.length} offsets=${plan.first}-${plan.last}`,
-          });
-        }
+      // Settle what is acknowledged before waiting for more, so the cursor never lags while idle.
+      if (unacked.length >= link.framesInFlight || (unacked.length > 0 && cursor.log.end <= readFrom)) {
+        await settle(opts, unacked.shift());
+        continue;
       }
-      const persisted = cursor.advance(plan.next);
-      if (persisted !== undefined) await persisted;
+      const records = await cursor.next(signal, readFrom);
+      const plan = planBatch(opts, records, needles, readFrom);
+      readFrom = plan.next;
+      const ack = plan.records.length > 0 ? link.send(plan.records) : Promise.resolve();
+      ack.catch(() => undefined); // awaited in settle(); a lost link must not go unhandled meanwhile
+      unacked.push({ ack, plan });
     }
   } catch (err) {
     if (signal.aborted) return;
@@ -72,6 +85,24 @@ export async function runSender(opts: SenderOptions, signal: AbortSignal): Promi
   }
 }
 
+/** Waits for the oldest frame's ack, audits it, and advances the cursor past it. */
+async function settle(opts: SenderOptions, frame: Unacked | undefined): Promise<void> {
+  if (frame === undefined) return;
+  const { plan } = frame;
+  await frame.ack;
+  if (plan.records.length > 0 && opts.auditForwards) {
+    opts.ctx.audit.log({
+      event: AuditEvent.FORWARD,
+      channel: opts.channel,
+      direction: 'outbound',
+      peer: opts.link.peer,
+      detail: `count=${plan.records.length} offsets=${plan.first}-${plan.last}`,
+    });
+  }
+  const persisted = opts.cursor.advance(plan.next);
+  if (persisted !== undefined) await persisted;
+}
+
 /**
  * Chooses the records of the next frame from a read, in order, within max_batch_bytes, leaving out
  * records the peer already stored. A record that mentions neither a route nor the peer as origin
@@ -81,15 +112,17 @@ function planBatch(
   opts: SenderOptions,
   records: readonly LogRecord[],
   needles: { route: Buffer; origin: Buffer },
+  from: number,
 ): Planned {
   const { ctx, link, logger } = opts;
   const plan: Planned = {
     records: [],
     first: -1,
     last: -1,
-    next: records[0]?.offset ?? opts.cursor.position,
+    next: records[0]?.offset ?? from,
   };
   let frameBytes = 0;
+  const suspectFrom = firstMention(records, needles, ctx.maxBatchBytes);
   for (const record of records) {
     const size = record.bytes.length;
     if (size > ctx.maxBatchBytes) {
@@ -109,11 +142,14 @@ function planBatch(
     }
     if (plan.records.length > 0 && frameBytes + FRAME_HEADER_BYTES + size > ctx.maxBatchBytes) break;
     plan.next = record.next;
-    if (record.bytes.includes(needles.route) || record.bytes.includes(needles.origin)) {
+    if (
+      record.next > suspectFrom &&
+      (record.bytes.includes(needles.route) || record.bytes.includes(needles.origin))
+    ) {
       let header: { origin: string; route?: string[] | undefined };
       try {
         const line = record.bytes.toString('utf8');
-        header = parseEnvelopeHeader(line)?.header ?? parseEnvelope(line);
+        header = parseEnvelopeHeader(line) ?? parseEnvelope(line);
       } catch {
         continue;
       }
@@ -125,4 +161,29 @@ function planBatch(
     frameBytes += FRAME_HEADER_BYTES + size;
   }
   return plan;
+}
+
+/**
+ * The offset from which records may mention a route or the peer as origin, found with one search
+ * over the first `maxBytes` of a read (records of one read are views of one buffer) instead of two
+ * per record; records before it need no check.
+ */
+function firstMention(
+  records: readonly LogRecord[],
+  needles: { route: Buffer; origin: Buffer },
+  maxBytes: number,
+): number {
+  const first = records[0];
+  const last = records[records.length - 1];
+  if (first === undefined || last === undefined) return Infinity;
+  const contiguous =
+    first.bytes.buffer === last.bytes.buffer &&
+    last.bytes.byteOffset - first.bytes.byteOffset === last.offset - first.offset;
+  if (!contiguous) return first.offset;
+  const length = Math.min(last.offset + last.bytes.length, first.offset + maxBytes) - first.offset;
+  const view = Buffer.from(first.bytes.buffer, first.bytes.byteOffset, length);
+  const route = view.indexOf(needles.route);
+  const origin = view.indexOf(needles.origin);
+  const found = route < 0 ? origin : origin < 0 ? route : Math.min(route, origin);
+  return first.offset + (found < 0 ? length : found);
 }

@@ -17,6 +17,8 @@ export interface SessionOptions {
   ws: WebSocket;
   queue: MessageQueue;
   peer: string;
+  /** Unacknowledged frames the peer accepts. */
+  framesInFlight: number;
   /** Channels accepted from the peer. */
   accepted: ChannelSet;
   /** Open cursors of the channels sent to the peer (owned by the caller). */
@@ -41,6 +43,7 @@ export class Session {
       ws: opts.ws,
       queue: opts.queue,
       peer,
+      framesInFlight: opts.framesInFlight,
       onFrame: (frame) => this.receiver.handle(frame),
       pingIntervalMs: ctx.pingIntervalMs,
       clock: ctx.clock,

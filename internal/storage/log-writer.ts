@@ -46,6 +46,13 @@ export interface LogWriterHooks {
 
 type EntryState = 'queued' | 'writing' | 'written' | 'done';
 
+/**
+ * How long appends may be flushed from microtasks within one turn of the event loop. A publisher
+ * that awaits publish after publish resolves from microtasks and would otherwise never let sockets
+ * and timers run; past this budget the next flush waits for the next turn.
+ */
+const TURN_BUDGET_MS = 1;
+
 interface Entry {
   data: Buffer;
   records: number;
@@ -78,6 +85,8 @@ export class LogWriter {
   #markIdle: () => void = () => undefined;
   #failureStreak = 0;
   #failureSince = 0;
+  /** When the first flush of the current turn ran, or undefined when none has yet. */
+  #turnStart: number | undefined;
 
   /**
    * @param opts - settings
@@ -143,11 +152,22 @@ export class LogWriter {
         signal.addEventListener('abort', entry.onAbort, { once: true });
       }
       this.#queue.push(entry);
-      if (!this.#scheduled && !this.#running) {
-        this.#scheduled = true;
-        queueMicrotask(this.#flushQueued);
-      }
+      if (!this.#scheduled && !this.#running) this.#scheduleFlush();
     });
+  }
+
+  /** Flushes in a microtask, or in the next turn once this turn's budget is spent. */
+  #scheduleFlush(): void {
+    this.#scheduled = true;
+    const now = performance.now();
+    if (this.#turnStart === undefined) {
+      this.#turnStart = now;
+      setImmediate(() => {
+        this.#turnStart = undefined;
+      });
+    }
+    if (now - this.#turnStart < TURN_BUDGET_MS) queueMicrotask(this.#flushQueued);
+    else setImmediate(this.#flushQueued);
   }
 
   /**
@@ -230,8 +250,7 @@ export class LogWriter {
       this.#running = false;
       this.#markIdle();
       if (this.#queue.length > 0 && this.#failure === undefined && !this.#closed) {
-        this.#scheduled = true;
-        queueMicrotask(this.#flushQueued);
+        this.#scheduleFlush();
       } else if (this.#closed || this.#failure !== undefined) {
         this.#rejectQueued(this.#failure ?? this.#closedError());
       }

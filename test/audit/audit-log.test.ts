@@ -120,6 +120,26 @@ describe('AuditLog writing', () => {
     expect(audit.stats()).toEqual({ written: 2, dropped: 0 });
   });
 
+  it('writes one line per id for logMessages, the same lines log would write', async () => {
+    const audit = openLog();
+    const shared = {
+      event: AuditEvent.FORWARD,
+      channel: 'alerts',
+      direction: 'inbound',
+      peer: 'a"b',
+    } as const;
+    audit.logMessages(shared, ['id-1', '', 'id-"3"']);
+    for (const id of ['id-1', '', 'id-"3"']) audit.log({ ...shared, message_id: id });
+    await audit.close();
+    const lines = await readLines(join(dir, 'audit', AUDIT_FILE_NAME));
+    expect(lines.slice(0, 3)).toEqual(lines.slice(3));
+    expect(lines[0]).toBe(
+      '{"ts":"2024-05-06T07:08:09.010Z","event":"forward","message_id":"id-1","channel":"alerts","direction":"inbound","peer":"a\\"b"}',
+    );
+    expect(lines[1]).not.toContain('message_id');
+    expect(audit.stats()).toEqual({ written: 6, dropped: 0 });
+  });
+
   it('creates the directory and a 0644-style file (owner rw, no exec, not group/other writable)', async () => {
     const audit = openLog();
     audit.log({ event: AuditEvent.CLIENT_REJECTED, peer: 'mallory' });
@@ -202,6 +222,20 @@ describe('AuditLog drops', () => {
     expect(detailsOf(await readLines(audit.path))).toEqual(['n=0', 'n=1']);
     expect(audit.stats()).toEqual({ written: 2, dropped: 3 });
     expect(warnings()).toHaveLength(1);
+  });
+
+  it('takes from logMessages only as many ids as the queue has room for', async () => {
+    const audit = openLog({ queueSize: 3 });
+    audit.log({ event: AuditEvent.FORWARD, detail: 'first' });
+    audit.logMessages({ event: AuditEvent.FORWARD }, ['a', 'b', 'c', 'd']);
+    audit.logMessages({ event: AuditEvent.FORWARD }, ['e']);
+    expect(audit.stats()).toEqual({ written: 0, dropped: 3 });
+    await audit.close();
+    const ids = (await readLines(audit.path)).map(
+      (l) => (JSON.parse(l) as { message_id?: string }).message_id,
+    );
+    expect(ids).toEqual([undefined, 'a', 'b']);
+    expect(audit.stats()).toEqual({ written: 3, dropped: 3 });
   });
 
   it('reports drops not yet reported when closing', async () => {

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { encodeEnvelope, parseEnvelope, parseEnvelopeHeader } from '../../internal/envelope/index.js';
+import {
+  encodeEnvelope,
+  parseEnvelope,
+  parseEnvelopeHeader,
+  splitAtPayload,
+} from '../../internal/envelope/index.js';
 import { ErrorCode, hasErrorCode } from '../../internal/errors/index.js';
 
 const HEADER = {
@@ -22,16 +27,15 @@ describe('envelope lines', () => {
     expect(parseEnvelope(line)).toMatchObject({ id: 'id-1', route: ['h1'], payload: { n: 1 } });
   });
 
-  it('parses only the header of a payload-last line and keeps the payload text as it is', () => {
+  it('parses only the header of a payload-last line', () => {
     const line = encodeEnvelope(
       { ...HEADER, correlationId: 'say ,"payload": here' },
       '{ "payload": {"route":["x"]} }',
     );
-    const fast = parseEnvelopeHeader(line)!;
-    expect(fast.header).toMatchObject({ id: 'id-1', correlation_id: 'say ,"payload": here' });
-    expect(fast.header.route).toBeUndefined();
-    expect(fast.payloadJson).toBe('{ "payload": {"route":["x"]} }');
-    expect(`${fast.headerJson},"payload":${fast.payloadJson}}`).toBe(line);
+    const header = parseEnvelopeHeader(line)!;
+    expect(header).toMatchObject({ id: 'id-1', correlation_id: 'say ,"payload": here' });
+    expect(header.route).toBeUndefined();
+    expect(header).not.toHaveProperty('payload');
   });
 
   it('declines lines it cannot trust (payload first, unknown fields) so callers parse them fully', () => {
@@ -44,6 +48,31 @@ describe('envelope lines', () => {
       '{"v":1,"id":"x","ts":"t","channel":"c","origin":"o","payload_type":"T","meta":{"a":1,"payload":2},"payload":3}';
     expect(parseEnvelopeHeader(withExtra)).toBeUndefined();
     expect(parseEnvelope(withExtra).payload).toBe(3);
+  });
+
+  it('splits a payload-last line into header and payload text, kept byte for byte', () => {
+    const line = encodeEnvelope(
+      { ...HEADER, correlationId: 'say ,"payload": here' },
+      '{ "payload": {"route":["x"]}, "n": 1.50 }',
+    );
+    const parts = splitAtPayload(line, parseEnvelope(line))!;
+    expect(parts.payloadJson).toBe('{ "payload": {"route":["x"]}, "n": 1.50 }');
+    expect(`${parts.headerJson},"payload":${parts.payloadJson}}`).toBe(line);
+  });
+
+  it('does not split lines whose payload is not last or that carry unknown fields', () => {
+    const notSplit = (line: string): boolean => splitAtPayload(line, parseEnvelope(line)) === undefined;
+    expect(
+      notSplit('{"v":1,"id":"x","ts":"t","channel":"c","origin":"o","payload":1,"payload_type":"T"}'),
+    ).toBe(true);
+    expect(
+      notSplit(
+        '{"v":1,"id":"x","ts":"t","channel":"c","origin":"o","payload_type":"T","meta":{"a":1,"payload":2},"payload":3}',
+      ),
+    ).toBe(true);
+    expect(
+      notSplit('{"v":1,"id":"x","ts":"t","channel":"c","origin":"o","payload_type":"T","payload":3} '),
+    ).toBe(true);
   });
 
   it('rejects a bad header with ERR_INVALID_RECORD', () => {

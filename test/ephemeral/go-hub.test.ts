@@ -83,7 +83,7 @@ describe('EphemeralMessenger against a Go-protocol hub', () => {
     const { ws, handshake } = await accept(hub);
     await connecting;
     expect(handshake).toBe(
-      '{"instance_name":"eph","role":"client","version":"1","subscribe":["alerts"],"ephemeral":true}',
+      '{"instance_name":"eph","role":"client","version":"1","subscribe":["alerts"],"ephemeral":true,"max_in_flight":4}',
     );
     expect(em.stats().hub).toBe('gohub');
 
@@ -102,6 +102,28 @@ describe('EphemeralMessenger against a Go-protocol hub', () => {
     const receipts = await published;
     expect(receipts.map((r) => r.id)).toEqual(records.map((r) => r['id']));
     expect(em.stats()).toMatchObject({ framesSent: 1, messagesAcked: 2, messagesRefused: 0 });
+  });
+
+  it('keeps one frame in flight with a Go hub, which announces no window', async () => {
+    const hub = await goHub();
+    const em = new EphemeralMessenger({ hubAddr: hub.addr, instanceName: 'eph', maxBatchBytes: 1024 });
+    clients.push(em);
+    const connecting = em.connect();
+    const { ws } = await accept(hub);
+    await connecting;
+    // Each record is ~750 bytes, so every publish needs a frame of its own.
+    const published = Promise.all([1, 2, 3].map((n) => em.publish('orders', 'Order', 'x'.repeat(600 + n))));
+    const ids: string[] = [];
+    for (let n = 1; n <= 3; n++) {
+      const data = await hub.next();
+      // The next frame leaves only after this one's ack (sent below), never before.
+      expect(em.stats()).toMatchObject({ framesSent: n, inFlight: 1 });
+      const records = unframe(data.data).map((r) => JSON.parse(r) as { id: string });
+      expect(records).toHaveLength(1);
+      ids.push(records[0]!.id);
+      ws.send(JSON.stringify({ last_id: records[0]!.id }));
+    }
+    expect((await published).map((r) => r.id)).toEqual(ids);
   });
 
   it('acknowledges a data frame with the last id, after its handlers finished', async () => {

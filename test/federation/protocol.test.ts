@@ -3,6 +3,7 @@ import { ErrorCode, hasErrorCode } from '../../internal/errors/index.js';
 import {
   CLOSE_NOT_IN_ALLOWLIST,
   CLOSE_REASON_NOT_IN_ALLOWLIST,
+  FRAMES_IN_FLIGHT,
   FRAME_HEADER_BYTES,
   decodeAck,
   decodeFrame,
@@ -10,6 +11,7 @@ import {
   encodeAck,
   encodeFrame,
   encodeHandshake,
+  framesInFlightOf,
   takeBatch,
 } from '../../internal/federation/protocol/index.js';
 
@@ -125,6 +127,16 @@ describe('handshake', () => {
         version: '',
       },
     );
+  });
+
+  it('reads the frames a peer accepts in flight: 1 for a Go peer, capped for a peer of this port', () => {
+    const of = (extra: string): number =>
+      framesInFlightOf(decodeHandshake(`{"instance_name":"p","role":"hub","version":"1"${extra}}`));
+    expect(of('')).toBe(1);
+    expect(of(',"max_in_flight":3')).toBe(3);
+    expect(of(',"max_in_flight":1000')).toBe(FRAMES_IN_FLIGHT);
+    for (const bad of ['0', '-2', '2.5', '"4"', 'null', 'true'])
+      expect(of(`,"max_in_flight":${bad}`)).toBe(1);
   });
 
   it('decodes a Buffer text frame', () => {

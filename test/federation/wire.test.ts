@@ -82,7 +82,10 @@ describe('federation wire protocol (hand-written client)', () => {
     ws.send('{"instance_name":"a","role":"client","version":"1","subscribe":["alerts"]}');
     const hello = await next();
     expect(hello.binary).toBe(false);
-    expect(hello.data.toString()).toBe('{"instance_name":"hub1","role":"hub","version":"1"}');
+    // Go's handshake plus this port's one extra field (frames it accepts in flight), which Go ignores.
+    expect(hello.data.toString()).toBe(
+      '{"instance_name":"hub1","role":"hub","version":"1","max_in_flight":4}',
+    );
 
     const got = collector();
     await h.messenger.subscribe('inbox', 's', got.handler);

@@ -109,6 +109,25 @@ describe('ChannelLog', () => {
     await log.close();
   });
 
+  it('lets the event loop turn while a caller appends in a tight await loop', async () => {
+    // One segment for everything: rolling a segment (an fsync) would turn the loop by itself.
+    const log = await openLog(tempDir(), 'orders', { syncPolicy: 'none', maxSegmentBytes: 64 << 20 });
+    await log.append(record(0), 1); // opens the writer (real I/O, which turns the loop)
+    let turned = false;
+    setImmediate(() => {
+      turned = true;
+    });
+    let appends = 0;
+    // Appends resolve from microtasks; without a turn budget this loop would never let setImmediate run.
+    while (!turned && appends < 100_000) {
+      await log.append(record(appends), 1);
+      appends++;
+    }
+    expect(turned).toBe(true);
+    expect(appends).toBeLessThan(100_000);
+    await log.close();
+  });
+
   it('wakes a waiting reader when a record is committed', async () => {
     const root = tempDir();
     const log = await openLog(root);

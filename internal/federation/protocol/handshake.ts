@@ -47,6 +47,27 @@ export interface HandshakeMessage {
   readonly [extraField: string]: unknown;
 }
 
+/**
+ * How many unacknowledged data frames this port accepts from a peer, announced in its handshakes as
+ * the extra field `max_in_flight`. Go peers do not send the field, so they get one frame at a time,
+ * exactly as the Go protocol has it; two instances of this port keep several frames in flight, so
+ * that the sender's reading and the network transfer overlap the receiver's storing.
+ */
+export const FRAMES_IN_FLIGHT = 4;
+
+/** The extra handshake field that carries {@link FRAMES_IN_FLIGHT}. */
+export const MAX_IN_FLIGHT_FIELD = 'max_in_flight';
+
+/**
+ * How many unacknowledged frames may be sent to the peer that sent `handshake`: its `max_in_flight`
+ * when that is a positive integer (capped at {@link FRAMES_IN_FLIGHT}), else 1 (a Go peer).
+ */
+export function framesInFlightOf(handshake: HandshakeMessage): number {
+  const announced = handshake[MAX_IN_FLIGHT_FIELD];
+  if (typeof announced !== 'number' || !Number.isSafeInteger(announced) || announced < 1) return 1;
+  return Math.min(announced, FRAMES_IN_FLIGHT);
+}
+
 const WHAT = 'handshake';
 
 /** The known fields in Go's struct order, which is the order on the wire. */

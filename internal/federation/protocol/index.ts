@@ -2,7 +2,16 @@
  * The federation wire protocol as a pure codec (no sockets): handshake, data frames, batching, acks and
  * close codes, byte-compatible with the Go original's WebSocket era (v0.12.0 – v1.4.1).
  */
-export { ROLE_CLIENT, ROLE_HUB, PROTOCOL_VERSION, decodeHandshake, encodeHandshake } from './handshake.js';
+export {
+  FRAMES_IN_FLIGHT,
+  MAX_IN_FLIGHT_FIELD,
+  ROLE_CLIENT,
+  ROLE_HUB,
+  PROTOCOL_VERSION,
+  decodeHandshake,
+  encodeHandshake,
+  framesInFlightOf,
+} from './handshake.js';
 export type { HandshakeMessage } from './handshake.js';
 export { FRAME_HEADER_BYTES, decodeFrame, encodeFrame } from './frame.js';
 export type { DecodedFrame, OversizedRecord } from './frame.js';
