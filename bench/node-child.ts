@@ -8,6 +8,7 @@
 import readline from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Messenger, type MessengerConfigInput } from '../src/index.js';
+import { internalsOf } from '../src/internal-access.js';
 
 const messenger = await Messenger.open(JSON.parse(process.argv[2] ?? '{}') as MessengerConfigInput);
 process.stdout.write(`${messenger.hubAddress ?? ''}\n`);
@@ -20,7 +21,8 @@ function epochMicros(): number {
 async function answer(line: string): Promise<string> {
   const [command, channel, count] = line.split(' ');
   if (command === 'wait') {
-    while ((messenger.stats().channels[channel ?? '']?.messages ?? 0) < Number(count)) await sleep(1);
+    const log = await internalsOf(messenger).log(channel ?? '');
+    while (log.appendedRecords < Number(count)) await log.waitForGrowth(log.end);
     return 'ok';
   }
   if (command === 'stamp') {

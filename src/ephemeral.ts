@@ -229,17 +229,17 @@ export class EphemeralMessenger {
       this.#assertOpen();
       this.#channelCheck.check(channel);
       options.signal?.throwIfAborted();
-      record = Buffer.from(
-        this.#encoder.line(
-          channel,
-          id,
-          nowTimestamp(),
-          payloadType,
-          payload,
-          options.correlationId,
-          options.serviceName,
-        ),
+      const line = this.#encoder.line(
+        channel,
+        id,
+        nowTimestamp(),
+        payloadType,
+        payload,
+        options.correlationId,
+        options.serviceName,
       );
+      // On the wire a record is the envelope without the line's newline, as Go sends it.
+      record = Buffer.from(line.slice(0, -1));
     } catch (err) {
       return Promise.reject(err);
     }

@@ -43,11 +43,13 @@ export interface AuditStats {
   readonly dropped: number;
 }
 
-/** Queued text: one or more whole lines. */
+/** Queued bytes: one or more whole lines. */
 interface Queued {
-  readonly text: string;
+  readonly data: Buffer;
   readonly events: number;
 }
+
+const NEWLINE = Buffer.from('\n');
 
 interface OpenFile {
   readonly handle: FileHandle;
@@ -160,7 +162,7 @@ export class AuditLog {
   }
 
   #enqueue(text: string, events: number): void {
-    this.#queue.push({ text, events });
+    this.#queue.push({ data: Buffer.from(text), events });
     this.#queuedEvents += events;
     this.#startWriter();
   }
@@ -220,11 +222,11 @@ export class AuditLog {
       let end = start;
       let bytes = 0;
       do {
-        bytes += Buffer.byteLength(queued[end]?.text ?? '');
+        bytes += queued[end]?.data.length ?? 0;
         end++;
       } while (end < queued.length && file.size + bytes < this.#maxSizeBytes);
-      let chunk = file.needsNewline ? '\n' : '';
-      for (let i = start; i < end; i++) chunk += queued[i]?.text ?? '';
+      const parts = queued.slice(start, end).map((q) => q.data);
+      const chunk = Buffer.concat(file.needsNewline ? [NEWLINE, ...parts] : parts);
       try {
         await file.handle.appendFile(chunk);
       } catch (err) {
@@ -233,7 +235,7 @@ export class AuditLog {
         await this.#closeFile();
         return;
       }
-      file.size += Buffer.byteLength(chunk);
+      file.size += chunk.length;
       file.needsNewline = false;
       this.#written += eventsIn(queued, start, end);
       start = end;

@@ -174,7 +174,9 @@ function oversizedRecordId(record: Buffer): string | undefined {
  * last) the payload is kept byte for byte, and without a route yet the route is spliced in before
  * it, so nothing is re-encoded.
  */
-function readRecord(line: string, self: string): { header: EnvelopeHeaderFields; stored: string } {
+function readRecord(record: string, self: string): { header: EnvelopeHeaderFields; stored: string } {
+  // Records come without a newline; tolerate one (as JSON does), so the payload can still be kept as is.
+  const line = record.charCodeAt(record.length - 1) === 10 ? record.slice(0, -1) : record;
   const env = parseEnvelope(line);
   const parts = splitAtPayload(line, env);
   if (parts === undefined) return { header: env, stored: withRoute(env, JSON.stringify(env.payload), self) };
