@@ -93,6 +93,8 @@ describe('EphemeralMessenger against a Go-protocol hub', () => {
     ]);
     const data = await hub.next();
     expect(data.binary).toBe(true);
+    // Records are compact envelope JSON without the line's newline, as Go sends them.
+    expect(unframe(data.data).filter((r) => r.endsWith('\n'))).toEqual([]);
     const records = unframe(data.data).map((r) => JSON.parse(r) as Record<string, unknown>);
     expect(records.map((r) => [r['v'], r['channel'], r['origin'], r['payload_type'], r['payload']])).toEqual([
       [1, 'orders', 'eph', 'Order', { n: 1 }],
