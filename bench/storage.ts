@@ -3,6 +3,7 @@
  * the same run so every figure reads as a ratio.
  */
 import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,6 +70,61 @@ async function floorGroupCommit(ms: number, publishers: number): Promise<number>
     });
   try {
     return await concurrentThroughput(ms, publishers, () => append(RECORD_300));
+  } finally {
+    fs.closeSync(fd);
+    cleanup(dir);
+  }
+}
+
+/** A fresh envelope line the naive way: an object with a random UUID and an ISO time, stringified. */
+function naiveLine(i: number): string {
+  const envelope = {
+    v: 1,
+    id: randomUUID(),
+    ts: new Date().toISOString(),
+    channel: 'bench',
+    origin: 'bench',
+    payload_type: 'Bench',
+    payload: payload(i),
+  };
+  return `${JSON.stringify(envelope)}\n`;
+}
+
+/**
+ * Naive `periodic` publisher: each awaited publish stringifies a fresh envelope and writes it with
+ * one write(2); a 200 ms timer fdatasyncs. No queue, no offsets, no readers: the floor for
+ * storage.publish.periodic.c1 on this machine.
+ */
+async function floorPeriodic(ms: number): Promise<number> {
+  const dir = benchDir('floor-periodic');
+  const fd = fs.openSync(path.join(dir, 'floor.jsonl'), 'a');
+  const timer = setInterval(() => {
+    fs.fdatasync(fd, () => undefined);
+  }, 200);
+  let i = 0;
+  try {
+    return await throughput(ms, () => {
+      fs.writeSync(fd, Buffer.from(naiveLine(i++)));
+      return Promise.resolve(1);
+    });
+  } finally {
+    clearInterval(timer);
+    fs.closeSync(fd);
+    cleanup(dir);
+  }
+}
+
+/** Naive batch of `size`: fresh envelopes stringified, joined, written with one write(2). */
+async function floorBatch(ms: number, size: number): Promise<number> {
+  const dir = benchDir('floor-batch');
+  const fd = fs.openSync(path.join(dir, 'floor.jsonl'), 'a');
+  try {
+    return await throughput(ms, () => {
+      let text = '';
+      for (let i = 0; i < size; i++) text += naiveLine(i);
+      fs.writeSync(fd, Buffer.from(text));
+      return Promise.resolve(size);
+    });
   } finally {
     fs.closeSync(fd);
     cleanup(dir);
@@ -198,12 +254,18 @@ export async function runStorageBench({ quick }: GroupOptions): Promise<Metrics>
         'storage.publish.always.c64': await publishRate('always', ms, 64),
       }),
     )),
-    ...(await repeat(runs, { 'storage.publish.periodic.c1': msgs }, async () => ({
+    ...(await repeat(runs, { 'floor.periodic.c1': msgs, 'storage.publish.periodic.c1': msgs }, async () => ({
+      'floor.periodic.c1': await floorPeriodic(ms),
       'storage.publish.periodic.c1': await publishRate('periodic', ms, 1),
     }))),
-    ...(await repeat(runs, { 'storage.publish_batch.periodic.b100': msgs }, async () => ({
-      'storage.publish_batch.periodic.b100': await publishBatchRate(ms, 100),
-    }))),
+    ...(await repeat(
+      runs,
+      { 'floor.batch.b100': msgs, 'storage.publish_batch.periodic.b100': msgs },
+      async () => ({
+        'floor.batch.b100': await floorBatch(ms, 100),
+        'storage.publish_batch.periodic.b100': await publishBatchRate(ms, 100),
+      }),
+    )),
     ...(await repeat(runs, { 'storage.deliver.catchup': msgs }, async () => ({
       'storage.deliver.catchup': await catchup(quick ? 20_000 : 200_000),
     }))),

@@ -327,12 +327,18 @@ export class LogWriter {
     }
   }
 
-  /** Writes the batch as one buffer; with `always`, fsyncs it; then commits and resolves it. */
+  /**
+   * Writes the batch as one buffer; with `always`, fsyncs it; then commits and resolves it. A lone
+   * append (one waiting caller, nothing queued behind it) is fsynced on the event loop's thread: a
+   * thread-pool round trip would cost it more than blocking costs anyone else. A group is fsynced
+   * in the thread pool, so the loop keeps taking new appends for the next group meanwhile.
+   */
   async #writeAndSync(batch: Entry[]): Promise<void> {
     this.#writeBatch(batch);
     if (this.#opts.syncPolicy === 'always') {
       try {
-        await this.#file.datasync();
+        if (batch.length === 1 && this.#queue.length === 0) this.#file.datasyncNow();
+        else await this.#file.datasync();
       } catch (err) {
         this.#truncateOrFail(this.#syncedSize, err);
         throw err;

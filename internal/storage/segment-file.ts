@@ -16,8 +16,10 @@ export interface SegmentFile {
    * fewer than `data.length` (a partial write); throws on error (ENOSPC, EIO …).
    */
   write(data: Uint8Array): number;
-  /** Flushes the file's data to stable storage. */
+  /** Flushes the file's data to stable storage, in the thread pool. */
   datasync(): Promise<void>;
+  /** Flushes the file's data to stable storage on the calling thread. */
+  datasyncNow(): void;
   /** Cuts the file to `size` bytes. */
   truncate(size: number): void;
   /** The file's current size in bytes. */
@@ -54,6 +56,10 @@ class NodeSegmentFile implements SegmentFile {
 
   async datasync(): Promise<void> {
     await fdatasync(this.#handle());
+  }
+
+  datasyncNow(): void {
+    fs.fdatasyncSync(this.#handle());
   }
 
   truncate(size: number): void {

@@ -95,6 +95,28 @@ describe('LogWriter under faults', () => {
     await log.close();
   });
 
+  it('an fsync failure under a group rewrites the whole group, in order', async () => {
+    const root = tempDir();
+    const faulty = new FaultyFs();
+    const log = await openLog(root, 'orders', { segmentFs: faulty, syncPolicy: 'always' });
+    faulty.faults.push({ op: 'datasync', code: 'EIO' });
+    const results = await Promise.all([1, 2, 3].map((i) => log.append(record(i), 1)));
+    expect(results.map((r) => r.start)).toEqual([0, 64, 128]);
+    expect(faulty.datasyncs).toBe(2);
+    expect(segmentText(root)).toBe([1, 2, 3].map((i) => record(i).toString()).join(''));
+    await log.close();
+  });
+
+  it('fsyncs a lone append on the calling thread and a group in the thread pool', async () => {
+    const faulty = new FaultyFs();
+    const log = await openLog(tempDir(), 'orders', { segmentFs: faulty, syncPolicy: 'always' });
+    await log.append(record(1), 1);
+    expect([faulty.datasyncs, faulty.datasyncsNow]).toEqual([1, 1]);
+    await Promise.all([2, 3].map((i) => log.append(record(i), 1)));
+    expect([faulty.datasyncs, faulty.datasyncsNow]).toEqual([2, 1]);
+    await log.close();
+  });
+
   it('stops for good when a failed write cannot be truncated, failing pending and later appends clearly', async () => {
     const root = tempDir();
     const faulty = new FaultyFs();

@@ -21,7 +21,10 @@ function errnoError(code: string, op: string): NodeJS.ErrnoException {
 export class FaultyFs implements SegmentFs {
   readonly faults: Fault[] = [];
   writes = 0;
+  /** Fsyncs of either kind. */
   datasyncs = 0;
+  /** Of those, fsyncs made on the calling thread (datasyncNow). */
+  datasyncsNow = 0;
   /** While true, every write fails with ENOSPC (a full disk), without consuming faults. */
   diskFull = false;
 
@@ -59,6 +62,12 @@ export class FaultyFs implements SegmentFs {
         this.datasyncs++;
         if (this.#take('datasync') !== undefined) throw errnoError('EIO', 'datasync');
         await file.datasync();
+      },
+      datasyncNow: () => {
+        this.datasyncs++;
+        this.datasyncsNow++;
+        if (this.#take('datasync') !== undefined) throw errnoError('EIO', 'datasync');
+        file.datasyncNow();
       },
       truncate: (size) => {
         if (this.#take('truncate') !== undefined) throw errnoError('EIO', 'truncate');
