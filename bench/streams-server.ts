@@ -2,10 +2,12 @@
  * Child process of the `streams` benchmark group: serves Durable Streams on 127.0.0.1 (a free port)
  * and prints `streams-bench-url <url>` on stdout once listening; stops on SIGTERM or when stdin closes.
  *
- * Usage: `streams-server.js ours <dataDir> <always|periodic>` | `ref-file <dataDir>` | `ref-memory`.
+ * Usage: `streams-server.js ours <dataDir> <always|periodic>` | `ref-file <dataDir>` | `ref-memory` |
+ * `tail-floor` (see tail-floor-server.ts).
  */
 import { DurableStreamTestServer } from '@durable-streams/server';
 import { Messenger, startHttpEndpoint } from '../src/index.js';
+import { startTailFloorServer } from './tail-floor-server.js';
 
 const [mode = 'ours', dataDir, policy] = process.argv.slice(2);
 const LONG_POLL_TIMEOUT_MS = 30_000;
@@ -27,6 +29,8 @@ if (mode === 'ours') {
     await endpoint.close();
     await messenger.close();
   };
+} else if (mode === 'tail-floor') {
+  ({ url, stop } = await startTailFloorServer());
 } else {
   const server = new DurableStreamTestServer({
     port: 0,

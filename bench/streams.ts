@@ -18,7 +18,7 @@ const SEED_BATCH = 1000;
 /** The child prints `URL_MARKER <url>` once it listens (other lines are the servers' own logs). */
 export const URL_MARKER = 'streams-bench-url';
 
-type ServerMode = 'ours-always' | 'ours-periodic' | 'ref-file' | 'ref-memory';
+type ServerMode = 'ours-always' | 'ours-periodic' | 'ref-file' | 'ref-memory' | 'tail-floor';
 
 interface Server {
   mode: ServerMode;
@@ -46,7 +46,9 @@ async function startServer(mode: ServerMode): Promise<Server> {
         ? ['ours', dir, 'periodic']
         : mode === 'ref-file'
           ? ['ref-file', dir]
-          : ['ref-memory'];
+          : mode === 'tail-floor'
+            ? ['tail-floor']
+            : ['ref-memory'];
   const child: ChildProcessByStdio<Writable, Readable, null> = spawn(process.execPath, [script, ...args], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
@@ -298,7 +300,7 @@ export async function runStreamsBench(opts: GroupOptions): Promise<Metrics> {
   const catchupMessages = opts.quick ? 10_000 : 100_000;
   const backlogMessages = opts.quick ? 10_000 : 100_000;
   const servers = new Map<ServerMode, Server>();
-  for (const mode of ['ours-always', 'ours-periodic', 'ref-file', 'ref-memory'] as const) {
+  for (const mode of ['ours-always', 'ours-periodic', 'ref-file', 'ref-memory', 'tail-floor'] as const) {
     servers.set(mode, await startServer(mode));
   }
   const server = (mode: ServerMode): Server => {
@@ -325,6 +327,7 @@ export async function runStreamsBench(opts: GroupOptions): Promise<Metrics> {
         'ref.append.memory.w16': rate,
         'streams.catchup.mb_per_s': 'MB/s',
         'ref.catchup.mb_per_s': 'MB/s',
+        'floor.tail.longpoll.p50_ms': 'ms',
         'streams.tail.longpoll.p50_ms': 'ms',
         'ref.tail.longpoll.p50_ms': 'ms',
         'streams.tail.sse.p50_ms': 'ms',
@@ -341,6 +344,7 @@ export async function runStreamsBench(opts: GroupOptions): Promise<Metrics> {
         'ref.append.memory.w16': await appendRate(server('ref-memory'), 16, appendMs),
         'streams.catchup.mb_per_s': await catchupRate(server('ours-periodic'), oursCatchup, appendMs),
         'ref.catchup.mb_per_s': await catchupRate(server('ref-memory'), refCatchup, appendMs),
+        'floor.tail.longpoll.p50_ms': await longPollTail(server('tail-floor'), tailMs, 0),
         'streams.tail.longpoll.p50_ms': await longPollTail(server('ours-periodic'), tailMs, 0),
         'ref.tail.longpoll.p50_ms': await longPollTail(server('ref-memory'), tailMs, 0),
         'streams.tail.sse.p50_ms': await sseTail(server('ours-periodic'), tailMs),

@@ -58,6 +58,8 @@ export class ChannelLog {
   #watcher: fs.FSWatcher | undefined;
   #closed = false;
   #clearing: Promise<{ segments: number; bytes: number }> | undefined;
+  #openingWriter: Promise<LogWriter> | undefined;
+  #awaitingWriter: ((writer: LogWriter) => void)[] = [];
   #records = 0;
   #corrupt = 0;
 
@@ -138,7 +140,15 @@ export class ChannelLog {
     }
     const writer = this.#writer;
     if (writer !== undefined) return writer.append(data, records, signal);
-    return this.#openWriter().then((opened) => opened.append(data, records, signal));
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.#awaitingWriter.push((opened) => {
+        opened.append(data, records, signal).then(resolve, reject);
+      });
+      this.#openWriter().catch((err: unknown) => {
+        this.#awaitingWriter = [];
+        reject(err);
+      });
+    });
   }
 
   /** Whole records from `offset` when they are in the in-memory tail, without I/O. */
@@ -293,10 +303,22 @@ export class ChannelLog {
     for (const start of [...this.#handles.keys()]) this.#dropHandle(start);
   }
 
-  async #openWriter(): Promise<LogWriter> {
-    if (this.#writer !== undefined) return this.#writer;
+  /**
+   * The writer, opened on first use; concurrent callers share one opening. Appends made before it
+   * exists wait in {@link ChannelLog.#awaitingWriter} and are handed to it, in order, before anyone
+   * else can reach it.
+   */
+  #openWriter(): Promise<LogWriter> {
+    if (this.#writer !== undefined) return Promise.resolve(this.#writer);
+    this.#openingWriter ??= this.#openWriterNow().finally(() => {
+      this.#openingWriter = undefined;
+    });
+    return this.#openingWriter;
+  }
+
+  async #openWriterNow(): Promise<LogWriter> {
     await this.refresh();
-    if (this.#writer !== undefined) return this.#writer;
+    if (this.#writer !== undefined) return this.#handOverAwaiting(this.#writer);
     const last = this.#segments[this.#segments.length - 1];
     const { segmentFs } = this.#opts;
     let active;
@@ -337,7 +359,13 @@ export class ChannelLog {
       active,
     );
     this.#updateWatch();
-    return this.#writer;
+    return this.#handOverAwaiting(this.#writer);
+  }
+
+  /** Gives the appends waiting for the writer to it, in order, in the same turn it became reachable. */
+  #handOverAwaiting(writer: LogWriter): LogWriter {
+    for (const handOver of this.#awaitingWriter.splice(0)) handOver(writer);
+    return writer;
   }
 
   #wake(): void {

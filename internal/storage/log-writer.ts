@@ -53,6 +53,9 @@ type EntryState = 'queued' | 'writing' | 'written' | 'done';
  */
 const TURN_BUDGET_MS = 1;
 
+/** Single-record batches in a row after which `always` fsyncs on the loop's thread. */
+const SINGLES_BEFORE_SYNC_ON_LOOP = 2;
+
 interface Entry {
   data: Buffer;
   records: number;
@@ -87,6 +90,8 @@ export class LogWriter {
   #failureSince = 0;
   /** When the first flush of the current turn ran, or undefined when none has yet. */
   #turnStart: number | undefined;
+  /** Consecutive `always` batches of a single record (see #writeAndSync). */
+  #singleStreak = 0;
 
   /**
    * @param opts - settings
@@ -156,9 +161,17 @@ export class LogWriter {
     });
   }
 
-  /** Flushes in a microtask, or in the next turn once this turn's budget is spent. */
+  /**
+   * Flushes in a microtask, or in the next turn once this turn's budget is spent. With `always`
+   * the flush waits for the end of the loop's I/O phase, so that appends arriving from many sockets
+   * in one turn share one fsync (a microtask would run after the first socket's callback).
+   */
   #scheduleFlush(): void {
     this.#scheduled = true;
+    if (this.#opts.syncPolicy === 'always') {
+      setImmediate(this.#flushQueued);
+      return;
+    }
     const now = performance.now();
     if (this.#turnStart === undefined) {
       this.#turnStart = now;
@@ -328,16 +341,20 @@ export class LogWriter {
   }
 
   /**
-   * Writes the batch as one buffer; with `always`, fsyncs it; then commits and resolves it. A lone
-   * append (one waiting caller, nothing queued behind it) is fsynced on the event loop's thread: a
-   * thread-pool round trip would cost it more than blocking costs anyone else. A group is fsynced
-   * in the thread pool, so the loop keeps taking new appends for the next group meanwhile.
+   * Writes the batch as one buffer; with `always`, fsyncs it; then commits and resolves it.
+   *
+   * While appends come one record at a time (one caller awaiting each append, as a lone publisher
+   * or HTTP writer does), the fsync is made on the loop's thread: there is no concurrency to keep,
+   * and a thread-pool round trip would cost more. Once batches hold several records, fsyncs go to
+   * the thread pool, so the loop keeps reading appends for the next batch meanwhile.
    */
   async #writeAndSync(batch: Entry[]): Promise<void> {
     this.#writeBatch(batch);
     if (this.#opts.syncPolicy === 'always') {
+      const single = batch.length === 1 && batch[0]?.records === 1 && this.#queue.length === 0;
+      this.#singleStreak = single ? this.#singleStreak + 1 : 0;
       try {
-        if (batch.length === 1 && this.#queue.length === 0) this.#file.datasyncNow();
+        if (this.#singleStreak >= SINGLES_BEFORE_SYNC_ON_LOOP) this.#file.datasyncNow();
         else await this.#file.datasync();
       } catch (err) {
         this.#truncateOrFail(this.#syncedSize, err);

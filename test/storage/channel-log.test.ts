@@ -109,6 +109,16 @@ describe('ChannelLog', () => {
     await log.close();
   });
 
+  it('stores appends made before the writer exists in the order they were made', async () => {
+    const root = tempDir();
+    const log = await openLog(root, 'orders', { syncPolicy: 'none' });
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => log.append(record(i), 1)));
+    expect(results.map((r) => r.start)).toEqual(Array.from({ length: 50 }, (_, i) => i * 64));
+    const stored = (await readAll(log)).map((l) => (JSON.parse(l) as { n: number }).n);
+    expect(stored).toEqual([...Array(50).keys()]);
+    await log.close();
+  });
+
   it('lets the event loop turn while a caller appends in a tight await loop', async () => {
     // One segment for everything: rolling a segment (an fsync) would turn the loop by itself.
     const log = await openLog(tempDir(), 'orders', { syncPolicy: 'none', maxSegmentBytes: 64 << 20 });

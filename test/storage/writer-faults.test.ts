@@ -107,13 +107,20 @@ describe('LogWriter under faults', () => {
     await log.close();
   });
 
-  it('fsyncs a lone append on the calling thread and a group in the thread pool', async () => {
+  it('fsyncs on the calling thread while appends come one record at a time, else in the thread pool', async () => {
     const faulty = new FaultyFs();
     const log = await openLog(tempDir(), 'orders', { segmentFs: faulty, syncPolicy: 'always' });
+    const fsyncs = (): [number, number] => [faulty.datasyncs, faulty.datasyncsNow];
     await log.append(record(1), 1);
-    expect([faulty.datasyncs, faulty.datasyncsNow]).toEqual([1, 1]);
-    await Promise.all([2, 3].map((i) => log.append(record(i), 1)));
-    expect([faulty.datasyncs, faulty.datasyncsNow]).toEqual([2, 1]);
+    expect(fsyncs()).toEqual([1, 0]);
+    await log.append(record(2), 1);
+    expect(fsyncs()).toEqual([2, 1]);
+    await Promise.all([3, 4].map((i) => log.append(record(i), 1)));
+    expect(fsyncs()).toEqual([3, 1]);
+    await log.append(record(5), 1);
+    expect(fsyncs()).toEqual([4, 1]);
+    await log.append(record(6), 1);
+    expect(fsyncs()).toEqual([5, 2]);
     await log.close();
   });
 

@@ -1,4 +1,5 @@
 /** PUT (create, fork), POST (append, close) and DELETE of a stream. */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import {
   fail,
   formatOffset,
@@ -96,6 +97,9 @@ export async function servePost(request: StreamRequest): Promise<void> {
     seq,
     producer,
   });
+  // Readers this append woke (long-poll, SSE) are answered from memory within this turn of the
+  // event loop; the writer's answer waits for the next turn, so the tail's latency excludes it.
+  await nextTurn();
   answerAppend(request, outcome, producer !== undefined && body.length > 0);
 }
 
