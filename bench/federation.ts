@@ -62,18 +62,23 @@ export interface ChildNode {
 }
 
 /** Starts a hub in its own process (data dir added to `dirs`). */
-export async function startChild(pki: BenchPki, spec: NodeSpec, dirs: string[]): Promise<ChildNode> {
-  const config = nodeConfig(pki, { ...spec, hub: true }, dirs);
+export function startChild(pki: BenchPki, spec: NodeSpec, dirs: string[]): Promise<ChildNode> {
+  return spawnChild('node-child.js', JSON.stringify(nodeConfig(pki, { ...spec, hub: true }, dirs)));
+}
+
+/** Starts the storeless hub of ack-hub.ts in its own process, with the certificate of `hub1`. */
+function startAckHub(pki: BenchPki): Promise<ChildNode> {
+  const pair = pki.pairs.get('hub1');
+  if (pair === undefined) throw new Error('no certificate for hub1');
+  return spawnChild('ack-hub.js', JSON.stringify({ ...pair, caFile: pki.ca }));
+}
+
+/** Runs a benchmark script of this folder that prints its address first and answers commands. */
+async function spawnChild(script: string, arg: string): Promise<ChildNode> {
   const child = spawn(
     process.execPath,
-    [
-      '--expose-gc',
-      path.join(path.dirname(fileURLToPath(import.meta.url)), 'node-child.js'),
-      JSON.stringify(config),
-    ],
-    {
-      stdio: ['pipe', 'pipe', 'inherit'],
-    },
+    ['--expose-gc', path.join(path.dirname(fileURLToPath(import.meta.url)), script), arg],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
   );
   const lines = readline.createInterface({ input: child.stdout });
   const next = (): Promise<string> => new Promise((r) => lines.once('line', r));
@@ -109,15 +114,19 @@ async function closeAll(ms: Messenger[], dirs: string[]): Promise<void> {
 
 /**
  * Messages per second stored on the hub (in its own process) while a client publishes `count`
- * messages in batches of 500.
+ * messages in batches of 500; with `hubPolicy` 'none-stored', the hub is ack-hub.ts, which stores
+ * nothing (the floor).
  */
 async function publishThroughput(
   pki: BenchPki,
-  hubPolicy: 'periodic' | 'always',
+  hubPolicy: 'periodic' | 'always' | 'none-stored',
   count: number,
 ): Promise<number> {
   const dirs: string[] = [];
-  const hub = await startChild(pki, { name: 'hub1', syncPolicy: hubPolicy }, dirs);
+  const hub =
+    hubPolicy === 'none-stored'
+      ? await startAckHub(pki)
+      : await startChild(pki, { name: 'hub1', syncPolicy: hubPolicy }, dirs);
   const client = await open(pki, { name: 'a', hubs: [{ addr: hub.addr, publish: ['bench'] }] }, dirs);
   try {
     await waitConnected(client);
@@ -243,8 +252,13 @@ export async function runFederationBench({ quick }: GroupOptions): Promise<Metri
     return {
       ...(await repeat(
         runs,
-        { 'federation.publish.periodic': 'msgs/s', 'federation.publish.always': 'msgs/s' },
+        {
+          'floor.federation.ack_only_hub': 'msgs/s',
+          'federation.publish.periodic': 'msgs/s',
+          'federation.publish.always': 'msgs/s',
+        },
         async () => ({
+          'floor.federation.ack_only_hub': await publishThroughput(pki, 'none-stored', count),
           'federation.publish.periodic': await publishThroughput(pki, 'periodic', count),
           'federation.publish.always': await publishThroughput(pki, 'always', count),
         }),
