@@ -27,6 +27,12 @@ export interface AuditLogOptions {
   readonly maxFiles?: number;
   /** Events that may wait for the writer; beyond that they are dropped and counted. Default 16384. */
   readonly queueSize?: number;
+  /**
+   * How long the writer lets events gather before it writes them, so a steady trickle costs one
+   * write per interval rather than one per event. Default 10 ms; 0 writes at the end of the current
+   * turn of the event loop. `close()` writes at once.
+   */
+  readonly gatherMs?: number;
   /** How often dropped events are reported with a warning. Default 5000 ms. */
   readonly dropReportIntervalMs?: number;
   /** Where drop reports and file errors go. Default: silent. */
@@ -65,8 +71,8 @@ const MIB = 1024 * 1024;
  * the caller.
  *
  * @remarks
- * {@link AuditLog.log} puts the event in a bounded queue; the writer drains everything queued in one
- * append per turn of the event loop. Dropped events are counted and reported as a warning every
+ * {@link AuditLog.log} puts the event in a bounded queue; the writer lets events gather for `gatherMs`,
+ * then drains everything queued in one append. Dropped events are counted and reported as a warning every
  * `dropReportIntervalMs` and at close. When the live file reaches `maxSizeBytes` after an append it is
  * rotated: `.N` → `.N+1` (N = maxFiles-1 … 1), live → `.1`, anything beyond `.maxFiles` removed. If the
  * file cannot be opened the events are dropped and the open is retried at the next write.
@@ -87,6 +93,9 @@ export class AuditLog {
   readonly #logger: Logger;
   readonly #clock: Clock;
   readonly #dropReporter: TimerHandle;
+  readonly #gatherMs: number;
+  /** Aborted by close(), which ends a gathering wait at once. */
+  readonly #stopGathering = new AbortController();
   #queue: Queued[] = [];
   #queuedEvents = 0;
   #file: OpenFile | undefined;
@@ -109,6 +118,13 @@ export class AuditLog {
     this.#maxFiles = positiveInteger('maxFiles', options.maxFiles ?? 10);
     this.#queueSize = positiveInteger('queueSize', options.queueSize ?? 16_384);
     const reportEveryMs = positiveInteger('dropReportIntervalMs', options.dropReportIntervalMs ?? 5000);
+    this.#gatherMs = options.gatherMs ?? 10;
+    if (!Number.isSafeInteger(this.#gatherMs) || this.#gatherMs < 0) {
+      throw new MessengerError(
+        ErrorCode.INVALID_ARGUMENT,
+        `audit log: gatherMs must be an integer >= 0, got ${String(this.#gatherMs)}`,
+      );
+    }
     this.#logger = options.logger ?? silentLogger;
     this.#clock = options.clock ?? systemClock;
     this.#dropReporter = this.#clock.setInterval(() => {
@@ -183,6 +199,7 @@ export class AuditLog {
 
   async #shutdown(): Promise<void> {
     this.#dropReporter.clear();
+    this.#stopGathering.abort();
     while (this.#running !== undefined) await this.#running;
     await this.#closeFile();
     this.#reportDrops();
@@ -201,7 +218,12 @@ export class AuditLog {
   }
 
   async #drainQueue(): Promise<void> {
-    await nextTurn(); // let the rest of this turn's events join the batch
+    // Let the events of the next moments join the batch.
+    if (this.#gatherMs > 0 && !this.#stopGathering.signal.aborted) {
+      await this.#clock.sleep(this.#gatherMs, this.#stopGathering.signal).catch(() => undefined);
+    } else {
+      await nextTurn();
+    }
     while (this.#queue.length > 0) {
       const queued = this.#queue;
       this.#queue = [];

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it, expect, vi } from 'vitest';
 import { AUDIT_FILE_NAME, AuditEvent, AuditLog } from '../../internal/audit/index.js';
 import type { AuditLogOptions } from '../../internal/audit/index.js';
-import type { Clock } from '../../internal/clock/index.js';
+import { systemClock, type Clock } from '../../internal/clock/index.js';
 import { ErrorCode, hasErrorCode } from '../../internal/errors/index.js';
 import type { LogFields, Logger } from '../../internal/logger/index.js';
 
@@ -72,7 +72,7 @@ afterEach(async () => {
 });
 
 function openLog(options: Partial<AuditLogOptions> = {}): AuditLog {
-  return new AuditLog({ dir: join(dir, 'audit'), logger, clock: time.clock, ...options });
+  return new AuditLog({ dir: join(dir, 'audit'), logger, clock: time.clock, gatherMs: 0, ...options });
 }
 
 async function readLines(path: string): Promise<string[]> {
@@ -171,6 +171,18 @@ describe('AuditLog writing', () => {
     expect(lines).toHaveLength(2);
     expect(lines[0]).toBe('{"ts":"x","ev');
     expect(JSON.parse(lines[1]!)).toMatchObject({ event: 'peer_disconnected', peer_addr: 'hub:7740' });
+  });
+
+  it('lets events gather before a write, and writes them at once on close', async () => {
+    const audit = openLog({ clock: systemClock, gatherMs: 60_000 });
+    for (let i = 0; i < 3; i++) {
+      audit.log({ event: AuditEvent.FORWARD, detail: `n=${i}` });
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(audit.stats()).toEqual({ written: 0, dropped: 0 });
+    await audit.close();
+    expect(detailsOf(await readLines(audit.path))).toEqual(['n=0', 'n=1', 'n=2']);
+    expect(audit.stats()).toEqual({ written: 3, dropped: 0 });
   });
 
   it('close flushes everything queued and is idempotent', async () => {
@@ -329,7 +341,8 @@ describe('AuditLog options', () => {
     ['maxFiles', { maxFiles: 0 }],
     ['queueSize', { queueSize: 1.5 }],
     ['dropReportIntervalMs', { dropReportIntervalMs: -1 }],
-  ])('rejects a non-positive %s', (name, options) => {
+    ['gatherMs', { gatherMs: -1 }],
+  ])('rejects an invalid %s', (name, options) => {
     let thrown: unknown;
     try {
       openLog(options);
