@@ -3,7 +3,7 @@ export { ChannelLog, type ChannelLogOptions, type SegmentInfo } from './channel-
 export { compactAll, compactChannel, type CompactionResult } from './compactor.js';
 export { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 export type { ReadResult, SkipReason } from './log-reader.js';
-export type { AppendResult, SyncPolicy } from './log-writer.js';
+export { SINGLES_BEFORE_SYNC_ON_LOOP, type AppendResult, type SyncPolicy } from './log-writer.js';
 export { OffsetStore, type StoredOffset } from './offset-store.js';
 export { nodeSegmentFs, type SegmentFile, type SegmentFs } from './segment-file.js';
 export { listSegments, segmentFileName, type Segment } from './segments.js';

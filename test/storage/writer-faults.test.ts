@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { ErrorCode, hasErrorCode } from '../../internal/errors/index.js';
-import { segmentFileName } from '../../internal/storage/index.js';
+import { SINGLES_BEFORE_SYNC_ON_LOOP, segmentFileName } from '../../internal/storage/index.js';
 import { FaultyFs } from '../support/faulty-fs.js';
 import { MemoryLogger } from '../support/memory-logger.js';
 import { tempDir } from '../support/temp-dir.js';
@@ -110,17 +110,21 @@ describe('LogWriter under faults', () => {
   it('fsyncs on the calling thread while appends come one record at a time, else in the thread pool', async () => {
     const faulty = new FaultyFs();
     const log = await openLog(tempDir(), 'orders', { segmentFs: faulty, syncPolicy: 'always' });
-    const fsyncs = (): [number, number] => [faulty.datasyncs, faulty.datasyncsNow];
-    await log.append(record(1), 1);
-    expect(fsyncs()).toEqual([1, 0]);
-    await log.append(record(2), 1);
-    expect(fsyncs()).toEqual([2, 1]);
-    await Promise.all([3, 4].map((i) => log.append(record(i), 1)));
-    expect(fsyncs()).toEqual([3, 1]);
-    await log.append(record(5), 1);
-    expect(fsyncs()).toEqual([4, 1]);
-    await log.append(record(6), 1);
-    expect(fsyncs()).toEqual([5, 2]);
+    const onThread = (): number => faulty.datasyncsNow;
+    let n = 0;
+    const single = (): Promise<unknown> => log.append(record(n++), 1);
+    for (let i = 1; i < SINGLES_BEFORE_SYNC_ON_LOOP; i++) await single();
+    expect(onThread()).toBe(0);
+    await single();
+    expect(onThread()).toBe(1);
+    await single();
+    expect(onThread()).toBe(2);
+    await Promise.all([single(), single()]); // a group: back to the thread pool, streak over
+    for (let i = 1; i < SINGLES_BEFORE_SYNC_ON_LOOP; i++) await single();
+    expect(onThread()).toBe(2);
+    await single();
+    expect(onThread()).toBe(3);
+    expect(faulty.datasyncs).toBe(2 * SINGLES_BEFORE_SYNC_ON_LOOP + 2);
     await log.close();
   });
 
