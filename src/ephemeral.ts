@@ -4,7 +4,7 @@
  */
 import { systemClock, type Clock } from '../internal/clock/index.js';
 import { toMessage, type Message } from '../internal/delivery/index.js';
-import { newEnvelopeId, nowTimestamp, type Envelope } from '../internal/envelope/index.js';
+import { newEnvelopeId, type Envelope } from '../internal/envelope/index.js';
 import { ErrorCode, MessengerError } from '../internal/errors/index.js';
 import {
   EphemeralClient,
@@ -229,15 +229,7 @@ export class EphemeralMessenger {
       this.#assertOpen();
       this.#channelCheck.check(channel);
       options.signal?.throwIfAborted();
-      const line = this.#encoder.line(
-        channel,
-        id,
-        nowTimestamp(),
-        payloadType,
-        payload,
-        options.correlationId,
-        options.serviceName,
-      );
+      const line = this.#encoder.lineNow(channel, id, payloadType, payload, options);
       // On the wire a record is the envelope without the line's newline, as Go sends it.
       record = Buffer.from(line.slice(0, -1));
     } catch (err) {

@@ -256,16 +256,7 @@ export class Messenger {
       this.#channelCheck.check(channel);
       this.#assertOpen();
       options.signal?.throwIfAborted();
-      const text = this.#encoder.line(
-        channel,
-        id,
-        nowTimestamp(),
-        payloadType,
-        payload,
-        options.correlationId,
-        options.serviceName,
-      );
-      line = Buffer.from(text);
+      line = Buffer.from(this.#encoder.lineNow(channel, id, payloadType, payload, options));
       this.#checkSize(channel, line.length);
     } catch (err) {
       return Promise.reject(err);

@@ -2,7 +2,7 @@
  * The envelope line of a new publish, shared by Messenger and EphemeralMessenger: header from the
  * arguments and the publish context, payload serialised as JSON.
  */
-import { EnvelopeEncoder } from '../internal/envelope/index.js';
+import { EnvelopeEncoder, nowTimestamp } from '../internal/envelope/index.js';
 import { ErrorCode, MessengerError, errorMessage } from '../internal/errors/index.js';
 import { currentCorrelationId, currentServiceName } from './context.js';
 
@@ -13,6 +13,28 @@ export class PublishEncoder {
   /** @param origin - the publishing instance's identity */
   constructor(origin: string) {
     this.#encoder = new EnvelopeEncoder(origin);
+  }
+
+  /**
+   * The line of a single publish made now: {@link PublishEncoder.line} stamped with the current time
+   * and the publish's own correlation id and service name, if it set them.
+   */
+  lineNow(
+    channel: string,
+    id: string,
+    payloadType: string,
+    payload: unknown,
+    stamp: { correlationId?: string; serviceName?: string },
+  ): string {
+    return this.line(
+      channel,
+      id,
+      nowTimestamp(),
+      payloadType,
+      payload,
+      stamp.correlationId,
+      stamp.serviceName,
+    );
   }
 
   /**
