@@ -13,6 +13,7 @@ import { writeBenchPki, type BenchPki } from './pki.js';
 import {
   benchDir,
   cleanup,
+  monotonicMicros,
   payload,
   percentile,
   repeat,
@@ -191,8 +192,8 @@ async function relayLatency(pki: BenchPki, samples: number): Promise<{ p50: numb
 
 /**
  * Publish → hub subscriber latency (µs) with the hub in its own process, so neither side's work
- * delays the other: the hub prints the wall-clock time at which its handler runs, compared with the
- * wall-clock time of the publish.
+ * delays the other: the hub prints the time at which its handler runs, compared with the time of the
+ * publish, both on the monotonic clock the two processes share.
  */
 async function crossProcessLatency(pki: BenchPki, samples: number): Promise<{ p50: number; p99: number }> {
   const dirs: string[] = [];
@@ -204,7 +205,7 @@ async function crossProcessLatency(pki: BenchPki, samples: number): Promise<{ p5
     const lat: number[] = [];
     for (let i = 0; i < samples; i++) {
       const stamp = hub.next();
-      const sent = (performance.timeOrigin + performance.now()) * 1000;
+      const sent = monotonicMicros();
       await client.publish('bench', 'Bench', payload(i));
       lat.push(Number(await stamp) - sent);
     }

@@ -79,3 +79,11 @@ export async function throughput(ms: number, step: () => Promise<number>): Promi
 export function payload(i: number): { seq: number; data: string } {
   return { seq: i, data: 'x'.repeat(100) };
 }
+
+/**
+ * Microseconds on the machine's monotonic clock, which every process shares (unlike
+ * `performance.timeOrigin`, fixed per process at its start and off by up to milliseconds).
+ */
+export function monotonicMicros(): number {
+  return Number(process.hrtime.bigint()) / 1000;
+}

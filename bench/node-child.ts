@@ -2,21 +2,17 @@
  * A Messenger in its own process, for federation benchmarks that need the hub on the other core.
  * argv[2] is the JSON config. It prints the hub address, then answers commands on stdin, one per line:
  * `wait <channel> <count>` (prints `ok` once the channel holds that many messages appended here),
- * `stamp <channel>` (prints `ok`, then one wall-clock timestamp in µs per message delivered on it),
+ * `stamp <channel>` (prints `ok`, then one monotonic-clock timestamp in µs per message delivered on it),
  * `rss` (prints its RSS in MB after a GC).
  */
 import readline from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Messenger, type MessengerConfigInput } from '../src/index.js';
 import { internalsOf } from '../src/internal-access.js';
+import { monotonicMicros } from './measure.js';
 
 const messenger = await Messenger.open(JSON.parse(process.argv[2] ?? '{}') as MessengerConfigInput);
 process.stdout.write(`${messenger.hubAddress ?? ''}\n`);
-
-/** Wall-clock microseconds, comparable between processes on one machine. */
-function epochMicros(): number {
-  return (performance.timeOrigin + performance.now()) * 1000;
-}
 
 async function answer(line: string): Promise<string> {
   const [command, channel, count] = line.split(' ');
@@ -26,9 +22,9 @@ async function answer(line: string): Promise<string> {
     return 'ok';
   }
   if (command === 'stamp') {
-    // From now on, print the wall-clock time (µs) at which each message of the channel reaches a handler.
+    // From now on, print the monotonic time (µs) at which each message of the channel reaches a handler.
     await messenger.subscribe(channel ?? '', 'latency', () => {
-      process.stdout.write(`${epochMicros()}\n`);
+      process.stdout.write(`${monotonicMicros()}\n`);
     });
     return 'ok';
   }
