@@ -33,11 +33,10 @@ export interface ChannelLogOptions {
 
 interface Waiter {
   seenEnd: number;
-  resolve: () => void;
-  reject: (err: unknown) => void;
-  signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
+  onGrowth: () => void;
 }
+
+const NOTHING_TO_CANCEL = (): void => undefined;
 
 /** A segment with its size, for stats and compaction. */
 export interface SegmentInfo extends Segment {
@@ -179,18 +178,38 @@ export class ChannelLog {
     if (this.#end > seenEnd || this.#closed) return Promise.resolve();
     if (signal?.aborted === true) return Promise.reject(signal.reason);
     return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = { seenEnd, resolve, reject, signal, onAbort: undefined };
-      if (signal !== undefined) {
-        waiter.onAbort = () => {
-          this.#waiters.delete(waiter);
-          this.#updateWatch();
-          reject(signal.reason);
-        };
-        signal.addEventListener('abort', waiter.onAbort, { once: true });
+      if (signal === undefined) {
+        this.onGrowth(seenEnd, resolve);
+        return;
       }
-      this.#waiters.add(waiter);
-      this.#updateWatch();
+      const onAbort = (): void => {
+        cancel();
+        reject(signal.reason);
+      };
+      const cancel = this.onGrowth(seenEnd, () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      });
+      signal.addEventListener('abort', onAbort, { once: true });
     });
+  }
+
+  /**
+   * Calls `onGrowth` once the readable end moves past `seenEnd` or the log closes (within this call
+   * if it already has). Returns a function that cancels the wait: cheaper than aborting an
+   * AbortSignal (no abort event, no DOMException) for waits that are usually cancelled.
+   */
+  onGrowth(seenEnd: number, onGrowth: () => void): () => void {
+    if (this.#end > seenEnd || this.#closed) {
+      onGrowth();
+      return NOTHING_TO_CANCEL;
+    }
+    const waiter: Waiter = { seenEnd, onGrowth };
+    this.#waiters.add(waiter);
+    this.#updateWatch();
+    return () => {
+      if (this.#waiters.delete(waiter)) this.#updateWatch();
+    };
   }
 
   /** True while a cursor waits for growth and no local writer will wake it. */
@@ -370,14 +389,13 @@ export class ChannelLog {
 
   #wake(): void {
     if (this.#waiters.size === 0) return;
+    const ready: Waiter[] = [];
     for (const waiter of this.#waiters) {
-      if (this.#end > waiter.seenEnd || this.#closed) {
-        this.#waiters.delete(waiter);
-        if (waiter.onAbort !== undefined) waiter.signal?.removeEventListener('abort', waiter.onAbort);
-        waiter.resolve();
-      }
+      if (this.#end > waiter.seenEnd || this.#closed) ready.push(waiter);
     }
+    for (const waiter of ready) this.#waiters.delete(waiter);
     this.#updateWatch();
+    for (const waiter of ready) waiter.onGrowth();
   }
 
   /** Watches the folder only while someone waits and no local writer will wake them. */

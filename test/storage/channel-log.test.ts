@@ -152,6 +152,27 @@ describe('ChannelLog', () => {
     await log.close();
   });
 
+  it('calls a growth callback once, at once when already grown, and never after it is cancelled', async () => {
+    const root = tempDir();
+    const log = await openLog(root);
+    const calls: string[] = [];
+    const seen = log.end;
+    const cancelled = log.onGrowth(seen, () => calls.push('cancelled'));
+    log.onGrowth(seen, () => calls.push('waiting'));
+    cancelled();
+    await log.append(record(1), 1);
+    await log.append(record(2), 1);
+    log.onGrowth(seen, () => calls.push('already grown'));
+    expect(calls).toEqual(['waiting', 'already grown']);
+    const aborted = new AbortController();
+    const waiting = log.waitForGrowth(log.end, aborted.signal);
+    aborted.abort(new Error('stop'));
+    await expect(waiting).rejects.toThrow('stop');
+    await log.append(record(3), 1);
+    expect(calls).toEqual(['waiting', 'already grown']);
+    await log.close();
+  });
+
   it('wakes a waiting reader when another process appends (file watch or safety poll)', async () => {
     const root = tempDir();
     const log = await openLog(root);

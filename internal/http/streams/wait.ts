@@ -18,38 +18,47 @@ export interface WaitContext {
  * Waits until the stream's own channel grows past `seenEnd`, the timeout passes, the client leaves,
  * the stream is deleted or the server shuts down.
  */
-export async function waitAtTail(
+export function waitAtTail(
   stream: Stream,
   seenEnd: number,
   timeoutMs: number,
   context: WaitContext,
 ): Promise<WaitEnd> {
-  const { clientGone: signal, closing, clock } = context;
-  if (signal.aborted) return 'aborted';
-  if (stream.goneSignal.aborted) return 'gone';
-  if (closing.aborted) return 'closing';
-  const controller = new AbortController();
-  let end: WaitEnd = 'grew';
-  const stop = (why: WaitEnd) => () => {
-    end = why;
-    controller.abort();
-  };
-  const onAbort = stop('aborted');
-  const onGone = stop('gone');
-  const onClosing = stop('closing');
-  const timer = clock.setTimeout(stop('timeout'), timeoutMs);
-  signal.addEventListener('abort', onAbort, { once: true });
-  stream.goneSignal.addEventListener('abort', onGone, { once: true });
-  closing.addEventListener('abort', onClosing, { once: true });
-  try {
-    await stream.own.log.waitForGrowth(seenEnd, controller.signal);
-    return 'grew';
-  } catch {
-    return end;
-  } finally {
-    timer.clear();
-    signal.removeEventListener('abort', onAbort);
-    stream.goneSignal.removeEventListener('abort', onGone);
-    closing.removeEventListener('abort', onClosing);
-  }
+  const { clientGone, closing, clock } = context;
+  const gone = stream.goneSignal;
+  if (clientGone.aborted) return Promise.resolve('aborted');
+  if (gone.aborted) return Promise.resolve('gone');
+  if (closing.aborted) return Promise.resolve('closing');
+  return new Promise<WaitEnd>((resolve) => {
+    let done = false;
+    let cancelGrowth = (): void => undefined;
+    const finish = (why: WaitEnd): void => {
+      if (done) return;
+      done = true;
+      timer.clear();
+      cancelGrowth();
+      clientGone.removeEventListener('abort', onAborted);
+      gone.removeEventListener('abort', onGone);
+      closing.removeEventListener('abort', onClosing);
+      resolve(why);
+    };
+    const onAborted = (): void => {
+      finish('aborted');
+    };
+    const onGone = (): void => {
+      finish('gone');
+    };
+    const onClosing = (): void => {
+      finish('closing');
+    };
+    const timer = clock.setTimeout(() => {
+      finish('timeout');
+    }, timeoutMs);
+    clientGone.addEventListener('abort', onAborted, { once: true });
+    gone.addEventListener('abort', onGone, { once: true });
+    closing.addEventListener('abort', onClosing, { once: true });
+    cancelGrowth = stream.own.log.onGrowth(seenEnd, () => {
+      finish('grew');
+    });
+  });
 }
