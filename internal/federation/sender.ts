@@ -7,6 +7,7 @@ import { AuditEvent } from '../audit/index.js';
 import type { Cursor, LogRecord } from '../delivery/index.js';
 import { parseEnvelope, parseEnvelopeHeader } from '../envelope/index.js';
 import type { Logger } from '../logger/index.js';
+import type { ChannelLog } from '../storage/index.js';
 import type { FederationContext } from './context.js';
 import type { Link } from './link.js';
 import { FRAME_HEADER_BYTES } from './protocol/index.js';
@@ -61,9 +62,15 @@ export async function runSender(opts: SenderOptions, signal: AbortSignal): Promi
   let readFrom = cursor.position;
   try {
     while (!signal.aborted) {
-      // Settle what is acknowledged before waiting for more, so the cursor never lags while idle.
-      if (unacked.length >= link.framesInFlight || (unacked.length > 0 && cursor.log.end <= readFrom)) {
+      if (unacked.length >= link.framesInFlight) {
         await settle(opts, unacked.shift());
+        continue;
+      }
+      // At the tail with frames unacknowledged: settle the oldest once its ack is in (so the cursor
+      // never lags while idle), unless new records come first; those go out at once, within the window.
+      const oldest = unacked[0];
+      if (oldest !== undefined && cursor.log.end <= readFrom) {
+        if (await ackBeforeGrowth(oldest.ack, cursor.log, readFrom)) await settle(opts, unacked.shift());
         continue;
       }
       const records = await cursor.next(signal, readFrom);
@@ -83,6 +90,20 @@ export async function runSender(opts: SenderOptions, signal: AbortSignal): Promi
     );
     link.close(1011, 'sender failed');
   }
+}
+
+/** Whether `ack` settles (either way) before `log` grows past `seenEnd`. */
+function ackBeforeGrowth(ack: Promise<unknown>, log: ChannelLog, seenEnd: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const cancel = log.onGrowth(seenEnd, () => {
+      resolve(false);
+    });
+    const acked = (): void => {
+      cancel();
+      resolve(true);
+    };
+    ack.then(acked, acked);
+  });
 }
 
 /** Waits for the oldest frame's ack, audits it, and advances the cursor past it. */

@@ -124,6 +124,29 @@ describe('federation wire protocol (hand-written client)', () => {
     expect(got.messages).toHaveLength(2);
   });
 
+  it('sends a peer that announces a window new records while an earlier frame awaits its ack', async () => {
+    const h = await hub();
+    const ws = dial(h.hubAddr, pki.pairs.get('a')!, pki.ca);
+    const next = inbox(ws);
+    await new Promise((r) => ws.once('open', r));
+    ws.send('{"instance_name":"a","role":"client","version":"1","subscribe":["alerts"],"max_in_flight":2}');
+    await next();
+    const payloads = async (): Promise<unknown[]> =>
+      unframe((await next()).data).map((r) => (JSON.parse(r) as { payload: unknown }).payload);
+    const first = await h.messenger.publish('alerts', 'Alert', 1);
+    expect(await payloads()).toEqual([1]);
+    // Not acknowledged yet: the next record still goes out at once, in a frame of its own.
+    const second = await h.messenger.publish('alerts', 'Alert', 2);
+    expect(await payloads()).toEqual([2]);
+    const offsetFile = path.join(h.dataDir, 'subscribers', 'alerts', 'fed-a.offset');
+    const end = h.messenger.stats().channels['alerts']!.endOffset;
+    ws.send(JSON.stringify({ last_id: first.id }));
+    ws.send(JSON.stringify({ last_id: second.id }));
+    await vi.waitFor(() => {
+      expect(fs.readFileSync(offsetFile, 'utf8')).toBe(`${end}\n`);
+    });
+  });
+
   it('reports refused ids in the ack (an extra field Go ignores)', async () => {
     const h = await startNode({ name: 'hub1', pki, hub: { allowedPeers: [{ name: 'a', publish: ['ok'] }] } });
     nodes.push(h);
