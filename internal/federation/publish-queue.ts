@@ -122,13 +122,17 @@ export class PublishQueue {
     });
   }
 
-  /** Takes the next batch from the head: as many publishes as fit in one frame of `maxBatchBytes`. */
-  takeBatch(maxBatchBytes: number): PendingPublish[] {
+  /**
+   * Takes the next batch from the head: as many publishes as fit in one frame of `maxBatchBytes`,
+   * and no more than `maxCount` (at least one).
+   */
+  takeBatch(maxBatchBytes: number, maxCount = Infinity): PendingPublish[] {
     const plan = takeBatch(
       this.#queued.map((p) => p.record),
       maxBatchBytes,
     );
-    const batch = this.#queued.splice(0, plan.kind === 'batch' ? plan.count : 1);
+    const fits = plan.kind === 'batch' ? plan.count : 1;
+    const batch = this.#queued.splice(0, Math.max(1, Math.min(fits, maxCount)));
     this.#admitWaiting();
     return batch;
   }

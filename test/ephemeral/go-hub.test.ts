@@ -66,12 +66,16 @@ function ephemeral(addr: string): EphemeralMessenger {
   return em;
 }
 
-/** Accepts the connection: reads the client's handshake and replies as a Go hub. */
-async function accept(hub: GoHub): Promise<{ ws: WebSocket; handshake: string }> {
+/**
+ * Accepts the connection: reads the client's handshake and replies as a Go hub, or, given a window,
+ * as a hub of this port announcing `max_in_flight`.
+ */
+async function accept(hub: GoHub, window?: number): Promise<{ ws: WebSocket; handshake: string }> {
   const handshake = await hub.next();
   expect(handshake.binary).toBe(false);
   const ws = await hub.socket;
-  ws.send('{"instance_name":"gohub","role":"hub","version":"1"}');
+  const extra = window === undefined ? '' : `,"max_in_flight":${window}`;
+  ws.send(`{"instance_name":"gohub","role":"hub","version":"1"${extra}}`);
   return { ws, handshake: handshake.data.toString() };
 }
 
@@ -126,6 +130,35 @@ describe('EphemeralMessenger against a Go-protocol hub', () => {
       ws.send(JSON.stringify({ last_id: records[0]!.id }));
     }
     expect((await published).map((r) => r.id)).toEqual(ids);
+  });
+
+  it('sends a burst on an idle link as two frames when the hub announces a window, in order', async () => {
+    const hub = await goHub();
+    const em = ephemeral(hub.addr);
+    const connecting = em.connect();
+    const { ws } = await accept(hub, 4);
+    await connecting;
+    const burst = (from: number): Promise<unknown> =>
+      Promise.all(Array.from({ length: 32 }, (_, i) => em.publish('orders', 'Order', from + i)));
+    const first = burst(0);
+    const frames = [await hub.next(), await hub.next()];
+    // Both halves are on the wire before any ack: the hub stores one while the other arrives.
+    expect(em.stats()).toMatchObject({ framesSent: 2, inFlight: 32 });
+    const payloads = (f: Inbound): number[] =>
+      unframe(f.data).map((r) => (JSON.parse(r) as { payload: number }).payload);
+    expect(frames.map(payloads)).toEqual([
+      Array.from({ length: 16 }, (_, i) => i),
+      Array.from({ length: 16 }, (_, i) => 16 + i),
+    ]);
+    // A burst while a frame is in flight is not split: it goes out whole in the window's next frame.
+    const lastOf = (f: Inbound): string => (JSON.parse(unframe(f.data).at(-1)!) as { id: string }).id;
+    ws.send(JSON.stringify({ last_id: lastOf(frames[0]!) }));
+    const second = burst(32);
+    const third = await hub.next();
+    expect(payloads(third)).toEqual(Array.from({ length: 32 }, (_, i) => 32 + i));
+    for (const f of [frames[1]!, third]) ws.send(JSON.stringify({ last_id: lastOf(f) }));
+    await Promise.all([first, second]);
+    expect(em.stats()).toMatchObject({ framesSent: 3, messagesAcked: 64 });
   });
 
   it('acknowledges a data frame with the last id, after its handlers finished', async () => {
