@@ -49,8 +49,18 @@ export interface AuditStats {
   readonly dropped: number;
 }
 
-/** Queued bytes: one or more whole lines. */
+/**
+ * Queued events, formatted by the writer, off the path of whoever logged them (an inbound batch is
+ * acknowledged sooner). `render` returns their lines, each with its newline, and throws for a record
+ * that cannot be serialised.
+ */
 interface Queued {
+  readonly render: () => string;
+  readonly events: number;
+}
+
+/** Formatted events: one or more whole lines. */
+interface Rendered {
   readonly data: Buffer;
   readonly events: number;
 }
@@ -140,45 +150,34 @@ export class AuditLog {
   /**
    * Queues `record` for writing; fills in `ts` when absent. Never blocks and never throws: when the queue
    * is full, after {@link AuditLog.close}, or for a record that cannot be serialised (an invalid `ts`),
-   * the event is dropped and counted.
+   * the event is dropped and counted. The writer serialises `record` later: do not change it afterwards.
    */
   log(record: AuditRecord): void {
     if (this.#closing !== undefined || this.#queuedEvents >= this.#queueSize) {
       this.#drop(1);
       return;
     }
-    let line: string;
-    try {
-      line = formatAuditLine(record, this.#clock.now());
-    } catch {
-      this.#drop(1);
-      return;
-    }
-    this.#enqueue(line, 1);
+    const nowMs = this.#clock.now();
+    this.#enqueue(() => formatAuditLine(record, nowMs), 1);
   }
 
   /**
    * Queues one event per id of `messageIds`: `record` with that `message_id` (say, every message of
    * a stored inbound batch). The same as calling {@link AuditLog.log} for each, with the shared
-   * fields serialised once; ids beyond the queue's room are dropped and counted.
+   * fields serialised once; ids beyond the queue's room are dropped and counted. Serialised later,
+   * like `log`: do not change `record` or `messageIds` afterwards.
    */
   logMessages(record: Omit<AuditRecord, 'message_id'>, messageIds: readonly string[]): void {
     const room = this.#closing === undefined ? this.#queueSize - this.#queuedEvents : 0;
     const taken = room >= messageIds.length ? messageIds : messageIds.slice(0, Math.max(0, room));
     this.#drop(messageIds.length - taken.length);
     if (taken.length === 0) return;
-    let text: string;
-    try {
-      text = formatAuditLines(record, taken, this.#clock.now());
-    } catch {
-      this.#drop(taken.length);
-      return;
-    }
-    this.#enqueue(text, taken.length);
+    const nowMs = this.#clock.now();
+    this.#enqueue(() => formatAuditLines(record, taken, nowMs), taken.length);
   }
 
-  #enqueue(text: string, events: number): void {
-    this.#queue.push({ data: Buffer.from(text), events });
+  #enqueue(render: () => string, events: number): void {
+    this.#queue.push({ render, events });
     this.#queuedEvents += events;
     this.#startWriter();
   }
@@ -228,12 +227,25 @@ export class AuditLog {
       const queued = this.#queue;
       this.#queue = [];
       this.#queuedEvents = 0;
-      await this.#writeLines(queued);
+      await this.#writeLines(this.#render(queued));
     }
   }
 
+  /** Formats queued events; those that cannot be serialised are dropped. */
+  #render(queued: readonly Queued[]): Rendered[] {
+    const rendered: Rendered[] = [];
+    for (const { render, events } of queued) {
+      try {
+        rendered.push({ data: Buffer.from(render()), events });
+      } catch {
+        this.#drop(events);
+      }
+    }
+    return rendered;
+  }
+
   /** Appends `queued`, one write per file, rotating where a file reaches the size limit. */
-  async #writeLines(queued: readonly Queued[]): Promise<void> {
+  async #writeLines(queued: readonly Rendered[]): Promise<void> {
     let start = 0;
     while (start < queued.length) {
       const file = await this.#openFile();
@@ -338,7 +350,7 @@ function positiveInteger(name: string, value: number): number {
 }
 
 /** Events held by `queued[start..end)`. */
-function eventsIn(queued: readonly Queued[], start: number, end: number): number {
+function eventsIn(queued: readonly Rendered[], start: number, end: number): number {
   let events = 0;
   for (let i = start; i < end; i++) events += queued[i]?.events ?? 0;
   return events;

@@ -185,6 +185,19 @@ describe('AuditLog writing', () => {
     expect(audit.stats()).toEqual({ written: 3, dropped: 0 });
   });
 
+  it('stamps events with the time they were logged, though the writer formats them later', async () => {
+    let now = Date.parse('2026-11-23T10:00:00.000Z');
+    const audit = openLog({ clock: { ...time.clock, now: () => now }, gatherMs: 0 });
+    audit.log({ event: AuditEvent.PEER_CONNECTED, peer: 'a' });
+    audit.logMessages({ event: AuditEvent.FORWARD, peer: 'a' }, ['m1']);
+    now += 5_000;
+    await audit.close();
+    expect((await readLines(audit.path)).map((l) => (JSON.parse(l) as { ts: string }).ts)).toEqual([
+      '2026-11-23T10:00:00.000Z',
+      '2026-11-23T10:00:00.000Z',
+    ]);
+  });
+
   it('close flushes everything queued and is idempotent', async () => {
     const audit = openLog();
     for (let i = 0; i < 200; i++) audit.log({ event: AuditEvent.FORWARD, detail: `n=${i}` });
