@@ -13,7 +13,7 @@ import { errorMessage } from '../errors/index.js';
 import type { Logger } from '../logger/index.js';
 import type { FederationContext } from './context.js';
 import { inboundRefusal, type ChannelSet } from './policy.js';
-import { decodeFrame, type AckMessage } from './protocol/index.js';
+import { decodeFrame, recordTexts, type AckMessage } from './protocol/index.js';
 
 /** Settings of a {@link Receiver}. */
 export interface ReceiverOptions {
@@ -83,11 +83,11 @@ export class Receiver {
     }
     const groups = new Map<string, Group>();
     let lastId = '';
-    for (const record of records) {
+    for (const record of recordTexts(frame, records)) {
       let env: EnvelopeHeaderFields;
       let stored: string;
       try {
-        ({ header: env, stored } = readRecord(record.toString('utf8'), ctx.name));
+        ({ header: env, stored } = readRecord(record, ctx.name));
       } catch (err) {
         this.counters.invalid++;
         logger.warn({ err, peer }, 'skipping invalid inbound record');

@@ -12,6 +12,7 @@ import {
   encodeFrame,
   encodeHandshake,
   framesInFlightOf,
+  recordTexts,
   takeBatch,
 } from '../../internal/federation/protocol/index.js';
 
@@ -190,6 +191,19 @@ describe('data frames', () => {
     expect(records.map((r) => r.toString())).toEqual(['A', '']);
     frame[4] = 0x42;
     expect(records[0]!.toString()).toBe('B');
+  });
+
+  it('gives the text of every record, for ASCII and non-ASCII frames and at an offset', () => {
+    const records = ['{"a":1}', '', '{"b":"x"}'];
+    const ascii = encodeFrame(records.map((r) => Buffer.from(r)));
+    expect(recordTexts(ascii, decodeFrame(ascii, 0).records)).toEqual(records);
+    const mixed = ['{"a":"é"}', '{"b":"😀"}', '{"c":1}'];
+    const backing = Buffer.concat([Buffer.from([0xff]), encodeFrame(mixed.map((r) => Buffer.from(r)))]);
+    const view = new Uint8Array(backing.buffer, backing.byteOffset + 1, backing.length - 1);
+    expect(recordTexts(view, decodeFrame(view, 0).records)).toEqual(mixed);
+    const shifted = Buffer.concat([Buffer.from('zz'), ascii]);
+    const asciiView = new Uint8Array(shifted.buffer, shifted.byteOffset + 2, ascii.length);
+    expect(recordTexts(asciiView, decodeFrame(asciiView, 0).records)).toEqual(records);
   });
 
   it('decodes a frame that sits at an offset inside a larger buffer', () => {

@@ -1,6 +1,7 @@
 /**
  * Data frames: one binary WebSocket message holding repeated `[uint32 big-endian length][record bytes]`.
  */
+import { isAscii } from 'node:buffer';
 import { protocolError } from './json-fields.js';
 
 /** Bytes of the length prefix in front of every record. */
@@ -76,4 +77,19 @@ export function decodeFrame(frame: Uint8Array, maxRecordBytes: number): DecodedF
     else records.push(record);
   }
   return { records, oversized };
+}
+
+/**
+ * The records of `frame` (views into it, from {@link decodeFrame}) as UTF-8 text. A frame of ASCII
+ * bytes only (the usual case: JSON escapes little else) is decoded once, and each record is a slice
+ * of that string; otherwise each record is decoded on its own.
+ */
+export function recordTexts(frame: Uint8Array, records: readonly Buffer[]): string[] {
+  const buf = Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
+  if (!isAscii(buf)) return records.map((r) => r.toString('utf8'));
+  const text = buf.toString('latin1');
+  return records.map((r) => {
+    const start = r.byteOffset - buf.byteOffset;
+    return text.slice(start, start + r.length);
+  });
 }
