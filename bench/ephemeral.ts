@@ -1,9 +1,10 @@
 /**
  * Group `ephemeral`: acknowledged publishes of an EphemeralMessenger to a hub running in its own
- * process (mutual TLS on 127.0.0.1, hub sync policy `periodic`), with 64 publishes in flight and one.
+ * process (mutual TLS on 127.0.0.1, hub sync policy `periodic`), with 64 publishes in flight and one;
+ * and, as the floor, 64 in flight to ack-hub.ts, which stores nothing.
  */
 import { EphemeralMessenger } from '../src/index.js';
-import { startChild } from './federation.js';
+import { startAckHub, startChild } from './federation.js';
 import { cleanup, payload, repeat, type GroupOptions, type Metrics } from './measure.js';
 import { writeBenchPki, type BenchPki } from './pki.js';
 
@@ -12,11 +13,18 @@ const WARM_UP = 2_000;
 
 /**
  * Messages per second acknowledged by the hub while `concurrency` callers each publish and await the
- * ack in a loop, `count` messages in all.
+ * ack in a loop, `count` messages in all; `storeless` uses ack-hub.ts as the hub.
  */
-async function acknowledgedPublishes(pki: BenchPki, concurrency: number, count: number): Promise<number> {
+async function acknowledgedPublishes(
+  pki: BenchPki,
+  concurrency: number,
+  count: number,
+  storeless = false,
+): Promise<number> {
   const dirs: string[] = [];
-  const hub = await startChild(pki, { name: 'hub1', syncPolicy: 'periodic' }, dirs);
+  const hub = storeless
+    ? await startAckHub(pki)
+    : await startChild(pki, { name: 'hub1', syncPolicy: 'periodic' }, dirs);
   const pair = pki.pairs.get('eph')!;
   const em = new EphemeralMessenger({
     hubAddr: hub.addr,
@@ -49,8 +57,18 @@ export async function runEphemeralBench({ quick }: GroupOptions): Promise<Metric
   try {
     return await repeat(
       runs,
-      { 'ephemeral.publish.c64': 'msgs/s', 'ephemeral.publish.c1': 'msgs/s' },
+      {
+        'floor.ephemeral.ack_only_hub.c64': 'msgs/s',
+        'ephemeral.publish.c64': 'msgs/s',
+        'ephemeral.publish.c1': 'msgs/s',
+      },
       async () => ({
+        'floor.ephemeral.ack_only_hub.c64': await acknowledgedPublishes(
+          pki,
+          64,
+          quick ? 20_000 : 200_000,
+          true,
+        ),
         'ephemeral.publish.c64': await acknowledgedPublishes(pki, 64, quick ? 20_000 : 200_000),
         'ephemeral.publish.c1': await acknowledgedPublishes(pki, 1, quick ? 2_000 : 10_000),
       }),

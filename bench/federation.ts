@@ -68,7 +68,7 @@ export function startChild(pki: BenchPki, spec: NodeSpec, dirs: string[]): Promi
 }
 
 /** Starts the storeless hub of ack-hub.ts in its own process, with the certificate of `hub1`. */
-function startAckHub(pki: BenchPki): Promise<ChildNode> {
+export function startAckHub(pki: BenchPki): Promise<ChildNode> {
   const pair = pki.pairs.get('hub1');
   if (pair === undefined) throw new Error('no certificate for hub1');
   return spawnChild('ack-hub.js', JSON.stringify({ ...pair, caFile: pki.ca }));
