@@ -53,7 +53,7 @@ export interface HandshakeMessage {
  * exactly as the Go protocol has it; two instances of this port keep several frames in flight, so
  * that the sender's reading and the network transfer overlap the receiver's storing.
  */
-export const FRAMES_IN_FLIGHT = 4;
+export const FRAMES_IN_FLIGHT = 8;
 
 /** The extra handshake field that carries {@link FRAMES_IN_FLIGHT}. */
 export const MAX_IN_FLIGHT_FIELD = 'max_in_flight';
