@@ -212,6 +212,11 @@ export class ChannelLog {
     };
   }
 
+  /** True while someone waits for this log to grow (a cursor, a live reader). */
+  get hasWaiters(): boolean {
+    return this.#waiters.size > 0;
+  }
+
   /** True while a cursor waits for growth and no local writer will wake it. */
   get needsForeignPolling(): boolean {
     return this.#waiters.size > 0 && this.#writer === undefined && !this.#closed;

@@ -90,6 +90,7 @@ export async function servePost(request: StreamRequest): Promise<void> {
   const contentType = header(req, 'content-type');
   const body = await readBody(req, opts.maxAppendBytes);
   const stream = await opts.service.get(request.path, true);
+  const wakesReaders = stream.own.log.hasWaiters;
   const outcome = await stream.append({
     contentType: contentType === undefined || contentType.trim() === '' ? undefined : contentType,
     body,
@@ -98,8 +99,8 @@ export async function servePost(request: StreamRequest): Promise<void> {
     producer,
   });
   // Readers this append woke (long-poll, SSE) are answered from memory within this turn of the
-  // event loop; the writer's answer waits for the next turn, so the tail's latency excludes it.
-  await nextTurn();
+  // event loop; the writer's answer then waits for the next turn, so the tail's latency excludes it.
+  if (wakesReaders) await nextTurn();
   answerAppend(request, outcome, producer !== undefined && body.length > 0);
 }
 
