@@ -195,8 +195,8 @@ export class ChannelLog {
   }
 
   /**
-   * Calls `onGrowth` once the readable end moves past `seenEnd` or the log closes (within this call
-   * if it already has). Returns a function that cancels the wait: cheaper than aborting an
+   * Calls `onGrowth` (which must not throw) once the readable end moves past `seenEnd` or the log
+   * closes (within this call if it already has). Returns a function that cancels the wait: cheaper than aborting an
    * AbortSignal (no abort event, no DOMException) for waits that are usually cancelled.
    */
   onGrowth(seenEnd: number, onGrowth: () => void): () => void {
@@ -219,7 +219,7 @@ export class ChannelLog {
 
   /** True while a cursor waits for growth and no local writer will wake it. */
   get needsForeignPolling(): boolean {
-    return this.#waiters.size > 0 && this.#writer === undefined && !this.#closed;
+    return this.hasWaiters && this.#writer === undefined && !this.#closed;
   }
 
   /** Picks up records another process appended (no-op while this process writes the channel). */

@@ -41,8 +41,8 @@ const CLIENT_GONE = new Error('client went away');
 
 /**
  * Aborts when the client goes away. Node emits `close` on the response when it is finished or the
- * connection drops; only the latter aborts (an abort costs an event, and a DOMException without a
- * reason, which is not worth paying after every answered live read).
+ * connection drops; only the latter aborts, with a shared reason (an abort dispatches an event, and
+ * one without a reason builds a DOMException: not worth paying after every answered live read).
  */
 export function clientGone(res: http.ServerResponse): AbortSignal {
   const controller = new AbortController();

@@ -42,23 +42,16 @@ export function waitAtTail(
       closing.removeEventListener('abort', onClosing);
       resolve(why);
     };
-    const onAborted = (): void => {
-      finish('aborted');
+    const on = (why: WaitEnd) => (): void => {
+      finish(why);
     };
-    const onGone = (): void => {
-      finish('gone');
-    };
-    const onClosing = (): void => {
-      finish('closing');
-    };
-    const timer = clock.setTimeout(() => {
-      finish('timeout');
-    }, timeoutMs);
+    const onAborted = on('aborted');
+    const onGone = on('gone');
+    const onClosing = on('closing');
+    const timer = clock.setTimeout(on('timeout'), timeoutMs);
     clientGone.addEventListener('abort', onAborted, { once: true });
     gone.addEventListener('abort', onGone, { once: true });
     closing.addEventListener('abort', onClosing, { once: true });
-    cancelGrowth = stream.own.log.onGrowth(seenEnd, () => {
-      finish('grew');
-    });
+    cancelGrowth = stream.own.log.onGrowth(seenEnd, on('grew'));
   });
 }
