@@ -9,6 +9,7 @@ import http from 'node:http';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { AppendConnection } from './append-connection.js';
 import { benchDir, cleanup, percentile, repeat, type GroupOptions, type Metrics } from './measure.js';
 
 const MESSAGE_BYTES = 200;
@@ -139,21 +140,32 @@ function headerOf(reply: Reply, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** Appends per second with `writers` concurrent writers on one stream. */
+/**
+ * Appends per second with `writers` concurrent writers on one stream, each on its own
+ * {@link AppendConnection}.
+ */
 async function appendRate(server: Server, writers: number, ms: number): Promise<number> {
   const path = await createStream(server, 'append');
   for (let i = 0; i < 20; i++) await append(server, path, message(i, 0));
+  const connections = await Promise.all(
+    Array.from({ length: writers }, () => AppendConnection.open(server.url)),
+  );
   let count = 0;
   const start = performance.now();
-  await Promise.all(
-    Array.from({ length: writers }, async (_, w) => {
-      let i = 0;
-      while (performance.now() - start < ms) {
-        await append(server, path, message(w * 1e9 + i++, 0));
-        count++;
-      }
-    }),
-  );
+  try {
+    await Promise.all(
+      connections.map(async (connection, w) => {
+        let i = 0;
+        while (performance.now() - start < ms) {
+          const status = await connection.post(path, JSON_TYPE, message(w * 1e9 + i++, 0));
+          if (status !== 204 && status !== 200) throw new Error(`POST on ${server.mode}: ${status}`);
+          count++;
+        }
+      }),
+    );
+  } finally {
+    for (const connection of connections) connection.close();
+  }
   const rate = count / ((performance.now() - start) / 1000);
   await request(server, 'DELETE', path);
   return rate;
