@@ -13,7 +13,7 @@
  * JSON text followed by a newline.
  */
 import { isUtf8 } from 'node:buffer';
-import { encodeEnvelope, newEnvelopeId, nowTimestamp, parseEnvelope } from '../envelope/index.js';
+import { newEnvelopeId, nowTimestamp, parseEnvelope, type EnvelopeEncoder } from '../envelope/index.js';
 
 /** Payload types written by the streams layer. */
 export const PAYLOAD_TYPES = {
@@ -45,10 +45,10 @@ export interface ControlPayload {
   seq?: string;
 }
 
-/** Who writes envelopes: the channel and the instance name used as origin. */
+/** Who writes envelopes: the channel (a valid channel name), and the encoder of this instance (its origin). */
 export interface EnvelopeSource {
   channel: string;
-  origin: string;
+  encoder: EnvelopeEncoder;
 }
 
 /** Encodes payloads (already JSON text) of one type as envelope lines, each ending in `\n`. */
@@ -60,11 +60,7 @@ export function encodeLines(
   let out = '';
   const ts = nowTimestamp();
   for (const payload of payloads) {
-    out += encodeEnvelope(
-      { id: newEnvelopeId(), ts, channel: source.channel, origin: source.origin, payloadType },
-      payload,
-    );
-    out += '\n';
+    out += source.encoder.line(newEnvelopeId(), ts, source.channel, payloadType, payload);
   }
   return out;
 }

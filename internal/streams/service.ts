@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import type { Clock } from '../clock/index.js';
+import { EnvelopeEncoder } from '../envelope/index.js';
 import type { Logger } from '../logger/index.js';
 import type { AppendResult, ChannelLog, Storage } from '../storage/index.js';
 import { DEFAULT_CONTENT_TYPE, isWellFormedContentType, sameMediaType } from './content-type.js';
@@ -95,7 +96,7 @@ export class StreamService {
     this.#logger = opts.host.logger.child({ component: 'streams' });
     this.#store = new StreamMetaStore(path.join(opts.host.storage.options.dataDir, 'streams', 'meta'));
     this.#context = {
-      origin: opts.host.name,
+      encoder: new EnvelopeEncoder(opts.host.name),
       append: (channel, data, records) => opts.host.append(channel, data, records),
       maxBatchBytes: opts.maxBatchBytes ?? 4 << 20,
       fsyncEachWrite: opts.host.storage.options.syncPolicy === 'always',

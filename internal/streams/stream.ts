@@ -3,6 +3,7 @@
  * path, and the readers' view (start, tail, closure).
  */
 import type { AppendResult } from '../storage/index.js';
+import type { EnvelopeEncoder } from '../envelope/index.js';
 import { AppendBatcher } from './append-batcher.js';
 import { sameMediaType, streamModeOf, type StreamMode } from './content-type.js';
 import { fail } from './errors.js';
@@ -60,8 +61,8 @@ export interface EncodedRecords {
 
 /** Settings shared by every stream. */
 export interface StreamContext {
-  /** Instance name, used as the envelope origin. */
-  origin: string;
+  /** Encodes envelopes with the instance name as origin. */
+  encoder: EnvelopeEncoder;
   /** Writes a batch to a channel (through the Messenger, so federation sees it). */
   append(channel: string, data: Buffer, records: number): Promise<AppendResult>;
   /** Bytes per append batch at most. */
@@ -100,7 +101,7 @@ export class Stream implements ReadSource {
     this.spans = spans;
     this.mode = streamModeOf(meta.contentType);
     this.lastAccess = now;
-    this.#source = { channel: meta.channel, origin: context.origin };
+    this.#source = { channel: meta.channel, encoder: context.encoder };
     this.#batcher = new AppendBatcher(
       (data, records) => context.append(meta.channel, data, records),
       context.maxBatchBytes,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeEnvelope } from '../../internal/envelope/index.js';
+import { EnvelopeEncoder, encodeEnvelope } from '../../internal/envelope/index.js';
 import {
   LineScanner,
   PAYLOAD_TYPES,
@@ -11,7 +11,8 @@ import {
   type RecordScan,
 } from '../../internal/streams/records.js';
 
-const source = { channel: 'events.eu', origin: 'node-é' };
+const origin = 'node-é';
+const source = { channel: 'events.eu', encoder: new EnvelopeEncoder(origin) };
 
 function scanAll(text: string, scanner?: LineScanner): { kind: string; payload: string }[] {
   const bytes = Buffer.from(text).toString('latin1');
@@ -45,7 +46,7 @@ describe('stream records', () => {
       { kind: 'bytes', payload: '"AAEC"' },
       { kind: 'control', payload: '{"closed":true,"seq":"7"}' },
     ];
-    expect(scanAll(text, new LineScanner(source.channel, source.origin))).toEqual(expected);
+    expect(scanAll(text, new LineScanner(source.channel, origin))).toEqual(expected);
     expect(scanAll(text)).toEqual(expected);
   });
 
@@ -71,7 +72,7 @@ describe('stream records', () => {
       origin: 'o',
       payload_type: 'durable-streams/json',
     });
-    const scanner = new LineScanner(source.channel, source.origin);
+    const scanner = new LineScanner(source.channel, origin);
     expect(scanAll(`${published}\n${reordered}\nnot json\n`, scanner)).toEqual([
       { kind: 'foreign', payload: '{"payload_type":"durable-streams/json","payload":1}' },
       { kind: 'json', payload: '{"x":1}' },
