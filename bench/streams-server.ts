@@ -3,11 +3,13 @@
  * and prints `streams-bench-url <url>` on stdout once listening; stops on SIGTERM or when stdin closes.
  *
  * Usage: `streams-server.js ours <dataDir> <always|periodic>` | `ref-file <dataDir>` | `ref-memory` |
- * `tail-floor` (see tail-floor-server.ts).
+ * `tail-floor` | `append-floor <dataDir>` (see floor-server.ts).
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { DurableStreamTestServer } from '@durable-streams/server';
 import { Messenger, startHttpEndpoint } from '../src/index.js';
-import { startTailFloorServer } from './tail-floor-server.js';
+import { startFloorServer } from './floor-server.js';
 
 const [mode = 'ours', dataDir, policy] = process.argv.slice(2);
 const LONG_POLL_TIMEOUT_MS = 30_000;
@@ -30,7 +32,11 @@ if (mode === 'ours') {
     await messenger.close();
   };
 } else if (mode === 'tail-floor') {
-  ({ url, stop } = await startTailFloorServer());
+  ({ url, stop } = await startFloorServer());
+} else if (mode === 'append-floor') {
+  if (dataDir === undefined) throw new Error('append-floor needs a data dir');
+  fs.mkdirSync(dataDir, { recursive: true });
+  ({ url, stop } = await startFloorServer({ syncFile: path.join(dataDir, 'appends.jsonl') }));
 } else {
   const server = new DurableStreamTestServer({
     port: 0,

@@ -19,7 +19,17 @@ const SEED_BATCH = 1000;
 /** The child prints `URL_MARKER <url>` once it listens (other lines are the servers' own logs). */
 export const URL_MARKER = 'streams-bench-url';
 
-type ServerMode = 'ours-always' | 'ours-periodic' | 'ref-file' | 'ref-memory' | 'tail-floor';
+/** The servers of the group, and the arguments of streams-server.js that start each in `dir`. */
+const SERVER_ARGS = {
+  'ours-always': (dir: string) => ['ours', dir, 'always'],
+  'ours-periodic': (dir: string) => ['ours', dir, 'periodic'],
+  'ref-file': (dir: string) => ['ref-file', dir],
+  'ref-memory': () => ['ref-memory'],
+  'tail-floor': () => ['tail-floor'],
+  'append-floor': (dir: string) => ['append-floor', dir],
+} as const;
+
+type ServerMode = keyof typeof SERVER_ARGS;
 
 interface Server {
   mode: ServerMode;
@@ -40,16 +50,7 @@ let streamCounter = 0;
 async function startServer(mode: ServerMode): Promise<Server> {
   const dir = benchDir(`streams-${mode}`);
   const script = fileURLToPath(new URL('./streams-server.js', import.meta.url));
-  const args =
-    mode === 'ours-always'
-      ? ['ours', dir, 'always']
-      : mode === 'ours-periodic'
-        ? ['ours', dir, 'periodic']
-        : mode === 'ref-file'
-          ? ['ref-file', dir]
-          : mode === 'tail-floor'
-            ? ['tail-floor']
-            : ['ref-memory'];
+  const args = SERVER_ARGS[mode](dir);
   const child: ChildProcessByStdio<Writable, Readable, null> = spawn(process.execPath, [script, ...args], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
@@ -312,9 +313,7 @@ export async function runStreamsBench(opts: GroupOptions): Promise<Metrics> {
   const catchupMessages = opts.quick ? 10_000 : 100_000;
   const backlogMessages = opts.quick ? 10_000 : 100_000;
   const servers = new Map<ServerMode, Server>();
-  for (const mode of ['ours-always', 'ours-periodic', 'ref-file', 'ref-memory', 'tail-floor'] as const) {
-    servers.set(mode, await startServer(mode));
-  }
+  for (const mode of Object.keys(SERVER_ARGS) as ServerMode[]) servers.set(mode, await startServer(mode));
   const server = (mode: ServerMode): Server => {
     const found = servers.get(mode);
     if (found === undefined) throw new Error(`no ${mode} server`);
@@ -333,6 +332,7 @@ export async function runStreamsBench(opts: GroupOptions): Promise<Metrics> {
       {
         'streams.append.always.w16': rate,
         'ref.append.file.w16': rate,
+        'floor.append.fdatasync.w1': rate,
         'streams.append.always.w1': rate,
         'ref.append.file.w1': rate,
         'streams.append.periodic.w16': rate,
@@ -350,6 +350,7 @@ export async function runStreamsBench(opts: GroupOptions): Promise<Metrics> {
       async () => ({
         'streams.append.always.w16': await appendRate(server('ours-always'), 16, appendMs),
         'ref.append.file.w16': await appendRate(server('ref-file'), 16, appendMs),
+        'floor.append.fdatasync.w1': await appendRate(server('append-floor'), 1, appendMs),
         'streams.append.always.w1': await appendRate(server('ours-always'), 1, appendMs),
         'ref.append.file.w1': await appendRate(server('ref-file'), 1, appendMs),
         'streams.append.periodic.w16': await appendRate(server('ours-periodic'), 16, appendMs),

@@ -1,13 +1,21 @@
 /**
- * The tail-latency floor of the `streams` group: the least an HTTP server can do for a long-poll
- * reader at the tail. A POST answers every waiting GET at once with the POST's body as a one-element
- * JSON array, without storing anything. Only what the benchmark's long-poll loop uses is served.
+ * The floors of the `streams` group: the least an HTTP server can do, serving only what the
+ * benchmark's loops use.
+ *
+ * - Tail: a POST answers every waiting GET at once with the POST's body as a one-element JSON array.
+ * - Durable append: with `syncFile`, a POST's body is also appended to that file and fdatasync'ed on
+ *   the loop's thread before the POST is answered (what sync `always` costs a lone writer at least).
+ *   Without it nothing is stored.
  */
+import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** Starts the floor server on 127.0.0.1 (a free port); resolves with its URL and a stop function. */
-export async function startTailFloorServer(): Promise<{ url: string; stop: () => Promise<void> }> {
+export async function startFloorServer(
+  opts: { syncFile?: string } = {},
+): Promise<{ url: string; stop: () => Promise<void> }> {
+  const fd = opts.syncFile === undefined ? undefined : fs.openSync(opts.syncFile, 'a');
   let sequence = 0;
   let closed = false;
   let waiting: http.ServerResponse[] = [];
@@ -31,6 +39,10 @@ export async function startTailFloorServer(): Promise<{ url: string; stop: () =>
     req.on('end', () => {
       if (req.method === 'PUT') closed = false;
       if (req.method === 'POST') {
+        if (fd !== undefined) {
+          fs.writeSync(fd, Buffer.concat([...chunks, Buffer.from('\n')]));
+          fs.fdatasyncSync(fd);
+        }
         sequence++;
         closed = req.headers['stream-closed'] === 'true';
         const body = closed ? '' : `[${Buffer.concat(chunks).toString()}]`;
@@ -50,6 +62,7 @@ export async function startTailFloorServer(): Promise<{ url: string; stop: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
         server.close(() => {
+          if (fd !== undefined) fs.closeSync(fd);
           resolve();
         });
       }),
