@@ -280,7 +280,7 @@ export class Messenger {
     options.signal?.throwIfAborted();
     if (messages.length === 0) return [];
     const ids: string[] = [];
-    const sizes: number[] = [];
+    const lines: string[] = [];
     let text = '';
     const ts = nowTimestamp();
     for (const m of messages) {
@@ -294,14 +294,17 @@ export class Messenger {
         m.correlationId,
         m.serviceName,
       );
-      const size = Buffer.byteLength(line);
-      this.#checkSize(channel, size);
       ids.push(id);
-      sizes.push(size);
+      lines.push(line);
       text += line;
     }
+    const data = Buffer.from(text);
+    // An all-ASCII batch (the usual one) has as many bytes as characters, line by line.
+    const ascii = data.length === text.length;
+    const sizes = lines.map((line) => (ascii ? line.length : Buffer.byteLength(line)));
+    for (const size of sizes) this.#checkSize(channel, size);
     const log = this.#logs.get(channel) ?? (await this.#openLog(channel));
-    const { start } = await log.append(Buffer.from(text), ids.length, options.signal);
+    const { start } = await log.append(data, ids.length, options.signal);
     let offset = start;
     return ids.map((id, i) => {
       const receipt = { id, offset };

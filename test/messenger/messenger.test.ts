@@ -99,6 +99,28 @@ describe('Messenger: publish and subscribe', () => {
     await m.close();
   });
 
+  it('publishBatch receipts give each message its byte offset, for ASCII and multi-byte payloads', async () => {
+    const m = await open(tempDir());
+    const got = collector<string>();
+    await m.subscribe('orders', 's', got.handler);
+    let published = 0;
+    for (const payloads of [
+      ['a', 'bb', 'c'],
+      ['a', 'é€😀', 'c'],
+    ]) {
+      const receipts = await m.publishBatch(
+        'orders',
+        payloads.map((payload) => ({ payloadType: 'S', payload })),
+      );
+      published += payloads.length;
+      await got.waitFor(published);
+      const delivered = got.messages.slice(published - payloads.length, published);
+      expect(delivered.map((x) => x.payload)).toEqual(payloads);
+      expect(receipts.map((r) => r.offset)).toEqual(delivered.map((x) => x.offset));
+    }
+    await m.close();
+  });
+
   it('stamps publishes made inside withCorrelationId / withServiceName, across awaits', async () => {
     const m = await open(tempDir());
     const got = collector();
