@@ -189,14 +189,16 @@ export class LogWriter {
   }
 
   /**
-   * Runs once per tick with appends queued. Without `always`, and when nothing needs a roll or a
-   * retry, the whole queue is written synchronously in one write (the common case); otherwise the
-   * asynchronous loop takes over.
+   * Runs once per tick with appends queued. When nothing needs a roll or a retry, the whole queue is
+   * written synchronously in one write and committed in this turn: always without `always`, and with
+   * it while appends come one record at a time (then fsynced on the loop's thread, see
+   * {@link LogWriter.#writeAndSync}). Otherwise the asynchronous loop takes over.
    */
   readonly #flushQueued = (): void => {
     this.#scheduled = false;
     if (this.#running || this.#queue.length === 0) return;
-    if (this.#opts.syncPolicy !== 'always' && this.#failure === undefined) {
+    const always = this.#opts.syncPolicy === 'always';
+    if (this.#failure === undefined && (!always || this.#continuesSingleStreak())) {
       let bytes = 0;
       for (const entry of this.#queue) bytes += entry.data.length;
       if (this.#size === 0 || this.#size + bytes <= this.#opts.maxSegmentBytes) {
@@ -205,6 +207,10 @@ export class LogWriter {
         for (const entry of batch) entry.state = 'writing';
         try {
           this.#writeBatch(batch);
+          if (always) {
+            this.#singleStreak++;
+            this.#syncNow();
+          }
           this.#commit(batch);
           return;
         } catch (err) {
@@ -216,6 +222,15 @@ export class LogWriter {
     }
     this.#startRun();
   };
+
+  /** Whether the queue is one single-record append that makes the streak of singles long enough. */
+  #continuesSingleStreak(): boolean {
+    return (
+      this.#queue.length === 1 &&
+      this.#queue[0]?.records === 1 &&
+      this.#singleStreak + 1 >= SINGLES_BEFORE_SYNC_ON_LOOP
+    );
+  }
 
   #startRun(): void {
     this.#running = true;
@@ -358,16 +373,30 @@ export class LogWriter {
     if (this.#opts.syncPolicy === 'always') {
       const single = batch.length === 1 && batch[0]?.records === 1 && this.#queue.length === 0;
       this.#singleStreak = single ? this.#singleStreak + 1 : 0;
-      try {
-        if (this.#singleStreak >= SINGLES_BEFORE_SYNC_ON_LOOP) this.#file.datasyncNow();
-        else await this.#file.datasync();
-      } catch (err) {
-        this.#truncateOrFail(this.#syncedSize, err);
-        throw err;
+      if (this.#singleStreak >= SINGLES_BEFORE_SYNC_ON_LOOP) {
+        this.#syncNow();
+      } else {
+        try {
+          await this.#file.datasync();
+        } catch (err) {
+          this.#truncateOrFail(this.#syncedSize, err);
+          throw err;
+        }
+        this.#syncedSize = this.#size;
       }
-      this.#syncedSize = this.#size;
     }
     this.#commit(batch);
+  }
+
+  /** Fsyncs on the loop's thread; on failure cuts the segment back to its last durable size and throws. */
+  #syncNow(): void {
+    try {
+      this.#file.datasyncNow();
+    } catch (err) {
+      this.#truncateOrFail(this.#syncedSize, err);
+      throw err;
+    }
+    this.#syncedSize = this.#size;
   }
 
   /** Writes the batch's bytes in one write and assigns each entry its offset. */

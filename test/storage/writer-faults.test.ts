@@ -128,6 +128,21 @@ describe('LogWriter under faults', () => {
     await log.close();
   });
 
+  it('an fsync failure on the calling thread rewrites the lone record before acknowledging it', async () => {
+    const root = tempDir();
+    const faulty = new FaultyFs();
+    const log = await openLog(root, 'orders', { segmentFs: faulty, syncPolicy: 'always' });
+    const n = SINGLES_BEFORE_SYNC_ON_LOOP;
+    for (let i = 0; i < n; i++) await log.append(record(i), 1);
+    expect(faulty.datasyncsNow).toBe(1);
+    faulty.faults.push({ op: 'datasync', code: 'EIO' });
+    await expect(log.append(record(n), 1)).resolves.toEqual({ start: 64 * n, end: 64 * (n + 1) });
+    expect(faulty.datasyncs).toBe(n + 2);
+    expect(segmentText(root)).toBe(Array.from({ length: n + 1 }, (_, i) => record(i).toString()).join(''));
+    expect(await readAll(log)).toHaveLength(n + 1);
+    await log.close();
+  });
+
   it('stops for good when a failed write cannot be truncated, failing pending and later appends clearly', async () => {
     const root = tempDir();
     const faulty = new FaultyFs();
