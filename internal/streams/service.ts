@@ -86,6 +86,8 @@ export class StreamService {
   readonly #byPath = new Map<string, Stream>();
   readonly #logger: Logger;
   readonly #listeners: StreamEvents[] = [];
+  /** Cancels the growth watch of each stream watched for the listeners. */
+  readonly #watches = new Map<Stream, () => void>();
   #lifecycle: Promise<unknown> = Promise.resolve();
   #sweep: { clear(): void } | undefined;
   readonly #closing = new AbortController();
@@ -113,11 +115,22 @@ export class StreamService {
     return service;
   }
 
-  /** Registers event listeners; the first one starts watching every stream for growth. */
-  listen(listener: StreamEvents): void {
+  /**
+   * Registers event listeners and returns the function that removes them. While any are
+   * registered, every stream is watched for growth (a waiter on its channel); the first one starts
+   * the watches and the removal of the last one ends them, so that without listeners an append
+   * wakes nothing it does not need to.
+   */
+  listen(listener: StreamEvents): () => void {
     this.#listeners.push(listener);
     if (this.#listeners.length === 1)
       for (const stream of this.#streams.values()) this.#watch(stream, undefined);
+    return () => {
+      const i = this.#listeners.indexOf(listener);
+      if (i < 0) return;
+      this.#listeners.splice(i, 1);
+      if (this.#listeners.length === 0) for (const stream of [...this.#watches.keys()]) this.#unwatch(stream);
+    };
   }
 
   /** Paths of every live stream (not soft-deleted). */
@@ -175,6 +188,7 @@ export class StreamService {
     this.#closed = true;
     this.#closing.abort();
     this.#sweep?.clear();
+    for (const stream of [...this.#watches.keys()]) this.#unwatch(stream);
     await this.#lifecycle.catch(() => undefined);
     await Promise.allSettled([...this.#streams.values()].map((s) => s.settle()));
   }
@@ -196,19 +210,33 @@ export class StreamService {
   #watch(stream: Stream, seen: number | undefined): void {
     if (this.#listeners.length === 0 || stream.isGone) return;
     const { log } = stream.own;
-    void (async () => {
-      let end = seen ?? log.end;
-      for (;;) {
-        try {
-          await log.waitForGrowth(end, stream.goneSignal);
-        } catch {
-          return;
-        }
-        if (log.end <= end || this.#closed) return;
-        end = log.end;
-        for (const l of this.#listeners) l.appended?.(stream.path);
+    let end = seen ?? log.end;
+    let cancel = (): void => undefined;
+    const stop = (): void => {
+      cancel();
+    };
+    const arm = (): void => {
+      cancel = log.onGrowth(end, grew);
+    };
+    // Called once the log has grown past `end`, or has closed (then the watch ends).
+    const grew = (): void => {
+      if (log.end <= end || this.#closed) {
+        this.#watches.delete(stream);
+        return;
       }
-    })();
+      end = log.end;
+      for (const l of this.#listeners) l.appended?.(stream.path);
+      if (this.#watches.get(stream) === stop) arm();
+    };
+    this.#watches.set(stream, stop);
+    if (log.end > end) grew();
+    else arm();
+  }
+
+  /** Ends the growth watch of `stream`, if any. */
+  #unwatch(stream: Stream): void {
+    this.#watches.get(stream)?.();
+    this.#watches.delete(stream);
   }
 
   #register(stream: Stream): void {
@@ -381,6 +409,7 @@ export class StreamService {
     await this.#store.write(meta);
     stream.meta = meta;
     stream.markGone();
+    this.#unwatch(stream);
     for (const l of this.#listeners) l.deleted?.(stream.path);
   }
 
@@ -392,6 +421,7 @@ export class StreamService {
   async #remove(stream: Stream): Promise<void> {
     const { channel, parent, softDeleted } = stream.meta;
     stream.markGone();
+    this.#unwatch(stream);
     await stream.settle();
     await this.#store.remove(channel);
     this.#streams.delete(channel);

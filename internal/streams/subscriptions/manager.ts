@@ -102,6 +102,8 @@ export class SubscriptionManager {
   #saving: Promise<void> | undefined;
   #saveAgain = false;
   #closed = false;
+  /** Removes this manager's stream-event listener; set while there are subscriptions. */
+  #stopListening: (() => void) | undefined;
 
   private constructor(opts: SubscriptionManagerOptions, signer: WebhookSigner) {
     this.#opts = opts;
@@ -117,14 +119,7 @@ export class SubscriptionManager {
       await WebhookSigner.load(`${opts.dir}/webhook-signing-key.pem`),
     );
     await manager.#load();
-    opts.service.listen({
-      appended: (path) => {
-        manager.onAppended(path);
-      },
-      deleted: (path) => {
-        manager.onDeleted(path);
-      },
-    });
+    manager.#updateListening();
     for (const sub of manager.#subs.values()) manager.#maybeWake(sub, manager.#firstPending(sub));
     return manager;
   }
@@ -163,6 +158,7 @@ export class SubscriptionManager {
       }
     }
     this.#subs.set(id, sub);
+    this.#updateListening();
     this.#save();
     return { created: true, view: this.view(id, controlBase) };
   }
@@ -203,7 +199,28 @@ export class SubscriptionManager {
     this.#endWake(sub);
     sub.retry?.clear();
     this.#subs.delete(id);
+    this.#updateListening();
     this.#save();
+  }
+
+  /**
+   * Listens to stream events exactly while there are subscriptions: without any, appends to
+   * streams wake no watcher (and a POST that woke no reader is answered in its own turn).
+   */
+  #updateListening(): void {
+    if (this.#subs.size > 0 && !this.#closed) {
+      this.#stopListening ??= this.#opts.service.listen({
+        appended: (path) => {
+          this.onAppended(path);
+        },
+        deleted: (path) => {
+          this.onDeleted(path);
+        },
+      });
+    } else {
+      this.#stopListening?.();
+      this.#stopListening = undefined;
+    }
   }
 
   /** Links more streams explicitly. */
@@ -300,6 +317,7 @@ export class SubscriptionManager {
   /** Stops timers and writes the file one last time. */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#updateListening();
     for (const sub of this.#subs.values()) {
       sub.lease?.clear();
       sub.retry?.clear();
