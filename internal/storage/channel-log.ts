@@ -408,11 +408,7 @@ export class ChannelLog {
     const wanted = this.needsForeignPolling;
     if (wanted && this.#watcher === undefined) {
       try {
-        this.#watcher = fs.watch(this.#opts.dir, { persistent: false }, () => {
-          void this.refresh().catch((err: unknown) => {
-            this.#logger.warn({ err }, 'refresh after file change failed');
-          });
-        });
+        this.#watcher = fs.watch(this.#opts.dir, { persistent: false }, this.#refreshInBackground);
         this.#watcher.on('error', (err) => {
           this.#logger.warn({ err }, 'channel folder watch failed; relying on the safety poll');
           this.#watcher?.close();
@@ -421,11 +417,19 @@ export class ChannelLog {
       } catch (err) {
         this.#logger.warn({ err }, 'cannot watch channel folder; relying on the safety poll');
       }
+      // Appends made while nobody watched raised no event: look once now that the watch is on.
+      this.#refreshInBackground();
     } else if (!wanted && this.#watcher !== undefined) {
       this.#watcher.close();
       this.#watcher = undefined;
     }
   }
+
+  readonly #refreshInBackground = (): void => {
+    void this.refresh().catch((err: unknown) => {
+      this.#logger.warn({ err }, 'refresh after file change failed');
+    });
+  };
 
   #handle(segment: Segment): Promise<FileHandle> {
     let handle = this.#handles.get(segment.start);

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { listSegments, segmentFileName } from '../../internal/storage/index.js';
 import { MemoryLogger } from '../support/memory-logger.js';
 import { tempDir } from '../support/temp-dir.js';
-import { openLog, readAll, record } from './helpers.js';
+import { openLog, readAll, record, reopenedReader } from './helpers.js';
 
 describe('ChannelLog', () => {
   it('appends records and reads them back from any record offset, from memory and from disk', async () => {
@@ -63,10 +63,7 @@ describe('ChannelLog', () => {
 
   it('never returns the bytes of a record still being written by another process', async () => {
     const root = tempDir();
-    const log = await openLog(root);
-    await log.append(record(1), 1);
-    await log.close();
-    const reader = await openLog(root);
+    const reader = await reopenedReader(root);
     const file = path.join(root, 'orders', segmentFileName(0));
     const full = record(2).toString();
     fs.appendFileSync(file, full.slice(0, 20));
@@ -173,12 +170,19 @@ describe('ChannelLog', () => {
     await log.close();
   });
 
+  it('wakes a reader that starts waiting after another process appended while nobody watched', async () => {
+    const root = tempDir();
+    const reader = await reopenedReader(root);
+    const seen = reader.end;
+    fs.appendFileSync(path.join(root, 'orders', segmentFileName(0)), record(2));
+    await reader.waitForGrowth(seen); // a lone ChannelLog has no safety poll: only the watch can wake it
+    expect(reader.end).toBe(128);
+    await reader.close();
+  });
+
   it('wakes a waiting reader when another process appends (file watch or safety poll)', async () => {
     const root = tempDir();
-    const log = await openLog(root);
-    await log.append(record(1), 1);
-    await log.close();
-    const reader = await openLog(root);
+    const reader = await reopenedReader(root);
     const waiting = reader.waitForGrowth(reader.end);
     fs.appendFileSync(path.join(root, 'orders', segmentFileName(0)), record(2));
     await waiting;

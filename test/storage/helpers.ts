@@ -33,6 +33,17 @@ export function openLog(root: string, name = 'orders', opts: TestLogOptions = {}
   });
 }
 
+/**
+ * The log of channel `orders` under `root` holding `record(1)`, written and closed, then reopened
+ * without a writer: as a reader in another process than the writer sees it.
+ */
+export async function reopenedReader(root: string): Promise<ChannelLog> {
+  const log = await openLog(root);
+  await log.append(record(1), 1);
+  await log.close();
+  return openLog(root);
+}
+
 /** A record line `{"n":i,...}\n` padded to about `size` bytes. */
 export function record(i: number, size = 64): Buffer {
   const head = `{"n":${i},"pad":"`;
