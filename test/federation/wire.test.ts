@@ -61,6 +61,17 @@ function inbox(ws: WebSocket): () => Promise<{ data: Buffer; binary: boolean }> 
   };
 }
 
+/** An open connection of identity `who` to `h`, with its {@link inbox}. */
+async function connected(
+  h: TestNode,
+  who: string,
+): Promise<{ ws: WebSocket; next: ReturnType<typeof inbox> }> {
+  const ws = dial(h.hubAddr, pki.pairs.get(who)!, pki.ca);
+  const next = inbox(ws);
+  await new Promise((r) => ws.once('open', r));
+  return { ws, next };
+}
+
 function envelope(id: string, channel: string, payload: unknown): string {
   return JSON.stringify({
     v: 1,
@@ -76,9 +87,7 @@ function envelope(id: string, channel: string, payload: unknown): string {
 describe('federation wire protocol (hand-written client)', () => {
   it('speaks the Go handshake, frames and acks byte for byte, both directions', async () => {
     const h = await hub();
-    const ws = dial(h.hubAddr, pki.pairs.get('a')!, pki.ca);
-    const next = inbox(ws);
-    await new Promise((r) => ws.once('open', r));
+    const { ws, next } = await connected(h, 'a');
     ws.send('{"instance_name":"a","role":"client","version":"1","subscribe":["alerts"]}');
     const hello = await next();
     expect(hello.binary).toBe(false);
@@ -126,9 +135,7 @@ describe('federation wire protocol (hand-written client)', () => {
 
   it('sends a peer that announces a window new records while an earlier frame awaits its ack', async () => {
     const h = await hub();
-    const ws = dial(h.hubAddr, pki.pairs.get('a')!, pki.ca);
-    const next = inbox(ws);
-    await new Promise((r) => ws.once('open', r));
+    const { ws, next } = await connected(h, 'a');
     ws.send('{"instance_name":"a","role":"client","version":"1","subscribe":["alerts"],"max_in_flight":2}');
     await next();
     const payloads = async (): Promise<unknown[]> =>
@@ -150,9 +157,7 @@ describe('federation wire protocol (hand-written client)', () => {
   it('reports refused ids in the ack (an extra field Go ignores)', async () => {
     const h = await startNode({ name: 'hub1', pki, hub: { allowedPeers: [{ name: 'a', publish: ['ok'] }] } });
     nodes.push(h);
-    const ws = dial(h.hubAddr, pki.pairs.get('a')!, pki.ca);
-    const next = inbox(ws);
-    await new Promise((r) => ws.once('open', r));
+    const { ws, next } = await connected(h, 'a');
     ws.send('{"instance_name":"a","role":"client","version":"1"}');
     await next();
     ws.send(frame([envelope('good', 'ok', 1), envelope('bad', 'nope', 2), envelope('evil', '../etc', 3)]), {
@@ -165,9 +170,7 @@ describe('federation wire protocol (hand-written client)', () => {
   it('lists an oversized record among the refused ids of the ack', async () => {
     const h = await startNode({ name: 'hub1', pki, hub: {}, maxBatchBytes: 1024 });
     nodes.push(h);
-    const ws = dial(h.hubAddr, pki.pairs.get('a')!, pki.ca);
-    const next = inbox(ws);
-    await new Promise((r) => ws.once('open', r));
+    const { ws, next } = await connected(h, 'a');
     ws.send('{"instance_name":"a","role":"client","version":"1"}');
     await next();
     ws.send(frame([envelope('small', 'in', 1), envelope('huge', 'in', 'x'.repeat(2000))]), { binary: true });
@@ -196,9 +199,7 @@ describe('federation wire protocol (hand-written client)', () => {
 
   it('gives an ephemeral peer live messages and keeps no cursor file for it', async () => {
     const h = await hub();
-    const ws = dial(h.hubAddr, pki.pairs.get('b')!, pki.ca);
-    const next = inbox(ws);
-    await new Promise((r) => ws.once('open', r));
+    const { ws, next } = await connected(h, 'b');
     await h.messenger.publish('live', 'T', 'before');
     ws.send('{"instance_name":"b","role":"client","version":"1","subscribe":["live"],"ephemeral":true}');
     await next();
