@@ -2,13 +2,17 @@
  * The set of recently seen message ids, which drops federation echoes and replayed duplicates.
  */
 import { ErrorCode, MessengerError } from '../errors/index.js';
+import { newUuidKey, readUuidKey, type UuidKey } from './uuid-key.js';
+import { UuidTable } from './uuid-table.js';
 
 /**
  * A bounded set of message ids (Go: `dedup.seen_id_lru_size`, default 100 000), kept as two
  * generations of insertion-ordered sets: ids go into the current generation; when it holds
  * `capacity` ids it becomes the previous one and the oldest generation is dropped. So the newest
  * `capacity` ids are always remembered (and at most twice that), each operation is O(1), and there is
- * no per-entry bookkeeping.
+ * no per-entry bookkeeping. Ids in canonical lowercase UUID form (what Go and this port generate)
+ * are held as 128-bit keys in a typed hash table rather than as strings: a lookup costs about one
+ * cache miss instead of several, and the garbage collector has 200 000 fewer strings to trace.
  *
  * @remarks
  * {@link SeenIds.seenOrAdd} follows Go's `ContainsOrAdd`: a hit does not refresh the id, so an id that
@@ -24,8 +28,9 @@ import { ErrorCode, MessengerError } from '../errors/index.js';
  */
 export class SeenIds {
   readonly #capacity: number;
-  #current = new Set<string>();
-  #previous = new Set<string>();
+  #current = new Generation();
+  #previous = new Generation();
+  readonly #key = newUuidKey();
 
   /** @param capacity - how many of the newest ids are always remembered (a positive integer) */
   constructor(capacity: number) {
@@ -40,27 +45,31 @@ export class SeenIds {
 
   /** True when `id` was already seen (nothing changes); otherwise marks it and returns false. */
   seenOrAdd(id: string): boolean {
-    if (this.#current.has(id) || this.#previous.has(id)) return true;
-    this.#insert(id);
+    const key = readUuidKey(id, this.#key) ? this.#key : undefined;
+    if (this.#current.has(id, key) || this.#previous.has(id, key)) return true;
+    this.#insert(id, key);
     return false;
   }
 
   /** Marks `id` as seen, making it one of the newest. */
   add(id: string): void {
-    this.#previous.delete(id);
-    this.#current.delete(id);
-    this.#insert(id);
+    const key = readUuidKey(id, this.#key) ? this.#key : undefined;
+    this.#previous.delete(id, key);
+    this.#current.delete(id, key);
+    this.#insert(id, key);
   }
 
   /** Removes the mark on `id`, e.g. to roll back when the local write of that message failed. */
   forget(id: string): void {
-    this.#current.delete(id);
-    this.#previous.delete(id);
+    const key = readUuidKey(id, this.#key) ? this.#key : undefined;
+    this.#current.delete(id, key);
+    this.#previous.delete(id, key);
   }
 
   /** True when `id` is marked as seen; does not refresh it. */
   has(id: string): boolean {
-    return this.#current.has(id) || this.#previous.has(id);
+    const key = readUuidKey(id, this.#key) ? this.#key : undefined;
+    return this.#current.has(id, key) || this.#previous.has(id, key);
   }
 
   /** How many ids are remembered (between `capacity` and twice that once full). */
@@ -68,11 +77,41 @@ export class SeenIds {
     return this.#current.size + this.#previous.size;
   }
 
-  #insert(id: string): void {
-    this.#current.add(id);
+  #insert(id: string, key: UuidKey | undefined): void {
+    this.#current.add(id, key);
     if (this.#current.size >= this.#capacity) {
       this.#previous = this.#current;
-      this.#current = new Set<string>();
+      this.#current = new Generation(this.#previous.uuids.slots);
     }
+  }
+}
+
+/** The ids added during one generation: UUIDs as keys in a typed table, any other id as a string. */
+class Generation {
+  readonly uuids: UuidTable;
+  readonly #others = new Set<string>();
+
+  constructor(slots?: number) {
+    this.uuids = new UuidTable(slots);
+  }
+
+  get size(): number {
+    return this.uuids.size + this.#others.size;
+  }
+
+  /** `key` is `id` read as a UUID key, or undefined when `id` is not one. */
+  has(id: string, key: UuidKey | undefined): boolean {
+    return key === undefined ? this.#others.has(id) : this.uuids.has(key);
+  }
+
+  /** Adds an id that is not held. */
+  add(id: string, key: UuidKey | undefined): void {
+    if (key === undefined) this.#others.add(id);
+    else this.uuids.add(key);
+  }
+
+  delete(id: string, key: UuidKey | undefined): void {
+    if (key === undefined) this.#others.delete(id);
+    else this.uuids.delete(key);
   }
 }

@@ -70,3 +70,115 @@ describe('SeenIds', () => {
     expect(hasErrorCode(thrown, ErrorCode.INVALID_ARGUMENT)).toBe(true);
   });
 });
+
+/** The two-generation behaviour SeenIds promises, with plain string sets. */
+class ModelSeenIds {
+  #current = new Set<string>();
+  #previous = new Set<string>();
+  constructor(readonly capacity: number) {}
+  has(id: string): boolean {
+    return this.#current.has(id) || this.#previous.has(id);
+  }
+  seenOrAdd(id: string): boolean {
+    if (this.has(id)) return true;
+    this.#insert(id);
+    return false;
+  }
+  add(id: string): void {
+    this.forget(id);
+    this.#insert(id);
+  }
+  forget(id: string): void {
+    this.#current.delete(id);
+    this.#previous.delete(id);
+  }
+  get size(): number {
+    return this.#current.size + this.#previous.size;
+  }
+  #insert(id: string): void {
+    this.#current.add(id);
+    if (this.#current.size >= this.capacity) {
+      this.#previous = this.#current;
+      this.#current = new Set();
+    }
+  }
+}
+
+/** A small deterministic PRNG (mulberry32), so a failure replays. */
+function prng(seed: number): () => number {
+  let s = seed;
+  return () => {
+    s = (s + 0x6d2b79f5) | 0;
+    let t = Math.imul(s ^ (s >>> 15), 1 | s);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+function uuidFrom(random: () => number): string {
+  const hex = Array.from({ length: 32 }, () => Math.floor(random() * 16).toString(16)).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+describe('SeenIds with UUID ids (held as 128-bit keys)', () => {
+  it('treats an upper-case UUID and the same UUID in lower case as different ids', () => {
+    const seen = new SeenIds(10);
+    const id = '0194a2b3-c4d5-7e6f-8a9b-0c1d2e3f4a5b';
+    expect(seen.seenOrAdd(id)).toBe(false);
+    expect(seen.seenOrAdd(id.toUpperCase())).toBe(false);
+    expect(seen.seenOrAdd(id)).toBe(true);
+    expect(seen.size).toBe(2);
+  });
+
+  it('keeps the nil and max UUIDs, and near-UUIDs, apart from each other', () => {
+    const seen = new SeenIds(10);
+    const ids = [
+      '00000000-0000-0000-0000-000000000000',
+      'ffffffff-ffff-ffff-ffff-ffffffffffff',
+      '00000000-0000-0000-0000-000000000001',
+      'fffffffe-ffff-ffff-ffff-ffffffffffff',
+      '0194a2b3-c4d5-7e6f-8a9b-0c1d2e3f4a5g',
+      '0194a2b3c4d5-7e6f-8a9b-0c1d2e3f4a5b-',
+    ];
+    for (const id of ids) expect(seen.seenOrAdd(id)).toBe(false);
+    for (const id of ids) expect(seen.has(id)).toBe(true);
+    expect(seen.size).toBe(ids.length);
+  });
+
+  it.each([1, 7, 1000])(
+    'answers exactly as two generations of string sets (capacity %i, 60 000 random operations)',
+    (capacity) => {
+      const random = prng(capacity);
+      const pool = Array.from({ length: 3000 }, (_, i) => {
+        const kind = i % 10;
+        if (kind === 0) return `msg-${i}`;
+        if (kind === 1) return uuidFrom(random).toUpperCase();
+        return uuidFrom(random);
+      });
+      pool.push('00000000-0000-0000-0000-000000000000', 'ffffffff-ffff-ffff-ffff-ffffffffffff');
+      const seen = new SeenIds(capacity);
+      const model = new ModelSeenIds(capacity);
+      const answers: string[] = [];
+      const expected: string[] = [];
+      for (let i = 0; i < 60_000; i++) {
+        const id = pool[Math.floor(random() * pool.length)] ?? '';
+        const op = random();
+        if (op < 0.6) {
+          answers.push(`${i} seenOrAdd ${String(seen.seenOrAdd(id))}`);
+          expected.push(`${i} seenOrAdd ${String(model.seenOrAdd(id))}`);
+        } else if (op < 0.75) {
+          seen.add(id);
+          model.add(id);
+        } else if (op < 0.85) {
+          seen.forget(id);
+          model.forget(id);
+        } else {
+          answers.push(`${i} has ${String(seen.has(id))}`);
+          expected.push(`${i} has ${String(model.has(id))}`);
+        }
+        if (seen.size !== model.size) answers.push(`${i} size ${seen.size} != ${model.size}`);
+      }
+      expect(answers).toEqual(expected);
+    },
+  );
+});

@@ -1,0 +1,128 @@
+/**
+ * An exact set of 128-bit UUID keys in one typed array: open addressing with linear probing, a slot
+ * of four 32-bit words per key, so a lookup usually touches a single cache line and the set holds no
+ * strings for the garbage collector to trace.
+ */
+import { randomFillSync } from 'node:crypto';
+import type { UuidKey } from './uuid-key.js';
+
+const WORDS = 4;
+const MIN_SLOTS = 1024;
+/** A deleted slot (the max UUID, which {@link readUuidKey} never accepts); an empty slot is all zeros. */
+const DELETED = -1;
+
+/** Per-process seeds, so a peer cannot choose ids that all land in one probe run. */
+const SEED = randomFillSync(new Int32Array(WORDS));
+
+function slotOf(key: UuidKey, mask: number): number {
+  let h =
+    Math.imul((key[0] ?? 0) ^ (SEED[0] ?? 0), 0x85ebca6b) ^
+    Math.imul((key[1] ?? 0) ^ (SEED[1] ?? 0), 0xc2b2ae35) ^
+    Math.imul((key[2] ?? 0) ^ (SEED[2] ?? 0), 0x27d4eb2f) ^
+    Math.imul((key[3] ?? 0) ^ (SEED[3] ?? 0), 0x165667b1);
+  h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
+  h = Math.imul(h ^ (h >>> 15), 0x846ca68b);
+  return (h ^ (h >>> 16)) & mask;
+}
+
+/** A set of UUID keys (see module docs); the table grows to stay at most half full. */
+export class UuidTable {
+  #words: Int32Array;
+  #mask: number;
+  /** Keys held. */
+  #live = 0;
+  /** Keys held plus deleted markers: what probing has to step over. */
+  #used = 0;
+
+  /** @param slots - the initial number of slots (rounded up to a power of two, at least 1024) */
+  constructor(slots = MIN_SLOTS) {
+    let n = MIN_SLOTS;
+    while (n < slots) n *= 2;
+    this.#words = new Int32Array(n * WORDS);
+    this.#mask = n - 1;
+  }
+
+  /** How many keys are held. */
+  get size(): number {
+    return this.#live;
+  }
+
+  /** How many slots the table has (to size a successor alike). */
+  get slots(): number {
+    return this.#mask + 1;
+  }
+
+  /** True when `key` is held. */
+  has(key: UuidKey): boolean {
+    return this.#find(key) >= 0;
+  }
+
+  /** Adds `key`, which must not be held. */
+  add(key: UuidKey): void {
+    if ((this.#used + 1) * 2 > this.#mask + 1) this.#rehash();
+    const words = this.#words;
+    const mask = this.#mask;
+    for (let slot = slotOf(key, mask); ; slot = (slot + 1) & mask) {
+      const at = slot * WORDS;
+      const first = words[at] ?? 0;
+      if (first === DELETED && isDeleted(words, at)) {
+        this.#used--;
+      } else if (first !== 0 || !isEmpty(words, at)) {
+        continue;
+      }
+      words.set(key, at);
+      this.#live++;
+      this.#used++;
+      return;
+    }
+  }
+
+  /** Removes `key`; returns whether it was held. */
+  delete(key: UuidKey): boolean {
+    const at = this.#find(key);
+    if (at < 0) return false;
+    this.#words.fill(DELETED, at, at + WORDS);
+    this.#live--;
+    return true;
+  }
+
+  /** The word offset of `key`'s slot, or -1. */
+  #find(key: UuidKey): number {
+    const words = this.#words;
+    const mask = this.#mask;
+    const k0 = key[0] ?? 0;
+    const k1 = key[1] ?? 0;
+    const k2 = key[2] ?? 0;
+    const k3 = key[3] ?? 0;
+    for (let slot = slotOf(key, mask); ; slot = (slot + 1) & mask) {
+      const at = slot * WORDS;
+      const w0 = words[at] ?? 0;
+      const w1 = words[at + 1] ?? 0;
+      const w2 = words[at + 2] ?? 0;
+      const w3 = words[at + 3] ?? 0;
+      if (w0 === k0 && w1 === k1 && w2 === k2 && w3 === k3) return at;
+      if ((w0 | w1 | w2 | w3) === 0) return -1;
+    }
+  }
+
+  /** Rebuilds without deleted markers, doubling the slots when more than a quarter are held. */
+  #rehash(): void {
+    const old = this.#words;
+    const slots = (this.#live + 1) * 4 > this.#mask + 1 ? (this.#mask + 1) * 2 : this.#mask + 1;
+    this.#words = new Int32Array(slots * WORDS);
+    this.#mask = slots - 1;
+    this.#live = 0;
+    this.#used = 0;
+    for (let at = 0; at < old.length; at += WORDS) {
+      if (!isEmpty(old, at) && !isDeleted(old, at)) this.add(old.subarray(at, at + WORDS));
+    }
+  }
+}
+
+function isEmpty(words: Int32Array, at: number): boolean {
+  return ((words[at] ?? 0) | (words[at + 1] ?? 0) | (words[at + 2] ?? 0) | (words[at + 3] ?? 0)) === 0;
+}
+
+function isDeleted(words: Int32Array, at: number): boolean {
+  return ((words[at] ?? 0) & (words[at + 1] ?? 0) & (words[at + 2] ?? 0) & (words[at + 3] ?? 0)) === DELETED;
+}
