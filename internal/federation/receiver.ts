@@ -5,6 +5,7 @@
 import { AuditEvent } from '../audit/index.js';
 import {
   encodeHeaderFields,
+  type Envelope,
   parseEnvelope,
   splitAtPayload,
   type EnvelopeHeaderFields,
@@ -14,6 +15,7 @@ import type { Logger } from '../logger/index.js';
 import type { FederationContext } from './context.js';
 import { inboundRefusal, type ChannelSet } from './policy.js';
 import { decodeFrame, recordTexts, type AckMessage } from './protocol/index.js';
+import { StoredLines } from './stored-lines.js';
 
 /** Settings of a {@link Receiver}. */
 export interface ReceiverOptions {
@@ -35,14 +37,11 @@ export interface ReceiverCounters {
   oversized: number;
 }
 
-interface Group {
-  lines: string[];
-  ids: string[];
-}
-
 /** Handles the frames a peer sends. */
 export class Receiver {
   readonly #opts: ReceiverOptions;
+  /** `,"route":["<self>"]`: what a record without a route gets before its payload. */
+  readonly #routeInsert: Buffer;
   readonly counters: ReceiverCounters = {
     stored: 0,
     duplicates: 0,
@@ -54,6 +53,7 @@ export class Receiver {
 
   constructor(opts: ReceiverOptions) {
     this.#opts = opts;
+    this.#routeInsert = Buffer.from(`,"route":[${JSON.stringify(opts.ctx.name)}]`);
   }
 
   /**
@@ -81,18 +81,19 @@ export class Receiver {
         detail: `bytes=${record.length}`,
       });
     }
-    const groups = new Map<string, Group>();
+    const groups = new Map<string, StoredLines>();
     let lastId = '';
-    for (const record of recordTexts(frame, records)) {
-      let env: EnvelopeHeaderFields;
-      let stored: string;
+    const { texts, ascii } = recordTexts(frame, records);
+    for (let i = 0; i < texts.length; i++) {
+      let read: ReadRecord;
       try {
-        ({ header: env, stored } = readRecord(record, ctx.name));
+        read = readRecord(texts[i] ?? '');
       } catch (err) {
         this.counters.invalid++;
         logger.warn({ err, peer }, 'skipping invalid inbound record');
         continue;
       }
+      const env = read.header;
       lastId = env.id;
       const refusal = inboundRefusal(accepted, env.channel);
       if (refusal !== undefined) {
@@ -129,16 +130,26 @@ export class Receiver {
       }
       let group = groups.get(env.channel);
       if (group === undefined) {
-        group = { lines: [], ids: [] };
+        group = new StoredLines(this.#routeInsert);
         groups.set(env.channel, group);
       }
-      group.lines.push(stored);
-      group.ids.push(env.id);
+      // In an ASCII record a character index is a byte offset, so the record's bytes can be kept.
+      const record = records[i];
+      const routeAt = ascii[i] === true ? routeOffset(read) : undefined;
+      if (routeAt !== undefined && record !== undefined) {
+        group.addRecord(
+          env.id,
+          record.length === read.length ? record : record.subarray(0, read.length),
+          routeAt,
+        );
+      } else {
+        group.addText(env.id, storedText(read, ctx.name));
+      }
     }
     await Promise.all(
       [...groups].map(async ([channel, group]) => {
         try {
-          await ctx.append(channel, Buffer.from(group.lines.join('')), group.lines.length);
+          await ctx.append(channel, group.toBuffer(), group.count);
         } catch (err) {
           for (const id of group.ids) ctx.seen.forget(id);
           throw new Error(
@@ -168,23 +179,39 @@ function oversizedRecordId(record: Buffer): string | undefined {
   }
 }
 
-/**
- * The header of a record and the line this instance stores for it: its name appended to the route.
- * The record is parsed whole (which validates the payload); for a record of the usual shape (payload
- * last) the payload is kept byte for byte, and without a route yet the route is spliced in before
- * it, so nothing is re-encoded.
- */
-function readRecord(record: string, self: string): { header: EnvelopeHeaderFields; stored: string } {
+/** A checked record. */
+interface ReadRecord {
+  header: Envelope;
+  /** The record's header and payload JSON text, when the payload is last and every field known. */
+  parts: { headerJson: string; payloadJson: string } | undefined;
+  /** The record's length without a trailing newline. */
+  length: number;
+}
+
+/** Parses `record` whole, which validates the payload too. */
+function readRecord(record: string): ReadRecord {
   // Records come without a newline; tolerate one (as JSON does), so the payload can still be kept as is.
   const line = record.charCodeAt(record.length - 1) === 10 ? record.slice(0, -1) : record;
-  const env = parseEnvelope(line);
-  const parts = splitAtPayload(line, env);
-  if (parts === undefined) return { header: env, stored: withRoute(env, JSON.stringify(env.payload), self) };
-  if (env.route !== undefined) return { header: env, stored: withRoute(env, parts.payloadJson, self) };
-  return {
-    header: env,
-    stored: `${parts.headerJson},"route":[${JSON.stringify(self)}],"payload":${parts.payloadJson}}\n`,
-  };
+  const header = parseEnvelope(line);
+  return { header, parts: splitAtPayload(line, header), length: line.length };
+}
+
+/**
+ * Where this instance's route goes in a record of the usual shape without a route yet (before
+ * `,"payload":`), so the stored line is the record with the route spliced in; undefined otherwise.
+ */
+function routeOffset({ header, parts }: ReadRecord): number | undefined {
+  return parts !== undefined && header.route === undefined ? parts.headerJson.length : undefined;
+}
+
+/**
+ * The line (with `\n`) this instance stores for a record, as text: the payload is kept as received
+ * whenever the record has the usual shape.
+ */
+function storedText({ header, parts }: ReadRecord, self: string): string {
+  if (parts === undefined) return withRoute(header, JSON.stringify(header.payload), self);
+  if (header.route !== undefined) return withRoute(header, parts.payloadJson, self);
+  return `${parts.headerJson},"route":[${JSON.stringify(self)}],"payload":${parts.payloadJson}}\n`;
 }
 
 /** The envelope line (with `\n`) re-encoded with this instance's name appended to the route. */

@@ -196,14 +196,32 @@ describe('data frames', () => {
   it('gives the text of every record, for ASCII and non-ASCII frames and at an offset', () => {
     const records = ['{"a":1}', '', '{"b":"x"}'];
     const ascii = encodeFrame(records.map((r) => Buffer.from(r)));
-    expect(recordTexts(ascii, decodeFrame(ascii, 0).records)).toEqual(records);
+    expect(recordTexts(ascii, decodeFrame(ascii, 0).records)).toEqual({
+      texts: records,
+      ascii: [true, true, true],
+    });
     const mixed = ['{"a":"é"}', '{"b":"😀"}', '{"c":1}'];
     const backing = Buffer.concat([Buffer.from([0xff]), encodeFrame(mixed.map((r) => Buffer.from(r)))]);
     const view = new Uint8Array(backing.buffer, backing.byteOffset + 1, backing.length - 1);
-    expect(recordTexts(view, decodeFrame(view, 0).records)).toEqual(mixed);
+    expect(recordTexts(view, decodeFrame(view, 0).records)).toEqual({
+      texts: mixed,
+      ascii: [false, false, true],
+    });
     const shifted = Buffer.concat([Buffer.from('zz'), ascii]);
     const asciiView = new Uint8Array(shifted.buffer, shifted.byteOffset + 2, ascii.length);
-    expect(recordTexts(asciiView, decodeFrame(asciiView, 0).records)).toEqual(records);
+    expect(recordTexts(asciiView, decodeFrame(asciiView, 0).records)).toEqual({
+      texts: records,
+      ascii: [true, true, true],
+    });
+  });
+
+  it('reads ASCII records as ASCII when a length prefix holds a byte over 127', () => {
+    const records = [`{"a":"${'x'.repeat(200)}"}`, '{"b":"é"}', '{"c":2}'];
+    const frame = encodeFrame(records.map((r) => Buffer.from(r)));
+    expect(recordTexts(frame, decodeFrame(frame, 0).records)).toEqual({
+      texts: records,
+      ascii: [true, false, true],
+    });
   });
 
   it('decodes a frame that sits at an offset inside a larger buffer', () => {

@@ -154,6 +154,42 @@ describe('federation wire protocol (hand-written client)', () => {
     });
   });
 
+  it('stores each record as received with its name appended to the route, whatever its shape', async () => {
+    const h = await hub();
+    const { ws, next } = await connected(h, 'a');
+    ws.send('{"instance_name":"a","role":"client","version":"1"}');
+    await next();
+    const head = (id: string): string =>
+      `{"v":1,"id":"${id}","ts":"2026-11-23T03:29:51.976211599Z","channel":"inbox","origin":"a","payload_type":"T"`;
+    const sent = [
+      `${head('plain')},"payload":{ "n" : 1,"s":"a\\u00e9" }}`,
+      `${head('newline')},"payload":[1, 2]}\n`,
+      `${head('routed')},"route":["x"],"payload":{"n":3}}`,
+      `{"payload":{"n":4},"v":1,"id":"payload-first","ts":"2026-11-23T03:29:51Z","channel":"inbox","origin":"a","payload_type":"T"}`,
+    ];
+    ws.send(frame(sent), { binary: true });
+    expect((await next()).data.toString()).toBe('{"last_id":"payload-first"}');
+    ws.send(frame([`${head('utf8')},"payload":"é"}`]), { binary: true });
+    expect((await next()).data.toString()).toBe('{"last_id":"utf8"}');
+    const dir = path.join(h.dataDir, 'channels', 'inbox');
+    const stored = fs
+      .readdirSync(dir)
+      .filter((name) => name.endsWith('.jsonl'))
+      .sort()
+      .map((name) => fs.readFileSync(path.join(dir, name), 'utf8'))
+      .join('');
+    const route = ',"route":["hub1"]';
+    expect(stored).toBe(
+      [
+        `${head('plain')}${route},"payload":{ "n" : 1,"s":"a\\u00e9" }}\n`,
+        `${head('newline')}${route},"payload":[1, 2]}\n`,
+        `${head('routed')},"route":["x","hub1"],"payload":{"n":3}}\n`,
+        `{"v":1,"id":"payload-first","ts":"2026-11-23T03:29:51Z","channel":"inbox","origin":"a","payload_type":"T"${route},"payload":{"n":4}}\n`,
+        `${head('utf8')}${route},"payload":"é"}\n`,
+      ].join(''),
+    );
+  });
+
   it('reports refused ids in the ack (an extra field Go ignores)', async () => {
     const h = await startNode({ name: 'hub1', pki, hub: { allowedPeers: [{ name: 'a', publish: ['ok'] }] } });
     nodes.push(h);

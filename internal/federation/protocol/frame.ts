@@ -79,17 +79,31 @@ export function decodeFrame(frame: Uint8Array, maxRecordBytes: number): DecodedF
   return { records, oversized };
 }
 
+/** The records of a frame as text. */
+export interface RecordTexts {
+  /** Each record decoded as UTF-8. */
+  readonly texts: string[];
+  /** Per record: it is ASCII only, so a character's index in its text is its byte offset. */
+  readonly ascii: boolean[];
+}
+
 /**
- * The records of `frame` (views into it, from {@link decodeFrame}) as UTF-8 text. A frame of ASCII
- * bytes only (the usual case: JSON escapes little else) is decoded once, and each record is a slice
- * of that string; otherwise each record is decoded on its own.
+ * The records of `frame` (views into it, from {@link decodeFrame}) as UTF-8 text. The frame is
+ * decoded once, and an ASCII record (the usual case: JSON escapes little else) is a slice of that
+ * string; any other record is decoded on its own. The length prefixes are not text: a record of 128
+ * bytes or more makes the frame as a whole non-ASCII, so records are then checked one by one.
  */
-export function recordTexts(frame: Uint8Array, records: readonly Buffer[]): string[] {
+export function recordTexts(frame: Uint8Array, records: readonly Buffer[]): RecordTexts {
   const buf = Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
-  if (!isAscii(buf)) return records.map((r) => r.toString('utf8'));
+  const allAscii = isAscii(buf);
   const text = buf.toString('latin1');
-  return records.map((r) => {
+  const texts: string[] = [];
+  const ascii: boolean[] = [];
+  for (const r of records) {
+    const plain = allAscii || isAscii(r);
     const start = r.byteOffset - buf.byteOffset;
-    return text.slice(start, start + r.length);
-  });
+    texts.push(plain ? text.slice(start, start + r.length) : r.toString('utf8'));
+    ascii.push(plain);
+  }
+  return { texts, ascii };
 }

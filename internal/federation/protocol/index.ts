@@ -13,7 +13,7 @@ export {
   framesInFlightOf,
 } from './handshake.js';
 export type { HandshakeMessage } from './handshake.js';
-export { FRAME_HEADER_BYTES, decodeFrame, encodeFrame, recordTexts } from './frame.js';
+export { FRAME_HEADER_BYTES, decodeFrame, encodeFrame, recordTexts, type RecordTexts } from './frame.js';
 export type { DecodedFrame, OversizedRecord } from './frame.js';
 export { takeBatch } from './batch.js';
 export type { BatchPlan } from './batch.js';
