@@ -142,6 +142,10 @@ function invalid(reason: string): MessengerError {
   return new MessengerError(ErrorCode.INVALID_RECORD, `invalid envelope: ${reason}`);
 }
 
+function mistyped(field: string): MessengerError {
+  return invalid(`field ${field} must be a string`);
+}
+
 function isOptionalString(value: unknown): value is string | undefined {
   return value === undefined || typeof value === 'string';
 }
@@ -167,9 +171,12 @@ export function parseEnvelope(line: string): Envelope {
 /** Checks the version and the header fields' types; throws ERR_INVALID_RECORD. */
 function checkHeader(env: Record<string, unknown>): void {
   if (env['v'] !== ENVELOPE_VERSION) throw invalid(`unknown envelope version: ${JSON.stringify(env['v'])}`);
-  for (const key of ['id', 'ts', 'channel', 'origin', 'payload_type'] as const) {
-    if (typeof env[key] !== 'string') throw invalid(`field ${key} must be a string`);
-  }
+  // One named read per field (a loop over the names would make every read a megamorphic keyed load).
+  if (typeof env['id'] !== 'string') throw mistyped('id');
+  if (typeof env['ts'] !== 'string') throw mistyped('ts');
+  if (typeof env['channel'] !== 'string') throw mistyped('channel');
+  if (typeof env['origin'] !== 'string') throw mistyped('origin');
+  if (typeof env['payload_type'] !== 'string') throw mistyped('payload_type');
   if (!isOptionalString(env['correlation_id'])) throw invalid('field correlation_id must be a string');
   if (!isOptionalString(env['service_name'])) throw invalid('field service_name must be a string');
   const route = env['route'];

@@ -95,7 +95,9 @@ export class Receiver {
       }
       const env = read.header;
       lastId = env.id;
-      const refusal = inboundRefusal(accepted, env.channel);
+      // A channel that already has lines in this frame passed the policy check.
+      let group = groups.get(env.channel);
+      const refusal = group === undefined ? inboundRefusal(accepted, env.channel) : undefined;
       if (refusal !== undefined) {
         this.counters.refused++;
         refused.push(env.id);
@@ -128,7 +130,6 @@ export class Receiver {
         this.counters.duplicates++;
         continue;
       }
-      let group = groups.get(env.channel);
       if (group === undefined) {
         group = new StoredLines(this.#routeInsert);
         groups.set(env.channel, group);
