@@ -10,7 +10,7 @@ import type { Clock, TimerHandle } from '../clock/index.js';
 import { ErrorCode, MessengerError } from '../errors/index.js';
 import { silentLogger } from '../logger/index.js';
 import type { Logger } from '../logger/index.js';
-import { formatAuditLine, formatAuditLines } from './record.js';
+import { encodeAuditLines, formatAuditLine } from './record.js';
 import type { AuditRecord } from './record.js';
 import { rotateFiles } from './rotate.js';
 
@@ -51,11 +51,11 @@ export interface AuditStats {
 
 /**
  * Queued events, formatted by the writer, off the path of whoever logged them (an inbound batch is
- * acknowledged sooner). `render` returns their lines, each with its newline, and throws for a record
- * that cannot be serialised.
+ * acknowledged sooner). `render` returns their lines, each with its newline (as text or as UTF-8),
+ * and throws for a record that cannot be serialised.
  */
 interface Queued {
-  readonly render: () => string;
+  readonly render: () => string | Buffer;
   readonly events: number;
 }
 
@@ -173,10 +173,10 @@ export class AuditLog {
     this.#drop(messageIds.length - taken.length);
     if (taken.length === 0) return;
     const nowMs = this.#clock.now();
-    this.#enqueue(() => formatAuditLines(record, taken, nowMs), taken.length);
+    this.#enqueue(() => encodeAuditLines(record, taken, nowMs), taken.length);
   }
 
-  #enqueue(render: () => string, events: number): void {
+  #enqueue(render: () => string | Buffer, events: number): void {
     this.#queue.push({ render, events });
     this.#queuedEvents += events;
     this.#startWriter();
@@ -236,7 +236,8 @@ export class AuditLog {
     const rendered: Rendered[] = [];
     for (const { render, events } of queued) {
       try {
-        rendered.push({ data: Buffer.from(render()), events });
+        const lines = render();
+        rendered.push({ data: typeof lines === 'string' ? Buffer.from(lines) : lines, events });
       } catch {
         this.#drop(events);
       }

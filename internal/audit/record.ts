@@ -71,29 +71,60 @@ export function formatAuditLine(record: AuditRecord, nowMs: number): string {
 
 /**
  * The lines (each with its newline) of one event per id of `messageIds`, `record` with that
- * `message_id`: the same text as {@link formatAuditLine} for each, the shared fields serialised once.
+ * `message_id`, encoded as UTF-8: the same text as {@link formatAuditLine} for each. The shared
+ * fields are serialised once and copied per line, and an id that needs no escaping (any printable
+ * ASCII id, such as a UUID) is copied byte by byte, so a batch costs no string building.
  *
  * @throws RangeError when `record.ts` is an invalid Date.
  */
-export function formatAuditLines(
+export function encodeAuditLines(
   record: Omit<AuditRecord, 'message_id'>,
   messageIds: readonly string[],
   nowMs: number,
-): string {
+): Buffer {
   const ts = record.ts === undefined ? isoOf(nowMs) : record.ts.toISOString();
-  const head = `{"ts":"${ts}","event":${JSON.stringify(record.event)}`;
-  let tail = '';
+  const head = Buffer.from(`{"ts":"${ts}","event":${JSON.stringify(record.event)}`);
+  let tailText = '';
   for (const field of OPTIONAL_FIELDS) {
     if (field === 'message_id') continue;
     const value = record[field];
-    if (value !== undefined && value !== '') tail += `,"${field}":${JSON.stringify(value)}`;
+    if (value !== undefined && value !== '') tailText += `,"${field}":${JSON.stringify(value)}`;
   }
-  tail += '}\n';
-  let lines = '';
+  const tail = Buffer.from(`${tailText}}\n`);
+  let most = 0;
   for (const id of messageIds) {
-    lines += id === '' ? `${head}${tail}` : `${head},"message_id":${JSON.stringify(id)}${tail}`;
+    // An escaped character takes at most 6 bytes (`\uXXXX`), as many as the 3 of UTF-8 twice over.
+    most += head.length + MESSAGE_ID_KEY.length + 2 + 6 * id.length + tail.length;
   }
-  return lines;
+  const out = Buffer.allocUnsafe(most);
+  let at = 0;
+  for (const id of messageIds) {
+    out.set(head, at);
+    at += head.length;
+    if (id !== '') {
+      out.set(MESSAGE_ID_KEY, at);
+      at += MESSAGE_ID_KEY.length;
+      at = writeJsonString(out, at, id);
+    }
+    out.set(tail, at);
+    at += tail.length;
+  }
+  return out.subarray(0, at);
+}
+
+const MESSAGE_ID_KEY = Buffer.from(',"message_id":');
+const QUOTE = 0x22;
+
+/** Printable ASCII but `"` and `\\`: a string of these is its own JSON text between quotes. */
+const VERBATIM = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/** Writes `text` as a JSON string at `at` (copied as is when {@link VERBATIM}); returns the end. */
+function writeJsonString(out: Buffer, at: number, text: string): number {
+  if (!VERBATIM.test(text)) return at + out.write(JSON.stringify(text), at);
+  out[at] = QUOTE;
+  const end = at + 1 + out.write(text, at + 1, 'latin1');
+  out[end] = QUOTE;
+  return end + 1;
 }
 
 let cachedMs = Number.NaN;

@@ -128,16 +128,34 @@ describe('AuditLog writing', () => {
       direction: 'inbound',
       peer: 'a"b',
     } as const;
-    audit.logMessages(shared, ['id-1', '', 'id-"3"']);
-    for (const id of ['id-1', '', 'id-"3"']) audit.log({ ...shared, message_id: id });
+    // Ids copied as they are, and ids that need escaping or are not ASCII (serialised by JSON.stringify).
+    const ids = [
+      'id-1',
+      '',
+      'id-"3"',
+      '0194a2b3-c4d5-7e6f-8a9b-0c1d2e3f4a5b',
+      'back\\slash',
+      'é',
+      'x\ny',
+      '😀',
+      '\ud800',
+      '~ !',
+    ];
+    audit.logMessages(shared, ids);
+    for (const id of ids) audit.log({ ...shared, message_id: id });
     await audit.close();
     const lines = await readLines(join(dir, 'audit', AUDIT_FILE_NAME));
-    expect(lines.slice(0, 3)).toEqual(lines.slice(3));
+    expect(lines).toHaveLength(2 * ids.length);
+    expect(lines.slice(0, ids.length)).toEqual(lines.slice(ids.length));
+    expect(lines.map((line) => (JSON.parse(line) as { message_id?: string }).message_id ?? '')).toEqual([
+      ...ids,
+      ...ids,
+    ]);
     expect(lines[0]).toBe(
       '{"ts":"2024-05-06T07:08:09.010Z","event":"forward","message_id":"id-1","channel":"alerts","direction":"inbound","peer":"a\\"b"}',
     );
     expect(lines[1]).not.toContain('message_id');
-    expect(audit.stats()).toEqual({ written: 6, dropped: 0 });
+    expect(audit.stats()).toEqual({ written: 2 * ids.length, dropped: 0 });
   });
 
   it('creates the directory and a 0644-style file (owner rw, no exec, not group/other writable)', async () => {
