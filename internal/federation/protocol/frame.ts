@@ -90,8 +90,9 @@ export interface RecordTexts {
 /**
  * The records of `frame` (views into it, from {@link decodeFrame}) as UTF-8 text. The frame is
  * decoded once, and an ASCII record (the usual case: JSON escapes little else) is a slice of that
- * string; any other record is decoded on its own. The length prefixes are not text: a record of 128
- * bytes or more makes the frame as a whole non-ASCII, so records are then checked one by one.
+ * string; any other record is decoded on its own. The length prefixes are not text: a record of
+ * 128–255 bytes (among other lengths) makes the frame as a whole non-ASCII, so records are then
+ * checked one by one.
  */
 export function recordTexts(frame: Uint8Array, records: readonly Buffer[]): RecordTexts {
   const buf = Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
