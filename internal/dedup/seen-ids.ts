@@ -7,7 +7,7 @@ import { UuidTable } from './uuid-table.js';
 
 /**
  * A bounded set of message ids (Go: `dedup.seen_id_lru_size`, default 100 000), kept as two
- * generations of insertion-ordered sets: ids go into the current generation; when it holds
+ * generations: ids go into the current generation; when it holds
  * `capacity` ids it becomes the previous one and the oldest generation is dropped. So the newest
  * `capacity` ids are always remembered (and at most twice that), each operation is O(1), and there is
  * no per-entry bookkeeping. Ids in canonical lowercase UUID form (what Go and this port generate)
@@ -45,7 +45,7 @@ export class SeenIds {
 
   /** True when `id` was already seen (nothing changes); otherwise marks it and returns false. */
   seenOrAdd(id: string): boolean {
-    const key = readUuidKey(id, this.#key) ? this.#key : undefined;
+    const key = this.#keyOf(id);
     if (this.#current.has(id, key) || this.#previous.has(id, key)) return true;
     this.#insert(id, key);
     return false;
@@ -53,7 +53,7 @@ export class SeenIds {
 
   /** Marks `id` as seen, making it one of the newest. */
   add(id: string): void {
-    const key = readUuidKey(id, this.#key) ? this.#key : undefined;
+    const key = this.#keyOf(id);
     this.#previous.delete(id, key);
     this.#current.delete(id, key);
     this.#insert(id, key);
@@ -61,20 +61,25 @@ export class SeenIds {
 
   /** Removes the mark on `id`, e.g. to roll back when the local write of that message failed. */
   forget(id: string): void {
-    const key = readUuidKey(id, this.#key) ? this.#key : undefined;
+    const key = this.#keyOf(id);
     this.#current.delete(id, key);
     this.#previous.delete(id, key);
   }
 
   /** True when `id` is marked as seen; does not refresh it. */
   has(id: string): boolean {
-    const key = readUuidKey(id, this.#key) ? this.#key : undefined;
+    const key = this.#keyOf(id);
     return this.#current.has(id, key) || this.#previous.has(id, key);
   }
 
   /** How many ids are remembered (between `capacity` and twice that once full). */
   get size(): number {
     return this.#current.size + this.#previous.size;
+  }
+
+  /** `id` read as a UUID key (in a buffer reused by every call), or undefined when it is not one. */
+  #keyOf(id: string): UuidKey | undefined {
+    return readUuidKey(id, this.#key) ? this.#key : undefined;
   }
 
   #insert(id: string, key: UuidKey | undefined): void {

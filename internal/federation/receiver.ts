@@ -41,6 +41,7 @@ export interface ReceiverCounters {
 export class Receiver {
   readonly #opts: ReceiverOptions;
   /** `,"route":["<self>"]`: what a record without a route gets before its payload. */
+  readonly #routeField: string;
   readonly #routeInsert: Buffer;
   readonly counters: ReceiverCounters = {
     stored: 0,
@@ -53,7 +54,8 @@ export class Receiver {
 
   constructor(opts: ReceiverOptions) {
     this.#opts = opts;
-    this.#routeInsert = Buffer.from(`,"route":[${JSON.stringify(opts.ctx.name)}]`);
+    this.#routeField = `,"route":[${JSON.stringify(opts.ctx.name)}]`;
+    this.#routeInsert = Buffer.from(this.#routeField);
   }
 
   /**
@@ -144,7 +146,7 @@ export class Receiver {
           routeAt,
         );
       } else {
-        group.addText(env.id, storedText(read, ctx.name));
+        group.addText(env.id, storedText(read, ctx.name, this.#routeField));
       }
     }
     await Promise.all(
@@ -207,12 +209,12 @@ function routeOffset({ header, parts }: ReadRecord): number | undefined {
 
 /**
  * The line (with `\n`) this instance stores for a record, as text: the payload is kept as received
- * whenever the record has the usual shape.
+ * whenever the record has the usual shape; `routeField` is `,"route":["<self>"]`.
  */
-function storedText({ header, parts }: ReadRecord, self: string): string {
+function storedText({ header, parts }: ReadRecord, self: string, routeField: string): string {
   if (parts === undefined) return withRoute(header, JSON.stringify(header.payload), self);
   if (header.route !== undefined) return withRoute(header, parts.payloadJson, self);
-  return `${parts.headerJson},"route":[${JSON.stringify(self)}],"payload":${parts.payloadJson}}\n`;
+  return `${parts.headerJson}${routeField},"payload":${parts.payloadJson}}\n`;
 }
 
 /** The envelope line (with `\n`) re-encoded with this instance's name appended to the route. */
