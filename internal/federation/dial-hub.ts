@@ -11,9 +11,9 @@ import { peerCommonName, type MutualTlsOptions } from '../tlsutil/index.js';
 import { classifyDialFailure, type DialFacts, type DialVerdict } from './hub-refusal.js';
 import { MessageQueue } from './message-queue.js';
 import {
-  FRAMES_IN_FLIGHT,
   MAX_IN_FLIGHT_FIELD,
   encodeHandshake,
+  framesInFlightFor,
   framesInFlightOf,
   type HandshakeMessage,
 } from './protocol/index.js';
@@ -123,10 +123,16 @@ export async function dialHub(opts: DialHubOptions): Promise<HubConnection> {
     facts.opened = true;
     // Errors after this point end the connection; the link that takes over logs them.
     ws.on('error', () => undefined);
-    ws.send(encodeHandshake({ ...opts.handshake, [MAX_IN_FLIGHT_FIELD]: FRAMES_IN_FLIGHT }));
+    const inFlight = framesInFlightFor(opts.maxBatchBytes);
+    ws.send(encodeHandshake({ ...opts.handshake, [MAX_IN_FLIGHT_FIELD]: inFlight }));
     const reply = await queue.handshake(opts.handshakeTimeoutMs, opts.clock);
     const cn = tlsSocket === undefined ? undefined : peerCommonName(tlsSocket);
-    return { ws, queue, hubName: cn ?? reply.instance_name, framesInFlight: framesInFlightOf(reply) };
+    return {
+      ws,
+      queue,
+      hubName: cn ?? reply.instance_name,
+      framesInFlight: framesInFlightOf(reply, inFlight),
+    };
   } catch (err) {
     ws.terminate();
     if (signal.aborted) throw signal.reason;

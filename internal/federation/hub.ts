@@ -20,11 +20,11 @@ import { anyWhenEmpty, effectiveSubscriptions } from './policy.js';
 import {
   CLOSE_NOT_IN_ALLOWLIST,
   CLOSE_REASON_NOT_IN_ALLOWLIST,
-  FRAMES_IN_FLIGHT,
   MAX_IN_FLIGHT_FIELD,
   PROTOCOL_VERSION,
   ROLE_HUB,
   encodeHandshake,
+  framesInFlightFor,
   framesInFlightOf,
 } from './protocol/index.js';
 import { senderReadBytes } from './sender.js';
@@ -258,12 +258,13 @@ export class Hub {
       );
     }
     this.#pending.delete(ws);
+    const inFlight = framesInFlightFor(ctx.maxBatchBytes);
     ws.send(
       encodeHandshake({
         instance_name: ctx.name,
         role: ROLE_HUB,
         version: PROTOCOL_VERSION,
-        [MAX_IN_FLIGHT_FIELD]: FRAMES_IN_FLIGHT,
+        [MAX_IN_FLIGHT_FIELD]: inFlight,
       }),
     );
     const publish = entry?.publish ?? [];
@@ -272,7 +273,7 @@ export class Hub {
       ws,
       queue,
       peer: identity,
-      framesInFlight: framesInFlightOf(handshake),
+      framesInFlight: framesInFlightOf(handshake, inFlight),
       accepted: anyWhenEmpty(publish),
       cursors,
       auditForwards: !ephemeral,

@@ -10,14 +10,17 @@ import type { Logger } from '../logger/index.js';
 import type { ChannelLog } from '../storage/index.js';
 import type { FederationContext } from './context.js';
 import type { Link } from './link.js';
-import { FRAME_HEADER_BYTES, FRAMES_IN_FLIGHT } from './protocol/index.js';
+import { FRAME_HEADER_BYTES } from './protocol/index.js';
+
+/** Frames' worth of records a sender's cursor reads at a time. */
+const READ_AHEAD_FRAMES = 8;
 
 /**
- * Bytes a sender's cursor reads at a time: a window of frames' worth, so that a peer catching up
- * gets its next frames from memory while earlier ones are acknowledged.
+ * Bytes a sender's cursor reads at a time: several frames' worth, so that a peer catching up gets
+ * its next frames from memory while earlier ones are acknowledged.
  */
 export function senderReadBytes(maxBatchBytes: number): number {
-  return FRAMES_IN_FLIGHT * maxBatchBytes;
+  return READ_AHEAD_FRAMES * maxBatchBytes;
 }
 
 /** Settings of {@link runSender}. */

@@ -87,7 +87,7 @@ describe('EphemeralMessenger against a Go-protocol hub', () => {
     const { ws, handshake } = await accept(hub);
     await connecting;
     expect(handshake).toBe(
-      '{"instance_name":"eph","role":"client","version":"1","subscribe":["alerts"],"ephemeral":true,"max_in_flight":8}',
+      '{"instance_name":"eph","role":"client","version":"1","subscribe":["alerts"],"ephemeral":true,"max_in_flight":32}',
     );
     expect(em.stats().hub).toBe('gohub');
 

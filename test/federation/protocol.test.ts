@@ -3,7 +3,7 @@ import { ErrorCode, hasErrorCode } from '../../internal/errors/index.js';
 import {
   CLOSE_NOT_IN_ALLOWLIST,
   CLOSE_REASON_NOT_IN_ALLOWLIST,
-  FRAMES_IN_FLIGHT,
+  MAX_FRAMES_IN_FLIGHT,
   FRAME_HEADER_BYTES,
   decodeAck,
   decodeFrame,
@@ -11,6 +11,7 @@ import {
   encodeAck,
   encodeFrame,
   encodeHandshake,
+  framesInFlightFor,
   framesInFlightOf,
   recordTexts,
   takeBatch,
@@ -130,14 +131,24 @@ describe('handshake', () => {
     );
   });
 
-  it('reads the frames a peer accepts in flight: 1 for a Go peer, capped for a peer of this port', () => {
-    const of = (extra: string): number =>
-      framesInFlightOf(decodeHandshake(`{"instance_name":"p","role":"hub","version":"1"${extra}}`));
+  it('reads the frames a peer accepts in flight: 1 for a Go peer, capped at our own for a peer of this port', () => {
+    const of = (extra: string, own = 8): number =>
+      framesInFlightOf(decodeHandshake(`{"instance_name":"p","role":"hub","version":"1"${extra}}`), own);
     expect(of('')).toBe(1);
     expect(of(',"max_in_flight":3')).toBe(3);
-    expect(of(',"max_in_flight":1000')).toBe(FRAMES_IN_FLIGHT);
+    expect(of(',"max_in_flight":1000')).toBe(8);
+    expect(of(',"max_in_flight":5', 2)).toBe(2);
     for (const bad of ['0', '-2', '2.5', '"4"', 'null', 'true'])
       expect(of(`,"max_in_flight":${bad}`)).toBe(1);
+  });
+
+  it('announces as many frames as 2 MiB holds, between 1 and the maximum', () => {
+    expect(framesInFlightFor(65_536)).toBe(MAX_FRAMES_IN_FLIGHT);
+    expect(MAX_FRAMES_IN_FLIGHT).toBe(32);
+    expect(framesInFlightFor(1024)).toBe(MAX_FRAMES_IN_FLIGHT);
+    expect(framesInFlightFor(2 ** 20)).toBe(2);
+    expect(framesInFlightFor(700_000)).toBe(2);
+    expect(framesInFlightFor(4 * 2 ** 20)).toBe(1);
   });
 
   it('decodes a Buffer text frame', () => {

@@ -93,7 +93,7 @@ describe('federation wire protocol (hand-written client)', () => {
     expect(hello.binary).toBe(false);
     // Go's handshake plus this port's one extra field (frames it accepts in flight), which Go ignores.
     expect(hello.data.toString()).toBe(
-      '{"instance_name":"hub1","role":"hub","version":"1","max_in_flight":8}',
+      '{"instance_name":"hub1","role":"hub","version":"1","max_in_flight":32}',
     );
 
     const got = collector();

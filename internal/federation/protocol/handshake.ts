@@ -47,25 +47,36 @@ export interface HandshakeMessage {
   readonly [extraField: string]: unknown;
 }
 
+/** The most unacknowledged data frames this port keeps or accepts on a link, per direction. */
+export const MAX_FRAMES_IN_FLIGHT = 32;
+
+/** The bytes of unacknowledged frames a link may carry per direction (at least one frame). */
+const IN_FLIGHT_BYTES = 2 * 2 ** 20;
+
 /**
  * How many unacknowledged data frames this port accepts from a peer, announced in its handshakes as
- * the extra field `max_in_flight`. Go peers do not send the field, so they get one frame at a time,
- * exactly as the Go protocol has it; two instances of this port keep several frames in flight, so
- * that the sender's reading and the network transfer overlap the receiver's storing.
+ * the extra field `max_in_flight`: as many frames of `maxBatchBytes` as {@link IN_FLIGHT_BYTES}
+ * holds, between 1 and {@link MAX_FRAMES_IN_FLIGHT} (32 with the default 64 KiB batches). Go peers
+ * do not send the field, so they get one frame at a time, exactly as the Go protocol has it; two
+ * instances of this port keep several frames in flight, so that the sender's reading and the
+ * network transfer overlap the receiver's storing, and a sender whose process is busy elsewhere
+ * (publishing) and reads its acks late still leaves the receiver frames to store.
  */
-export const FRAMES_IN_FLIGHT = 8;
+export function framesInFlightFor(maxBatchBytes: number): number {
+  return Math.min(MAX_FRAMES_IN_FLIGHT, Math.max(1, Math.floor(IN_FLIGHT_BYTES / maxBatchBytes)));
+}
 
-/** The extra handshake field that carries {@link FRAMES_IN_FLIGHT}. */
+/** The extra handshake field that carries {@link framesInFlightFor}. */
 export const MAX_IN_FLIGHT_FIELD = 'max_in_flight';
 
 /**
  * How many unacknowledged frames may be sent to the peer that sent `handshake`: its `max_in_flight`
- * when that is a positive integer (capped at {@link FRAMES_IN_FLIGHT}), else 1 (a Go peer).
+ * when that is a positive integer, capped at `own` (what this side announced), else 1 (a Go peer).
  */
-export function framesInFlightOf(handshake: HandshakeMessage): number {
+export function framesInFlightOf(handshake: HandshakeMessage, own: number): number {
   const announced = handshake[MAX_IN_FLIGHT_FIELD];
   if (typeof announced !== 'number' || !Number.isSafeInteger(announced) || announced < 1) return 1;
-  return Math.min(announced, FRAMES_IN_FLIGHT);
+  return Math.min(announced, own);
 }
 
 const WHAT = 'handshake';

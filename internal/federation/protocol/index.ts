@@ -3,13 +3,14 @@
  * close codes, byte-compatible with the Go original's WebSocket era (v0.12.0 – v1.4.1).
  */
 export {
-  FRAMES_IN_FLIGHT,
+  MAX_FRAMES_IN_FLIGHT,
   MAX_IN_FLIGHT_FIELD,
   ROLE_CLIENT,
   ROLE_HUB,
   PROTOCOL_VERSION,
   decodeHandshake,
   encodeHandshake,
+  framesInFlightFor,
   framesInFlightOf,
 } from './handshake.js';
 export type { HandshakeMessage } from './handshake.js';
