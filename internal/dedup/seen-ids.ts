@@ -46,8 +46,8 @@ export class SeenIds {
   /** True when `id` was already seen (nothing changes); otherwise marks it and returns false. */
   seenOrAdd(id: string): boolean {
     const key = this.#keyOf(id);
-    if (this.#current.has(id, key) || this.#previous.has(id, key)) return true;
-    this.#insert(id, key);
+    if (this.#previous.has(id, key) || !this.#current.addIfAbsent(id, key)) return true;
+    this.#rotateWhenFull();
     return false;
   }
 
@@ -56,7 +56,8 @@ export class SeenIds {
     const key = this.#keyOf(id);
     this.#previous.delete(id, key);
     this.#current.delete(id, key);
-    this.#insert(id, key);
+    this.#current.addIfAbsent(id, key);
+    this.#rotateWhenFull();
   }
 
   /** Removes the mark on `id`, e.g. to roll back when the local write of that message failed. */
@@ -82,8 +83,8 @@ export class SeenIds {
     return readUuidKey(id, this.#key) ? this.#key : undefined;
   }
 
-  #insert(id: string, key: UuidKey | undefined): void {
-    this.#current.add(id, key);
+  /** Once the current generation holds `capacity` ids, it becomes the previous one. */
+  #rotateWhenFull(): void {
     if (this.#current.size >= this.#capacity) {
       this.#previous = this.#current;
       this.#current = new Generation(this.#previous.uuids.slots);
@@ -109,10 +110,12 @@ class Generation {
     return key === undefined ? this.#others.has(id) : this.uuids.has(key);
   }
 
-  /** Adds an id that is not held. */
-  add(id: string, key: UuidKey | undefined): void {
-    if (key === undefined) this.#others.add(id);
-    else this.uuids.add(key);
+  /** Adds `id` unless it is held; returns whether it was added. */
+  addIfAbsent(id: string, key: UuidKey | undefined): boolean {
+    if (key !== undefined) return this.uuids.addIfAbsent(key);
+    if (this.#others.has(id)) return false;
+    this.#others.add(id);
+    return true;
   }
 
   delete(id: string, key: UuidKey | undefined): void {

@@ -57,24 +57,41 @@ export class UuidTable {
     return this.#find(key) >= 0;
   }
 
-  /** Adds `key`, which must not be held. */
-  add(key: UuidKey): void {
+  /**
+   * Adds `key` unless it is held, in one probe: returns true when it was added, false when it was
+   * already there. The key goes into the first deleted slot on its probe run, if any.
+   */
+  addIfAbsent(key: UuidKey): boolean {
     if ((this.#used + 1) * 2 > this.#mask + 1) this.#rehash();
     const words = this.#words;
     const mask = this.#mask;
+    const k0 = key[0] ?? 0;
+    const k1 = key[1] ?? 0;
+    const k2 = key[2] ?? 0;
+    const k3 = key[3] ?? 0;
+    let reuse = -1;
     for (let slot = slotOf(key, mask); ; slot = (slot + 1) & mask) {
       const at = slot * WORDS;
-      const first = words[at] ?? 0;
-      if (first === DELETED && isDeleted(words, at)) {
-        this.#used--;
-      } else if (first !== 0 || !isEmpty(words, at)) {
-        continue;
+      const w0 = words[at] ?? 0;
+      const w1 = words[at + 1] ?? 0;
+      const w2 = words[at + 2] ?? 0;
+      const w3 = words[at + 3] ?? 0;
+      if (w0 === k0 && w1 === k1 && w2 === k2 && w3 === k3) return false;
+      if ((w0 | w1 | w2 | w3) === 0) {
+        if (reuse < 0) {
+          reuse = at;
+          this.#used++;
+        }
+        break;
       }
-      words.set(key, at);
-      this.#live++;
-      this.#used++;
-      return;
+      if (reuse < 0 && (w0 & w1 & w2 & w3) === DELETED) reuse = at;
     }
+    words[reuse] = k0;
+    words[reuse + 1] = k1;
+    words[reuse + 2] = k2;
+    words[reuse + 3] = k3;
+    this.#live++;
+    return true;
   }
 
   /** Removes `key`; returns whether it was held. */
@@ -114,7 +131,7 @@ export class UuidTable {
     this.#live = 0;
     this.#used = 0;
     for (let at = 0; at < old.length; at += WORDS) {
-      if (!isEmpty(old, at) && !isDeleted(old, at)) this.add(old.subarray(at, at + WORDS));
+      if (!isEmpty(old, at) && !isDeleted(old, at)) this.addIfAbsent(old.subarray(at, at + WORDS));
     }
   }
 }
