@@ -83,42 +83,47 @@ export function encodeAuditLines(
   nowMs: number,
 ): Buffer {
   const ts = record.ts === undefined ? isoOf(nowMs) : record.ts.toISOString();
-  const head = Buffer.from(`{"ts":"${ts}","event":${JSON.stringify(record.event)}`);
+  const headText = `{"ts":"${ts}","event":${JSON.stringify(record.event)}`;
   let tailText = '';
   for (const field of OPTIONAL_FIELDS) {
     if (field === 'message_id') continue;
     const value = record[field];
     if (value !== undefined && value !== '') tailText += `,"${field}":${JSON.stringify(value)}`;
   }
+  // Every line is `head` + id + `tail`, or `bare` for an empty id (omitted, as Go's omitempty does).
+  const head = Buffer.from(`${headText},"message_id":`);
   const tail = Buffer.from(`${tailText}}\n`);
+  const bare = Buffer.from(`${headText}${tailText}}\n`);
   let most = 0;
   for (const id of messageIds) {
     // An escaped character takes at most 6 bytes (`\uXXXX`), as many as the 3 of UTF-8 twice over.
-    most += head.length + MESSAGE_ID_KEY.length + 2 + 6 * id.length + tail.length;
+    most += head.length + 2 + 6 * id.length + tail.length;
   }
   const out = Buffer.allocUnsafe(most);
   let at = 0;
   for (const id of messageIds) {
-    out.set(head, at);
-    at += head.length;
-    if (id !== '') {
-      out.set(MESSAGE_ID_KEY, at);
-      at += MESSAGE_ID_KEY.length;
-      at = writeJsonString(out, at, id);
+    if (id === '') {
+      out.set(bare, at);
+      at += bare.length;
+      continue;
     }
+    out.set(head, at);
+    at = writeJsonString(out, at + head.length, id);
     out.set(tail, at);
     at += tail.length;
   }
   return out.subarray(0, at);
 }
 
-const MESSAGE_ID_KEY = Buffer.from(',"message_id":');
 const QUOTE = 0x22;
 
 /** Printable ASCII but `"` and `\\`: a string of these is its own JSON text between quotes. */
 const VERBATIM = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
-/** Writes `text` as a JSON string at `at` (copied as is when {@link VERBATIM}); returns the end. */
+/**
+ * Writes `text` as a JSON string at `at` and returns the end: copied as is between quotes when
+ * {@link VERBATIM} (a UUID is), through `JSON.stringify` otherwise.
+ */
 function writeJsonString(out: Buffer, at: number, text: string): number {
   if (!VERBATIM.test(text)) return at + out.write(JSON.stringify(text), at);
   out[at] = QUOTE;
