@@ -54,7 +54,7 @@ export class UuidTable {
 
   /** True when `key` is held. */
   has(key: UuidKey): boolean {
-    return this.#find(key) >= 0;
+    return this.#probe(key) >= 0;
   }
 
   /**
@@ -63,54 +63,36 @@ export class UuidTable {
    */
   addIfAbsent(key: UuidKey): boolean {
     if ((this.#used + 1) * 2 > this.#mask + 1) this.#rehash();
-    const words = this.#words;
-    const mask = this.#mask;
-    const k0 = key[0] ?? 0;
-    const k1 = key[1] ?? 0;
-    const k2 = key[2] ?? 0;
-    const k3 = key[3] ?? 0;
-    let reuse = -1;
-    for (let slot = slotOf(key, mask); ; slot = (slot + 1) & mask) {
-      const at = slot * WORDS;
-      const w0 = words[at] ?? 0;
-      const w1 = words[at + 1] ?? 0;
-      const w2 = words[at + 2] ?? 0;
-      const w3 = words[at + 3] ?? 0;
-      if (w0 === k0 && w1 === k1 && w2 === k2 && w3 === k3) return false;
-      if ((w0 | w1 | w2 | w3) === 0) {
-        if (reuse < 0) {
-          reuse = at;
-          this.#used++;
-        }
-        break;
-      }
-      if (reuse < 0 && (w0 & w1 & w2 & w3) === DELETED) reuse = at;
-    }
-    words[reuse] = k0;
-    words[reuse + 1] = k1;
-    words[reuse + 2] = k2;
-    words[reuse + 3] = k3;
+    const probed = this.#probe(key);
+    if (probed >= 0) return false;
+    const at = -probed - 1;
+    if (isEmpty(this.#words, at)) this.#used++;
+    this.#words.set(key, at);
     this.#live++;
     return true;
   }
 
   /** Removes `key`; returns whether it was held. */
   delete(key: UuidKey): boolean {
-    const at = this.#find(key);
+    const at = this.#probe(key);
     if (at < 0) return false;
     this.#words.fill(DELETED, at, at + WORDS);
     this.#live--;
     return true;
   }
 
-  /** The word offset of `key`'s slot, or -1. */
-  #find(key: UuidKey): number {
+  /**
+   * Walks `key`'s probe run: the word offset of its slot when held; otherwise `-at - 1`, where `at`
+   * is the slot it would go into (the run's first deleted slot, else the empty slot ending it).
+   */
+  #probe(key: UuidKey): number {
     const words = this.#words;
     const mask = this.#mask;
     const k0 = key[0] ?? 0;
     const k1 = key[1] ?? 0;
     const k2 = key[2] ?? 0;
     const k3 = key[3] ?? 0;
+    let free = -1;
     for (let slot = slotOf(key, mask); ; slot = (slot + 1) & mask) {
       const at = slot * WORDS;
       const w0 = words[at] ?? 0;
@@ -118,7 +100,8 @@ export class UuidTable {
       const w2 = words[at + 2] ?? 0;
       const w3 = words[at + 3] ?? 0;
       if (w0 === k0 && w1 === k1 && w2 === k2 && w3 === k3) return at;
-      if ((w0 | w1 | w2 | w3) === 0) return -1;
+      if ((w0 | w1 | w2 | w3) === 0) return -(free < 0 ? at : free) - 1;
+      if (free < 0 && (w0 & w1 & w2 & w3) === DELETED) free = at;
     }
   }
 
