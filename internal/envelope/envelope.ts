@@ -91,7 +91,8 @@ const HEADER_KEYS = new Set([
   'service_name',
   'route',
 ]);
-const PAYLOAD_KEY = ',"payload":';
+/** What precedes the payload's JSON text in a line. */
+export const PAYLOAD_KEY = ',"payload":';
 
 /**
  * Parses only the header of a line whose payload comes last (as this library and the Go original
@@ -117,25 +118,19 @@ export function parseEnvelopeHeader(line: string): EnvelopeHeaderFields | undefi
 }
 
 /**
- * Splits `line` (already parsed as `env`) into its header's JSON text (up to, not including,
- * `,"payload":`) and its payload's, when the payload is the line's last field and every other field
- * is a known header field, so that a field can be added without re-encoding anything. Undefined
- * for any other shape.
+ * Where `,"payload":` starts in `line` (already parsed as `env`) when the payload is the line's last
+ * field, every other field is a known header field and no raw line feed (JSON whitespace) is inside,
+ * so that a field can be inserted before the payload without re-encoding anything and the result is
+ * still one line; -1 for any other shape.
  */
-export function splitAtPayload(
-  line: string,
-  env: Envelope,
-): { headerJson: string; payloadJson: string } | undefined {
-  if (line.charCodeAt(line.length - 1) !== 125) return undefined;
+export function payloadKeyOffset(line: string, env: Envelope): number {
+  if (line.charCodeAt(line.length - 1) !== 125 || line.includes('\n')) return -1;
   let last = '';
   for (const key in env) {
-    if (key !== 'payload' && !HEADER_KEYS.has(key)) return undefined;
+    if (key !== 'payload' && !HEADER_KEYS.has(key)) return -1;
     last = key;
   }
-  if (last !== 'payload') return undefined;
-  const cut = line.indexOf(PAYLOAD_KEY);
-  if (cut < 0) return undefined;
-  return { headerJson: line.slice(0, cut), payloadJson: line.slice(cut + PAYLOAD_KEY.length, -1) };
+  return last === 'payload' ? line.indexOf(PAYLOAD_KEY) : -1;
 }
 
 function invalid(reason: string): MessengerError {

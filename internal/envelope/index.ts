@@ -5,7 +5,8 @@ export {
   encodeHeaderFields,
   parseEnvelope,
   parseEnvelopeHeader,
-  splitAtPayload,
+  PAYLOAD_KEY,
+  payloadKeyOffset,
   type EnvelopeHeaderFields,
   type Envelope,
   type EnvelopeHeader,
@@ -14,3 +15,4 @@ export { DEAD_LETTER_PAYLOAD_TYPE, type DeadLetterPayload } from './dead-letter.
 export { formatEpoch, formatMillis, nowTimestamp } from './timestamp.js';
 export { newEnvelopeId } from './ids.js';
 export { EnvelopeEncoder } from './encoder.js';
+export { readCanonicalLine, type CanonicalLine } from './canonical-line.js';

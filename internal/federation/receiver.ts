@@ -7,7 +7,9 @@ import {
   encodeHeaderFields,
   type Envelope,
   parseEnvelope,
-  splitAtPayload,
+  PAYLOAD_KEY,
+  payloadKeyOffset,
+  readCanonicalLine,
   type EnvelopeHeaderFields,
 } from '../envelope/index.js';
 import { errorMessage } from '../errors/index.js';
@@ -140,11 +142,8 @@ export class Receiver {
       const record = records[i];
       const routeAt = ascii[i] === true ? routeOffset(read) : undefined;
       if (routeAt !== undefined && record !== undefined) {
-        group.addRecord(
-          env.id,
-          record.length === read.length ? record : record.subarray(0, read.length),
-          routeAt,
-        );
+        const length = read.line.length;
+        group.addRecord(env.id, record.length === length ? record : record.subarray(0, length), routeAt);
       } else {
         group.addText(env.id, storedText(read, ctx.name, this.#routeField));
       }
@@ -168,11 +167,11 @@ export class Receiver {
   }
 }
 
-const PAYLOAD_KEY = Buffer.from(',"payload":');
+const PAYLOAD_KEY_BYTES = Buffer.from(PAYLOAD_KEY);
 
 /** The id of a record too large to store, read from its header only, so it can be refused by id. */
 function oversizedRecordId(record: Buffer): string | undefined {
-  const cut = record.indexOf(PAYLOAD_KEY);
+  const cut = record.indexOf(PAYLOAD_KEY_BYTES);
   if (cut < 0) return undefined;
   try {
     const header = JSON.parse(`${record.toString('utf8', 0, cut)}}`) as { id?: unknown };
@@ -184,37 +183,52 @@ function oversizedRecordId(record: Buffer): string | undefined {
 
 /** A checked record. */
 interface ReadRecord {
-  header: Envelope;
-  /** The record's header and payload JSON text, when the payload is last and every field known. */
-  parts: { headerJson: string; payloadJson: string } | undefined;
-  /** The record's length without a trailing newline. */
-  length: number;
+  header: EnvelopeHeaderFields;
+  /** The record without a trailing newline. */
+  line: string;
+  /**
+   * Where `,"payload":` starts when the payload is last, every other field is known and the line
+   * has no raw line feed, so the payload's text can be kept as received; -1 otherwise.
+   */
+  payloadKeyAt: number;
+  /** The record parsed whole, when it was (only then is it needed: payloadKeyAt is -1). */
+  parsed: Envelope | undefined;
 }
 
-/** Parses `record` whole, which validates the payload too. */
+/**
+ * Reads a record, payload validated too: the usual shape without building anything but the header,
+ * any other by parsing it whole.
+ */
 function readRecord(record: string): ReadRecord {
   // Records come without a newline; tolerate one (as JSON does), so the payload can still be kept as is.
   const line = record.charCodeAt(record.length - 1) === 10 ? record.slice(0, -1) : record;
-  const header = parseEnvelope(line);
-  return { header, parts: splitAtPayload(line, header), length: line.length };
+  const canonical = readCanonicalLine(line);
+  if (canonical !== undefined) {
+    return { header: canonical.header, line, payloadKeyAt: canonical.payloadKeyAt, parsed: undefined };
+  }
+  const parsed = parseEnvelope(line);
+  return { header: parsed, line, payloadKeyAt: payloadKeyOffset(line, parsed), parsed };
 }
 
 /**
  * Where this instance's route goes in a record of the usual shape without a route yet (before
  * `,"payload":`), so the stored line is the record with the route spliced in; undefined otherwise.
  */
-function routeOffset({ header, parts }: ReadRecord): number | undefined {
-  return parts !== undefined && header.route === undefined ? parts.headerJson.length : undefined;
+function routeOffset({ header, payloadKeyAt }: ReadRecord): number | undefined {
+  return payloadKeyAt >= 0 && header.route === undefined ? payloadKeyAt : undefined;
 }
 
 /**
  * The line (with `\n`) this instance stores for a record, as text: the payload is kept as received
  * whenever the record has the usual shape; `routeField` is `,"route":["<self>"]`.
  */
-function storedText({ header, parts }: ReadRecord, self: string, routeField: string): string {
-  if (parts === undefined) return withRoute(header, JSON.stringify(header.payload), self);
-  if (header.route !== undefined) return withRoute(header, parts.payloadJson, self);
-  return `${parts.headerJson}${routeField},"payload":${parts.payloadJson}}\n`;
+function storedText(read: ReadRecord, self: string, routeField: string): string {
+  const { header, line, payloadKeyAt } = read;
+  if (payloadKeyAt < 0) return withRoute(header, JSON.stringify(read.parsed?.payload), self);
+  if (header.route !== undefined) {
+    return withRoute(header, line.slice(payloadKeyAt + PAYLOAD_KEY.length, -1), self);
+  }
+  return `${line.slice(0, payloadKeyAt)}${routeField}${line.slice(payloadKeyAt)}\n`;
 }
 
 /** The envelope line (with `\n`) re-encoded with this instance's name appended to the route. */

@@ -3,7 +3,7 @@ import {
   encodeEnvelope,
   parseEnvelope,
   parseEnvelopeHeader,
-  splitAtPayload,
+  payloadKeyOffset,
 } from '../../internal/envelope/index.js';
 import { ErrorCode, hasErrorCode } from '../../internal/errors/index.js';
 
@@ -50,29 +50,31 @@ describe('envelope lines', () => {
     expect(parseEnvelope(withExtra).payload).toBe(3);
   });
 
-  it('splits a payload-last line into header and payload text, kept byte for byte', () => {
+  it('finds the payload key of a payload-last line, so the payload text is kept byte for byte', () => {
     const line = encodeEnvelope(
       { ...HEADER, correlationId: 'say ,"payload": here' },
       '{ "payload": {"route":["x"]}, "n": 1.50 }',
     );
-    const parts = splitAtPayload(line, parseEnvelope(line))!;
-    expect(parts.payloadJson).toBe('{ "payload": {"route":["x"]}, "n": 1.50 }');
-    expect(`${parts.headerJson},"payload":${parts.payloadJson}}`).toBe(line);
+    const at = payloadKeyOffset(line, parseEnvelope(line));
+    expect(line.slice(at)).toBe(',"payload":{ "payload": {"route":["x"]}, "n": 1.50 }}');
   });
 
-  it('does not split lines whose payload is not last or that carry unknown fields', () => {
-    const notSplit = (line: string): boolean => splitAtPayload(line, parseEnvelope(line)) === undefined;
+  it('finds no payload key in lines whose payload is not last, with unknown fields or on two lines', () => {
+    const offset = (line: string): number => payloadKeyOffset(line, parseEnvelope(line));
     expect(
-      notSplit('{"v":1,"id":"x","ts":"t","channel":"c","origin":"o","payload":1,"payload_type":"T"}'),
-    ).toBe(true);
+      offset('{"v":1,"id":"x","ts":"t","channel":"c","origin":"o","payload":1,"payload_type":"T"}'),
+    ).toBe(-1);
     expect(
-      notSplit(
+      offset(
         '{"v":1,"id":"x","ts":"t","channel":"c","origin":"o","payload_type":"T","meta":{"a":1,"payload":2},"payload":3}',
       ),
-    ).toBe(true);
+    ).toBe(-1);
     expect(
-      notSplit('{"v":1,"id":"x","ts":"t","channel":"c","origin":"o","payload_type":"T","payload":3} '),
-    ).toBe(true);
+      offset('{"v":1,"id":"x","ts":"t","channel":"c","origin":"o","payload_type":"T","payload":3} '),
+    ).toBe(-1);
+    expect(
+      offset('{"v":1,"id":"x","ts":"t","channel":"c","origin":"o","payload_type":"T","payload":[1,\n2]}'),
+    ).toBe(-1);
   });
 
   it('rejects a bad header with ERR_INVALID_RECORD', () => {

@@ -154,7 +154,7 @@ describe('federation wire protocol (hand-written client)', () => {
     });
   });
 
-  it('stores each record as received with its name appended to the route, whatever its shape', async () => {
+  it('stores each record as received with its name appended to the route, whatever its shape, on one line', async () => {
     const h = await hub();
     const { ws, next } = await connected(h, 'a');
     ws.send('{"instance_name":"a","role":"client","version":"1"}');
@@ -165,6 +165,7 @@ describe('federation wire protocol (hand-written client)', () => {
       `${head('plain')},"payload":{ "n" : 1,"s":"a\\u00e9" }}`,
       `${head('newline')},"payload":[1, 2]}\n`,
       `${head('routed')},"route":["x"],"payload":{"n":3}}`,
+      `${head('two-lines')},"payload":{"n":\n5}}`,
       `{"payload":{"n":4},"v":1,"id":"payload-first","ts":"2026-11-23T03:29:51Z","channel":"inbox","origin":"a","payload_type":"T"}`,
     ];
     ws.send(frame(sent), { binary: true });
@@ -184,6 +185,7 @@ describe('federation wire protocol (hand-written client)', () => {
         `${head('plain')}${route},"payload":{ "n" : 1,"s":"a\\u00e9" }}\n`,
         `${head('newline')}${route},"payload":[1, 2]}\n`,
         `${head('routed')},"route":["x","hub1"],"payload":{"n":3}}\n`,
+        `${head('two-lines')}${route},"payload":{"n":5}}\n`,
         `{"v":1,"id":"payload-first","ts":"2026-11-23T03:29:51Z","channel":"inbox","origin":"a","payload_type":"T"${route},"payload":{"n":4}}\n`,
         `${head('utf8')}${route},"payload":"é"}\n`,
       ].join(''),
