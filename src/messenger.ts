@@ -42,6 +42,7 @@ import {
   type FederationTuning,
 } from './federation-setup.js';
 import { registerInternals } from './internal-access.js';
+import { LineBatch } from './line-batch.js';
 import { PublishEncoder } from './publish-line.js';
 import type { ChannelStats, MessengerStats } from './stats.js';
 import type { Subscription } from './subscription.js';
@@ -281,7 +282,7 @@ export class Messenger {
     if (messages.length === 0) return [];
     const ids: string[] = [];
     const lines: string[] = [];
-    let text = '';
+    const batch = new LineBatch();
     const ts = nowTimestamp();
     for (const m of messages) {
       const id = newEnvelopeId();
@@ -296,11 +297,9 @@ export class Messenger {
       );
       ids.push(id);
       lines.push(line);
-      text += line;
+      batch.add(line);
     }
-    const data = Buffer.from(text);
-    // An all-ASCII batch (the usual one) has as many bytes as characters, line by line.
-    const ascii = data.length === text.length;
+    const { data, ascii } = batch.encode();
     const sizes = lines.map((line) => (ascii ? line.length : Buffer.byteLength(line)));
     for (const size of sizes) this.#checkSize(channel, size);
     const log = this.#logs.get(channel) ?? (await this.#openLog(channel));
