@@ -29,9 +29,15 @@ beforeAll(async () => {
   pki = await makePki(['hub1', 'hub2', 'a', 'b']);
 });
 
+/** The cursor files of `channel` (not the `.tmp` file of a flush under way). */
 function offsetFiles(n: TestNode, channel: string): string[] {
   const dir = path.join(n.dataDir, 'subscribers', channel);
-  return fs.existsSync(dir) ? fs.readdirSync(dir).sort() : [];
+  return fs.existsSync(dir)
+    ? fs
+        .readdirSync(dir)
+        .filter((name) => name.endsWith('.offset'))
+        .sort()
+    : [];
 }
 
 describe('federation over mutual TLS', () => {
