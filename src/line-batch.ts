@@ -36,11 +36,15 @@ export class LineBatch {
    */
   encode(): { data: Buffer; ascii: boolean } {
     const chunks = [...this.#chunks, this.#chunk];
+    const sizes = chunks.map((chunk) => Buffer.byteLength(chunk));
     let bytes = 0;
-    for (const chunk of chunks) bytes += Buffer.byteLength(chunk);
+    for (const size of sizes) bytes += size;
     const data = Buffer.allocUnsafe(bytes);
     let at = 0;
-    for (const chunk of chunks) at += data.write(chunk, at);
+    chunks.forEach((chunk, i) => {
+      // An ASCII chunk (as many bytes as characters) is the same in Latin-1, which is a plain copy.
+      at += data.write(chunk, at, sizes[i] === chunk.length ? 'latin1' : 'utf8');
+    });
     return { data, ascii: bytes === this.#chars };
   }
 }

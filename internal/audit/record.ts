@@ -72,8 +72,8 @@ export function formatAuditLine(record: AuditRecord, nowMs: number): string {
 /**
  * The lines (each with its newline) of one event per id of `messageIds`, `record` with that
  * `message_id`, encoded as UTF-8: the same text as {@link formatAuditLine} for each. The shared
- * fields are serialised once and copied per line, and an id that needs no escaping (any printable
- * ASCII id, such as a UUID) is copied byte by byte, so a batch costs no string building.
+ * fields are serialised once; an id that needs no escaping (any printable ASCII id, such as a UUID)
+ * goes between them as it is, and the lines are encoded together.
  *
  * @throws RangeError when `record.ts` is an invalid Date.
  */
@@ -91,46 +91,33 @@ export function encodeAuditLines(
     if (value !== undefined && value !== '') tailText += `,"${field}":${JSON.stringify(value)}`;
   }
   // Every line is `head` + id + `tail`, or `bare` for an empty id (omitted, as Go's omitempty does).
-  const head = Buffer.from(`${headText},"message_id":`);
-  const tail = Buffer.from(`${tailText}}\n`);
-  const bare = Buffer.from(`${headText}${tailText}}\n`);
-  let most = 0;
-  for (const id of messageIds) {
-    // An escaped character takes at most 6 bytes (`\uXXXX`), as many as the 3 of UTF-8 twice over.
-    most += head.length + 2 + 6 * id.length + tail.length;
-  }
-  const out = Buffer.allocUnsafe(most);
-  let at = 0;
+  const head = `${headText},"message_id":`;
+  const tail = `${tailText}}\n`;
+  const bare = `${headText}${tail}`;
+  const quotedHead = `${head}"`;
+  const quotedTail = `"${tail}`;
+  // Lines are joined as a rope and flattened once; an all-ASCII text is encoded as a plain copy.
+  // (Testing the shared parts also flattens them in V8, so the rope copies flat strings: −25 %.)
+  let ascii = ASCII.test(quotedHead) && ASCII.test(quotedTail);
+  let text = '';
   for (const id of messageIds) {
     if (id === '') {
-      out.set(bare, at);
-      at += bare.length;
-      continue;
+      text = text + bare;
+    } else if (VERBATIM.test(id)) {
+      text = text + quotedHead + id + quotedTail;
+    } else {
+      const json = JSON.stringify(id);
+      ascii &&= ASCII.test(json);
+      text = text + head + json + tail;
     }
-    out.set(head, at);
-    at = writeJsonString(out, at + head.length, id);
-    out.set(tail, at);
-    at += tail.length;
   }
-  return out.subarray(0, at);
+  return Buffer.from(text, ascii ? 'latin1' : 'utf8');
 }
 
-const QUOTE = 0x22;
+const ASCII = /^[\x00-\x7f]*$/;
 
 /** Printable ASCII but `"` and `\\`: a string of these is its own JSON text between quotes. */
 const VERBATIM = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
-
-/**
- * Writes `text` as a JSON string at `at` and returns the end: copied as is between quotes when
- * {@link VERBATIM} (a UUID is), through `JSON.stringify` otherwise.
- */
-function writeJsonString(out: Buffer, at: number, text: string): number {
-  if (!VERBATIM.test(text)) return at + out.write(JSON.stringify(text), at);
-  out[at] = QUOTE;
-  const end = at + 1 + out.write(text, at + 1, 'latin1');
-  out[end] = QUOTE;
-  return end + 1;
-}
 
 let cachedMs = Number.NaN;
 let cachedIso = '';

@@ -158,6 +158,27 @@ describe('AuditLog writing', () => {
     expect(audit.stats()).toEqual({ written: 2 * ids.length, dropped: 0 });
   });
 
+  it('writes the same lines as log for plain ids, with ASCII and non-ASCII shared fields', async () => {
+    const audit = openLog();
+    const ids = Array.from(
+      { length: 300 },
+      (_, i) => `0194a2b3-c4d5-7e6f-8a9b-${String(i).padStart(12, '0')}`,
+    );
+    for (const peer of ['hub1', 'hüb']) {
+      const shared = { event: AuditEvent.FORWARD, channel: 'alerts', direction: 'inbound', peer } as const;
+      audit.logMessages(shared, ids);
+      for (const id of ids) audit.log({ ...shared, message_id: id });
+    }
+    await audit.close();
+    const lines = await readLines(join(dir, 'audit', AUDIT_FILE_NAME));
+    expect(lines).toHaveLength(4 * ids.length);
+    for (let half = 0; half < 2; half++) {
+      const at = half * 2 * ids.length;
+      expect(lines.slice(at, at + ids.length)).toEqual(lines.slice(at + ids.length, at + 2 * ids.length));
+    }
+    expect(lines[2 * ids.length]).toContain('"peer":"hüb"');
+  });
+
   it('creates the directory and a 0644-style file (owner rw, no exec, not group/other writable)', async () => {
     const audit = openLog();
     audit.log({ event: AuditEvent.CLIENT_REJECTED, peer: 'mallory' });
