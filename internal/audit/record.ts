@@ -98,7 +98,7 @@ export function encodeAuditLines(
   const quotedTail = `"${tail}`;
   // Lines are joined as a rope and flattened once; an all-ASCII text is encoded as a plain copy.
   // (Testing the shared parts also flattens them in V8, so the rope copies flat strings: −25 %.)
-  let ascii = ASCII.test(quotedHead) && ASCII.test(quotedTail);
+  let ascii = !NON_ASCII.test(quotedHead) && !NON_ASCII.test(quotedTail);
   let text = '';
   for (const id of messageIds) {
     if (id === '') {
@@ -107,14 +107,14 @@ export function encodeAuditLines(
       text = text + quotedHead + id + quotedTail;
     } else {
       const json = JSON.stringify(id);
-      ascii &&= ASCII.test(json);
+      ascii &&= !NON_ASCII.test(json);
       text = text + head + json + tail;
     }
   }
   return Buffer.from(text, ascii ? 'latin1' : 'utf8');
 }
 
-const ASCII = /^[\x00-\x7f]*$/;
+const NON_ASCII = /[\u0080-\uffff]/;
 
 /** Printable ASCII but `"` and `\\`: a string of these is its own JSON text between quotes. */
 const VERBATIM = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
