@@ -10,6 +10,8 @@ const WORDS = 4;
 const MIN_SLOTS = 1024;
 /** A deleted slot (the max UUID, which {@link readUuidKey} never accepts); an empty slot is all zeros. */
 const DELETED = -1;
+const MAX_WORD = 0x7fffffff;
+const MIN_WORD = -0x80000000;
 
 /** Per-process seeds, so a peer cannot choose ids that all land in one probe run. */
 const SEED = randomFillSync(new Int32Array(WORDS));
@@ -33,6 +35,15 @@ export class UuidTable {
   #live = 0;
   /** Keys held plus deleted markers: what probing has to step over. */
   #used = 0;
+  /**
+   * The lowest and highest key ever added, ordered by their first two words (signed): a key outside
+   * that range is not held, which {@link UuidTable.has} answers without a probe. Time-ordered ids
+   * (UUID v7) arriving now are newer than every key of an older table.
+   */
+  #low0 = MAX_WORD;
+  #low1 = MAX_WORD;
+  #high0 = MIN_WORD;
+  #high1 = MIN_WORD;
 
   /** @param slots - the initial number of slots (rounded up to a power of two, at least 1024) */
   constructor(slots = MIN_SLOTS) {
@@ -54,6 +65,10 @@ export class UuidTable {
 
   /** True when `key` is held. */
   has(key: UuidKey): boolean {
+    const k0 = key[0] ?? 0;
+    const k1 = key[1] ?? 0;
+    if (k0 < this.#low0 || (k0 === this.#low0 && k1 < this.#low1)) return false;
+    if (k0 > this.#high0 || (k0 === this.#high0 && k1 > this.#high1)) return false;
     return this.#probe(key) >= 0;
   }
 
@@ -69,7 +84,21 @@ export class UuidTable {
     if (isEmpty(this.#words, at)) this.#used++;
     this.#words.set(key, at);
     this.#live++;
+    this.#widenRange(key);
     return true;
+  }
+
+  #widenRange(key: UuidKey): void {
+    const k0 = key[0] ?? 0;
+    const k1 = key[1] ?? 0;
+    if (k0 < this.#low0 || (k0 === this.#low0 && k1 < this.#low1)) {
+      this.#low0 = k0;
+      this.#low1 = k1;
+    }
+    if (k0 > this.#high0 || (k0 === this.#high0 && k1 > this.#high1)) {
+      this.#high0 = k0;
+      this.#high1 = k1;
+    }
   }
 
   /** Removes `key`; returns whether it was held. */

@@ -181,4 +181,31 @@ describe('SeenIds with UUID ids (held as 128-bit keys)', () => {
       expect(answers).toEqual(expected);
     },
   );
+
+  it('answers exactly as string sets for time-ordered ids, old and future ones looked up too', () => {
+    const random = prng(77);
+    // Sorted like UUID v7 ids made over time: most operations take the next one, some go back or ahead.
+    const pool = Array.from({ length: 4000 }, () => uuidFrom(random)).sort();
+    const seen = new SeenIds(300);
+    const model = new ModelSeenIds(300);
+    const answers: string[] = [];
+    const expected: string[] = [];
+    let next = 0;
+    for (let i = 0; i < 30_000; i++) {
+      const op = random();
+      const at = op < 0.7 ? next++ % pool.length : Math.floor(random() * pool.length);
+      const id = pool[at] ?? '';
+      if (op < 0.85) {
+        answers.push(`${i} seenOrAdd ${String(seen.seenOrAdd(id))}`);
+        expected.push(`${i} seenOrAdd ${String(model.seenOrAdd(id))}`);
+      } else if (op < 0.9) {
+        seen.forget(id);
+        model.forget(id);
+      } else {
+        answers.push(`${i} has ${String(seen.has(id))}`);
+        expected.push(`${i} has ${String(model.has(id))}`);
+      }
+    }
+    expect(answers).toEqual(expected);
+  });
 });
