@@ -120,6 +120,32 @@ function uuidFrom(random: () => number): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+type Operation = 'seenOrAdd' | 'add' | 'forget' | 'has';
+
+/** Runs `steps` operations chosen by `next` on SeenIds and on the model; both transcripts. */
+function transcripts(
+  capacity: number,
+  steps: number,
+  next: () => { id: string; op: Operation },
+): { actual: string[]; expected: string[] } {
+  const seen = new SeenIds(capacity);
+  const model = new ModelSeenIds(capacity);
+  const actual: string[] = [];
+  const expected: string[] = [];
+  for (let i = 0; i < steps; i++) {
+    const { id, op } = next();
+    if (op === 'add' || op === 'forget') {
+      seen[op](id);
+      model[op](id);
+    } else {
+      actual.push(`${i} ${op} ${String(seen[op](id))}`);
+      expected.push(`${i} ${op} ${String(model[op](id))}`);
+    }
+    if (seen.size !== model.size) actual.push(`${i} size ${seen.size} != ${model.size}`);
+  }
+  return { actual, expected };
+}
+
 describe('SeenIds with UUID ids (held as 128-bit keys)', () => {
   it('treats an upper-case UUID and the same UUID in lower case as different ids', () => {
     const seen = new SeenIds(10);
@@ -156,29 +182,12 @@ describe('SeenIds with UUID ids (held as 128-bit keys)', () => {
         return uuidFrom(random);
       });
       pool.push('00000000-0000-0000-0000-000000000000', 'ffffffff-ffff-ffff-ffff-ffffffffffff');
-      const seen = new SeenIds(capacity);
-      const model = new ModelSeenIds(capacity);
-      const answers: string[] = [];
-      const expected: string[] = [];
-      for (let i = 0; i < 60_000; i++) {
+      const { actual, expected } = transcripts(capacity, 60_000, () => {
         const id = pool[Math.floor(random() * pool.length)] ?? '';
         const op = random();
-        if (op < 0.6) {
-          answers.push(`${i} seenOrAdd ${String(seen.seenOrAdd(id))}`);
-          expected.push(`${i} seenOrAdd ${String(model.seenOrAdd(id))}`);
-        } else if (op < 0.75) {
-          seen.add(id);
-          model.add(id);
-        } else if (op < 0.85) {
-          seen.forget(id);
-          model.forget(id);
-        } else {
-          answers.push(`${i} has ${String(seen.has(id))}`);
-          expected.push(`${i} has ${String(model.has(id))}`);
-        }
-        if (seen.size !== model.size) answers.push(`${i} size ${seen.size} != ${model.size}`);
-      }
-      expect(answers).toEqual(expected);
+        return { id, op: op < 0.6 ? 'seenOrAdd' : op < 0.75 ? 'add' : op < 0.85 ? 'forget' : 'has' };
+      });
+      expect(actual).toEqual(expected);
     },
   );
 
@@ -186,26 +195,12 @@ describe('SeenIds with UUID ids (held as 128-bit keys)', () => {
     const random = prng(77);
     // Sorted like UUID v7 ids made over time: most operations take the next one, some go back or ahead.
     const pool = Array.from({ length: 4000 }, () => uuidFrom(random)).sort();
-    const seen = new SeenIds(300);
-    const model = new ModelSeenIds(300);
-    const answers: string[] = [];
-    const expected: string[] = [];
     let next = 0;
-    for (let i = 0; i < 30_000; i++) {
+    const { actual, expected } = transcripts(300, 30_000, () => {
       const op = random();
-      const at = op < 0.7 ? next++ % pool.length : Math.floor(random() * pool.length);
-      const id = pool[at] ?? '';
-      if (op < 0.85) {
-        answers.push(`${i} seenOrAdd ${String(seen.seenOrAdd(id))}`);
-        expected.push(`${i} seenOrAdd ${String(model.seenOrAdd(id))}`);
-      } else if (op < 0.9) {
-        seen.forget(id);
-        model.forget(id);
-      } else {
-        answers.push(`${i} has ${String(seen.has(id))}`);
-        expected.push(`${i} has ${String(model.has(id))}`);
-      }
-    }
-    expect(answers).toEqual(expected);
+      const id = pool[op < 0.7 ? next++ % pool.length : Math.floor(random() * pool.length)] ?? '';
+      return { id, op: op < 0.85 ? 'seenOrAdd' : op < 0.9 ? 'forget' : 'has' };
+    });
+    expect(actual).toEqual(expected);
   });
 });
