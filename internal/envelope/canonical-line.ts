@@ -1,32 +1,40 @@
 /**
  * A fast reader for envelope lines of the canonical shape, the one this library and the Go original
- * write: fields in order, no whitespace, nothing escaped in the header. It reads the header with one
- * regular expression instead of `JSON.parse`, which costs about as much as the header is long, and
- * checks the payload without keeping what parsing it builds.
+ * write: fields in order, no whitespace, nothing escaped in the header. It reads the fields a message
+ * is routed by with one regular expression instead of `JSON.parse`, which costs about as much as the
+ * header is long, and checks the payload without keeping what parsing it builds.
  */
-import { ENVELOPE_VERSION, PAYLOAD_KEY, type EnvelopeHeaderFields } from './envelope.js';
+import { ENVELOPE_VERSION, PAYLOAD_KEY } from './envelope.js';
 
 /** The body of a JSON string with nothing escaped: no quote, backslash or control character. */
 const PLAIN = String.raw`[^"\\\x00-\x1f]*`;
-/** A header string field, its value captured. */
-const field = (name: string): string => `"${name}":"(${PLAIN})"`;
+/** A header string field, its value captured or not. */
+const field = (name: string, capture: boolean): string =>
+  capture ? `"${name}":"(${PLAIN})"` : `"${name}":"${PLAIN}"`;
 
 /**
  * `{"v":1,"id":…,"ts":…,"channel":…,"origin":…,"payload_type":…` and the optional correlation id,
- * service name and route (its strings captured together), up to and including `,"payload":`.
- * Every string excludes quotes, so nothing can backtrack and the first `,"payload":` is the key.
+ * service name and a non-empty route, up to and including `,"payload":`. Captured: the id, channel,
+ * origin and the route's strings together. Every string excludes quotes, so nothing can backtrack
+ * and the first `,"payload":` is the key.
  */
 const CANONICAL_HEADER = new RegExp(
-  `^\\{"v":${ENVELOPE_VERSION},${field('id')},${field('ts')},${field('channel')},${field('origin')},` +
-    `${field('payload_type')}(?:,${field('correlation_id')})?(?:,${field('service_name')})?` +
-    `(?:,"route":\\[((?:"${PLAIN}"(?:,"${PLAIN}")*)?)\\])?${PAYLOAD_KEY}`,
+  `^\\{"v":${ENVELOPE_VERSION},${field('id', true)},${field('ts', false)},${field('channel', true)},` +
+    `${field('origin', true)},${field('payload_type', false)}(?:,${field('correlation_id', false)})?` +
+    `(?:,${field('service_name', false)})?(?:,"route":\\[("${PLAIN}"(?:,"${PLAIN}")*)\\])?${PAYLOAD_KEY}`,
 );
 
-/** A line read by {@link readCanonicalLine}. */
+/** What {@link readCanonicalLine} reads of a line: the fields a message is routed by. */
 export interface CanonicalLine {
-  /** The header fields, as `JSON.parse` would give them. */
-  header: EnvelopeHeaderFields;
-  /** Where `,"payload":` starts; the payload's JSON text follows it and ends before the last `}`. */
+  id: string;
+  channel: string;
+  origin: string;
+  /** The route's names, when the line has a route (never empty). */
+  route: string[] | undefined;
+  /**
+   * Where `,"payload":` starts; the payload's JSON text follows it and ends before the last `}`. A
+   * route, when there is one, ends just before it: its `]` is at `payloadKeyAt - 1`.
+   */
   payloadKeyAt: number;
 }
 
@@ -38,7 +46,7 @@ export interface CanonicalLine {
  * @example
  * ```ts
  * readCanonicalLine('{"v":1,"id":"x","ts":"t","channel":"c","origin":"o","payload_type":"T","payload":[1]}');
- * // { header: { v: 1, id: 'x', ts: 't', channel: 'c', origin: 'o', payload_type: 'T' }, payloadKeyAt: 72 }
+ * // { id: 'x', channel: 'c', origin: 'o', route: undefined, payloadKeyAt: 72 }
  * ```
  */
 export function readCanonicalLine(line: string): CanonicalLine | undefined {
@@ -52,23 +60,13 @@ export function readCanonicalLine(line: string): CanonicalLine | undefined {
   } catch {
     return undefined;
   }
-  return { header: headerOf(match), payloadKeyAt: match[0].length - PAYLOAD_KEY.length };
-}
-
-function headerOf(match: RegExpExecArray): EnvelopeHeaderFields {
-  const [, id = '', ts = '', channel = '', origin = '', payloadType = '', correlationId, serviceName, route] =
-    match;
-  const header: EnvelopeHeaderFields = {
-    v: ENVELOPE_VERSION,
+  const [, id = '', channel = '', origin = '', route] = match;
+  return {
     id,
-    ts,
     channel,
     origin,
-    payload_type: payloadType,
+    // The route's strings hold no quotes, so `","` separates them exactly.
+    route: route === undefined ? undefined : route.slice(1, -1).split('","'),
+    payloadKeyAt: match[0].length - PAYLOAD_KEY.length,
   };
-  if (correlationId !== undefined) header.correlation_id = correlationId;
-  if (serviceName !== undefined) header.service_name = serviceName;
-  // The route's strings hold no quotes, so `","` separates them exactly.
-  if (route !== undefined) header.route = route === '' ? [] : route.slice(1, -1).split('","');
-  return header;
 }

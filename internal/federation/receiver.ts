@@ -10,7 +10,6 @@ import {
   PAYLOAD_KEY,
   payloadKeyOffset,
   readCanonicalLine,
-  type EnvelopeHeaderFields,
 } from '../envelope/index.js';
 import { errorMessage } from '../errors/index.js';
 import type { Logger } from '../logger/index.js';
@@ -43,8 +42,11 @@ export interface ReceiverCounters {
 export class Receiver {
   readonly #opts: ReceiverOptions;
   /** `,"route":["<self>"]`: what a record without a route gets before its payload. */
-  readonly #routeField: string;
-  readonly #routeInsert: Buffer;
+  readonly #routeFieldText: string;
+  readonly #routeField: Buffer;
+  /** `,"<self>"`: what a record's route gets before its `]`. */
+  readonly #routeEntryText: string;
+  readonly #routeEntry: Buffer;
   readonly counters: ReceiverCounters = {
     stored: 0,
     duplicates: 0,
@@ -56,8 +58,11 @@ export class Receiver {
 
   constructor(opts: ReceiverOptions) {
     this.#opts = opts;
-    this.#routeField = `,"route":[${JSON.stringify(opts.ctx.name)}]`;
-    this.#routeInsert = Buffer.from(this.#routeField);
+    const self = JSON.stringify(opts.ctx.name);
+    this.#routeFieldText = `,"route":[${self}]`;
+    this.#routeField = Buffer.from(this.#routeFieldText);
+    this.#routeEntryText = `,${self}`;
+    this.#routeEntry = Buffer.from(this.#routeEntryText);
   }
 
   /**
@@ -97,56 +102,47 @@ export class Receiver {
         logger.warn({ err, peer }, 'skipping invalid inbound record');
         continue;
       }
-      const env = read.header;
-      lastId = env.id;
+      lastId = read.id;
       // A channel that already has lines in this frame passed the policy check.
-      let group = groups.get(env.channel);
-      const refusal = group === undefined ? inboundRefusal(accepted, env.channel) : undefined;
+      let group = groups.get(read.channel);
+      const refusal = group === undefined ? inboundRefusal(accepted, read.channel) : undefined;
       if (refusal !== undefined) {
         this.counters.refused++;
-        refused.push(env.id);
+        refused.push(read.id);
         logger.warn(
-          { peer, channel: env.channel, message_id: env.id, reason: refusal },
+          { peer, channel: read.channel, message_id: read.id, reason: refusal },
           'inbound message refused by policy',
         );
         ctx.audit.log({
           event: AuditEvent.POLICY_VIOLATION,
-          message_id: env.id,
-          channel: env.channel,
+          message_id: read.id,
+          channel: read.channel,
           direction: 'inbound',
           peer,
           detail: refusal,
         });
         continue;
       }
-      if (env.origin === ctx.name || env.route?.includes(ctx.name) === true) {
+      if (read.origin === ctx.name || read.route?.includes(ctx.name) === true) {
         this.counters.loops++;
         ctx.audit.log({
           event: AuditEvent.LOOP_DROPPED,
-          message_id: env.id,
-          channel: env.channel,
+          message_id: read.id,
+          channel: read.channel,
           direction: 'inbound',
           peer,
         });
         continue;
       }
-      if (ctx.seen.seenOrAdd(env.id)) {
+      if (ctx.seen.seenOrAdd(read.id)) {
         this.counters.duplicates++;
         continue;
       }
       if (group === undefined) {
-        group = new StoredLines(this.#routeInsert);
-        groups.set(env.channel, group);
+        group = new StoredLines();
+        groups.set(read.channel, group);
       }
-      // In an ASCII record a character index is a byte offset, so the record's bytes can be kept.
-      const record = records[i];
-      const routeAt = ascii[i] === true ? routeOffset(read) : undefined;
-      if (routeAt !== undefined && record !== undefined) {
-        const length = read.line.length;
-        group.addRecord(env.id, record.length === length ? record : record.subarray(0, length), routeAt);
-      } else {
-        group.addText(env.id, storedText(read, ctx.name, this.#routeField));
-      }
+      this.#add(group, read, ascii[i] === true ? records[i] : undefined);
     }
     await Promise.all(
       [...groups].map(async ([channel, group]) => {
@@ -164,6 +160,27 @@ export class Receiver {
       }),
     );
     return refused.length === 0 ? { last_id: lastId } : { last_id: lastId, refused };
+  }
+
+  /**
+   * Adds the line stored for `read` to `group`: the record with this instance's name spliced in, as
+   * bytes when the record is ASCII (`bytes`: a character index is then a byte offset), as text
+   * otherwise; re-encoded when it cannot be spliced.
+   */
+  #add(group: StoredLines, read: ReadRecord, bytes: Buffer | undefined): void {
+    const { id, line, insertAt, parsed } = read;
+    if (parsed !== undefined && insertAt < 0) {
+      group.addText(id, reencoded(parsed, this.#opts.ctx.name));
+      return;
+    }
+    const entry = read.route !== undefined;
+    if (bytes !== undefined) {
+      const record = bytes.length === line.length ? bytes : bytes.subarray(0, line.length);
+      group.addRecord(id, record, insertAt, entry ? this.#routeEntry : this.#routeField);
+      return;
+    }
+    const insert = entry ? this.#routeEntryText : this.#routeFieldText;
+    group.addText(id, `${line.slice(0, insertAt)}${insert}${line.slice(insertAt)}\n`);
   }
 }
 
@@ -183,55 +200,44 @@ function oversizedRecordId(record: Buffer): string | undefined {
 
 /** A checked record. */
 interface ReadRecord {
-  header: EnvelopeHeaderFields;
+  id: string;
+  channel: string;
+  origin: string;
+  route: readonly string[] | undefined;
   /** The record without a trailing newline. */
   line: string;
   /**
-   * Where `,"payload":` starts when the payload is last, every other field is known and the line
-   * has no raw line feed, so the payload's text can be kept as received; -1 otherwise.
+   * Where this instance's name is spliced in, so the record is stored as received otherwise: before
+   * `,"payload":` as a route field when there is no route yet, before the route's `]` as one more
+   * entry when there is one (canonical records). -1 when the record is re-encoded instead.
    */
-  payloadKeyAt: number;
-  /** The record parsed whole, when it was (only then is it needed: payloadKeyAt is -1). */
+  insertAt: number;
+  /** The record parsed whole, when it was: what a re-encoding is made from. */
   parsed: Envelope | undefined;
 }
 
 /**
- * Reads a record, payload validated too: the usual shape without building anything but the header,
- * any other by parsing it whole.
+ * Reads a record, payload validated too: the usual shape without building anything but the fields
+ * it is routed by, any other by parsing it whole.
  */
 function readRecord(record: string): ReadRecord {
   // Records come without a newline; tolerate one (as JSON does), so the payload can still be kept as is.
   const line = record.charCodeAt(record.length - 1) === 10 ? record.slice(0, -1) : record;
   const canonical = readCanonicalLine(line);
   if (canonical !== undefined) {
-    return { header: canonical.header, line, payloadKeyAt: canonical.payloadKeyAt, parsed: undefined };
+    const { id, channel, origin, route, payloadKeyAt } = canonical;
+    const insertAt = route === undefined ? payloadKeyAt : payloadKeyAt - 1;
+    return { id, channel, origin, route, line, insertAt, parsed: undefined };
   }
   const parsed = parseEnvelope(line);
-  return { header: parsed, line, payloadKeyAt: payloadKeyOffset(line, parsed), parsed };
+  // Parsed whole, only a record without a route is spliced: a route may not end before the payload.
+  const insertAt = parsed.route === undefined ? payloadKeyOffset(line, parsed) : -1;
+  const { id, channel, origin, route } = parsed;
+  return { id, channel, origin, route, line, insertAt, parsed };
 }
 
-/**
- * Where this instance's route goes in a record of the usual shape without a route yet (before
- * `,"payload":`), so the stored line is the record with the route spliced in; undefined otherwise.
- */
-function routeOffset({ header, payloadKeyAt }: ReadRecord): number | undefined {
-  return payloadKeyAt >= 0 && header.route === undefined ? payloadKeyAt : undefined;
-}
-
-/**
- * The line (with `\n`) this instance stores for a record, as text: the payload is kept as received
- * whenever the record has the usual shape; `routeField` is `,"route":["<self>"]`.
- */
-function storedText(read: ReadRecord, self: string, routeField: string): string {
-  const { header, line, payloadKeyAt } = read;
-  if (payloadKeyAt < 0) return withRoute(header, JSON.stringify(read.parsed?.payload), self);
-  if (header.route !== undefined) {
-    return withRoute(header, line.slice(payloadKeyAt + PAYLOAD_KEY.length, -1), self);
-  }
-  return `${line.slice(0, payloadKeyAt)}${routeField}${line.slice(payloadKeyAt)}\n`;
-}
-
-/** The envelope line (with `\n`) re-encoded with this instance's name appended to the route. */
-function withRoute(env: EnvelopeHeaderFields, payloadJson: string, self: string): string {
-  return `${encodeHeaderFields({ ...env, route: [...(env.route ?? []), self] }, payloadJson)}\n`;
+/** The line (with `\n`) re-encoded from the parsed record with this instance's name on the route. */
+function reencoded(parsed: Envelope, self: string): string {
+  const route = [...(parsed.route ?? []), self];
+  return `${encodeHeaderFields({ ...parsed, route }, JSON.stringify(parsed.payload))}\n`;
 }

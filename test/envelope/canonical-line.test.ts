@@ -9,18 +9,20 @@ const HEADER = {
   payloadType: 'T',
 };
 
-/** What {@link parseEnvelope} makes of `line`, split as readCanonicalLine splits it. */
-function parsedWhole(line: string): { header: object; payload: unknown } {
-  const { payload, ...header } = parseEnvelope(line);
-  return { header, payload };
+/** What {@link parseEnvelope} makes of `line`: the fields readCanonicalLine reads, and the payload. */
+function parsedWhole(line: string): { fields: object; payload: unknown } {
+  const { id, channel, origin, route, payload } = parseEnvelope(line);
+  return { fields: { id, channel, origin, route }, payload };
 }
 
 /** readCanonicalLine's reading of `line`, with its payload parsed from the text it points at. */
-function readFast(line: string): { header: object; payload: unknown } | undefined {
+function readFast(line: string): { fields: object; payload: unknown } | undefined {
   const read = readCanonicalLine(line);
   if (read === undefined) return undefined;
-  const payloadText = line.slice(read.payloadKeyAt + ',"payload":'.length, -1);
-  return { header: read.header, payload: JSON.parse(payloadText) };
+  const { id, channel, origin, route, payloadKeyAt } = read;
+  if (route !== undefined) expect(line.charAt(payloadKeyAt - 1)).toBe(']');
+  const payloadText = line.slice(payloadKeyAt + ',"payload":'.length, -1);
+  return { fields: { id, channel, origin, route }, payload: JSON.parse(payloadText) };
 }
 
 /** A small deterministic PRNG (mulberry32), so a failure can be replayed. */
@@ -58,7 +60,8 @@ describe('canonical envelope lines', () => {
       `${head},"payload":{"a":1}`, // payload not closed
       `${head},"payload":{"a":1}} `, // not ending with the closing brace
       `${head},"payload":1,"x":2}`, // a field after the payload
-      `${head},"route":[],"payload":1,"payload":2}`, // a second payload
+      `${head},"route":["a"],"payload":1,"payload":2}`, // a second payload
+      `${head},"route":[],"payload":1}`, // an empty route
       `${head},"meta":{"payload":1},"payload":1}`, // an unknown field
       `${head},"route":["a\\"b"],"payload":1}`, // an escape in the header
       `${head},"route":[1],"payload":1}`, // a route of numbers

@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { StoredLines } from '../../internal/federation/stored-lines.js';
 
 describe('StoredLines', () => {
-  it('splices the insert into every record and keeps text lines as given, in order', () => {
-    const insert = Buffer.from(',"route":["hub1"]');
-    const lines = new StoredLines(insert);
+  it('splices into each record its own insert and keeps text lines as given, in order', () => {
+    const field = Buffer.from(',"route":["hub1"]');
+    const entry = Buffer.from(',"hub1"');
+    const lines = new StoredLines();
     const expected: string[] = [];
     for (let i = 0; i < 200; i++) {
       const id = `m${i}`;
@@ -16,8 +17,9 @@ describe('StoredLines', () => {
       }
       const head = `{"id":"${id}"${'h'.repeat(i % 13)}`;
       const tail = `,"payload":"${'p'.repeat(i % 29)}"}`;
-      lines.addRecord(id, Buffer.from(head + tail), head.length);
-      expected.push(`${head},"route":["hub1"]${tail}\n`);
+      const insert = i % 2 === 0 ? field : entry;
+      lines.addRecord(id, Buffer.from(head + tail), head.length, insert);
+      expected.push(`${head}${insert.toString()}${tail}\n`);
     }
     expect(lines.count).toBe(200);
     expect(lines.ids.slice(0, 3)).toEqual(['m0', 'm1', 'm2']);

@@ -170,8 +170,13 @@ describe('federation wire protocol (hand-written client)', () => {
     ];
     ws.send(frame(sent), { binary: true });
     expect((await next()).data.toString()).toBe('{"last_id":"payload-first"}');
-    ws.send(frame([`${head('utf8')},"payload":"é"}`]), { binary: true });
-    expect((await next()).data.toString()).toBe('{"last_id":"utf8"}');
+    ws.send(
+      frame([`${head('utf8')},"payload":"é"}`, `${head('utf8-routed')},"route":["x"],"payload":"é"}`]),
+      {
+        binary: true,
+      },
+    );
+    expect((await next()).data.toString()).toBe('{"last_id":"utf8-routed"}');
     const dir = path.join(h.dataDir, 'channels', 'inbox');
     const stored = fs
       .readdirSync(dir)
@@ -188,6 +193,7 @@ describe('federation wire protocol (hand-written client)', () => {
         `${head('two-lines')}${route},"payload":{"n":5}}\n`,
         `{"v":1,"id":"payload-first","ts":"2026-11-23T03:29:51Z","channel":"inbox","origin":"a","payload_type":"T"${route},"payload":{"n":4}}\n`,
         `${head('utf8')}${route},"payload":"é"}\n`,
+        `${head('utf8-routed')},"route":["x","hub1"],"payload":"é"}\n`,
       ].join(''),
     );
   });
