@@ -2,7 +2,7 @@
  * The set of recently seen message ids, which drops federation echoes and replayed duplicates.
  */
 import { ErrorCode, MessengerError } from '../errors/index.js';
-import { newUuidKey, readUuidKey, type UuidKey } from './uuid-key.js';
+import { newUuidKey, readUuidKey, readUuidKeyAt, type UuidKey } from './uuid-key.js';
 import { UuidTable } from './uuid-table.js';
 
 /**
@@ -43,9 +43,18 @@ export class SeenIds {
     this.#capacity = capacity;
   }
 
-  /** True when `id` was already seen (nothing changes); otherwise marks it and returns false. */
-  seenOrAdd(id: string): boolean {
-    const key = this.#keyOf(id);
+  /**
+   * True when `id` was already seen (nothing changes); otherwise marks it and returns false. When the
+   * caller has `id` as ASCII bytes (`bytes[at, at + id.length)`, e.g. in a received record), passing
+   * them saves decoding the string.
+   */
+  seenOrAdd(id: string, bytes?: Uint8Array, at = 0): boolean {
+    const key =
+      bytes === undefined
+        ? this.#keyOf(id)
+        : id.length === 36 && readUuidKeyAt(bytes, at, this.#key)
+          ? this.#key
+          : undefined;
     if (this.#previous.has(id, key) || !this.#current.addIfAbsent(id, key)) return true;
     this.#rotateWhenFull();
     return false;

@@ -14,7 +14,7 @@ export function newUuidKey(): UuidKey {
 const DASH = 0x2d;
 const NOT_HEX = 16;
 /** Lowercase hex digits only: `…-ABCD-…` is a different id string and stays out of the typed table. */
-const DIGIT = new Uint8Array(128).fill(NOT_HEX);
+const DIGIT = new Uint8Array(256).fill(NOT_HEX);
 for (let i = 0; i < 10; i++) DIGIT[0x30 + i] = i;
 for (let i = 0; i < 6; i++) DIGIT[0x61 + i] = 10 + i;
 
@@ -24,18 +24,31 @@ const DIGIT_AT = Uint8Array.from([
   33, 34, 35,
 ]);
 
+/** The byte form of a string {@link readUuidKey} reads, reused between calls. */
+const scratch = Buffer.alloc(36);
+
 /**
  * Reads `id` into `key` when it is a UUID in canonical lowercase form other than the nil and max
  * UUIDs (which the table uses as empty and deleted markers). Returns false for every other id; such
  * ids are kept as strings. Each accepted string maps to exactly one key, so no two ids are confused.
  */
 export function readUuidKey(id: string, key: UuidKey): boolean {
+  // 36 characters in 36 UTF-8 bytes are ASCII, so Latin-1 copies them exactly.
+  if (id.length !== 36 || Buffer.byteLength(id) !== 36) return false;
+  scratch.write(id, 0, 36, 'latin1');
+  return readUuidKeyAt(scratch, 0, key);
+}
+
+/**
+ * {@link readUuidKey} for an id given as its ASCII bytes `bytes[at, at + 36)`, e.g. inside a received
+ * record: byte reads cost half of a string's character reads here.
+ */
+export function readUuidKeyAt(bytes: Uint8Array, at: number, key: UuidKey): boolean {
   if (
-    id.length !== 36 ||
-    id.charCodeAt(8) !== DASH ||
-    id.charCodeAt(13) !== DASH ||
-    id.charCodeAt(18) !== DASH ||
-    id.charCodeAt(23) !== DASH
+    bytes[at + 8] !== DASH ||
+    bytes[at + 13] !== DASH ||
+    bytes[at + 18] !== DASH ||
+    bytes[at + 23] !== DASH
   ) {
     return false;
   }
@@ -45,8 +58,7 @@ export function readUuidKey(id: string, key: UuidKey): boolean {
   for (let w = 0; w < 4; w++) {
     let word = 0;
     for (let i = w * 8; i < w * 8 + 8; i++) {
-      const code = id.charCodeAt(DIGIT_AT[i] ?? 0);
-      const digit = code < 128 ? (DIGIT[code] ?? NOT_HEX) : NOT_HEX;
+      const digit = DIGIT[bytes[at + (DIGIT_AT[i] ?? 0)] ?? 0] ?? NOT_HEX;
       invalid |= digit;
       word = (word << 4) | (digit & 15);
     }

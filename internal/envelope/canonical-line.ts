@@ -24,6 +24,9 @@ const CANONICAL_HEADER = new RegExp(
     `(?:,${field('service_name', false)})?(?:,"route":\\[("${PLAIN}"(?:,"${PLAIN}")*)\\])?${PAYLOAD_KEY}`,
 );
 
+/** Where the id starts in a canonical line: after `{"v":1,"id":"`. */
+export const CANONICAL_ID_AT = `{"v":${ENVELOPE_VERSION},"id":"`.length;
+
 /** What {@link readCanonicalLine} reads of a line: the fields a message is routed by. */
 export interface CanonicalLine {
   id: string;

@@ -15,4 +15,4 @@ export { DEAD_LETTER_PAYLOAD_TYPE, type DeadLetterPayload } from './dead-letter.
 export { formatEpoch, formatMillis, nowTimestamp } from './timestamp.js';
 export { newEnvelopeId } from './ids.js';
 export { EnvelopeEncoder } from './encoder.js';
-export { readCanonicalLine, type CanonicalLine } from './canonical-line.js';
+export { CANONICAL_ID_AT, readCanonicalLine, type CanonicalLine } from './canonical-line.js';

@@ -4,6 +4,7 @@
  */
 import { AuditEvent } from '../audit/index.js';
 import {
+  CANONICAL_ID_AT,
   encodeHeaderFields,
   type Envelope,
   parseEnvelope,
@@ -134,7 +135,9 @@ export class Receiver {
         });
         continue;
       }
-      if (ctx.seen.seenOrAdd(read.id)) {
+      // A canonical ASCII record holds its id as bytes at a known place: the set reads it from there.
+      const bytes = ascii[i] === true ? records[i] : undefined;
+      if (ctx.seen.seenOrAdd(read.id, read.parsed === undefined ? bytes : undefined, CANONICAL_ID_AT)) {
         this.counters.duplicates++;
         continue;
       }
@@ -142,7 +145,7 @@ export class Receiver {
         group = new StoredLines();
         groups.set(read.channel, group);
       }
-      this.#add(group, read, ascii[i] === true ? records[i] : undefined);
+      this.#add(group, read, bytes);
     }
     await Promise.all(
       [...groups].map(async ([channel, group]) => {

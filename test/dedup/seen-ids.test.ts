@@ -171,6 +171,28 @@ describe('SeenIds with UUID ids (held as 128-bit keys)', () => {
     expect(seen.size).toBe(ids.length);
   });
 
+  it('reads an id from its bytes exactly as from its string', () => {
+    const random = prng(5);
+    const ids = [
+      ...Array.from({ length: 200 }, () => uuidFrom(random)),
+      uuidFrom(random).toUpperCase(),
+      '00000000-0000-0000-0000-000000000000',
+      'ffffffff-ffff-ffff-ffff-ffffffffffff',
+      '0194a2b3-c4d5-7e6f-8a9b-0c1d2e3f4a5g',
+      '0194a2b3c4d5-7e6f-8a9b-0c1d2e3f4a5b-',
+      'msg-1',
+    ];
+    const fromStrings = new SeenIds(1000);
+    const fromBytes = new SeenIds(1000);
+    for (const id of [...ids, ...ids]) {
+      const bytes = Buffer.from(`{"id":"${id}"}`);
+      expect(fromBytes.seenOrAdd(id, bytes, 7), id).toBe(fromStrings.seenOrAdd(id));
+    }
+    // Keys read from bytes are the keys read from strings.
+    for (const id of ids) expect(fromBytes.has(id), id).toBe(true);
+    expect(fromBytes.size).toBe(fromStrings.size);
+  });
+
   it.each([1, 7, 1000])(
     'answers exactly as two generations of string sets (capacity %i, 60 000 random operations)',
     (capacity) => {
