@@ -49,12 +49,7 @@ export class SeenIds {
    * them saves decoding the string.
    */
   seenOrAdd(id: string, bytes?: Uint8Array, at = 0): boolean {
-    const key =
-      bytes === undefined
-        ? this.#keyOf(id)
-        : id.length === 36 && readUuidKeyAt(bytes, at, this.#key)
-          ? this.#key
-          : undefined;
+    const key = bytes === undefined ? this.#keyOf(id) : this.#keyAt(id, bytes, at);
     if (this.#previous.has(id, key) || !this.#current.addIfAbsent(id, key)) return true;
     this.#rotateWhenFull();
     return false;
@@ -90,6 +85,11 @@ export class SeenIds {
   /** `id` read as a UUID key (in a buffer reused by every call), or undefined when it is not one. */
   #keyOf(id: string): UuidKey | undefined {
     return readUuidKey(id, this.#key) ? this.#key : undefined;
+  }
+
+  /** {@link SeenIds.#keyOf} for `id` given as its ASCII bytes `bytes[at, at + id.length)`. */
+  #keyAt(id: string, bytes: Uint8Array, at: number): UuidKey | undefined {
+    return id.length === 36 && readUuidKeyAt(bytes, at, this.#key) ? this.#key : undefined;
   }
 
   /** Once the current generation holds `capacity` ids, it becomes the previous one. */
