@@ -47,6 +47,17 @@ export type {
   MessengerStats,
   SubscriberStats,
 } from './stats.js';
+export { StreamRpc, type RpcService, type StreamRpcOptions, type StreamRpcStats } from './rpc.js';
+export {
+  CloseCode,
+  RpcCloseError,
+  isRetryableClose,
+  type OpenStreamOptions,
+  type RequesterStream,
+  type RpcHandler,
+  type RpcRequest,
+  type RpcWriter,
+} from '../internal/rpc/index.js';
 export { withCorrelationId, withServiceName, currentCorrelationId, currentServiceName } from './context.js';
 export { ErrorCode, MessengerError, ConfigError, hasErrorCode } from '../internal/errors/index.js';
 export type { Logger, LogFields } from '../internal/logger/index.js';

@@ -46,6 +46,10 @@ export const ErrorCode = {
   EPHEMERAL_CLOSED: 'ERR_EPHEMERAL_CLOSED',
   /** A hub refused an ephemeral client for good (not in its allowlist, certificate refused); no retries. */
   EPHEMERAL_REJECTED: 'ERR_EPHEMERAL_REJECTED',
+  /** A request/reply stream ended with a close code other than 1000; see `RpcCloseError`. */
+  RPC_CLOSED: 'ERR_RPC_CLOSED',
+  /** The requester cancelled a request/reply stream (the server's handler signal aborts with it). */
+  RPC_CANCELLED: 'ERR_RPC_CANCELLED',
 } as const;
 
 /** One of the values of {@link ErrorCode}. */
