@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { runCli, type CliContext } from './cli.js';
 import { register as registerGenCert } from './commands/gen-cert.js';
 import { register as registerPublish } from './commands/publish.js';
+import { register as registerRequest } from './commands/request.js';
 import { register as registerRun } from './commands/run.js';
 import { register as registerTail } from './commands/tail.js';
 import { register as registerVersion } from './commands/version.js';
@@ -25,6 +26,7 @@ process.exitCode = await runCli(process.argv, context, [
   registerRun,
   registerPublish,
   registerTail,
+  registerRequest,
   registerGenCert,
   registerVersion,
 ]);

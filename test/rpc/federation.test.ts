@@ -1,0 +1,139 @@
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { EphemeralMessenger, StreamRpc } from '../../src/index.js';
+import { connected, makePki, startNode, type TestNode, type TestPki } from '../support/cluster.js';
+import { deferred } from '../support/deferred.js';
+
+let pki: TestPki;
+beforeAll(async () => {
+  pki = await makePki(['hub1', 'alpha', 'beta', 'eph']);
+});
+
+const closing: { close(): Promise<void> }[] = [];
+const nodes: TestNode[] = [];
+afterEach(async () => {
+  for (const c of closing.splice(0).reverse()) await c.close();
+  for (const n of nodes.splice(0).reverse()) await n.stop();
+});
+
+async function node(opts: Parameters<typeof startNode>[0]): Promise<TestNode> {
+  const started = await startNode({ pki, ...opts });
+  nodes.push(started);
+  return started;
+}
+
+async function rpcOn(instance: TestNode | EphemeralMessenger): Promise<StreamRpc> {
+  const rpc = await StreamRpc.open(instance instanceof EphemeralMessenger ? instance : instance.messenger);
+  closing.push(rpc);
+  return rpc;
+}
+
+async function drain<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+  const items: T[] = [];
+  for await (const item of iterable) items.push(item);
+  return items;
+}
+
+const count = async (req: { body: unknown }, writer: { write(d: unknown): Promise<void> }): Promise<void> => {
+  const n = req.body as number;
+  for (let i = 0; i < n; i++) await writer.write(i);
+};
+
+describe('StreamRpc across a hub', () => {
+  it('serves a requester on a client from the hub', async () => {
+    const hub = await node({
+      name: 'hub1',
+      hub: { allowedPeers: [{ name: 'alpha', subscribe: ['_inbox.alpha'], publish: ['count.req'] }] },
+    });
+    const client = await node({
+      name: 'alpha',
+      hubs: [{ addr: hub.hubAddr, subscribe: ['_inbox.alpha'], publish: ['count.req'] }],
+    });
+    await connected(client);
+    await (await rpcOn(hub)).serve('count.req', 'count.v1', count);
+    const requester = await rpcOn(client);
+    expect(await drain(requester.openStream('count.req', 'count.v1', 30))).toEqual(
+      Array.from({ length: 30 }, (_, i) => i),
+    );
+  });
+
+  it('serves a requester on the hub from a client', async () => {
+    const hub = await node({
+      name: 'hub1',
+      hub: { allowedPeers: [{ name: 'beta', subscribe: ['count.req'], publish: ['_inbox.hub1'] }] },
+    });
+    const client = await node({
+      name: 'beta',
+      hubs: [{ addr: hub.hubAddr, subscribe: ['count.req'], publish: ['_inbox.hub1'] }],
+    });
+    await connected(client);
+    await (await rpcOn(client)).serve('count.req', 'count.v1', count);
+    const requester = await rpcOn(hub);
+    expect(await drain(requester.openStream('count.req', 'count.v1', 10))).toEqual(
+      Array.from({ length: 10 }, (_, i) => i),
+    );
+  });
+
+  it('serves an ephemeral requester', async () => {
+    const hub = await node({
+      name: 'hub1',
+      hub: { allowedPeers: [{ name: 'eph', subscribe: ['_inbox.eph'], publish: ['count.req'] }] },
+    });
+    await (await rpcOn(hub)).serve('count.req', 'count.v1', count);
+    const pair = pki.pairs.get('eph')!;
+    const em = new EphemeralMessenger({
+      hubAddr: hub.hubAddr,
+      tls: { cert: pair.certFile, key: pair.keyFile, ca: pki.ca },
+    });
+    closing.push(em);
+    const requester = await rpcOn(em);
+    expect(requester.inbox).toBe('_inbox.eph');
+    await em.connect();
+    expect(await drain(requester.openStream('count.req', 'count.v1', 5))).toEqual([0, 1, 2, 3, 4]);
+    expect(await requester.request('count.req', 'count.v1', 1)).toBe(0);
+  });
+
+  it('continues a stream across a restart of the relaying hub, losing and repeating nothing', async () => {
+    const hub = await node({
+      name: 'hub1',
+      hub: {
+        allowedPeers: [
+          { name: 'alpha', subscribe: ['_inbox.alpha'], publish: ['relay.req'] },
+          { name: 'beta', subscribe: ['relay.req'], publish: ['_inbox.alpha'] },
+        ],
+      },
+    });
+    const requesterNode = await node({
+      name: 'alpha',
+      hubs: [{ addr: hub.hubAddr, subscribe: ['_inbox.alpha'], publish: ['relay.req'] }],
+    });
+    const serverNode = await node({
+      name: 'beta',
+      hubs: [{ addr: hub.hubAddr, subscribe: ['relay.req'], publish: ['_inbox.alpha'] }],
+    });
+    await connected(requesterNode);
+    await connected(serverNode);
+    const halfway = deferred();
+    const resume = deferred();
+    await (
+      await rpcOn(serverNode)
+    ).serve('relay.req', 'relay.v1', async (_req, writer) => {
+      for (let i = 0; i < 100; i++) await writer.write(i);
+      halfway.resolve();
+      await resume.promise;
+      for (let i = 100; i < 200; i++) await writer.write(i);
+    });
+    const requester = await rpcOn(requesterNode);
+    const items: number[] = [];
+    const done = (async () => {
+      for await (const item of requester.openStream<number>('relay.req', 'relay.v1', {}, { window: 1000 })) {
+        items.push(item);
+      }
+    })();
+    await halfway.promise;
+    await hub.stop();
+    await hub.restart();
+    resume.resolve();
+    await done;
+    expect(items).toEqual(Array.from({ length: 200 }, (_, i) => i));
+  });
+});
