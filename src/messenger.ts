@@ -141,6 +141,8 @@ export class Messenger {
   readonly #registry = new PayloadRegistry();
   readonly #encoder: PublishEncoder;
   readonly #logs = new Map<string, ChannelLog>();
+  /** Logs being opened; appends chain on these in call order (see {@link Messenger.#appendTo}). */
+  readonly #opening = new Map<string, Promise<ChannelLog>>();
   readonly #channelCheck = new PublishChannelCheck();
   readonly #subscriptions = new Map<string, Map<string, ActiveSubscription>>();
   readonly #compactionTimer: { clear(): void };
@@ -262,12 +264,7 @@ export class Messenger {
     } catch (err) {
       return Promise.reject(err);
     }
-    const log = this.#logs.get(channel);
-    const appended =
-      log !== undefined
-        ? log.append(line, 1, options.signal)
-        : this.#openLog(channel).then((opened) => opened.append(line, 1, options.signal));
-    return appended.then((result) => ({ id, offset: result.start }));
+    return this.#appendTo(channel, line, 1, options.signal).then((result) => ({ id, offset: result.start }));
   }
 
   /** Publishes many messages on one channel in a single write (and a single fsync with `always`). */
@@ -302,8 +299,7 @@ export class Messenger {
     const { data, ascii } = batch.encode();
     const sizes = lines.map((line) => (ascii ? line.length : Buffer.byteLength(line)));
     for (const size of sizes) this.#checkSize(channel, size);
-    const log = this.#logs.get(channel) ?? (await this.#openLog(channel));
-    const { start } = await log.append(data, ids.length, options.signal);
+    const { start } = await this.#appendTo(channel, data, ids.length, options.signal);
     let offset = start;
     return ids.map((id, i) => {
       const receipt = { id, offset };
@@ -494,6 +490,15 @@ export class Messenger {
   #append(channel: string, lines: Buffer, records: number, signal?: AbortSignal): Promise<AppendResult> {
     if (this.#closed)
       return Promise.reject(new MessengerError(ErrorCode.MESSENGER_CLOSED, 'messenger is closed'));
+    return this.#appendTo(channel, lines, records, signal);
+  }
+
+  /**
+   * Appends to `channel`'s log in call order, also while the log is being opened: appends made then
+   * chain on the one opening promise, whose first reaction makes the log reachable directly, so no
+   * later append can overtake them.
+   */
+  #appendTo(channel: string, lines: Buffer, records: number, signal?: AbortSignal): Promise<AppendResult> {
     const log = this.#logs.get(channel);
     if (log !== undefined) return log.append(lines, records, signal);
     return this.#openLog(channel).then((opened) => opened.append(lines, records, signal));
@@ -514,10 +519,22 @@ export class Messenger {
     return sanitizeFileComponent(id);
   }
 
-  async #openLog(channel: string): Promise<ChannelLog> {
-    const log = await this.#storage.log(channel);
-    this.#logs.set(channel, log);
-    return log;
+  #openLog(channel: string): Promise<ChannelLog> {
+    const log = this.#logs.get(channel);
+    if (log !== undefined) return Promise.resolve(log);
+    let opening = this.#opening.get(channel);
+    if (opening === undefined) {
+      opening = this.#storage.log(channel);
+      this.#opening.set(channel, opening);
+      opening.then(
+        (opened) => {
+          this.#logs.set(channel, opened);
+          this.#opening.delete(channel);
+        },
+        () => this.#opening.delete(channel),
+      );
+    }
+    return opening;
   }
 
   #checkSize(channel: string, bytes: number): void {
