@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import type { GroupOptions, Metrics } from './measure.js';
 import { runEphemeralBench } from './ephemeral.js';
 import { runFederationBench } from './federation.js';
+import { runRpcBench } from './rpc.js';
 import { runStorageBench } from './storage.js';
 import { runStreamsBench } from './streams.js';
 
@@ -16,6 +17,7 @@ const GROUPS: Record<string, (opts: GroupOptions) => Promise<Metrics>> = {
   federation: runFederationBench,
   ephemeral: runEphemeralBench,
   streams: runStreamsBench,
+  rpc: runRpcBench,
 };
 
 const { values } = parseArgs({

@@ -14,8 +14,9 @@ export interface RpcWriter {
   /** Aborted when the requester cancels, the deadline passes or the server shuts down. */
   readonly signal: AbortSignal;
   /**
-   * Sends one data item (any JSON value). Waits while the requester has no credit left; rejects with
-   * the signal's reason once the stream has ended.
+   * Sends one data item (any JSON value): resolves once it is queued, in order, for the reply channel,
+   * waiting while the requester has no credit left; rejects with the signal's reason once the stream
+   * has ended. A frame that cannot be stored ends the stream with 5000.
    */
   write(data: unknown): Promise<void>;
   /** Closes the stream normally (1000). A second close is ignored. */
@@ -138,7 +139,17 @@ export class ServedStream {
     const seq = this.#nextSeq;
     this.#nextSeq += 1;
     this.keptAlive();
-    await this.#publish(RpcType.DATA, { seq, run: this.#options.run, data });
+    // Not awaited: the channel writer keeps publishes in call order and commits many in one write.
+    this.#publish(RpcType.DATA, { seq, run: this.#options.run, data }).catch((err: unknown) => {
+      this.#failed(err);
+    });
+  }
+
+  /** A data frame could not be stored: the stream cannot go on. */
+  #failed(err: unknown): void {
+    if (this.#ended) return;
+    this.#options.logger.warn({ stream: this.id, err: errorMessage(err) }, 'could not send a data frame');
+    void this.#sendClose(CloseCode.INTERNAL, `could not send a data frame: ${errorMessage(err)}`, err);
   }
 
   async #close(code: number, text: string): Promise<void> {
