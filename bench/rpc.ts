@@ -41,7 +41,10 @@ async function latencies(
 /** Floor: publish on `ping`, a subscriber answers on `pong`, wait for the answer. */
 async function pingPong(samples: number): Promise<{ p50: number; p99: number }> {
   const dir = benchDir('rpc-floor');
-  const m = await Messenger.open({ name: 'bench', storage: { dataDir: dir, syncPolicy: SYNC } });
+  const m = await Messenger.open({
+    name: 'bench',
+    storage: { dataDir: dir, syncPolicy: SYNC, offsetFlushIntervalMs: 200 },
+  });
   try {
     let answered: (() => void) | undefined;
     await m.subscribe('ping', 'echo', (msg) => m.publish('pong', 'Pong', msg.payload));

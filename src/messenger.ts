@@ -113,6 +113,11 @@ export interface SubscribeOptions {
   retryBackoffBaseMs?: number;
   /** Longest retry delay; default `subscribers.retry_backoff_max_ms`. */
   retryBackoffMaxMs?: number;
+  /**
+   * How often the offset file is rewritten (ms); default `storage.offset_flush_interval_ms`. A crash
+   * redelivers what was handled since the last write.
+   */
+  offsetFlushIntervalMs?: number;
 }
 
 const DEFAULTS = {
@@ -342,7 +347,7 @@ export class Messenger {
           log,
           offsets: this.#storage.offsets,
           id: fileId,
-          flushIntervalMs: this.#config.storage.offsetFlushIntervalMs,
+          flushIntervalMs: options.offsetFlushIntervalMs ?? this.#config.storage.offsetFlushIntervalMs,
           batchBytes: DEFAULTS.readBatchBytes,
           clock: this.#clock,
           logger: this.#logger,

@@ -163,6 +163,13 @@ export class StreamRpc {
   }
 }
 
+/**
+ * Offset writes of the convention's durable readers. The inbox's position matters little (frames of
+ * streams a restarted process no longer has are dropped); the server's bounds how many requests a
+ * crash redelivers (their requesters see the new run and end with 1006).
+ */
+const OFFSET_FLUSH_MS = { inbox: 1000, server: 200 } as const;
+
 function messengerTransport(messenger: Messenger): RpcTransport {
   return {
     instance: messenger.name,
@@ -172,6 +179,7 @@ function messengerTransport(messenger: Messenger): RpcTransport {
     listen: async (channel, role, listener) => {
       const subscription = await messenger.subscribe(channel, `rpc-${role}`, listener, {
         from: role === 'server' ? 'beginning' : 'end',
+        offsetFlushIntervalMs: OFFSET_FLUSH_MS[role],
       });
       return () => subscription.stop();
     },
