@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock/index.js';
 import type { Message } from '../delivery/index.js';
-import { ErrorCode, errorMessage, hasErrorCode } from '../errors/index.js';
+import { ErrorCode, errorMessage, hasErrorCode, MessengerError } from '../errors/index.js';
 import type { Logger } from '../logger/index.js';
 import { RpcCloseError } from './close-error.js';
 import {
@@ -94,9 +94,10 @@ export class RpcRequester {
       );
     }
     const id = options.streamId ?? randomUUID();
-    const keepaliveMs = options.keepaliveMs ?? RPC_LIMITS.defaultKeepaliveMs;
-    const window = options.window ?? RPC_LIMITS.defaultWindow;
-    const deadlineMs = this.#clock.now() + (options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    const keepaliveMs = positiveWhole('keepaliveMs', options.keepaliveMs ?? RPC_LIMITS.defaultKeepaliveMs);
+    const window = positiveWhole('window', options.window ?? RPC_LIMITS.defaultWindow);
+    const deadlineMs =
+      this.#clock.now() + positiveWhole('timeoutMs', options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     const stream = new RequesterStream<R>({
       id,
       window,
@@ -198,6 +199,17 @@ export class RpcRequester {
       );
     });
   }
+}
+
+/** `value`, or ERR_INVALID_ARGUMENT naming `option` unless it is a whole number of at least 1. */
+function positiveWhole(option: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new MessengerError(
+      ErrorCode.INVALID_ARGUMENT,
+      `openStream: ${option} must be a whole number of at least 1, not ${String(value)}`,
+    );
+  }
+  return value;
 }
 
 /** A publish that may or may not have been stored (a lost link before the hub's acknowledgement). */

@@ -131,6 +131,21 @@ describe('StreamRpc on one instance', () => {
     expect([err.closeCode, err.text]).toEqual([4090, 'conflict: again']);
   });
 
+  it('refuses options that are not whole positive numbers, naming them', async () => {
+    const { rpc } = await instance();
+    for (const options of [{ timeoutMs: Infinity }, { window: 0 }, { keepaliveMs: 1.5 }]) {
+      let thrown: unknown;
+      try {
+        rpc.openStream('svc.req', 'x.v1', {}, options);
+      } catch (err) {
+        thrown = err;
+      }
+      expect(hasErrorCode(thrown, ErrorCode.INVALID_ARGUMENT)).toBe(true);
+      expect((thrown as Error).message).toContain(Object.keys(options)[0]);
+    }
+    expect(() => rpc.openStream('svc.req', 'rpc.data.v1', {})).toThrow(/reserved prefix/);
+  });
+
   it('ends a stream whose frame cannot be read with 1003', async () => {
     const { messenger, rpc } = await instance();
     const requests = collector();
