@@ -173,9 +173,8 @@ const OFFSET_FLUSH_MS = { inbox: 1000, server: 200 } as const;
 function messengerTransport(messenger: Messenger): RpcTransport {
   return {
     instance: messenger.name,
-    publish: async (channel, payloadType, payload, correlationId) => {
-      await messenger.publish(channel, payloadType, payload, { correlationId });
-    },
+    publish: (channel, payloadType, payload, correlationId) =>
+      messenger.publish(channel, payloadType, payload, { correlationId }),
     listen: async (channel, role, listener) => {
       const subscription = await messenger.subscribe(channel, `rpc-${role}`, listener, {
         from: role === 'server' ? 'beginning' : 'end',

@@ -9,6 +9,9 @@ import { RpcCloseError } from './close-error.js';
 import { CloseCode, type RequestFields, RpcType } from './protocol.js';
 import type { RpcTransport } from './transport.js';
 
+/** The answer of a write that did not have to wait. */
+const WRITTEN = Promise.resolve();
+
 /** What a handler writes a stream with. */
 export interface RpcWriter {
   /** Aborted when the requester cancels, the deadline passes or the server shuts down. */
@@ -131,19 +134,27 @@ export class ServedStream {
     this.keepaliveDueAt = this.#options.clock.now() + this.#options.request.keepaliveMs;
   }
 
-  async #write(data: unknown): Promise<void> {
-    while (!this.#ended && this.#nextSeq > this.#granted) {
-      await new Promise<void>((resolve) => this.#creditWaiters.push(resolve));
-    }
-    if (this.#ended) throw this.#abort.signal.reason;
+  #write(data: unknown): Promise<void> {
+    if (this.#ended) return Promise.reject(this.#abort.signal.reason as Error);
+    if (this.#nextSeq > this.#granted) return this.#writeWithCredit(data);
     const seq = this.#nextSeq;
     this.#nextSeq += 1;
     this.keptAlive();
     // Not awaited: the channel writer keeps publishes in call order and commits many in one write.
-    this.#publish(RpcType.DATA, { seq, run: this.#options.run, data }).catch((err: unknown) => {
-      this.#failed(err);
-    });
+    this.#publish(RpcType.DATA, { seq, run: this.#options.run, data }).catch(this.#onWriteFailure);
+    return WRITTEN;
   }
+
+  async #writeWithCredit(data: unknown): Promise<void> {
+    while (!this.#ended && this.#nextSeq > this.#granted) {
+      await new Promise<void>((resolve) => this.#creditWaiters.push(resolve));
+    }
+    await this.#write(data);
+  }
+
+  readonly #onWriteFailure = (err: unknown): void => {
+    this.#failed(err);
+  };
 
   /** A data frame could not be stored: the stream cannot go on. */
   #failed(err: unknown): void {
@@ -178,7 +189,7 @@ export class ServedStream {
     this.#options.finished();
   }
 
-  #publish(type: string, payload: object): Promise<void> {
+  #publish(type: string, payload: object): Promise<unknown> {
     return this.#options.transport.publish(this.replyTo, type, payload, this.id);
   }
 

@@ -12,7 +12,7 @@ export interface RpcTransport {
   /** The instance name (its certificate CN when federated); the inbox is derived from it. */
   readonly instance: string;
   /** Publishes one record; resolves once it is stored (or acknowledged by the hub). */
-  publish(channel: string, payloadType: string, payload: unknown, correlationId: string): Promise<void>;
+  publish(channel: string, payloadType: string, payload: unknown, correlationId: string): Promise<unknown>;
   /**
    * Reads `channel` in order from now on (`role` names the reader, e.g. as a durable subscriber id);
    * resolves with a function that stops reading.
