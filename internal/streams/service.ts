@@ -103,6 +103,7 @@ export class StreamService {
       append: (channel, data, records) => opts.host.append(channel, data, records),
       maxBatchBytes: opts.maxBatchBytes ?? 4 << 20,
       fsyncEachWrite: opts.host.storage.options.syncPolicy === 'always',
+      logger: this.#logger,
     };
   }
 
