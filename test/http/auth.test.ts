@@ -5,7 +5,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tokenFileLine } from '../../internal/http/auth/index.js';
 import {
   Messenger,
   startHttpEndpoint,
@@ -13,7 +12,7 @@ import {
   type MessengerConfigInput,
 } from '../../src/index.js';
 import { tempDir } from '../support/temp-dir.js';
-import { bearer, send, type SendOptions } from './client.js';
+import { bearer, send, tokenFileLine, type SendOptions } from './client.js';
 
 const TOKENS = {
   reader: 'r-0123456789abcdef',

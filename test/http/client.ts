@@ -1,4 +1,5 @@
 /** Raw HTTP(S) requests for endpoint tests: any `Host`, client certificates, TLS versions. */
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { SecureVersion } from 'node:tls';
@@ -42,4 +43,9 @@ export function send(url: string, options: SendOptions = {}): Promise<Answer> {
 /** `Authorization: Bearer <token>`. */
 export function bearer(token: string): Record<string, string> {
   return { authorization: `Bearer ${token}` };
+}
+
+/** The tokens file line of `token` for client `name`, as an operator writes it (see README). */
+export function tokenFileLine(name: string, token: string): string {
+  return `${name} sha256:${createHash('sha256').update(token).digest('hex')}`;
 }

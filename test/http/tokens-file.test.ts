@@ -3,9 +3,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../internal/errors/index.js';
-import { HttpAuth, tokenFileLine } from '../../internal/http/auth/index.js';
+import { HttpAuth } from '../../internal/http/auth/index.js';
 import { Messenger, startHttpEndpoint } from '../../src/index.js';
 import { tempDir } from '../support/temp-dir.js';
+import { tokenFileLine } from './client.js';
 
 const clients = [{ name: 'ci', read: ['>'], write: [], admin: [] }];
 

@@ -12,4 +12,3 @@ export {
   type HttpRight,
 } from './http-auth.js';
 export { refuseAccess } from './refuse.js';
-export { tokenFileLine } from './tokens-file.js';

@@ -19,13 +19,8 @@ const LINE = /^([A-Za-z0-9._-]+)\s+sha256:([0-9a-fA-F]{64})$/;
 const UNSAFE_MODE_BITS = 0o027;
 
 /** SHA-256 of a presented token, as stored in the file. */
-export function tokenHash(token: string): Buffer {
+function tokenHash(token: string): Buffer {
   return createHash('sha256').update(token, 'utf8').digest();
-}
-
-/** The line to put in the tokens file for `token` of client `name`. */
-export function tokenFileLine(name: string, token: string): string {
-  return `${name} sha256:${tokenHash(token).toString('hex')}`;
 }
 
 /**
