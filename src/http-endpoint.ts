@@ -11,7 +11,7 @@ import { HttpAuth, type AccessTarget } from '../internal/http/auth/index.js';
 import { controlRoutes, streamsRoute, type StreamsAccess } from '../internal/http/streams/index.js';
 import { StreamService } from '../internal/streams/index.js';
 import { SubscriptionManager } from '../internal/streams/subscriptions/index.js';
-import { anonymousExposureProblem } from './config/validate-http.js';
+import { anonymousExposureProblem, isLoopbackListenAddr } from './config/validate-http.js';
 import { internalsOf, type MessengerInternals } from './internal-access.js';
 import type { Messenger } from './messenger.js';
 
@@ -169,9 +169,7 @@ function warnAboutExposure(
   config: Messenger['config'],
   logger: MessengerInternals['logger'],
 ): void {
-  const strict = { ...config.http, auth: { tokensFile: '', clients: [] }, insecureAllowAnonymous: false };
-  const offLoopback = anonymousExposureProblem(options.listenAddr, strict) !== undefined;
-  if (!offLoopback) return;
+  if (isLoopbackListenAddr(options.listenAddr)) return;
   if (config.http.insecureAllowAnonymous) {
     logger.warn(
       { listenAddr: options.listenAddr, key: 'http.insecure_allow_anonymous' },

@@ -2,7 +2,7 @@
  * Cross-key rules of the `http` section: who may use the endpoint must be decided before it listens
  * beyond the loopback interface, and nothing configured may be silently unused.
  */
-import { isLoopbackHost } from '../../internal/http/index.js';
+import { isLoopbackHost, parseListenAddr } from '../../internal/http/index.js';
 import { addressProblem } from './address.js';
 import { childPath, indexPath } from './issues.js';
 import type { ConfigIssues } from './issues.js';
@@ -11,6 +11,11 @@ import type { MessengerConfig } from './types.js';
 /** True when `http.auth` names a tokens file or a client. */
 export function httpAuthConfigured(http: MessengerConfig['http']): boolean {
   return http.auth.tokensFile !== '' || http.auth.clients.length > 0;
+}
+
+/** True when `listenAddr` (a valid `host:port`) listens on the loopback interface only. */
+export function isLoopbackListenAddr(listenAddr: string): boolean {
+  return isLoopbackHost(parseListenAddr(listenAddr).host);
 }
 
 /**
@@ -23,9 +28,8 @@ export function anonymousExposureProblem(
 ): string | undefined {
   if (httpAuthConfigured(http) || http.insecureAllowAnonymous) return undefined;
   // An address that is not host:port is reported on its own.
-  if (addressProblem(listenAddr, 'listen') !== undefined) return undefined;
-  const host = /^(?:\[([^\]]*)\]|([^:]*)):\d+$/.exec(listenAddr);
-  if (host === null || isLoopbackHost(host[1] ?? host[2] ?? '')) return undefined;
+  if (addressProblem(listenAddr, 'listen') !== undefined || isLoopbackListenAddr(listenAddr))
+    return undefined;
   return (
     ` ${JSON.stringify(listenAddr)} is not a loopback address and http.auth is not configured: anyone ` +
     'who reaches it could create, append to and delete every channel. Configure http.auth (tokens_file ' +
