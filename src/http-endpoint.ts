@@ -88,9 +88,7 @@ export async function startHttpEndpoint(
       const clients = messenger.stats().federation?.clients;
       return clients === undefined ? {} : { hubs: clients };
     },
-    ...(options.tls === undefined
-      ? {}
-      : { tls: { minVersion: `TLSv${messenger.config.tls.minVersion}`, ...options.tls } }),
+    ...(options.tls === undefined ? {} : { tls: listenerTls(options.tls, messenger.config, auth) }),
   });
   server.addRoute(
     streamsRoute(
@@ -129,6 +127,20 @@ export async function startHttpEndpoint(
       await Promise.all([server.close(), subscriptions.close(), service.close()]);
     },
   };
+}
+
+/**
+ * The HTTPS settings: `tls.min_version` unless given, and client certificates asked for only when
+ * they can identify someone (`http.auth` configured).
+ */
+function listenerTls(
+  tls: NonNullable<HttpEndpointOptions['tls']>,
+  config: Messenger['config'],
+  auth: HttpAuth,
+): NonNullable<HttpEndpointOptions['tls']> {
+  const { ca, ...own } = tls;
+  const withVersion = { minVersion: `TLSv${config.tls.minVersion}` as const, ...own };
+  return ca !== undefined && auth.required ? { ...withVersion, ca } : withVersion;
 }
 
 /** Logs each refused request and audits it (when the federation's audit log runs). */
