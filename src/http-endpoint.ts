@@ -3,19 +3,27 @@
  * HTTP (Durable Streams under `streamsPrefix`).
  */
 import path from 'node:path';
-import { HttpServer } from '../internal/http/index.js';
-import { controlRoutes, streamsRoute } from '../internal/http/streams/index.js';
+import type { SecureVersion } from 'node:tls';
+import { AuditEvent } from '../internal/audit/index.js';
+import { ConfigError } from '../internal/errors/index.js';
+import { CorsPolicy, HostCheck, HttpServer, parseListenAddr } from '../internal/http/index.js';
+import { HttpAuth, type AccessTarget } from '../internal/http/auth/index.js';
+import { controlRoutes, streamsRoute, type StreamsAccess } from '../internal/http/streams/index.js';
 import { StreamService } from '../internal/streams/index.js';
 import { SubscriptionManager } from '../internal/streams/subscriptions/index.js';
-import { internalsOf } from './internal-access.js';
+import { anonymousExposureProblem, isLoopbackListenAddr } from './config/validate-http.js';
+import { internalsOf, type MessengerInternals } from './internal-access.js';
 import type { Messenger } from './messenger.js';
 
 /** Settings of {@link startHttpEndpoint}. */
 export interface HttpEndpointOptions {
   /** `host:port`; port 0 picks a free port. */
   listenAddr: string;
-  /** Serve HTTPS with these PEM contents. */
-  tls?: { cert: string; key: string; ca?: string };
+  /**
+   * Serve HTTPS with these PEM contents. With `ca` (the instance CA), clients may authenticate with a
+   * certificate whose CN is an `http.auth.clients` name. `minVersion` defaults to `tls.min_version`.
+   */
+  tls?: { cert: string; key: string; ca?: string; minVersion?: SecureVersion };
   /** Path prefix of Durable Streams URLs; default `/v1/stream`. */
   streamsPrefix?: string;
   /** How long a long-poll read waits for data; default `http.long_poll_timeout_ms` of the config. */
@@ -41,8 +49,12 @@ const READ_PAGE_BYTES = 4 * 1024 * 1024;
 const SSE_MAX_DURATION_MS = 60_000;
 
 /**
- * Starts the HTTP endpoint of `messenger`, serving its channels as Durable Streams.
+ * Starts the HTTP endpoint of `messenger`, serving its channels as Durable Streams to the clients of
+ * `http.auth` (anyone when it is not configured), browsers of `http.cors_origins`, and requests
+ * whose `Host` names this endpoint.
  *
+ * @throws ConfigError when `listenAddr` is not loopback and neither `http.auth` nor
+ *   `http.insecure_allow_anonymous` is set, or the tokens file is unusable.
  * @example
  * const endpoint = await startHttpEndpoint(messenger, { listenAddr: '127.0.0.1:4437' });
  * endpoint.setReady(true);
@@ -53,6 +65,11 @@ export async function startHttpEndpoint(
 ): Promise<HttpEndpoint> {
   const internals = internalsOf(messenger);
   const logger = internals.logger.child({ component: 'http' });
+  const settings = messenger.config.http;
+  const exposure = anonymousExposureProblem(options.listenAddr, settings);
+  if (exposure !== undefined) throw new ConfigError([`http.listen_addr${exposure}`]);
+  const auth = await HttpAuth.load(settings.auth);
+  warnAboutExposure(options, messenger.config, logger);
   let ready = false;
   const service = await StreamService.open({ host: internals });
   const prefix = (options.streamsPrefix ?? DEFAULT_STREAMS_PREFIX).replace(/\/+$/, '');
@@ -65,12 +82,13 @@ export async function startHttpEndpoint(
   const server = new HttpServer({
     listenAddr: options.listenAddr,
     logger,
+    hostCheck: new HostCheck(parseListenAddr(options.listenAddr).host, settings.allowedHosts),
     isReady: () => ready,
     readinessDetail: () => {
       const clients = messenger.stats().federation?.clients;
       return clients === undefined ? {} : { hubs: clients };
     },
-    ...(options.tls === undefined ? {} : { tls: options.tls }),
+    ...(options.tls === undefined ? {} : { tls: listenerTls(options.tls, messenger.config, auth) }),
   });
   server.addRoute(
     streamsRoute(
@@ -83,6 +101,11 @@ export async function startHttpEndpoint(
         sseMaxDurationMs: SSE_MAX_DURATION_MS,
         clock: internals.clock,
         logger,
+        access: {
+          auth,
+          cors: new CorsPolicy(settings.corsOrigins),
+          refused: refusalReporter(internals, logger),
+        },
       },
       controlRoutes(subscriptions, prefix),
     ),
@@ -104,4 +127,70 @@ export async function startHttpEndpoint(
       await Promise.all([server.close(), subscriptions.close(), service.close()]);
     },
   };
+}
+
+/**
+ * The HTTPS settings: `tls.min_version` unless given, and client certificates asked for only when
+ * they can identify someone (`http.auth` configured).
+ */
+function listenerTls(
+  tls: NonNullable<HttpEndpointOptions['tls']>,
+  config: Messenger['config'],
+  auth: HttpAuth,
+): NonNullable<HttpEndpointOptions['tls']> {
+  const { ca, ...own } = tls;
+  const withVersion = { minVersion: `TLSv${config.tls.minVersion}` as const, ...own };
+  return ca !== undefined && auth.required ? { ...withVersion, ca } : withVersion;
+}
+
+/** Logs each refused request and audits it (when the federation's audit log runs). */
+function refusalReporter(
+  internals: MessengerInternals,
+  logger: MessengerInternals['logger'],
+): StreamsAccess['refused'] {
+  return (req, decision, target) => {
+    const resource = describeTarget(target);
+    const detail = `status=${decision.status} method=${req.method ?? ''} ${resource} reason=${decision.reason}`;
+    logger.warn(
+      {
+        status: decision.status,
+        method: req.method,
+        resource,
+        client: decision.client,
+        remote: req.socket.remoteAddress,
+      },
+      'HTTP request refused',
+    );
+    internals.federation()?.audit.log({
+      event: AuditEvent.HTTP_REFUSED,
+      ...(typeof target === 'object' ? { channel: target.channel } : {}),
+      ...(decision.client === undefined ? {} : { peer: decision.client }),
+      ...(req.socket.remoteAddress === undefined ? {} : { peer_addr: req.socket.remoteAddress }),
+      detail,
+    });
+  };
+}
+
+function describeTarget(target: AccessTarget): string {
+  return target === 'instance' ? 'control API' : `${target.right} ${target.channel}`;
+}
+
+/** Warns at start about the loud opt-out, and about bearer tokens sent in clear text off loopback. */
+function warnAboutExposure(
+  options: HttpEndpointOptions,
+  config: Messenger['config'],
+  logger: MessengerInternals['logger'],
+): void {
+  if (isLoopbackListenAddr(options.listenAddr)) return;
+  if (config.http.insecureAllowAnonymous) {
+    logger.warn(
+      { listenAddr: options.listenAddr, key: 'http.insecure_allow_anonymous' },
+      'INSECURE: the HTTP endpoint serves anonymous clients with full rights on a non-loopback address',
+    );
+  } else if (config.http.auth.tokensFile !== '' && options.tls === undefined) {
+    logger.warn(
+      { listenAddr: options.listenAddr },
+      'bearer tokens are accepted over plain HTTP on a non-loopback address; configure tls to protect them',
+    );
+  }
 }

@@ -24,6 +24,8 @@ export const AuditEvent = {
   LOOP_DROPPED: 'loop_dropped',
   /** A record larger than `max_batch_bytes` was skipped (still acked). */
   OVERSIZED_DROPPED: 'oversized_dropped',
+  /** The HTTP endpoint refused a request: no or a bad credential (401), or no right (403). */
+  HTTP_REFUSED: 'http_refused',
 } as const;
 
 /** One of the values of {@link AuditEvent}. */

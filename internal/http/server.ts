@@ -4,7 +4,9 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { SecureVersion } from 'node:tls';
 import type { Logger } from '../logger/index.js';
+import type { HostCheck } from './hosts.js';
 
 /** Handles a request when it is its route; returns false to let the next handler try. */
 export type RouteHandler = (
@@ -18,8 +20,14 @@ export interface HttpServerOptions {
   /** `host:port` (port 0 picks a free port). */
   listenAddr: string;
   logger: Logger;
-  /** Serve HTTPS with these PEM contents. */
-  tls?: { cert: string; key: string; ca?: string };
+  /**
+   * Serve HTTPS with these PEM contents, refusing protocol versions below `minVersion` (default TLS
+   * 1.3). With `ca`, clients are asked for a certificate (optional: token clients have none); one
+   * that verifies against `ca` identifies the client.
+   */
+  tls?: { cert: string; key: string; ca?: string; minVersion?: SecureVersion };
+  /** Requests whose `Host` it refuses get 421 (`/healthz` and `/readyz` are always answered). */
+  hostCheck?: HostCheck;
   /** Whether `/readyz` answers 200. */
   isReady: () => boolean;
   /** Extra state reported in the `/readyz` body (e.g. the links to hubs). */
@@ -47,7 +55,9 @@ export class HttpServer {
       void this.#handle(req, res);
     };
     this.#server =
-      opts.tls === undefined ? http.createServer(listener) : https.createServer(opts.tls, listener);
+      opts.tls === undefined
+        ? http.createServer(listener)
+        : https.createServer(httpsOptions(opts.tls), listener);
     this.#server.keepAliveTimeout = 65_000;
   }
 
@@ -114,6 +124,10 @@ export class HttpServer {
         res.end(`${body}\n`);
         return;
       }
+      if (this.#opts.hostCheck?.accepts(req.headers.host) === false) {
+        plain(res, 421, `this endpoint does not serve host ${JSON.stringify(req.headers.host)}\n`);
+        return;
+      }
       for (const route of this.#routes) {
         if (await route(req, res, url)) return;
       }
@@ -124,6 +138,12 @@ export class HttpServer {
       else res.destroy();
     }
   }
+}
+
+function httpsOptions(tls: NonNullable<HttpServerOptions['tls']>): https.ServerOptions {
+  const { cert, key, ca, minVersion = 'TLSv1.3' } = tls;
+  if (ca === undefined) return { cert, key, minVersion };
+  return { cert, key, ca, minVersion, requestCert: true, rejectUnauthorized: false };
 }
 
 const COMMON_HEADERS = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };

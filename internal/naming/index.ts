@@ -79,3 +79,5 @@ export class PublishChannelCheck {
     this.#valid.add(name);
   }
 }
+
+export { ChannelPatternSet, channelPatternProblem, matchesChannelPattern } from './patterns.js';

@@ -56,7 +56,7 @@ export class ChannelLog {
   #waiters = new Set<Waiter>();
   #watcher: fs.FSWatcher | undefined;
   #closed = false;
-  #clearing: Promise<{ segments: number; bytes: number }> | undefined;
+  #clearing: Promise<{ segments: number; bytes: number } | undefined> | undefined;
   #openingWriter: Promise<LogWriter> | undefined;
   #awaitingWriter: ((writer: LogWriter) => void)[] = [];
   #records = 0;
@@ -281,20 +281,26 @@ export class ChannelLog {
    * Drops every record but keeps the offset space: the log restarts empty at its current end
    * (`start === end`, the next append lands there) and every older segment file is deleted. Appends
    * made meanwhile wait and land after it. Used when a channel's history is deleted (a Durable
-   * Stream deleted or expired). Returns what was freed.
+   * Stream deleted or expired). Returns what was freed. With `onlyAtEnd`, nothing is dropped (and
+   * undefined returned) when the log has grown past that offset once pending appends are written,
+   * so a caller that checked the records up to there never drops one it did not check.
    */
-  clear(): Promise<{ segments: number; bytes: number }> {
-    this.#clearing ??= this.#clearNow().finally(() => {
+  clear(onlyAtEnd?: number): Promise<{ segments: number; bytes: number } | undefined> {
+    this.#clearing ??= this.#clearNow(onlyAtEnd).finally(() => {
       this.#clearing = undefined;
     });
     return this.#clearing;
   }
 
-  async #clearNow(): Promise<{ segments: number; bytes: number }> {
+  async #clearNow(onlyAtEnd: number | undefined): Promise<{ segments: number; bytes: number } | undefined> {
     const writer = this.#writer;
     this.#writer = undefined;
     await writer?.close();
     if (this.#closed) return { segments: 0, bytes: 0 };
+    if (onlyAtEnd !== undefined && this.#end !== onlyAtEnd) {
+      await this.#openWriter();
+      return undefined;
+    }
     const end = this.#end;
     const freedBytes = end - this.start;
     const old = this.#segments.filter((seg) => seg.start !== end);

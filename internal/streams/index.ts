@@ -16,5 +16,5 @@ export {
 } from './service.js';
 export { Stream, type AppendOutcome, type AppendRequest } from './stream.js';
 export type { StreamChunk } from './stream-reader.js';
-export { RESERVED_SEGMENT } from './stream-names.js';
+export { RESERVED_SEGMENT, channelForPath } from './stream-names.js';
 export { parseExpiresAt, parseTtlSeconds } from './ttl.js';

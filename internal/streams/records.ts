@@ -170,24 +170,36 @@ export class LineScanner {
 
   /** Classifies the line `text[start, end)` into `out`; see {@link scanLine}. */
   scan(text: string, start: number, end: number, out: RecordScan): boolean {
+    const own = this.#ownHeader(text, start, end);
+    if (own === undefined) return scanLine(text, start, end, out);
+    out.kind = own.kind;
+    out.start = own.payloadAt;
+    out.end = end - 1;
+    out.parsed = undefined;
+    return true;
+  }
+
+  /** True when the line `text[start, end)` is a record the streams layer of this origin wrote here. */
+  isOwn(text: string, start: number, end: number): boolean {
+    return this.#ownHeader(text, start, end) !== undefined;
+  }
+
+  /** The kind and payload position of a line in the streams layer's own layout, or undefined. */
+  #ownHeader(text: string, start: number, end: number): { kind: RecordKind; payloadAt: number } | undefined {
     const tsAt = start + TS_START;
     if (
-      end > tsAt &&
-      text.substring(start, start + ID_PREFIX.length) === ID_PREFIX &&
-      text.substring(tsAt - AFTER_ID.length, tsAt) === AFTER_ID &&
-      text.charCodeAt(end - 1) === 0x7d
+      end <= tsAt ||
+      text.substring(start, start + ID_PREFIX.length) !== ID_PREFIX ||
+      text.substring(tsAt - AFTER_ID.length, tsAt) !== AFTER_ID ||
+      text.charCodeAt(end - 1) !== 0x7d
     ) {
-      const tsEnd = text.indexOf('"', tsAt);
-      const own = tsEnd < 0 ? undefined : this.#headers.get(text.charCodeAt(tsEnd + this.#kindAt));
-      if (own !== undefined && text.substring(tsEnd, tsEnd + own.header.length) === own.header) {
-        out.kind = own.kind;
-        out.start = tsEnd + own.header.length;
-        out.end = end - 1;
-        out.parsed = undefined;
-        return true;
-      }
+      return undefined;
     }
-    return scanLine(text, start, end, out);
+    const tsEnd = text.indexOf('"', tsAt);
+    const own = tsEnd < 0 ? undefined : this.#headers.get(text.charCodeAt(tsEnd + this.#kindAt));
+    if (own === undefined || text.substring(tsEnd, tsEnd + own.header.length) !== own.header)
+      return undefined;
+    return { kind: own.kind, payloadAt: tsEnd + own.header.length };
   }
 }
 

@@ -9,6 +9,7 @@ import type { Logger } from '../logger/index.js';
 import type { AppendResult, ChannelLog, Storage } from '../storage/index.js';
 import { DEFAULT_CONTENT_TYPE, isWellFormedContentType, sameMediaType } from './content-type.js';
 import { fail } from './errors.js';
+import { countForeignRecords } from './foreign-records.js';
 import { forkSpans, resolveForkPoint } from './forks.js';
 import { Stream, type EncodedRecords, type StreamContext } from './stream.js';
 import { StreamMetaStore, type StreamMeta, type StreamSpan } from './stream-meta.js';
@@ -102,6 +103,7 @@ export class StreamService {
       append: (channel, data, records) => opts.host.append(channel, data, records),
       maxBatchBytes: opts.maxBatchBytes ?? 4 << 20,
       fsyncEachWrite: opts.host.storage.options.syncPolicy === 'always',
+      logger: this.#logger,
     };
   }
 
@@ -172,6 +174,15 @@ export class StreamService {
       if (isExpired(stream.meta, stream.lastAccess, this.#host.clock.now())) {
         await this.#expire(stream);
         throw fail.notFound();
+      }
+      const { log, scanner } = stream.own;
+      const foreign = await countForeignRecords(log, scanner, log.start, log.end);
+      if (foreign > 0) {
+        throw fail.conflict(
+          `stream ${JSON.stringify(streamPath)} cannot be deleted: its channel ${stream.meta.channel} holds ` +
+            `${foreign} record(s) not written through this stream (published or received over ` +
+            'federation), which deleting would lose',
+        );
       }
       await this.#delete(stream);
     });
@@ -428,7 +439,7 @@ export class StreamService {
     this.#byPath.delete(stream.path);
     await this.#host.storage.setRetained(channel, false);
     try {
-      await stream.own.log.clear();
+      await this.#clearOwnRecords(stream);
     } catch (err) {
       this.#logger.warn({ err, channel }, 'could not delete the records of a deleted stream');
     }
@@ -437,6 +448,26 @@ export class StreamService {
     if (source === undefined) return;
     source.children.delete(channel);
     if (source.meta.softDeleted === true && source.children.size === 0) await this.#remove(source);
+  }
+
+  /**
+   * Drops the records of a removed stream's channel, unless it holds records the stream did not
+   * write (published, federated: they may arrive until the very clear): then all are kept.
+   */
+  async #clearOwnRecords(stream: Stream): Promise<void> {
+    const { log, scanner } = stream.own;
+    let checked = log.end;
+    let foreign = await countForeignRecords(log, scanner, log.start, checked);
+    while (foreign === 0) {
+      if ((await log.clear(checked)) !== undefined) return;
+      const end = log.end;
+      foreign = await countForeignRecords(log, scanner, checked, end);
+      checked = end;
+    }
+    this.#logger.warn(
+      { channel: stream.meta.channel, stream: stream.path, foreign_records: foreign },
+      'kept the records of a removed stream: its channel holds records not written through it',
+    );
   }
 
   async #sweepExpired(): Promise<void> {

@@ -28,6 +28,15 @@ export interface ReadSource {
   readonly closedAt: number | undefined;
   /** Called when a read meets the closure record (own-channel offset just past it). */
   noteClosed(closedAt: number): void;
+  /** Called when a read passes over channel bytes `[from, to)` of `span` that hold no record. */
+  noteSkipped(span: OpenSpan, skipped: SkippedBytes): void;
+}
+
+/** Channel bytes a read passed over, and why (`corrupt`: a line that is not an envelope). */
+export interface SkippedBytes {
+  from: number;
+  to: number;
+  reason: 'corrupt' | 'oversized' | 'torn';
 }
 
 /** Where one message sits in the stream. */
@@ -115,6 +124,8 @@ export async function readStream(
     }
     const read = await span.log.read(chan, Math.min(budget, limit - chan));
     if (read.skipped?.reason === 'gap') throw fail.gone('offset is before the retained data of the stream');
+    if (read.skipped !== undefined)
+      source.noteSkipped(span, { ...read.skipped, reason: read.skipped.reason });
     if (read.data.length === 0 && read.next <= chan) break;
     const text = read.data.toString('latin1');
     let lineStart = 0;
@@ -126,7 +137,10 @@ export async function readStream(
       const recordStart = base + lineStart;
       const ok = span.scanner.scan(text, lineStart, newline, scan);
       lineStart = newline + 1;
-      if (!ok) continue;
+      if (!ok) {
+        source.noteSkipped(span, { from: recordStart, to: base + lineStart, reason: 'corrupt' });
+        continue;
+      }
       if (scan.kind === 'control') {
         if (own && parseControl(payloadText(text, scan))?.closed === true) {
           closed = true;

@@ -4,6 +4,7 @@
  */
 import type { AppendResult } from '../storage/index.js';
 import type { EnvelopeEncoder } from '../envelope/index.js';
+import type { Logger } from '../logger/index.js';
 import { AppendBatcher } from './append-batcher.js';
 import { sameMediaType, streamModeOf, type StreamMode } from './content-type.js';
 import { fail } from './errors.js';
@@ -26,6 +27,7 @@ import {
   streamTail,
   type OpenSpan,
   type ReadSource,
+  type SkippedBytes,
   type StreamChunk,
 } from './stream-reader.js';
 import { WriterState, replayWriterState } from './writer-state.js';
@@ -69,6 +71,8 @@ export interface StreamContext {
   maxBatchBytes: number;
   /** Whether appends are made durable by an fsync before they resolve (sync policy `always`). */
   fsyncEachWrite: boolean;
+  /** Where reads report the bytes they skip. */
+  logger: Logger;
 }
 
 /** A stream at run time. */
@@ -82,6 +86,7 @@ export class Stream implements ReadSource {
   /** Channels of the forks made from this stream. */
   readonly children = new Set<string>();
   readonly #source: EnvelopeSource;
+  readonly #logger: Logger;
   readonly #batcher: AppendBatcher;
   readonly #gone = new AbortController();
   #state: WriterState | undefined;
@@ -102,6 +107,7 @@ export class Stream implements ReadSource {
     this.mode = streamModeOf(meta.contentType);
     this.lastAccess = now;
     this.#source = { channel: meta.channel, encoder: context.encoder };
+    this.#logger = context.logger;
     this.#batcher = new AppendBatcher(
       (data, records) => context.append(meta.channel, data, records),
       context.maxBatchBytes,
@@ -159,6 +165,24 @@ export class Stream implements ReadSource {
     this.#closedAt = closedAt;
     this.#closePending ??= Promise.resolve(closedAt);
     if (this.#state !== undefined) this.#state.closing = true;
+  }
+
+  /**
+   * Counts skipped bytes as a corrupt record of their channel (its `corruptRecords` in the stats),
+   * as a durable subscriber does, and logs where they are.
+   */
+  noteSkipped(span: OpenSpan, skipped: SkippedBytes): void {
+    span.log.noteCorruptRecord();
+    this.#logger.warn(
+      {
+        stream: this.path,
+        channel: span.log.channel,
+        from: skipped.from,
+        to: skipped.to,
+        reason: skipped.reason,
+      },
+      'stream read skipped bytes that hold no record',
+    );
   }
 
   /** Stream offset of own-channel offset `chan`. */

@@ -25,3 +25,27 @@ export function addressProblem(address: string, use: AddressUse): string | undef
   if (portNumber < lowest || portNumber > 65_535) return `port must be between ${lowest} and 65535`;
   return undefined;
 }
+
+/** Why `host` is not a host name or IP address (as in a `Host` header, without port), or undefined. */
+export function hostNameProblem(host: string): string | undefined {
+  if (isIPv6(host) || HOST_NAME.test(host)) return undefined;
+  return 'must be a host name or an IP address, without a port';
+}
+
+const ORIGIN = /^https?:\/\/(?:\[([^\]]*)\]|([^[\]:/]+))(?::(\d{1,5}))?$/;
+
+/**
+ * Why `origin` is not a browser origin (`https://app.example`, `http://localhost:5173`, `*` for any),
+ * or undefined.
+ */
+export function originProblem(origin: string): string | undefined {
+  if (origin === '*') return undefined;
+  const match = ORIGIN.exec(origin);
+  if (match === null) return 'must be scheme://host[:port] with scheme http or https and no path, or "*"';
+  const [, bracketed, plain = '', port] = match;
+  if (bracketed !== undefined && !isIPv6(bracketed))
+    return `"${bracketed}" in brackets is not an IPv6 address`;
+  if (bracketed === undefined && !HOST_NAME.test(plain)) return `"${plain}" is not a valid host`;
+  if (port !== undefined && Number(port) > 65_535) return 'port must be at most 65535';
+  return undefined;
+}

@@ -9,7 +9,7 @@ import { parseGoDuration } from './duration.js';
 import { childPath, indexPath } from './issues.js';
 import type { ConfigIssues } from './issues.js';
 import { yamlKeyOf } from './schema.js';
-import type { AnyFieldSpec, AnyFieldsSpec, ChannelListSpec, IntSpec } from './schema.js';
+import type { AnyFieldSpec, AnyFieldsSpec, ChannelListSpec, IntSpec, StringListSpec } from './schema.js';
 import type { SourceEntry, SourceNode } from './source.js';
 import { closestMatch } from './suggest.js';
 
@@ -120,6 +120,8 @@ class Decoder {
         return this.duration(node, path) ?? fallback;
       case 'channels':
         return this.channels(spec, node, path) ?? structuredClone(fallback);
+      case 'strings':
+        return this.strings(spec, node, path) ?? structuredClone(fallback);
       case 'section':
         return this.section(spec.fields, fallback as Values, node, path);
       case 'sections':
@@ -201,28 +203,48 @@ class Decoder {
   }
 
   private channels(spec: ChannelListSpec, node: SourceNode, path: string): string[] | undefined {
-    if (node.kind !== 'list') {
-      this.typeError(path, 'a list of channel names', node);
-      return undefined;
-    }
-    return node.items().flatMap((item, index) => {
-      const itemPath = indexPath(path, index);
-      this.issues.record(itemPath, item.origin);
-      const name = this.text(item, itemPath);
-      if (name === undefined) return [];
+    return this.texts(node, path, 'a list of channel names', (name, itemPath) => {
       const problem = channelNameProblem(name);
       if (problem !== undefined) {
         this.issues.add(itemPath, ` ${JSON.stringify(name)} is not a valid channel name: ${problem}`);
-        return [];
+        return false;
       }
       if (spec.publish && isDeadLetterChannel(name)) {
         this.issues.add(
           itemPath,
           ` ${JSON.stringify(name)} cannot be published: the ${DEAD_LETTER_SUFFIX} suffix is reserved`,
         );
-        return [];
+        return false;
       }
-      return [name];
+      return true;
+    });
+  }
+
+  private strings(spec: StringListSpec, node: SourceNode, path: string): string[] | undefined {
+    return this.texts(node, path, `a list, each ${spec.item}`, (value, itemPath) => {
+      const problem = spec.problem(value);
+      if (problem === undefined) return true;
+      this.issues.add(itemPath, ` ${JSON.stringify(value)} is not ${spec.item}: ${problem}`);
+      return false;
+    });
+  }
+
+  /** The strings of a list that `accept` takes (it reports why it refuses one). */
+  private texts(
+    node: SourceNode,
+    path: string,
+    expected: string,
+    accept: (value: string, itemPath: string) => boolean,
+  ): string[] | undefined {
+    if (node.kind !== 'list') {
+      this.typeError(path, expected, node);
+      return undefined;
+    }
+    return node.items().flatMap((item, index) => {
+      const itemPath = indexPath(path, index);
+      this.issues.record(itemPath, item.origin);
+      const value = this.text(item, itemPath);
+      return value !== undefined && accept(value, itemPath) ? [value] : [];
     });
   }
 

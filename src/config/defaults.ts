@@ -2,7 +2,13 @@
  * Default values, as in the Go original (v0.12.0) plus the `http` and `log` sections and Go's later
  * `subscribers.retry_backoff_*` keys.
  */
-import type { DeepReadonly, HubRefConfig, MessengerConfig, PeerPolicyConfig } from './types.js';
+import type {
+  DeepReadonly,
+  HttpClientConfig,
+  HubRefConfig,
+  MessengerConfig,
+  PeerPolicyConfig,
+} from './types.js';
 
 /** Largest delay Node timers honour (2^31 - 1 ms); longer ones fire after 1 ms. */
 export const MAX_TIMER_MS = 2_147_483_647;
@@ -42,7 +48,14 @@ export const DEFAULT_CONFIG: DeepReadonly<Omit<MessengerConfig, 'name'>> = deepF
   },
   dedup: { seenIdLruSize: 100_000 },
   audit: { maxSizeMb: 100, maxFiles: 10 },
-  http: { listenAddr: DEFAULT_HTTP_LISTEN_ADDR, longPollTimeoutMs: 30_000 },
+  http: {
+    listenAddr: DEFAULT_HTTP_LISTEN_ADDR,
+    longPollTimeoutMs: 30_000,
+    auth: { tokensFile: '', clients: [] },
+    insecureAllowAnonymous: false,
+    corsOrigins: [],
+    allowedHosts: [],
+  },
   log: { level: 'info' },
 });
 
@@ -51,6 +64,9 @@ export const DEFAULT_PEER_POLICY = deepFreeze<PeerPolicyConfig>({ name: '', subs
 
 /** Defaults of one `client.hubs[]` entry (`addr` is required, so its default is the "missing" marker). */
 export const DEFAULT_HUB_REF = deepFreeze<HubRefConfig>({ addr: '', subscribe: [], publish: [] });
+
+/** Defaults of one `http.auth.clients[]` entry (`name` is required; no rights unless listed). */
+export const DEFAULT_HTTP_CLIENT = deepFreeze<HttpClientConfig>({ name: '', read: [], write: [], admin: [] });
 
 function deepFreeze<T>(value: T): DeepReadonly<T> {
   if (typeof value === 'object' && value !== null) {

@@ -3,7 +3,15 @@
  * compiler check that the schema names exactly the keys of {@link MessengerConfig}. YAML keys are
  * the snake_case form of the camelCase names unless a field says otherwise (`yamlKey`).
  */
-import { DEFAULT_HUB_REF, DEFAULT_PEER_POLICY, MAX_MEGABYTES, MAX_TIMER_MS } from './defaults.js';
+import { channelPatternProblem } from '../../internal/naming/index.js';
+import { hostNameProblem, originProblem } from './address.js';
+import {
+  DEFAULT_HTTP_CLIENT,
+  DEFAULT_HUB_REF,
+  DEFAULT_PEER_POLICY,
+  MAX_MEGABYTES,
+  MAX_TIMER_MS,
+} from './defaults.js';
 import type { DeepReadonly, LogLevel, MessengerConfig, SyncPolicy, TlsMinVersion } from './types.js';
 
 /** Free text (YAML numbers are taken as written, as Go's decoder does). */
@@ -38,6 +46,13 @@ export interface ChannelListSpec {
   readonly kind: 'channels';
   readonly publish: boolean;
 }
+/** A list of strings, each checked by `problem` (which names the rule a value breaks). */
+export interface StringListSpec {
+  readonly kind: 'strings';
+  /** What one value is, for messages (`a channel pattern`). */
+  readonly item: string;
+  readonly problem: (value: string) => string | undefined;
+}
 /** A nested mapping. */
 export interface SectionSpec<T> {
   readonly kind: 'section';
@@ -67,7 +82,7 @@ export type FieldSpec<V> = Spelling &
           : EnumSpec<V>
         : [V] extends [readonly (infer U)[]]
           ? [U] extends [string]
-            ? ChannelListSpec
+            ? ChannelListSpec | StringListSpec
             : SectionListSpec<U>
           : SectionSpec<V>);
 
@@ -84,6 +99,7 @@ export type AnyFieldSpec = Spelling &
     | FractionSpec
     | DurationSpec
     | ChannelListSpec
+    | StringListSpec
     | { readonly kind: 'section'; readonly fields: AnyFieldsSpec }
     | { readonly kind: 'sections'; readonly fields: AnyFieldsSpec; readonly item: unknown }
   );
@@ -105,6 +121,12 @@ const delayMs: IntSpec = { kind: 'int', min: 0, max: MAX_TIMER_MS };
 const positiveDelayMs: IntSpec = { kind: 'int', min: 1, max: MAX_TIMER_MS };
 const subscribable: ChannelListSpec = { kind: 'channels', publish: false };
 const publishable: ChannelListSpec = { kind: 'channels', publish: true };
+
+const patterns: StringListSpec = {
+  kind: 'strings',
+  item: 'a channel pattern',
+  problem: channelPatternProblem,
+};
 
 const SYNC_POLICIES: readonly SyncPolicy[] = ['none', 'periodic', 'always'];
 const TLS_VERSIONS: readonly TlsMinVersion[] = ['1.2', '1.3'];
@@ -174,6 +196,26 @@ export const CONFIG_SCHEMA: FieldsSpec<MessengerConfig> = {
   },
   dedup: { kind: 'section', fields: { seenIdLruSize: positive } },
   audit: { kind: 'section', fields: { maxSizeMb: megabytes, maxFiles: positive } },
-  http: { kind: 'section', fields: { listenAddr: text, longPollTimeoutMs: positiveDelayMs } },
+  http: {
+    kind: 'section',
+    fields: {
+      listenAddr: text,
+      longPollTimeoutMs: positiveDelayMs,
+      auth: {
+        kind: 'section',
+        fields: {
+          tokensFile: text,
+          clients: {
+            kind: 'sections',
+            item: DEFAULT_HTTP_CLIENT,
+            fields: { name: text, read: patterns, write: patterns, admin: patterns },
+          },
+        },
+      },
+      insecureAllowAnonymous: flag,
+      corsOrigins: { kind: 'strings', item: 'an origin', problem: originProblem },
+      allowedHosts: { kind: 'strings', item: 'a host name', problem: hostNameProblem },
+    },
+  },
   log: { kind: 'section', fields: { level: { kind: 'enum', values: LOG_LEVELS } } },
 };

@@ -23,6 +23,21 @@ export interface PeerPolicyConfig {
   publish: string[];
 }
 
+/**
+ * One client of the HTTP endpoint and its rights, each a list of channel patterns (`*` one token,
+ * `>` the rest; empty: none).
+ */
+export interface HttpClientConfig {
+  /** The client's identity: the CN of its client certificate, or its name in `http.auth.tokens_file`. */
+  name: string;
+  /** Channels whose streams the client may read (GET, HEAD). */
+  read: string[];
+  /** Channels whose streams the client may append to and close (POST). */
+  write: string[];
+  /** Channels whose streams the client may create, fork and delete (PUT, DELETE); `>` also grants the `__ds` control API. */
+  admin: string[];
+}
+
 /** One hub this instance connects to as a client. */
 export interface HubRefConfig {
   /** The hub's `host:port`. */
@@ -72,7 +87,18 @@ export interface MessengerConfig {
   /** Audit log rotation. */
   audit: { maxSizeMb: number; maxFiles: number };
   /** The HTTP listener (health, readiness, Durable Streams). */
-  http: { listenAddr: string; longPollTimeoutMs: number };
+  http: {
+    listenAddr: string;
+    longPollTimeoutMs: number;
+    /** Who may use the endpoint; nothing configured means anyone who reaches it (loopback only). */
+    auth: { tokensFile: string; clients: HttpClientConfig[] };
+    /** Serve anonymous clients with full rights on a non-loopback `listenAddr` (a loud opt-out). */
+    insecureAllowAnonymous: boolean;
+    /** Browser origins allowed by CORS (`https://app.example`, or `*`); empty: none. */
+    corsOrigins: string[];
+    /** Host names accepted in the `Host` header besides the listen address (and localhost on loopback). */
+    allowedHosts: string[];
+  };
   /** Daemon logging. */
   log: { level: LogLevel };
 }

@@ -7,6 +7,7 @@ import type { AddressUse } from './address.js';
 import { childPath, indexPath } from './issues.js';
 import type { ConfigIssues } from './issues.js';
 import type { MessengerConfig } from './types.js';
+import { validateHttpConfig } from './validate-http.js';
 
 /** Adds every cross-key problem of `config` to `issues`. */
 export function validateConfig(config: MessengerConfig, issues: ConfigIssues): void {
@@ -52,6 +53,12 @@ export function validateConfig(config: MessengerConfig, issues: ConfigIssues): v
   });
   unique(
     issues,
+    'http.auth.clients',
+    'name',
+    config.http.auth.clients.map((c) => c.name),
+  );
+  unique(
+    issues,
     'client.hubs',
     'addr',
     client.hubs.map((ref) => ref.addr),
@@ -60,6 +67,7 @@ export function validateConfig(config: MessengerConfig, issues: ConfigIssues): v
   if (tls.cert !== '' && tls.key === '') issues.add('tls.key', ' is required when tls.cert is set');
   if (tls.key !== '' && tls.cert === '') issues.add('tls.cert', ' is required when tls.key is set');
   if (tls.cert !== '' && tls.ca === '') issues.add('tls.ca', ' is required when tls.cert is set');
+  validateHttpConfig(config, issues);
 }
 
 function atLeast(issues: ConfigIssues, path: string, value: number, lowerPath: string, lower: number): void {

@@ -50,7 +50,7 @@ describe('config.example.yaml', () => {
   it('shows commented alternatives that are themselves valid', async () => {
     const text = await readFile(EXAMPLE, 'utf8');
     const uncommented = text
-      .replace(/^ +(?:allowed_peers|hubs): \[\]\n/gm, '')
+      .replace(/^ +(?:(?:allowed_peers|hubs|clients): \[\]|tokens_file: '')\n/gm, '')
       .replace(/^( *)# ( *(?:- )?[a-z_]+:(?: .*)?)$/gm, '$1$2');
     const { config } = await loadConfigFile(await writeConfig(uncommented), {});
     expect(config.name).toBe('my-instance');
@@ -60,5 +60,9 @@ describe('config.example.yaml', () => {
     expect(config.client.hubs).toEqual([
       { addr: 'hub.example.net:7740', subscribe: ['alerts'], publish: ['metrics'] },
     ]);
+    expect(config.http.auth).toEqual({
+      tokensFile: '/etc/keyop-messenger/http-tokens',
+      clients: [{ name: 'dashboard', read: ['metrics.>'], write: ['alerts'], admin: ['scratch.*'] }],
+    });
   });
 });

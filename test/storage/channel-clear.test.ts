@@ -13,7 +13,7 @@ describe('ChannelLog.clear', () => {
     const end = log.end;
     expect(log.segments().length).toBeGreaterThan(2);
     const freed = await log.clear();
-    expect(freed.bytes).toBe(end);
+    expect(freed?.bytes).toBe(end);
     expect(log.start).toBe(end);
     expect(log.end).toBe(end);
     expect(fs.readdirSync(path.join(root, 'orders'))).toEqual([segmentFileName(end)]);
@@ -37,6 +37,19 @@ describe('ChannelLog.clear', () => {
     expect(appended.map((a) => a.start)).toEqual([...appended.map((a) => a.start)].sort((a, b) => a - b));
     expect(appended[0]?.start).toBe(log.start);
     expect(await readAll(log)).toEqual([1, 2, 3].map((i) => record(i).toString().trim()));
+    await log.close();
+  });
+
+  it('with an expected end, drops nothing when an append landed past it', async () => {
+    const log = await openLog(tempDir(), 'orders', { syncPolicy: 'periodic' });
+    await log.append(record(0), 1);
+    const checkedEnd = log.end;
+    const pending = log.append(record(1), 1);
+    expect(await log.clear(checkedEnd)).toBeUndefined();
+    await pending;
+    expect(await readAll(log)).toEqual([0, 1].map((i) => record(i).toString().trim()));
+    expect((await log.clear(log.end))?.bytes).toBe(log.end);
+    expect(await readAll(log)).toEqual([]);
     await log.close();
   });
 

@@ -20,7 +20,8 @@ export interface RunningDaemon {
 
 /**
  * Opens the Messenger on `config.storage.data_dir` (taking its lock) and starts the HTTP endpoint on
- * `http.listen_addr`, HTTPS with the instance certificate when `tls` is given. `/readyz` answers 200
+ * `http.listen_addr`, HTTPS with the instance certificate when `tls` is given (clients may then
+ * authenticate with a certificate of the instance CA; `tls.min_version` applies). `/readyz` answers 200
  * once both are up. When the endpoint cannot start, the Messenger is closed again before the error
  * propagates, so the data dir lock is released.
  */
@@ -34,7 +35,16 @@ export async function startDaemon(
   try {
     http = await startHttpEndpoint(messenger, {
       listenAddr: config.http.listenAddr,
-      ...(tls === undefined ? {} : { tls: { cert: tls.cert.toString(), key: tls.key.toString() } }),
+      ...(tls === undefined
+        ? {}
+        : {
+            tls: {
+              cert: tls.cert.toString(),
+              key: tls.key.toString(),
+              ca: tls.ca.toString(),
+              minVersion: tls.minVersion,
+            },
+          }),
     });
   } catch (err) {
     await messenger.close();

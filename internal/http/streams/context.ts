@@ -3,6 +3,20 @@ import type http from 'node:http';
 import type { Clock } from '../../clock/index.js';
 import type { Logger } from '../../logger/index.js';
 import type { StreamService } from '../../streams/index.js';
+import type { AccessDecision, AccessTarget, HttpAuth } from '../auth/index.js';
+import type { CorsPolicy } from '../cors.js';
+
+/** Who may use the streams, from which browser origins, and what happens to a refusal. */
+export interface StreamsAccess {
+  auth: HttpAuth;
+  cors: CorsPolicy;
+  /** Called for each refused request (after the 401/403 is sent): log, count, audit. */
+  refused(
+    req: http.IncomingMessage,
+    decision: Extract<AccessDecision, { allowed: false }>,
+    target: AccessTarget,
+  ): void;
+}
 
 /** Settings of the streams routes. */
 export interface StreamsHttpOptions {
@@ -19,6 +33,7 @@ export interface StreamsHttpOptions {
   sseMaxDurationMs: number;
   clock: Clock;
   logger: Logger;
+  access: StreamsAccess;
 }
 
 /** One request to a stream URL. */
@@ -29,6 +44,8 @@ export interface StreamRequest {
   url: URL;
   /** The stream path (decoded, `/`-separated). */
   path: string;
+  /** Whether the caller may act on `target`; when not, the refusal is answered and false returned. */
+  permit(target: AccessTarget): boolean;
 }
 
 /** The single value of a request header (the first, when repeated). */

@@ -29,7 +29,10 @@ export const NO_STORE = 'no-store';
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'x-content-type-options': 'nosniff',
   'cross-origin-resource-policy': 'cross-origin',
-  'access-control-allow-origin': '*',
+};
+
+/** Headers a browser page of an allowed origin may read (added with its `access-control-allow-origin`). */
+export const EXPOSE_HEADERS: Readonly<Record<string, string>> = {
   'access-control-expose-headers':
     'Stream-Next-Offset, Stream-Cursor, Stream-Up-To-Date, Stream-Closed, Stream-TTL, Stream-Expires-At, ' +
     'Stream-SSE-Data-Encoding, Producer-Epoch, Producer-Seq, Producer-Expected-Seq, Producer-Received-Seq, ' +

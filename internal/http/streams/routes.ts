@@ -3,10 +3,11 @@
  * dispatched by method. `{prefix}/__ds/...` is reserved for the control APIs.
  */
 import type http from 'node:http';
-import { RESERVED_SEGMENT, fail } from '../../streams/index.js';
+import { RESERVED_SEGMENT, channelForPath, fail } from '../../streams/index.js';
+import { refuseAccess, type AccessTarget, type HttpRight } from '../auth/index.js';
 import type { RouteHandler } from '../server.js';
 import type { StreamRequest, StreamsHttpOptions } from './context.js';
-import { PREFLIGHT_HEADERS, SECURITY_HEADERS } from './protocol.js';
+import { EXPOSE_HEADERS, PREFLIGHT_HEADERS, SECURITY_HEADERS } from './protocol.js';
 import { serveGet, serveHead } from './read.js';
 import { empty, refuse, refuseStreamError } from './respond.js';
 import { serveDelete, servePost, servePut } from './write.js';
@@ -24,25 +25,57 @@ export function streamsRoute(opts: StreamsHttpOptions, control?: ControlRoutes):
   const prefix = `${opts.prefix}/`;
   return async (req, res, url) => {
     if (!url.pathname.startsWith(prefix) && url.pathname !== opts.prefix) return false;
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+    const cors = opts.access.cors.headersFor(req);
+    const allowed = 'access-control-allow-origin' in cors;
+    for (const headers of [SECURITY_HEADERS, cors, allowed ? EXPOSE_HEADERS : {}]) {
+      for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+    }
     if (req.method === 'OPTIONS') {
       empty(res, 204, PREFLIGHT_HEADERS);
       return true;
     }
+    const permit = (target: AccessTarget): boolean => {
+      const decision = opts.access.auth.decide(req, target);
+      if (decision.allowed) return true;
+      refuseAccess(res, decision);
+      opts.access.refused(req, decision, target);
+      return false;
+    };
     try {
       const path = decodePath(url.pathname.slice(prefix.length));
       if (path === RESERVED_SEGMENT || path.startsWith(`${RESERVED_SEGMENT}/`)) {
+        if (needsInstanceRights(path) && !permit('instance')) return true;
         if (control === undefined || !(await control(req, res, path, url))) {
           refuse(res, 404, 'no such control route');
         }
         return true;
       }
-      await dispatch({ opts, req, res, url, path });
+      const right = RIGHTS[req.method ?? ''];
+      if (right !== undefined && !permit({ right, channel: channelForPath(path) })) return true;
+      await dispatch({ opts, req, res, url, path, permit });
     } catch (err) {
       if (!refuseStreamError(res, err)) throw err;
     }
     return true;
   };
+}
+
+/** The right each stream method needs (other methods are refused with 405 anyway). */
+const RIGHTS: Readonly<Record<string, HttpRight>> = {
+  GET: 'read',
+  HEAD: 'read',
+  POST: 'write',
+  PUT: 'admin',
+  DELETE: 'admin',
+};
+
+/**
+ * Control routes need the instance-wide admin right, except the public key set (webhook receivers
+ * fetch it) and the subscription actions that carry their own subscription token.
+ */
+function needsInstanceRights(path: string): boolean {
+  if (path === `${RESERVED_SEGMENT}/jwks.json`) return false;
+  return !/^__ds\/subscriptions\/[^/]+\/(?:callback|ack|release)$/.test(path);
 }
 
 function decodePath(raw: string): string {

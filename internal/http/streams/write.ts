@@ -1,6 +1,7 @@
 /** PUT (create, fork), POST (append, close) and DELETE of a stream. */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import {
+  channelForPath,
   fail,
   formatOffset,
   parseExpiresAt,
@@ -24,6 +25,8 @@ export async function servePut(request: StreamRequest): Promise<void> {
   const expiresAt = header(req, H.expiresAt);
   const contentType = header(req, 'content-type');
   const body = await readBody(req, opts.maxAppendBytes);
+  const fork = forkSpec(request);
+  if (fork !== undefined && !request.permit({ right: 'read', channel: channelForPath(fork.source) })) return;
   const outcome = await opts.service.create({
     path: request.path,
     contentType: contentType === undefined || contentType.trim() === '' ? undefined : contentType.trim(),
@@ -31,7 +34,7 @@ export async function servePut(request: StreamRequest): Promise<void> {
     expiresAt: expiresAt === undefined ? undefined : parseExpiresAt(expiresAt),
     close: isTrue(req.headers[H.closed]),
     body,
-    fork: forkSpec(request),
+    fork,
   });
   const { stream } = outcome;
   const headers: Record<string, string> = {
