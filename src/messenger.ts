@@ -151,10 +151,11 @@ export class Messenger {
 
   private constructor(config: MessengerConfig, storage: Storage, opts: MessengerOptions) {
     this.#config = config;
-    this.#encoder = new PublishEncoder(config.name);
     this.#storage = storage;
     this.#logger = opts.logger ?? silentLogger;
     this.#clock = opts.clock ?? systemClock;
+    const clock = this.#clock;
+    this.#encoder = new PublishEncoder(config.name, () => clock.now());
     registerInternals(this, {
       storage,
       name: config.name,
@@ -283,7 +284,7 @@ export class Messenger {
     const ids: string[] = [];
     const lines: string[] = [];
     const batch = new LineBatch();
-    const ts = nowTimestamp();
+    const ts = nowTimestamp(this.#clock.now());
     for (const m of messages) {
       const id = newEnvelopeId();
       const line = this.#encoder.line(
@@ -535,12 +536,12 @@ export class Messenger {
       original,
       retries,
       last_error: errorMessage(error),
-      failed_at: nowTimestamp(),
+      failed_at: nowTimestamp(this.#clock.now()),
     };
     const line = encodeEnvelope(
       {
         id: newEnvelopeId(),
-        ts: nowTimestamp(),
+        ts: nowTimestamp(this.#clock.now()),
         channel: dlChannel,
         origin: original.origin,
         payloadType: DEAD_LETTER_PAYLOAD_TYPE,
