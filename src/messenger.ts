@@ -54,7 +54,7 @@ export const MAX_RECORD_BYTES = 16 * 1024 * 1024;
 export interface MessengerOptions {
   /** Structured logger (pino-compatible); default: silent. */
   logger?: Logger;
-  /** Time source for timers and backoff; default: the system clock. */
+  /** Time source for timers, backoff and the `ts` of envelopes published here; default: the system clock. */
   clock?: Clock;
   /** Interval of the compaction pass; default 30 000 ms. */
   compactionIntervalMs?: number;
