@@ -3,7 +3,13 @@
  * compiler check that the schema names exactly the keys of {@link MessengerConfig}. YAML keys are
  * the snake_case form of the camelCase names unless a field says otherwise (`yamlKey`).
  */
-import { DEFAULT_HUB_REF, DEFAULT_PEER_POLICY, MAX_MEGABYTES, MAX_TIMER_MS } from './defaults.js';
+import {
+  DEFAULT_HUB_REF,
+  DEFAULT_PEER_POLICY,
+  MAX_EXPIRY_WARN_DAYS,
+  MAX_MEGABYTES,
+  MAX_TIMER_MS,
+} from './defaults.js';
 import type { DeepReadonly, LogLevel, MessengerConfig, SyncPolicy, TlsMinVersion } from './types.js';
 
 /** Free text (YAML numbers are taken as written, as Go's decoder does). */
@@ -159,12 +165,13 @@ export const CONFIG_SCHEMA: FieldsSpec<MessengerConfig> = {
       key: text,
       ca: text,
       minVersion: { kind: 'enum', values: TLS_VERSIONS },
-      expiryWarnDays: nonNegative,
+      expiryWarnDays: { kind: 'int', min: 0, max: MAX_EXPIRY_WARN_DAYS },
     },
   },
   federation: {
     kind: 'section',
     fields: {
+      insecurePlaintext: flag,
       reconnectBaseMs: positiveDelayMs,
       reconnectMaxMs: positiveDelayMs,
       reconnectJitter: { kind: 'fraction' },
