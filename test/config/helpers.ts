@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import { ConfigError } from '../../internal/errors/index.js';
 import { loadConfigFile } from '../../src/config/index.js';
+import { yamlKeyOf } from '../../src/config/schema.js';
+import type { AnyFieldsSpec } from '../../src/config/schema.js';
 import { writePki } from '../tlsutil/pki.js';
 
 const dirs: string[] = [];
@@ -59,4 +61,12 @@ export async function issuesOf(action: () => unknown): Promise<readonly string[]
 export async function yamlIssues(yaml: string): Promise<readonly string[]> {
   const path = await writeConfig(yaml);
   return issuesOf(() => loadConfigFile(path, {}));
+}
+
+/** Every key path the schema knows, except the fields of list elements. */
+export function schemaKeyPaths(fields: AnyFieldsSpec, prefix = ''): string[] {
+  return Object.entries(fields).flatMap(([name, spec]) => {
+    const path = prefix + yamlKeyOf(name, spec);
+    return spec.kind === 'section' ? [path, ...schemaKeyPaths(spec.fields, `${path}.`)] : [path];
+  });
 }
