@@ -18,7 +18,7 @@ import {
   type Envelope,
 } from '../internal/envelope/index.js';
 import { ErrorCode, MessengerError, errorMessage } from '../internal/errors/index.js';
-import { silentLogger, type Logger } from '../internal/logger/index.js';
+import { silentLogger, withUniqueKeys, type Logger } from '../internal/logger/index.js';
 import {
   deadLetterChannelOf,
   isDeadLetterChannel,
@@ -183,7 +183,7 @@ export class Messenger {
   static async open(config: MessengerConfigInput, options: MessengerOptions = {}): Promise<Messenger> {
     const resolved = resolveConfig(config, { requireDataDir: true, env: {} });
     const clock = options.clock ?? systemClock;
-    const logger = options.logger ?? silentLogger;
+    const logger = withUniqueKeys(options.logger ?? silentLogger);
     const storage = await Storage.open({
       dataDir: resolved.storage.dataDir,
       syncPolicy: resolved.storage.syncPolicy,
@@ -198,7 +198,7 @@ export class Messenger {
       logger: logger.child({ component: 'storage' }),
       ...(options.segmentFs === undefined ? {} : { segmentFs: options.segmentFs }),
     });
-    const messenger = new Messenger(resolved, storage, options);
+    const messenger = new Messenger(resolved, storage, { ...options, logger });
     if (federationEnabled(resolved)) {
       try {
         messenger.#federation = await startFederation({
