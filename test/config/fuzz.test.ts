@@ -10,6 +10,7 @@ import { ConfigError } from '../../internal/errors/index.js';
 import { DEFAULT_CONFIG, loadConfigFile, type MessengerConfig } from '../../src/config/index.js';
 import { CONFIG_SCHEMA, yamlKeyOf } from '../../src/config/schema.js';
 import type { AnyFieldSpec, AnyFieldsSpec } from '../../src/config/schema.js';
+import { seededRandom } from '../support/seeded-random.js';
 import { schemaKeyPaths, testTls, writeConfig } from './helpers.js';
 
 const SEED = 0x15c0f16;
@@ -18,17 +19,6 @@ const EXAMPLE = new URL('../../config.example.yaml', import.meta.url).pathname;
 
 /** A located issue: `key.path[0].key (line L:C) …` (or `…):`) or `line L:C: …` for the file as a whole. */
 const LOCATED_ISSUE = /^(?:[A-Za-z0-9_.[\]-]+ \(line \d+:\d+\):? |line \d+:\d+: )\S/;
-
-/** mulberry32: a small seeded PRNG, so a failing case can be replayed. */
-function prng(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A value to write and what it must do: `invalid` values must be refused naming their key. */
 interface Candidate {
@@ -294,13 +284,13 @@ describe('config fuzz (seeded)', () => {
   });
 
   it(`mutates config.example.yaml ${CONFIGS} times: each loads with its values in effect or is refused naming the key`, async () => {
-    const outcome = await fuzz(example, prng(SEED), CONFIGS);
+    const outcome = await fuzz(example, seededRandom(SEED), CONFIGS);
     expect(outcome.loaded).toBeGreaterThan(CONFIGS / 20);
     expect(outcome.refused).toBeGreaterThan(CONFIGS / 20);
   });
 
   it(`mutates a TLS and federation config ${CONFIGS} times, with the same rules`, async () => {
-    const outcome = await fuzz(federated, prng(SEED + 1), CONFIGS);
+    const outcome = await fuzz(federated, seededRandom(SEED + 1), CONFIGS);
     expect(outcome.loaded).toBeGreaterThan(CONFIGS / 20);
     expect(outcome.refused).toBeGreaterThan(CONFIGS / 20);
   });
