@@ -12,7 +12,7 @@ import {
   type EphemeralStats,
   type EphemeralStatus,
 } from '../internal/federation/index.js';
-import { silentLogger, type Logger } from '../internal/logger/index.js';
+import { silentLogger, withUniqueKeys, type Logger } from '../internal/logger/index.js';
 import { PublishChannelCheck } from '../internal/naming/index.js';
 import { PayloadRegistry, type PayloadDecoder } from '../internal/registry/index.js';
 import {
@@ -137,7 +137,7 @@ export class EphemeralMessenger {
     this.#config = resolveEphemeralConfig(config);
     this.#encoder = new PublishEncoder(this.#config.instanceName);
     this.#channels = new Set(this.#config.subscribe);
-    this.#logger = (options.logger ?? silentLogger).child({ component: 'ephemeral' });
+    this.#logger = withUniqueKeys(options.logger ?? silentLogger).child({ component: 'ephemeral' });
     const { tls } = this.#config;
     this.#client = new EphemeralClient({
       hubAddr: this.#config.hubAddr,

@@ -18,7 +18,7 @@ import {
   type Envelope,
 } from '../internal/envelope/index.js';
 import { ErrorCode, MessengerError, errorMessage } from '../internal/errors/index.js';
-import { silentLogger, type Logger } from '../internal/logger/index.js';
+import { silentLogger, withUniqueKeys, type Logger } from '../internal/logger/index.js';
 import {
   deadLetterChannelOf,
   isDeadLetterChannel,
@@ -54,7 +54,7 @@ export const MAX_RECORD_BYTES = 16 * 1024 * 1024;
 export interface MessengerOptions {
   /** Structured logger (pino-compatible); default: silent. */
   logger?: Logger;
-  /** Time source for timers and backoff; default: the system clock. */
+  /** Time source for timers, backoff and the `ts` of envelopes published here; default: the system clock. */
   clock?: Clock;
   /** Interval of the compaction pass; default 30 000 ms. */
   compactionIntervalMs?: number;
@@ -158,10 +158,11 @@ export class Messenger {
 
   private constructor(config: MessengerConfig, storage: Storage, opts: MessengerOptions) {
     this.#config = config;
-    this.#encoder = new PublishEncoder(config.name);
     this.#storage = storage;
     this.#logger = opts.logger ?? silentLogger;
     this.#clock = opts.clock ?? systemClock;
+    const clock = this.#clock;
+    this.#encoder = new PublishEncoder(config.name, () => clock.now());
     registerInternals(this, {
       storage,
       name: config.name,
@@ -189,7 +190,7 @@ export class Messenger {
   static async open(config: MessengerConfigInput, options: MessengerOptions = {}): Promise<Messenger> {
     const resolved = resolveConfig(config, { requireDataDir: true, env: {} });
     const clock = options.clock ?? systemClock;
-    const logger = options.logger ?? silentLogger;
+    const logger = withUniqueKeys(options.logger ?? silentLogger);
     const storage = await Storage.open({
       dataDir: resolved.storage.dataDir,
       syncPolicy: resolved.storage.syncPolicy,
@@ -204,7 +205,7 @@ export class Messenger {
       logger: logger.child({ component: 'storage' }),
       ...(options.segmentFs === undefined ? {} : { segmentFs: options.segmentFs }),
     });
-    const messenger = new Messenger(resolved, storage, options);
+    const messenger = new Messenger(resolved, storage, { ...options, logger });
     if (federationEnabled(resolved)) {
       try {
         messenger.#federation = await startFederation({
@@ -285,7 +286,7 @@ export class Messenger {
     const ids: string[] = [];
     const lines: string[] = [];
     const batch = new LineBatch();
-    const ts = nowTimestamp();
+    const ts = nowTimestamp(this.#clock.now());
     for (const m of messages) {
       const id = newEnvelopeId();
       const line = this.#encoder.line(
@@ -557,12 +558,12 @@ export class Messenger {
       original,
       retries,
       last_error: errorMessage(error),
-      failed_at: nowTimestamp(),
+      failed_at: nowTimestamp(this.#clock.now()),
     };
     const line = encodeEnvelope(
       {
         id: newEnvelopeId(),
-        ts: nowTimestamp(),
+        ts: nowTimestamp(this.#clock.now()),
         channel: dlChannel,
         origin: original.origin,
         payloadType: DEAD_LETTER_PAYLOAD_TYPE,

@@ -9,10 +9,15 @@ import { currentCorrelationId, currentServiceName } from './context.js';
 /** Encodes the publishes of one instance. */
 export class PublishEncoder {
   readonly #encoder: EnvelopeEncoder;
+  readonly #wallClock: () => number;
 
-  /** @param origin - the publishing instance's identity */
-  constructor(origin: string) {
+  /**
+   * @param origin - the publishing instance's identity
+   * @param wallClock - the wall clock stamping `ts`, in epoch milliseconds (default `Date.now`)
+   */
+  constructor(origin: string, wallClock: () => number = Date.now) {
     this.#encoder = new EnvelopeEncoder(origin);
+    this.#wallClock = wallClock;
   }
 
   /**
@@ -29,7 +34,7 @@ export class PublishEncoder {
     return this.line(
       channel,
       id,
-      nowTimestamp(),
+      nowTimestamp(this.#wallClock()),
       payloadType,
       payload,
       stamp.correlationId,

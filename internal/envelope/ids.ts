@@ -1,45 +1,71 @@
 /**
- * Envelope ids: UUID v7 (RFC 9562), time-ordered, as the Go original makes them from v1.3. Random
- * bits come from a pool, filled and hex-encoded once per 1024 ids, and the time part is formatted
- * once per millisecond, so an id costs no system call and little string building.
+ * Envelope ids: UUID v7 (RFC 9562), time-ordered and monotonic within the process (§6.2 method 1,
+ * "fixed bit-length dedicated counter"). Layout of each id:
+ *
+ *   48-bit ms time | version 7 | 26-bit counter (rand_a + the top of rand_b) | variant 10 | 48 random bits
+ *
+ * The counter is seeded with random bits (its top bit clear, so at least 2^25 ids fit in one
+ * millisecond) at each new millisecond and incremented by one for each further id in it. A clock
+ * that goes backwards, or a counter that runs out, keeps the last time (or moves it one ms on), so ids
+ * never decrease. The random tail comes from a pool filled and hex-encoded once per 2048 ids, so an id
+ * costs no system call and little string building.
  */
-import { randomFillSync } from 'node:crypto';
+import { randomFillSync, randomInt } from 'node:crypto';
 
-const POOL_IDS = 1024;
-const ID_RANDOM_BYTES = 10;
-const HEX_PER_ID = 2 * ID_RANDOM_BYTES;
-const pool = Buffer.allocUnsafe(ID_RANDOM_BYTES * POOL_IDS);
-/** The pool's random bits, version and variant set, in hex: {@link HEX_PER_ID} digits per id. */
+const POOL_IDS = 2048;
+const TAIL_BYTES = 6;
+const TAIL_HEX = 2 * TAIL_BYTES;
+const COUNTER_BITS = 26;
+const COUNTER_LIMIT = 2 ** COUNTER_BITS;
+/** Seeds stay below half the counter range, leaving room to count up within the millisecond. */
+const SEED_LIMIT = COUNTER_LIMIT / 2;
+/** The counter's low bits sit below the variant in the fourth group. */
+const LOW_COUNTER_BITS = 14;
+/** Three hex digits for every 12-bit value, so formatting an id needs no `toString(16)`. */
+const HEX3 = Array.from({ length: 4096 }, (_, value) => value.toString(16).padStart(3, '0'));
+/** The fourth group's first digit: variant 10 and the counter's top two low bits. */
+const VARIANT_DIGIT = ['8', '9', 'a', 'b'];
+
+const pool = Buffer.allocUnsafe(TAIL_BYTES * POOL_IDS);
 let poolHex = '';
 let hexOffset = 0;
-let cachedMs = -1;
-let cachedTime = '';
 
-/** `xxxxxxxx-xxxx-` for the 48-bit millisecond time `ms`, cached for the last millisecond asked. */
-function timePart(ms: number): string {
-  if (ms !== cachedMs) {
-    cachedMs = ms;
-    const hex = ms.toString(16).padStart(12, '0');
-    cachedTime = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-`;
-  }
-  return cachedTime;
-}
+/** The millisecond time of the last id, and the counter value it used. */
+let lastMs = -1;
+let counter = 0;
+/** `xxxxxxxx-xxxx-` for {@link lastMs}. */
+let timePrefix = '';
 
-/** Fills the pool with fresh random bits, sets each id's version (7) and variant (10), encodes it. */
 function refill(): void {
   randomFillSync(pool);
-  for (let r = 0; r < pool.length; r += ID_RANDOM_BYTES) {
-    pool[r] = 0x70 | ((pool[r] ?? 0) & 0x0f);
-    pool[r + 2] = 0x80 | ((pool[r + 2] ?? 0) & 0x3f);
-  }
   poolHex = pool.toString('hex');
   hexOffset = 0;
 }
 
-/** A fresh UUID v7 string: 48-bit millisecond time, version 7, variant 10, 74 random bits. */
+/** Moves to millisecond `ms` with a fresh random counter seed. */
+function startMillisecond(ms: number): void {
+  lastMs = ms;
+  counter = randomInt(SEED_LIMIT);
+  const hex = ms.toString(16).padStart(12, '0');
+  timePrefix = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-`;
+}
+
+/**
+ * A fresh UUID v7 string, greater (as a string and as bytes) than every id this process made
+ * before: 48-bit millisecond time, version 7, a 26-bit per-millisecond counter, variant 10, 48
+ * random bits. `now` earlier than the last id's time reuses that time.
+ */
 export function newEnvelopeId(now = Date.now()): string {
+  if (now > lastMs) {
+    startMillisecond(now);
+  } else if (++counter === COUNTER_LIMIT) {
+    startMillisecond(lastMs + 1);
+  }
   if (hexOffset === poolHex.length) refill();
   const h = hexOffset;
-  hexOffset += HEX_PER_ID;
-  return `${timePart(now)}${poolHex.slice(h, h + 4)}-${poolHex.slice(h + 4, h + 8)}-${poolHex.slice(h + 8, h + HEX_PER_ID)}`;
+  hexOffset += TAIL_HEX;
+  const high = HEX3[counter >>> LOW_COUNTER_BITS] ?? '';
+  const variant = VARIANT_DIGIT[(counter >>> 12) & 3] ?? '';
+  const low = HEX3[counter & 0xfff] ?? '';
+  return `${timePrefix}7${high}-${variant}${low}-${poolHex.slice(h, h + TAIL_HEX)}`;
 }

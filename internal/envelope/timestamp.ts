@@ -3,14 +3,16 @@
  * fraction trimmed, no fraction when it is zero).
  */
 
-const NS_PER_S = 1_000_000_000;
+const NS_PER_MS = 1_000_000;
 
-// Wall clock at start, split into seconds and nanoseconds, minus the monotonic clock at start: adding
-// process.hrtime() later gives the wall time with nanosecond digits and no BigInt arithmetic.
-const startWallMs = Date.now();
-const [startHrS, startHrNs] = process.hrtime();
-const baseS = Math.floor(startWallMs / 1000) - startHrS;
-const baseNs = (startWallMs % 1000) * 1_000_000 - startHrNs;
+/**
+ * The wall-clock millisecond of the last stamp, the monotonic clock when it was first seen, and its
+ * text up to the millisecond digits (`2026-01-01T00:00:00.005`).
+ */
+let stampMs = -1;
+let stampHrS = 0;
+let stampHrNs = 0;
+let stampText = '';
 
 let cachedSecond = -1;
 let cachedPrefix = '';
@@ -32,24 +34,36 @@ export function formatEpoch(seconds: number, nanos: number): string {
   return `${prefix}.${digits}Z`;
 }
 
-/** The current time as RFC3339Nano in UTC (wall clock at start plus the monotonic clock since). */
-export function nowTimestamp(): string {
+/**
+ * The current wall-clock time as RFC3339Nano in UTC. The millisecond is `wallMs` (default
+ * `Date.now()`), so a clock step (NTP after boot) shows at once; the digits below it count the
+ * monotonic time since this millisecond was first stamped (capped below 1 ms), so stamps made
+ * within one millisecond still order by when they were made.
+ */
+export function nowTimestamp(wallMs = Date.now()): string {
+  const ms = Math.trunc(wallMs);
   const [s, ns] = process.hrtime();
-  let seconds = baseS + s;
-  let nanos = baseNs + ns;
-  if (nanos >= NS_PER_S) {
-    nanos -= NS_PER_S;
-    seconds++;
-  } else if (nanos < 0) {
-    nanos += NS_PER_S;
-    seconds--;
+  if (ms !== stampMs) {
+    stampMs = ms;
+    stampHrS = s;
+    stampHrNs = ns;
+    stampText = formatMillisAnd(ms, 1).slice(0, -7);
+    return formatMillis(ms);
   }
-  return formatEpoch(seconds, nanos);
+  const subMs = Math.min((s - stampHrS) * 1e9 + (ns - stampHrNs), NS_PER_MS - 1);
+  if (subMs <= 0) return formatMillis(ms);
+  let digits = String(subMs).padStart(6, '0');
+  while (digits.endsWith('0')) digits = digits.slice(0, -1);
+  return `${stampText}${digits}Z`;
 }
 
 /** Formats a millisecond epoch time (from a Clock) as RFC3339Nano in UTC. */
 export function formatMillis(ms: number): string {
-  const whole = Math.trunc(ms);
-  const seconds = Math.floor(whole / 1000);
-  return formatEpoch(seconds, (whole - seconds * 1000) * 1_000_000);
+  return formatMillisAnd(Math.trunc(ms), 0);
+}
+
+/** Formats whole epoch milliseconds `ms` plus `subMs` nanoseconds. */
+function formatMillisAnd(ms: number, subMs: number): string {
+  const seconds = Math.floor(ms / 1000);
+  return formatEpoch(seconds, (ms - seconds * 1000) * NS_PER_MS + subMs);
 }

@@ -30,3 +30,5 @@ export const silentLogger: Logger = {
   error: noop,
   child: () => silentLogger,
 };
+
+export { withUniqueKeys } from './unique-keys.js';

@@ -16,6 +16,9 @@ export const MAX_TIMER_MS = 2_147_483_647;
 /** Largest megabyte count whose byte size is still a safe integer. */
 export const MAX_MEGABYTES = Math.floor(Number.MAX_SAFE_INTEGER / 2 ** 20);
 
+/** Longest certificate expiry warning, in days (100 years; more would overflow the date arithmetic). */
+export const MAX_EXPIRY_WARN_DAYS = 36_500;
+
 /** Default port of the HTTP listener (health, readiness, Durable Streams). */
 export const DEFAULT_HTTP_LISTEN_ADDR = '127.0.0.1:4437';
 
@@ -40,6 +43,7 @@ export const DEFAULT_CONFIG: DeepReadonly<Omit<MessengerConfig, 'name'>> = deepF
   client: { enabled: false, hubs: [] },
   tls: { cert: '', key: '', ca: '', minVersion: '1.3', expiryWarnDays: 30 },
   federation: {
+    insecurePlaintext: false,
     reconnectBaseMs: 500,
     reconnectMaxMs: 60_000,
     reconnectJitter: 0.2,

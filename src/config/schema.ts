@@ -9,6 +9,7 @@ import {
   DEFAULT_HTTP_CLIENT,
   DEFAULT_HUB_REF,
   DEFAULT_PEER_POLICY,
+  MAX_EXPIRY_WARN_DAYS,
   MAX_MEGABYTES,
   MAX_TIMER_MS,
 } from './defaults.js';
@@ -181,12 +182,13 @@ export const CONFIG_SCHEMA: FieldsSpec<MessengerConfig> = {
       key: text,
       ca: text,
       minVersion: { kind: 'enum', values: TLS_VERSIONS },
-      expiryWarnDays: nonNegative,
+      expiryWarnDays: { kind: 'int', min: 0, max: MAX_EXPIRY_WARN_DAYS },
     },
   },
   federation: {
     kind: 'section',
     fields: {
+      insecurePlaintext: flag,
       reconnectBaseMs: positiveDelayMs,
       reconnectMaxMs: positiveDelayMs,
       reconnectJitter: { kind: 'fraction' },

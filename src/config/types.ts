@@ -76,6 +76,8 @@ export interface MessengerConfig {
   tls: { cert: string; key: string; ca: string; minVersion: TlsMinVersion; expiryWarnDays: number };
   /** Federation link tuning. */
   federation: {
+    /** Federation without TLS (plain `ws://`, peers unauthenticated), allowed only when this is true. */
+    insecurePlaintext: boolean;
     reconnectBaseMs: number;
     reconnectMaxMs: number;
     reconnectJitter: number;

@@ -4,6 +4,8 @@
  */
 import { addressProblem } from './address.js';
 import type { AddressUse } from './address.js';
+import { dataDirProblem } from './data-dir.js';
+import { validateDependencies } from './dependencies.js';
 import { childPath, indexPath } from './issues.js';
 import type { ConfigIssues } from './issues.js';
 import type { MessengerConfig } from './types.js';
@@ -11,8 +13,9 @@ import { validateHttpConfig } from './validate-http.js';
 
 /** Adds every cross-key problem of `config` to `issues`. */
 export function validateConfig(config: MessengerConfig, issues: ConfigIssues): void {
-  const { storage, subscribers, hub, client, tls, federation, http } = config;
-  if (storage.dataDir === '') issues.add('storage.data_dir', ' is required');
+  const { storage, subscribers, hub, client, federation, http } = config;
+  const dataDirIssue = storage.dataDir === '' ? 'is required' : dataDirProblem(storage.dataDir);
+  if (dataDirIssue !== undefined) issues.add('storage.data_dir', ` ${dataDirIssue}`);
   if (storage.syncPolicy === 'periodic' && storage.syncIntervalMs === 0) {
     issues.add('storage.sync_interval_ms', ' must be positive when sync_policy is "periodic"');
   }
@@ -64,9 +67,7 @@ export function validateConfig(config: MessengerConfig, issues: ConfigIssues): v
     client.hubs.map((ref) => ref.addr),
   );
 
-  if (tls.cert !== '' && tls.key === '') issues.add('tls.key', ' is required when tls.cert is set');
-  if (tls.key !== '' && tls.cert === '') issues.add('tls.cert', ' is required when tls.key is set');
-  if (tls.cert !== '' && tls.ca === '') issues.add('tls.ca', ' is required when tls.cert is set');
+  validateDependencies(config, issues);
   validateHttpConfig(config, issues);
 }
 

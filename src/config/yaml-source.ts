@@ -6,6 +6,7 @@ import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit } fr
 import type { Document, Node as YamlNode } from 'yaml';
 import type { ConfigIssues, Origin } from './issues.js';
 import type { SourceEntry, SourceNode } from './source.js';
+import { yamlShapeProblem } from './yaml-shape.js';
 
 /**
  * Parses `text`. Syntax errors and unresolvable aliases are added to `issues` with their position;
@@ -13,7 +14,14 @@ import type { SourceEntry, SourceNode } from './source.js';
  * Duplicate keys are left in the tree: the decoder reports them with their key path.
  */
 export function parseYamlSource(text: string, issues: ConfigIssues): SourceNode | undefined {
+  const shapeLines = new LineCounter();
+  const shape = yamlShapeProblem(text, shapeLines.addNewLine);
+  if (shape !== undefined) {
+    issues.addGeneral(shape.message, positionOf(shapeLines, shape.offset));
+    return undefined;
+  }
   const lineCounter = new LineCounter();
+  const originAt = (offset: number): Origin => positionOf(lineCounter, offset);
   const doc = parseDocument(text, {
     version: '1.2',
     schema: 'core',
@@ -21,10 +29,6 @@ export function parseYamlSource(text: string, issues: ConfigIssues): SourceNode 
     prettyErrors: false,
     uniqueKeys: false,
   });
-  const originAt = (offset: number): Origin => {
-    const { line, col } = lineCounter.linePos(offset);
-    return { line, column: col };
-  };
   for (const problem of [...doc.errors, ...doc.warnings])
     issues.addGeneral(problem.message, originAt(problem.pos[0]));
   visit(doc, {
@@ -79,6 +83,11 @@ function toSourceNode(
     return { kind: 'scalar', origin, value: node.value };
   }
   return { kind: 'empty', origin };
+}
+
+function positionOf(lineCounter: LineCounter, offset: number): Origin {
+  const { line, col } = lineCounter.linePos(offset);
+  return { line, column: col };
 }
 
 function isYamlNode(value: unknown): value is YamlNode {

@@ -20,6 +20,8 @@ export interface DaemonProcess {
   readonly child: ChildProcessWithoutNullStreams;
   /** Every stdout line so far, parsed. */
   readonly lines: LogLine[];
+  /** Every stdout line so far, as written. */
+  readonly rawLines: string[];
   /** Everything written to stderr so far. */
   readonly stderr: () => string;
   /** The first info line; rejects when the process exits before logging one. */
@@ -47,6 +49,7 @@ export function spawnDaemon(
   const child = spawn(process.execPath, [CLI_MAIN, ...args], { cwd, env: daemonEnv(env), stdio: 'pipe' });
   running.add(child);
   const lines: LogLine[] = [];
+  const rawLines: string[] = [];
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const exited = new Promise<number | NodeJS.Signals>((resolve) => {
@@ -58,6 +61,7 @@ export function spawnDaemon(
   });
   const started = new Promise<LogLine>((resolve, reject) => {
     readline.createInterface({ input: child.stdout }).on('line', (text) => {
+      rawLines.push(text);
       const line = JSON.parse(text) as LogLine;
       lines.push(line);
       if (line.level === LogLevel.info) resolve(line);
@@ -67,7 +71,7 @@ export function spawnDaemon(
     });
   });
   started.catch(() => undefined);
-  return { child, lines, stderr: () => stderr, started, exited };
+  return { child, lines, rawLines, stderr: () => stderr, started, exited };
 }
 
 /** Kills daemons a failed test left running (call in afterEach). */

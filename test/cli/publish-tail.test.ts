@@ -246,6 +246,7 @@ describe('keyop-messenger tail', () => {
     });
     expect(tail.stdoutLines.map((l) => JSON.parse(l) as unknown)).toEqual([
       {
+        v: 1,
         id: fromHub.id,
         ts: expect.any(String) as unknown,
         channel: 'alerts',
@@ -255,6 +256,7 @@ describe('keyop-messenger tail', () => {
         payload: { level: 'high' },
       },
       {
+        v: 1,
         id: published.stdout.trim(),
         ts: expect.any(String) as unknown,
         channel: 'orders',
@@ -264,6 +266,7 @@ describe('keyop-messenger tail', () => {
         payload: { n: 2 },
       },
     ]);
+    expect(tail.stdoutLines.every((line) => line.startsWith('{"v":1,"id":'))).toBe(true);
     tail.child.kill('SIGINT');
     const result = await tail.result;
     expect(result.code).toBe(0);

@@ -183,8 +183,10 @@ describe('keyop-messenger run', () => {
     await stopCleanly(daemon);
   });
 
-  it('runs the federation hub when enabled and names its address in the started line', async () => {
-    const { dir, config } = daemonSetup('hub:\n  enabled: true\n  listen_addr: 127.0.0.1:0\n');
+  it('runs a plain-ws federation hub only when insecure_plaintext says so, and names its address', async () => {
+    const { dir, config } = daemonSetup(
+      'hub:\n  enabled: true\n  listen_addr: 127.0.0.1:0\nfederation:\n  insecure_plaintext: true\n',
+    );
     const daemon = spawnDaemon(['run', '-c', config], dir);
     const started = await daemon.started;
     expect(started.hubAddr).toMatch(/^127\.0\.0\.1:\d+$/);

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { makePki } from '../support/cluster.js';
+import { duplicateKeys } from '../support/json-keys.js';
 import { tempDir } from '../support/temp-dir.js';
 import { killLeftoverDaemons, spawnDaemon, type DaemonProcess } from './daemon-process.js';
 import { assertCliBuilt } from './process.js';
@@ -32,37 +33,55 @@ async function stop(daemon: DaemonProcess): Promise<void> {
   expect(await daemon.exited).toBe(0);
 }
 
+/** hub-a and client-b started from the example configs, client-b connected. */
+async function startPair(): Promise<{ hub: DaemonProcess; client: DaemonProcess }> {
+  assertCliBuilt();
+  const dir = tempDir();
+  const pki = await makePki(['hub-a', 'client-b']);
+  const certs = path.join(dir, 'certs');
+  fs.mkdirSync(certs);
+  fs.copyFileSync(pki.ca, path.join(certs, 'ca.crt'));
+  for (const name of ['hub-a', 'client-b']) {
+    fs.copyFileSync(pki.pairs.get(name)!.certFile, path.join(certs, `${name}.crt`));
+    fs.copyFileSync(pki.pairs.get(name)!.keyFile, path.join(certs, `${name}.key`));
+  }
+  const hub = spawnDaemon(['run', '-c', localise('hub-a.yaml', dir, certs, '127.0.0.1:0')], dir);
+  const hubAddr = (await hub.started)['hubAddr'] as string;
+  expect(hubAddr).toMatch(/^127\.0\.0\.1:\d+$/);
+  const client = spawnDaemon(['run', '-c', localise('client-b.yaml', dir, certs, hubAddr)], dir);
+  await client.started;
+  await vi.waitFor(
+    () => {
+      expect(client.lines.some((l) => l.msg === 'connected to hub' && l['peer'] === 'hub-a')).toBe(true);
+    },
+    { timeout: 10_000 },
+  );
+  await vi.waitFor(() => {
+    expect(hub.lines.some((l) => l.msg === 'federation peer connected' && l['peer'] === 'client-b')).toBe(
+      true,
+    );
+  });
+  return { hub, client };
+}
+
 describe('examples/two-daemons', () => {
   it('federates hub-a and client-b as configured', async () => {
-    assertCliBuilt();
-    const dir = tempDir();
-    const pki = await makePki(['hub-a', 'client-b']);
-    const certs = path.join(dir, 'certs');
-    fs.mkdirSync(certs);
-    fs.copyFileSync(pki.ca, path.join(certs, 'ca.crt'));
-    for (const name of ['hub-a', 'client-b']) {
-      fs.copyFileSync(pki.pairs.get(name)!.certFile, path.join(certs, `${name}.crt`));
-      fs.copyFileSync(pki.pairs.get(name)!.keyFile, path.join(certs, `${name}.key`));
-    }
-    const hub = spawnDaemon(['run', '-c', localise('hub-a.yaml', dir, certs, '127.0.0.1:0')], dir);
-    const hubAddr = (await hub.started)['hubAddr'] as string;
-    expect(hubAddr).toMatch(/^127\.0\.0\.1:\d+$/);
-    const client = spawnDaemon(['run', '-c', localise('client-b.yaml', dir, certs, hubAddr)], dir);
-    await client.started;
-    await vi.waitFor(
-      () => {
-        expect(client.lines.some((l) => l.msg === 'connected to hub' && l['peer'] === 'hub-a')).toBe(true);
-      },
-      { timeout: 10_000 },
-    );
-    await vi.waitFor(() => {
-      expect(hub.lines.some((l) => l.msg === 'federation peer connected' && l['peer'] === 'client-b')).toBe(
-        true,
-      );
-    });
+    const { hub, client } = await startPair();
     const connected = hub.lines.find((l) => l.msg === 'federation peer connected');
     expect(connected?.['subscribe']).toEqual(['alerts']);
     await stop(client);
     await stop(hub);
+  });
+
+  it('writes log lines whose keys are unique, through connect, a lost hub and shutdown', async () => {
+    const { hub, client } = await startPair();
+    await stop(hub);
+    await vi.waitFor(() => {
+      expect(client.lines.some((l) => l.msg === 'disconnected from hub')).toBe(true);
+    });
+    await stop(client);
+    const lines = [...hub.rawLines, ...client.rawLines];
+    expect(lines.filter((line) => line.includes('"component":')).length).toBeGreaterThan(3);
+    for (const line of lines) expect(duplicateKeys(line), line).toEqual([]);
   });
 });

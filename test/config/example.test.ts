@@ -4,19 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { isMap, isScalar, parseDocument } from 'yaml';
 import type { YAMLMap } from 'yaml';
 import { DEFAULT_CONFIG, loadConfigFile, resolveConfig } from '../../src/config/index.js';
-import { CONFIG_SCHEMA, yamlKeyOf } from '../../src/config/schema.js';
+import { CONFIG_SCHEMA } from '../../src/config/schema.js';
 import type { AnyFieldsSpec } from '../../src/config/schema.js';
-import { writeConfig } from './helpers.js';
+import { schemaKeyPaths, writeConfig } from './helpers.js';
 
 const EXAMPLE = new URL('../../config.example.yaml', import.meta.url).pathname;
-
-/** Every key path the schema knows, except the fields of list elements. */
-function schemaKeyPaths(fields: AnyFieldsSpec, prefix = ''): string[] {
-  return Object.entries(fields).flatMap(([name, spec]) => {
-    const path = prefix + yamlKeyOf(name, spec);
-    return spec.kind === 'section' ? [path, ...schemaKeyPaths(spec.fields, `${path}.`)] : [path];
-  });
-}
 
 /** Every key path written (uncommented) in a YAML mapping, not descending into lists. */
 function writtenKeyPaths(map: YAMLMap, prefix = ''): string[] {

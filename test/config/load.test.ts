@@ -3,9 +3,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, ErrorCode } from '../../internal/errors/index.js';
 import { DEFAULT_CONFIG, loadConfigFile, resolveConfig } from '../../src/config/index.js';
-import { issuesOf, tempDir, writeConfig, yamlIssues } from './helpers.js';
+import { issuesOf, tempDir, testTls, tlsYaml, writeConfig, yamlIssues } from './helpers.js';
 
 const defaults = { name: hostname(), ...DEFAULT_CONFIG };
+
+const WITHOUT_TLS =
+  'is true without TLS: set tls.cert, tls.key and tls.ca (peers are authenticated by mTLS), or federation.insecure_plaintext: true for plain ws:// on a trusted network';
 
 describe('loadConfigFile: where the configuration comes from', () => {
   it('uses the built-in defaults when no path and no KEYOP_MESSENGER_CONFIG are given', async () => {
@@ -86,6 +89,8 @@ describe('loadConfigFile: validation, every problem at once with its line:column
       'storage.data_dir (line 2:13) is required',
       'storage.sync_policy (line 3:16) "fast" is invalid: must be "none", "periodic", or "always"',
       'hub.listen_addr (line 4:1) is required when hub.enabled is true',
+      `hub.enabled (line 5:12) ${WITHOUT_TLS}`,
+      `client.enabled (line 7:12) ${WITHOUT_TLS}`,
       'client.hubs[0].addr (line 9:7) is required',
       'tls.cert (line 10:1) is required when tls.key is set',
       'tls.min_version (line 12:16) "1.1" is invalid: must be "1.2" or "1.3"',
@@ -97,7 +102,7 @@ describe('loadConfigFile: validation, every problem at once with its line:column
     ]);
   });
 
-  it('requires a positive sync_interval_ms with sync_policy periodic, but accepts 0 with none or always', async () => {
+  it('requires a positive sync_interval_ms with sync_policy periodic, but accepts 0 (or the default) with none or always', async () => {
     expect(await yamlIssues('storage:\n  sync_interval_ms: 0\n')).toEqual([
       'storage.sync_interval_ms (line 2:21) must be positive when sync_policy is "periodic"',
     ]);
@@ -106,6 +111,9 @@ describe('loadConfigFile: validation, every problem at once with its line:column
       syncPolicy: 'always',
       syncIntervalMs: 0,
     });
+    expect(await yamlIssues('storage:\n  sync_policy: none\n  sync_interval_ms: 50\n')).toEqual([
+      'storage.sync_interval_ms (line 3:21) is only used with sync_policy "periodic" (it is "none"); remove it',
+    ]);
   });
 
   it('reports unknown keys, suggesting the closest known key', async () => {
@@ -229,7 +237,7 @@ describe('loadConfigFile: validation, every problem at once with its line:column
 
   it('accepts listen addresses for every interface, IPv6 and port 0', async () => {
     const path = await writeConfig(
-      'hub:\n  enabled: true\n  listen_addr: ":0"\nhttp:\n  listen_addr: "[::1]:4437"\n',
+      'hub:\n  enabled: true\n  listen_addr: ":0"\nhttp:\n  listen_addr: "[::1]:4437"\nfederation:\n  insecure_plaintext: true\n',
     );
     const { config } = await loadConfigFile(path, {});
     expect(config.hub.listenAddr).toBe(':0');
@@ -292,10 +300,9 @@ describe('loadConfigFile: values', () => {
       '  retry_backoff_max_ms: 0',
       'hub:',
       '  fed_client_offset_ttl: 0',
-      'tls:',
-      '  expiry_warn_days: 0',
       'federation:',
       '  reconnect_jitter: 0',
+      (await tlsYaml()) + '  expiry_warn_days: 0',
     ].join('\n');
     const { config } = await loadConfigFile(await writeConfig(yaml), {});
     expect(config.storage.offsetFlushIntervalMs).toBe(0);
@@ -332,31 +339,36 @@ describe('loadConfigFile: values', () => {
 
   it('reads a Go config unchanged: unquoted numbers in string keys, anchors and aliases', async () => {
     const yaml = [
-      'name: 1234',
-      'tls:',
-      '  min_version: 1.2',
+      `${await tlsYaml()}  min_version: 1.2`,
       'hub:',
       '  enabled: true',
       '  listen_addr: 0.0.0.0:7740',
       '  allowed_peers:',
-      '    - {name: a, subscribe: &shared [metrics, alerts]}',
+      '    - {name: a, subscribe: &shared [metrics, 2024]}',
       '    - {name: b, subscribe: *shared}',
     ].join('\n');
     const { config } = await loadConfigFile(await writeConfig(yaml), {});
-    expect(config.name).toBe('1234');
+    expect(config.name).toBe('node-a');
     expect(config.tls.minVersion).toBe('1.2');
     expect(config.hub.allowedPeers).toEqual([
-      { name: 'a', subscribe: ['metrics', 'alerts'], publish: [] },
-      { name: 'b', subscribe: ['metrics', 'alerts'], publish: [] },
+      { name: 'a', subscribe: ['metrics', '2024'], publish: [] },
+      { name: 'b', subscribe: ['metrics', '2024'], publish: [] },
     ]);
+    expect((await loadConfigFile(await writeConfig('name: 1234\n'), {})).config.name).toBe('1234');
   });
 
   it('resolves a YAML file and the equivalent config object to the same configuration', async () => {
+    const tls = await testTls();
     const yaml =
-      'storage:\n  data_dir: /d\nclient:\n  enabled: true\n  hubs:\n    - addr: h:1\n      publish: [x]\n';
+      'storage:\n  data_dir: /d\nclient:\n  enabled: true\n  hubs:\n    - addr: h:1\n      publish: [x]\n' +
+      (await tlsYaml());
     const fromFile = (await loadConfigFile(await writeConfig(yaml), {})).config;
     const fromObject = resolveConfig(
-      { storage: { dataDir: '/d' }, client: { enabled: true, hubs: [{ addr: 'h:1', publish: ['x'] }] } },
+      {
+        storage: { dataDir: '/d' },
+        client: { enabled: true, hubs: [{ addr: 'h:1', publish: ['x'] }] },
+        tls,
+      },
       { env: {} },
     );
     expect(fromFile).toEqual(fromObject);

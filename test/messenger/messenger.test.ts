@@ -10,6 +10,7 @@ import {
   withServiceName,
   type DeadLetterPayload,
 } from '../../src/index.js';
+import { systemClock } from '../../internal/clock/index.js';
 import { collector } from '../support/messages.js';
 import { tempDir } from '../support/temp-dir.js';
 
@@ -96,6 +97,27 @@ describe('Messenger: publish and subscribe', () => {
     await got.waitFor(3);
     expect(got.messages.map((x) => x.payload)).toEqual([1, 2, 3]);
     expect(m.stats().channels['orders']?.messages).toBe(3);
+    await m.close();
+  });
+
+  it('stamps ts from its clock, so a step of the wall clock shows in the next publish', async () => {
+    let stepMs = 0;
+    const steppingClock = { ...systemClock, now: () => Date.now() + stepMs };
+    const m = await Messenger.open(
+      { name: 'node-a', storage: { dataDir: tempDir(), syncPolicy: 'always' } },
+      { clock: steppingClock },
+    );
+    const got = collector();
+    await m.subscribe('orders', 's', got.handler);
+    const beforeStep = Date.now();
+    await m.publish('orders', 'N', 1);
+    stepMs = 3_600_000;
+    await m.publishBatch('orders', [{ payloadType: 'N', payload: 2 }]);
+    await m.publish('orders', 'N', 3);
+    await got.waitFor(3);
+    const [first, ...stepped] = got.messages.map((x) => Date.parse(x.ts));
+    expect(first! - beforeStep).toBeLessThan(60_000);
+    for (const ts of stepped) expect(ts - beforeStep).toBeGreaterThanOrEqual(3_600_000);
     await m.close();
   });
 

@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { systemClock } from '../../../internal/clock/index.js';
+import { encodeEnvelope } from '../../../internal/envelope/index.js';
 import { errorMessage } from '../../../internal/errors/index.js';
 import { silentLogger } from '../../../internal/logger/index.js';
 import type { EphemeralMessenger, EphemeralStatus, Message } from '../../../src/index.js';
@@ -107,17 +108,17 @@ function textLine(message: Message): string {
   return `${message.ts} ${message.channel} ${message.origin} ${message.payloadType} ${JSON.stringify(message.payload)}\n`;
 }
 
-/** The message as its envelope (wire field names), on one line. */
+/** The message as its full envelope (`v` first, wire field names, the stored field order), on one line. */
 function envelopeLine(message: Message): string {
-  return `${JSON.stringify({
+  const header = {
     id: message.id,
     ts: message.ts,
     channel: message.channel,
     origin: message.origin,
-    payload_type: message.payloadType,
-    ...(message.correlationId === '' ? {} : { correlation_id: message.correlationId }),
-    ...(message.serviceName === '' ? {} : { service_name: message.serviceName }),
-    ...(message.route.length === 0 ? {} : { route: message.route }),
-    payload: message.payload,
-  })}\n`;
+    payloadType: message.payloadType,
+    correlationId: message.correlationId,
+    serviceName: message.serviceName,
+    route: message.route,
+  };
+  return `${encodeEnvelope(header, JSON.stringify(message.payload))}\n`;
 }
