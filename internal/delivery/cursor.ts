@@ -7,9 +7,7 @@ import type { Clock } from '../clock/index.js';
 import type { Logger } from '../logger/index.js';
 import type { ChannelLog, OffsetStore } from '../storage/index.js';
 import { splitRecords, type LogRecord } from './records.js';
-
-/** Where a cursor without a stored offset starts. */
-export type StartPosition = 'end' | 'beginning' | number;
+import { assertStartPosition, resolveStartPosition, type StartPosition } from './start-position.js';
 
 /** Settings of a {@link Cursor}. */
 export interface CursorOptions {
@@ -53,9 +51,14 @@ export class Cursor {
 
   /**
    * Opens a cursor: resumes from the stored offset when there is one, else starts at `from` and
-   * stores that position at once (so compaction respects it from now on).
+   * stores that position at once (so compaction respects it from now on). `from` is checked even
+   * when a stored offset resumes (it may come from plain JavaScript).
+   *
+   * @throws MessengerError `ERR_INVALID_ARGUMENT` for a malformed `from` or one past the channel's
+   * end; `ERR_OFFSET_FILE_CORRUPT` for an unreadable offset file.
    */
   static async open(opts: CursorOptions, from: StartPosition): Promise<Cursor> {
+    const start = assertStartPosition(from, opts);
     const stored = await opts.offsets?.read(opts.log.channel, opts.id);
     if (stored !== undefined) {
       let position = stored;
@@ -68,7 +71,7 @@ export class Cursor {
       }
       return new Cursor(opts, position, stored);
     }
-    const position = from === 'end' ? opts.log.end : from === 'beginning' ? opts.log.start : from;
+    const position = await resolveStartPosition(start, opts);
     const cursor = new Cursor(opts, position, -1);
     if (opts.offsets !== undefined) {
       await opts.offsets.write(opts.log.channel, opts.id, position);

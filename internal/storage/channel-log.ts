@@ -12,7 +12,7 @@ import type { Logger } from '../logger/index.js';
 import { LogWriter, syncDirectory, type AppendResult, type SyncPolicy } from './log-writer.js';
 import { readRecords, type ReadResult } from './log-reader.js';
 import type { SegmentFs } from './segment-file.js';
-import { listSegments, segmentFileName, type Segment } from './segments.js';
+import { findSegmentIndex, listSegments, segmentFileName, type Segment } from './segments.js';
 import { TailCache } from './tail-cache.js';
 
 /** Settings of a {@link ChannelLog}. */
@@ -168,6 +168,29 @@ export class ChannelLog {
       maxBytes,
       this.#opts.maxRecordBytes,
     );
+  }
+
+  /**
+   * `offset` when a record starts there (or it is the log's start or end, or outside the log), else
+   * the offset just past the newline that ends the record holding it.
+   */
+  async recordStartAtOrAfter(offset: number): Promise<number> {
+    if (offset <= this.start || offset >= this.#end) return offset;
+    const index = findSegmentIndex(this.#segments, offset);
+    const segment = this.#segments[index];
+    if (segment === undefined || segment.start === offset) return offset;
+    const segmentEnd = this.#segments[index + 1]?.start ?? this.#end;
+    const fh = await this.#handle(segment);
+    const chunk = Buffer.allocUnsafe(64 * 1024);
+    for (let position = offset - 1; position < segmentEnd;) {
+      const wanted = Math.min(chunk.length, segmentEnd - position);
+      const { bytesRead } = await fh.read(chunk, 0, wanted, position - segment.start);
+      if (bytesRead === 0) break;
+      const newline = chunk.subarray(0, bytesRead).indexOf(10);
+      if (newline >= 0) return position + newline + 1;
+      position += bytesRead;
+    }
+    return segmentEnd;
   }
 
   /**
