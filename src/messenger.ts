@@ -416,6 +416,8 @@ export class Messenger {
           delivered: counters.delivered,
           failedAttempts: counters.failedAttempts,
           deadLettered: counters.deadLettered,
+          deadLetterFailures: counters.deadLetterFailures,
+          stalled: slot.loop.stalled,
         };
       }
       channels[name] = {

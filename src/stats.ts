@@ -14,6 +14,10 @@ export interface SubscriberStats {
   failedAttempts: number;
   /** Messages sent to the dead-letter channel. */
   deadLettered: number;
+  /** Failed dead-letter writes (each retry counts). */
+  deadLetterFailures: number;
+  /** True while a dead-letter write keeps failing: delivery waits on that message and retries it. */
+  stalled: boolean;
 }
 
 /** Size and position of one channel, with its subscribers. */
