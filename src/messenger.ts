@@ -427,6 +427,7 @@ export class Messenger {
         segments: log.segments().length,
         messages: log.appendedRecords,
         corruptRecords: log.corruptRecords,
+        skippedBytes: log.skippedBytes,
         subscribers,
       };
     }

@@ -34,6 +34,11 @@ export interface ChannelStats {
   messages: number;
   /** Corrupt records readers skipped since it opened. */
   corruptRecords: number;
+  /**
+   * Bytes readers passed over as damaged since it opened: corrupt records, torn tails, segments
+   * that cannot be opened (each reader counts what it passes over).
+   */
+  skippedBytes: number;
   /** The channel's subscribers in this Messenger, by id. */
   subscribers: Record<string, SubscriberStats>;
 }

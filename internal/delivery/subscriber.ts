@@ -119,7 +119,7 @@ export class SubscriberLoop {
       env = parseEnvelope(record.bytes.toString('utf8'));
     } catch (err) {
       this.counters.corrupt++;
-      this.#opts.cursor.log.noteCorruptRecord();
+      this.#opts.cursor.log.noteSkipped(record.next - record.offset, 1);
       this.#logger.error({ err, offset: record.offset }, 'skipping corrupt record');
       return true;
     }

@@ -61,6 +61,7 @@ export class ChannelLog {
   #awaitingWriter: ((writer: LogWriter) => void)[] = [];
   #records = 0;
   #corrupt = 0;
+  #skippedBytes = 0;
 
   private constructor(opts: ChannelLogOptions, segments: Segment[], end: number) {
     this.#opts = opts;
@@ -111,9 +112,15 @@ export class ChannelLog {
     return this.#corrupt;
   }
 
-  /** Counts a corrupt line a reader skipped. */
-  noteCorruptRecord(): void {
-    this.#corrupt++;
+  /** Bytes readers passed over as damaged (corrupt lines, torn tails, unreadable segments). */
+  get skippedBytes(): number {
+    return this.#skippedBytes;
+  }
+
+  /** Counts `bytes` of damaged data a reader passed over, holding `corruptRecords` corrupt lines. */
+  noteSkipped(bytes: number, corruptRecords: number): void {
+    this.#skippedBytes += bytes;
+    this.#corrupt += corruptRecords;
   }
 
   /** The segments with their sizes, oldest first. */
