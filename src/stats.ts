@@ -61,8 +61,11 @@ export interface FederationStats {
   hub: { address: string; peers: string[] } | undefined;
   /** One entry per configured hub. */
   clients: HubLinkStats[];
-  /** Audit events written and dropped (queue full). */
-  audit: { written: number; dropped: number };
+  /**
+   * Audit events written and dropped (queue full, file unopenable, still unwritable at close), and
+   * failed writes (cut back and retried, never leaving a torn line).
+   */
+  audit: { written: number; dropped: number; writeFailures: number };
 }
 
 /** A snapshot of a Messenger's channels (those opened since it started). */

@@ -14,6 +14,7 @@ import { readRecords, type ReadResult } from './log-reader.js';
 import type { SegmentFs } from './segment-file.js';
 import { findSegmentIndex, listSegments, segmentFileName, type Segment } from './segments.js';
 import { TailCache } from './tail-cache.js';
+import { repairTornTail } from './torn-tail.js';
 
 /** Settings of a {@link ChannelLog}. */
 export interface ChannelLogOptions {
@@ -81,7 +82,7 @@ export class ChannelLog {
     const last = segments[segments.length - 1];
     let end = 0;
     if (last !== undefined) {
-      const size = await repairTornTail(last.path, opts.logger, opts.channel);
+      const size = await repairTornTail(last.path, opts.logger.child({ channel: opts.channel }));
       end = last.start + size;
     }
     return new ChannelLog(opts, segments, end);
@@ -477,48 +478,4 @@ export class ChannelLog {
     this.#handles.delete(start);
     void handle.then((fh) => fh.close()).catch(() => undefined);
   }
-}
-
-/**
- * Cuts a segment back to its last newline (a crash can leave half a record at the end). Returns the
- * size after repair.
- */
-async function repairTornTail(file: string, logger: Logger, channel: string): Promise<number> {
-  const fh = await fsp.open(file, 'r+');
-  try {
-    const { size } = await fh.stat();
-    let position = size;
-    const chunk = Buffer.allocUnsafe(64 * 1024);
-    while (position > 0) {
-      const length = Math.min(chunk.length, position);
-      position -= length;
-      const { bytesRead } = await fh.read(chunk, 0, length, position);
-      const newline = chunk.subarray(0, bytesRead).lastIndexOf(10);
-      if (newline >= 0) {
-        const keep = position + newline + 1;
-        if (keep < size) await truncateTail(fh, file, keep, size, logger, channel);
-        return keep;
-      }
-    }
-    if (size > 0) await truncateTail(fh, file, 0, size, logger, channel);
-    return 0;
-  } finally {
-    await fh.close();
-  }
-}
-
-async function truncateTail(
-  fh: FileHandle,
-  file: string,
-  keep: number,
-  size: number,
-  logger: Logger,
-  channel: string,
-): Promise<void> {
-  await fh.truncate(keep);
-  await fh.datasync();
-  logger.warn(
-    { channel, path: file, bytes_removed: size - keep },
-    'repaired torn tail: removed a partial record left by a crash',
-  );
 }
