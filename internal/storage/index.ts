@@ -1,6 +1,7 @@
 /** Channel logs on disk: segments, the group-commit writer, readers, offsets, compaction, the data-dir lock. */
 export { ChannelLog, type ChannelLogOptions, type SegmentInfo } from './channel-log.js';
 export { compactAll, compactChannel, type CompactionResult } from './compactor.js';
+export { dataDirError } from './data-dir-errors.js';
 export { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 export type { ReadResult, SkipReason } from './log-reader.js';
 export { SINGLES_BEFORE_SYNC_ON_LOOP, type AppendResult, type SyncPolicy } from './log-writer.js';
