@@ -23,6 +23,7 @@ async function channelOfSegments(): Promise<{ dataDir: string; segments: string[
   const dir = path.join(dataDir, 'channels', 'orders');
   const segments = fs
     .readdirSync(dir)
+    .filter((name) => name.endsWith('.jsonl'))
     .sort()
     .map((name) => path.join(dir, name));
   expect(segments.length).toBeGreaterThanOrEqual(3);
