@@ -418,6 +418,8 @@ export class Messenger {
           delivered: counters.delivered,
           failedAttempts: counters.failedAttempts,
           deadLettered: counters.deadLettered,
+          deadLetterFailures: counters.deadLetterFailures,
+          stalled: slot.loop.stalled,
         };
       }
       channels[name] = {
@@ -427,6 +429,7 @@ export class Messenger {
         segments: log.segments().length,
         messages: log.appendedRecords,
         corruptRecords: log.corruptRecords,
+        skippedBytes: log.skippedBytes,
         subscribers,
       };
     }

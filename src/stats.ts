@@ -14,6 +14,10 @@ export interface SubscriberStats {
   failedAttempts: number;
   /** Messages sent to the dead-letter channel. */
   deadLettered: number;
+  /** Failed dead-letter writes (each retry counts). */
+  deadLetterFailures: number;
+  /** True while a dead-letter write keeps failing: delivery waits on that message and retries it. */
+  stalled: boolean;
 }
 
 /** Size and position of one channel, with its subscribers. */
@@ -30,6 +34,11 @@ export interface ChannelStats {
   messages: number;
   /** Corrupt records readers skipped since it opened. */
   corruptRecords: number;
+  /**
+   * Bytes readers passed over as damaged since it opened: corrupt records, torn tails, segments
+   * that cannot be opened (each reader counts what it passes over).
+   */
+  skippedBytes: number;
   /** The channel's subscribers in this Messenger, by id. */
   subscribers: Record<string, SubscriberStats>;
 }
@@ -52,8 +61,11 @@ export interface FederationStats {
   hub: { address: string; peers: string[] } | undefined;
   /** One entry per configured hub. */
   clients: HubLinkStats[];
-  /** Audit events written and dropped (queue full). */
-  audit: { written: number; dropped: number };
+  /**
+   * Audit events written and dropped (queue full, file unopenable, still unwritable at close), and
+   * failed writes (cut back and retried, never leaving a torn line).
+   */
+  audit: { written: number; dropped: number; writeFailures: number };
 }
 
 /** A snapshot of a Messenger's channels (those opened since it started). */

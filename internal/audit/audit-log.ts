@@ -1,8 +1,7 @@
 /**
  * The asynchronous audit log writer: `{dir}/audit.jsonl`, batched appends, size-based rotation.
  */
-import { mkdir, open } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { systemClock } from '../clock/index.js';
@@ -10,6 +9,14 @@ import type { Clock, TimerHandle } from '../clock/index.js';
 import { ErrorCode, MessengerError } from '../errors/index.js';
 import { silentLogger } from '../logger/index.js';
 import type { Logger } from '../logger/index.js';
+import {
+  nodeSegmentFs,
+  openOrCreate,
+  repairTornTail,
+  writeFully,
+  type SegmentFile,
+  type SegmentFs,
+} from '../storage/index.js';
 import { encodeAuditLines, formatAuditLine } from './record.js';
 import type { AuditRecord } from './record.js';
 import { rotateFiles } from './rotate.js';
@@ -37,16 +44,23 @@ export interface AuditLogOptions {
   readonly dropReportIntervalMs?: number;
   /** Where drop reports and file errors go. Default: silent. */
   readonly logger?: Logger;
-  /** Time source for timestamps and the drop report timer. Default: the system clock. */
+  /** Time source for timestamps, the drop report timer and write retries. Default: the system clock. */
   readonly clock?: Clock;
+  /** The file seam (as for channel segments), for injecting write faults in tests. Default: the real one. */
+  readonly fileFs?: SegmentFs;
 }
 
 /** Counters of an {@link AuditLog}. */
 export interface AuditStats {
   /** Events appended to the file. */
   readonly written: number;
-  /** Events lost: queue full, logged after close, invalid, or the file could not be opened or written. */
+  /**
+   * Events lost: queue full (also while a failing write is retried), logged after close, invalid, the
+   * file could not be opened, or a write still failed at close.
+   */
   readonly dropped: number;
+  /** Failed writes (each retry counts); the file was cut back each time, so no line is torn. */
+  readonly writeFailures: number;
 }
 
 /**
@@ -65,16 +79,15 @@ interface Rendered {
   readonly events: number;
 }
 
-const NEWLINE = Buffer.from('\n');
-
 interface OpenFile {
-  readonly handle: FileHandle;
+  readonly file: SegmentFile;
   size: number;
-  /** The file ends in a torn line (crash or failed write); start the next write on a fresh line. */
-  needsNewline: boolean;
 }
 
 const MIB = 1024 * 1024;
+/** First delay before retrying a failed write, doubled up to {@link RETRY_MAX_MS}. */
+const RETRY_BASE_MS = 100;
+const RETRY_MAX_MS = 5_000;
 
 /**
  * Appends {@link AuditRecord}s to `{dir}/audit.jsonl` (mode 0644) without ever blocking or throwing at
@@ -86,6 +99,11 @@ const MIB = 1024 * 1024;
  * `dropReportIntervalMs` and at close. When the live file reaches `maxSizeBytes` after an append it is
  * rotated: `.N` → `.N+1` (N = maxFiles-1 … 1), live → `.1`, anything beyond `.maxFiles` removed. If the
  * file cannot be opened the events are dropped and the open is retried at the next write.
+ *
+ * Writes follow the channel writer's discipline: a failed or partial write (ENOSPC, EIO) is cut
+ * back to the last whole line and retried with backoff (100 ms doubling to 5 s) while new events
+ * queue up to `queueSize`; a file found ending in half a line (a crash) is cut back when opened. The
+ * file never holds a torn line.
  *
  * @example
  * ```ts
@@ -104,9 +122,12 @@ export class AuditLog {
   readonly #clock: Clock;
   readonly #dropReporter: TimerHandle;
   readonly #gatherMs: number;
+  readonly #fileFs: SegmentFs;
   /** Aborted by close(), which ends a gathering wait at once. */
   readonly #stopGathering = new AbortController();
   #queue: Queued[] = [];
+  /** Rendered events whose write failed, retried before the queue is taken. */
+  #unwritten: Rendered[] = [];
   #queuedEvents = 0;
   #file: OpenFile | undefined;
   #openFailing = false;
@@ -115,6 +136,7 @@ export class AuditLog {
   #written = 0;
   #dropped = 0;
   #droppedUnreported = 0;
+  #writeFailures = 0;
 
   /**
    * Creates the log; the directory and file are opened lazily at the first write.
@@ -137,6 +159,7 @@ export class AuditLog {
     }
     this.#logger = options.logger ?? silentLogger;
     this.#clock = options.clock ?? systemClock;
+    this.#fileFs = options.fileFs ?? nodeSegmentFs;
     this.#dropReporter = this.#clock.setInterval(() => {
       this.#reportDrops();
     }, reportEveryMs);
@@ -184,7 +207,7 @@ export class AuditLog {
 
   /** Counts of written and dropped events so far. */
   stats(): AuditStats {
-    return { written: this.#written, dropped: this.#dropped };
+    return { written: this.#written, dropped: this.#dropped, writeFailures: this.#writeFailures };
   }
 
   /**
@@ -200,7 +223,7 @@ export class AuditLog {
     this.#dropReporter.clear();
     this.#stopGathering.abort();
     while (this.#running !== undefined) await this.#running;
-    await this.#closeFile();
+    this.#closeFile();
     this.#reportDrops();
   }
 
@@ -223,11 +246,25 @@ export class AuditLog {
     } else {
       await nextTurn();
     }
-    while (this.#queue.length > 0) {
-      const queued = this.#queue;
-      this.#queue = [];
-      this.#queuedEvents = 0;
-      await this.#writeLines(this.#render(queued));
+    for (let failures = 0; this.#queue.length > 0 || this.#unwritten.length > 0;) {
+      if (this.#unwritten.length === 0) {
+        const queued = this.#queue;
+        this.#queue = [];
+        this.#queuedEvents = 0;
+        this.#unwritten = this.#render(queued);
+      }
+      if (await this.#writeLines()) {
+        failures = 0;
+        continue;
+      }
+      if (this.#stopGathering.signal.aborted) {
+        // Closing: one more try was made; what still cannot be written is dropped and counted.
+        this.#drop(eventsIn(this.#unwritten, 0, this.#unwritten.length));
+        this.#unwritten = [];
+        continue;
+      }
+      const delay = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.min(failures++, 20));
+      await this.#clock.sleep(delay, this.#stopGathering.signal).catch(() => undefined);
     }
   }
 
@@ -245,14 +282,20 @@ export class AuditLog {
     return rendered;
   }
 
-  /** Appends `queued`, one write per file, rotating where a file reaches the size limit. */
-  async #writeLines(queued: readonly Rendered[]): Promise<void> {
+  /**
+   * Appends the unwritten events, one write per file, rotating where a file reaches the size limit.
+   * Returns false when a write failed: the file is cut back to its last whole line and the events
+   * not written stay for a retry. Events are dropped only when the file cannot be opened.
+   */
+  async #writeLines(): Promise<boolean> {
+    const queued = this.#unwritten;
     let start = 0;
     while (start < queued.length) {
       const file = await this.#openFile();
       if (file === undefined) {
         this.#drop(eventsIn(queued, start, queued.length));
-        return;
+        this.#unwritten = [];
+        return true;
       }
       let end = start;
       let bytes = 0;
@@ -260,21 +303,44 @@ export class AuditLog {
         bytes += queued[end]?.data.length ?? 0;
         end++;
       } while (end < queued.length && file.size + bytes < this.#maxSizeBytes);
-      const parts = queued.slice(start, end).map((q) => q.data);
-      const chunk = Buffer.concat(file.needsNewline ? [NEWLINE, ...parts] : parts);
-      try {
-        await file.handle.appendFile(chunk);
-      } catch (err) {
-        this.#logger.error({ err, path: this.#path }, 'audit: write failed; dropping events');
-        this.#drop(eventsIn(queued, start, queued.length));
-        await this.#closeFile();
-        return;
+      const chunk = Buffer.concat(queued.slice(start, end).map((q) => q.data));
+      if (!this.#append(file, chunk)) {
+        this.#unwritten = queued.slice(start);
+        return false;
       }
-      file.size += chunk.length;
-      file.needsNewline = false;
       this.#written += eventsIn(queued, start, end);
       start = end;
       if (file.size >= this.#maxSizeBytes) await this.#rotate();
+    }
+    this.#unwritten = [];
+    return true;
+  }
+
+  /** Writes `chunk` whole, or cuts the file back to where it was, logs and returns false. */
+  #append(file: OpenFile, chunk: Buffer): boolean {
+    try {
+      writeFully(file.file, chunk);
+      file.size += chunk.length;
+      return true;
+    } catch (err) {
+      this.#writeFailures++;
+      if (this.#writeFailures === 1 || this.#writeFailures % 10 === 0) {
+        this.#logger.error(
+          { err, path: this.#path, write_failures: this.#writeFailures },
+          'audit: write failed; cut back to the last whole line, events wait and the write is retried',
+        );
+      }
+      try {
+        file.file.truncate(file.size);
+      } catch (truncateErr) {
+        // Reopening cuts the torn line away before anything else is written.
+        this.#logger.error(
+          { err: truncateErr, path: this.#path },
+          'audit: cannot cut back a failed write; reopening',
+        );
+        this.#closeFile();
+      }
+      return false;
     }
   }
 
@@ -282,8 +348,13 @@ export class AuditLog {
     if (this.#file !== undefined) return this.#file;
     try {
       await mkdir(this.#dir, { recursive: true });
-      const handle = await open(this.#path, 'a+', 0o644);
-      this.#file = { handle, ...(await fileEnd(handle)) };
+      const file = openOrCreate(this.#fileFs, this.#path);
+      try {
+        this.#file = { file, size: await repairTornTail(this.#path, this.#logger) };
+      } catch (err) {
+        file.close();
+        throw err;
+      }
     } catch (err) {
       if (!this.#openFailing) {
         this.#logger.error(
@@ -300,7 +371,7 @@ export class AuditLog {
   }
 
   async #rotate(): Promise<void> {
-    await this.#closeFile();
+    this.#closeFile();
     try {
       await rotateFiles(this.#path, this.#maxFiles);
     } catch (err) {
@@ -309,11 +380,11 @@ export class AuditLog {
     await this.#openFile();
   }
 
-  async #closeFile(): Promise<void> {
+  #closeFile(): void {
     const file = this.#file;
     this.#file = undefined;
     try {
-      await file?.handle.close();
+      file?.file.close();
     } catch (err) {
       this.#logger.error({ err, path: this.#path }, 'audit: close failed');
     }
@@ -329,15 +400,6 @@ export class AuditLog {
     this.#logger.warn({ dropped: this.#droppedUnreported, total: this.#dropped }, 'audit: events dropped');
     this.#droppedUnreported = 0;
   }
-}
-
-/** Size of an open file and whether its last byte is something other than a newline. */
-async function fileEnd(handle: FileHandle): Promise<{ size: number; needsNewline: boolean }> {
-  const { size } = await handle.stat();
-  if (size === 0) return { size, needsNewline: false };
-  const last = Buffer.alloc(1);
-  await handle.read(last, 0, 1, size - 1);
-  return { size, needsNewline: last[0] !== 0x0a };
 }
 
 function positiveInteger(name: string, value: number): number {

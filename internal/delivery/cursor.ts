@@ -5,11 +5,9 @@
  */
 import type { Clock } from '../clock/index.js';
 import type { Logger } from '../logger/index.js';
-import type { ChannelLog, OffsetStore } from '../storage/index.js';
+import type { ChannelLog, OffsetStore, ReadResult } from '../storage/index.js';
 import { splitRecords, type LogRecord } from './records.js';
-
-/** Where a cursor without a stored offset starts. */
-export type StartPosition = 'end' | 'beginning' | number;
+import { assertStartPosition, resolveStartPosition, type StartPosition } from './start-position.js';
 
 /** Settings of a {@link Cursor}. */
 export interface CursorOptions {
@@ -53,9 +51,14 @@ export class Cursor {
 
   /**
    * Opens a cursor: resumes from the stored offset when there is one, else starts at `from` and
-   * stores that position at once (so compaction respects it from now on).
+   * stores that position at once (so compaction respects it from now on). `from` is checked even
+   * when a stored offset resumes (it may come from plain JavaScript).
+   *
+   * @throws MessengerError `ERR_INVALID_ARGUMENT` for a malformed `from` or one past the channel's
+   * end; `ERR_OFFSET_FILE_CORRUPT` for an unreadable offset file.
    */
   static async open(opts: CursorOptions, from: StartPosition): Promise<Cursor> {
+    const start = assertStartPosition(from, opts);
     const stored = await opts.offsets?.read(opts.log.channel, opts.id);
     if (stored !== undefined) {
       let position = stored;
@@ -68,7 +71,7 @@ export class Cursor {
       }
       return new Cursor(opts, position, stored);
     }
-    const position = from === 'end' ? opts.log.end : from === 'beginning' ? opts.log.start : from;
+    const position = await resolveStartPosition(start, opts);
     const cursor = new Cursor(opts, position, -1);
     if (opts.offsets !== undefined) {
       await opts.offsets.write(opts.log.channel, opts.id, position);
@@ -116,25 +119,34 @@ export class Cursor {
       const result =
         log.readCached(offset, this.#opts.batchBytes) ?? (await log.read(offset, this.#opts.batchBytes));
       if (result.skipped !== undefined) {
-        const { from: skippedFrom, to, reason } = result.skipped;
-        if (reason !== 'gap') log.noteCorruptRecord();
-        this.#opts.logger.warn(
-          { channel: log.channel, cursor: this.#opts.id, from: skippedFrom, to, reason },
-          'cursor skipped bytes',
-        );
+        this.#noteSkipped(result.skipped);
         const readingAtPosition = offset === this.#position;
         offset = result.data.length === 0 ? result.next : result.start;
         if (readingAtPosition) await this.advance(offset);
         if (result.data.length === 0) continue;
       }
       if (result.data.length > 0) {
-        const records = splitRecords(result.data, result.start);
-        this.#ahead = records;
+        const records = splitRecords(result.data, result.start, result.next);
+        // Records past a sealed segment's offsets share their `next`: hand them out once only.
+        this.#ahead = result.next === result.start + result.data.length ? records : [];
         this.#aheadIndex = 0;
         return records;
       }
       await log.waitForGrowth(result.end, signal);
     }
+  }
+
+  /** Logs and counts bytes a read passed over (a gap below the oldest segment is not damage). */
+  #noteSkipped({ from, to, reason, error }: NonNullable<ReadResult['skipped']>): void {
+    const { log, logger, id } = this.#opts;
+    const fields = { channel: log.channel, cursor: id, from, to, reason };
+    if (reason === 'gap') {
+      logger.warn(fields, 'cursor skipped bytes');
+      return;
+    }
+    log.noteSkipped(to - from, reason === 'unreadable' ? 0 : 1);
+    if (error === undefined) logger.warn(fields, 'cursor skipped bytes');
+    else logger.error({ ...fields, err: error }, 'cursor skipped bytes');
   }
 
   /** The records of the last read from `from` on, when `from` is one of them. */

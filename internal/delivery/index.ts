@@ -1,5 +1,6 @@
 /** Reading channels: the cursor, the durable subscriber loop, and the delivered message. */
-export { Cursor, OFFSET_FAILURES_BEFORE_PAUSE, type CursorOptions, type StartPosition } from './cursor.js';
+export { Cursor, OFFSET_FAILURES_BEFORE_PAUSE, type CursorOptions } from './cursor.js';
 export { toMessage, type DeliveryContext, type Message, type MessageHandler } from './message.js';
 export { splitRecords, type LogRecord } from './records.js';
+export type { StartPosition } from './start-position.js';
 export { SubscriberLoop, type SubscriberCounters, type SubscriberOptions } from './subscriber.js';

@@ -4,7 +4,7 @@
  */
 import type { Clock } from '../clock/index.js';
 import { parseEnvelope, type Envelope } from '../envelope/index.js';
-import { errorMessage } from '../errors/index.js';
+import { ErrorCode, MessengerError, errorMessage } from '../errors/index.js';
 import type { Logger } from '../logger/index.js';
 import type { PayloadRegistry } from '../registry/index.js';
 import type { Cursor } from './cursor.js';
@@ -33,6 +33,8 @@ export interface SubscriberCounters {
   failedAttempts: number;
   deadLettered: number;
   corrupt: number;
+  /** Failed dead-letter writes (each retry counts). */
+  deadLetterFailures: number;
 }
 
 /** One running durable subscription. */
@@ -40,7 +42,14 @@ export class SubscriberLoop {
   readonly #opts: SubscriberOptions;
   readonly #stop = new AbortController();
   readonly #logger: Logger;
-  readonly counters: SubscriberCounters = { delivered: 0, failedAttempts: 0, deadLettered: 0, corrupt: 0 };
+  readonly counters: SubscriberCounters = {
+    delivered: 0,
+    failedAttempts: 0,
+    deadLettered: 0,
+    corrupt: 0,
+    deadLetterFailures: 0,
+  };
+  #stalled = false;
   /** Resolves when the loop has ended and its offset is flushed: undefined, or the error that ended it. */
   readonly closed: Promise<Error | undefined>;
 
@@ -49,6 +58,11 @@ export class SubscriberLoop {
     this.#opts = opts;
     this.#logger = opts.logger.child({ channel: opts.cursor.log.channel, subscriber: opts.id });
     this.closed = this.#run();
+  }
+
+  /** True while a dead-letter write keeps failing: delivery waits on that message, retrying it. */
+  get stalled(): boolean {
+    return this.#stalled;
   }
 
   /** The subscriber's cursor. */
@@ -105,7 +119,7 @@ export class SubscriberLoop {
       env = parseEnvelope(record.bytes.toString('utf8'));
     } catch (err) {
       this.counters.corrupt++;
-      this.#opts.cursor.log.noteCorruptRecord();
+      this.#opts.cursor.log.noteSkipped(record.next - record.offset, 1);
       this.#logger.error({ err, offset: record.offset }, 'skipping corrupt record');
       return true;
     }
@@ -169,20 +183,52 @@ export class SubscriberLoop {
     return this.#giveUp(env, lastError, signal);
   }
 
+  /**
+   * Dead-letters a message that keeps failing. While the dead-letter write fails, the subscriber
+   * stalls on the message and retries the write with backoff (never skipping it); false when
+   * stopping.
+   */
   async #giveUp(env: Envelope, error: unknown, signal: AbortSignal): Promise<boolean> {
-    const deadLetter = this.#opts.deadLetter;
+    const { deadLetter, backoffBaseMs, backoffMaxMs, clock } = this.#opts;
     if (deadLetter === undefined) {
       this.#logger.error({ err: error, message_id: env.id }, 'dead-letter handler failed, skipping');
       return true;
     }
-    try {
-      await deadLetter(env, error);
-      this.counters.deadLettered++;
-      this.#logger.warn({ message_id: env.id, last_error: errorMessage(error) }, 'message dead-lettered');
-    } catch (err) {
-      if (signal.aborted) return false;
-      this.#logger.error({ err, message_id: env.id }, 'dead-letter write failed; skipping the message');
+    for (let failures = 0; ; failures++) {
+      try {
+        await deadLetter(env, error);
+        break;
+      } catch (err) {
+        if (signal.aborted) return false;
+        this.#stalled = true;
+        this.counters.deadLetterFailures++;
+        if (failures % 10 === 0) {
+          this.#logger.error(
+            {
+              err: new MessengerError(
+                ErrorCode.DEAD_LETTER_FAILED,
+                `dead-letter write of message ${env.id} failed (${errorMessage(err)}); delivery waits and retries it`,
+                { cause: err },
+              ),
+              message_id: env.id,
+              attempt: failures + 1,
+            },
+            'dead-letter write failed; retrying, the subscriber does not move on',
+          );
+        }
+        try {
+          await clock.sleep(Math.min(backoffMaxMs, backoffBaseMs * 2 ** Math.min(failures, 20)), signal);
+        } catch {
+          return false;
+        }
+      }
     }
+    if (this.#stalled) {
+      this.#stalled = false;
+      this.#logger.info({ message_id: env.id }, 'dead-letter write recovered');
+    }
+    this.counters.deadLettered++;
+    this.#logger.warn({ message_id: env.id, last_error: errorMessage(error) }, 'message dead-lettered');
     return true;
   }
 }

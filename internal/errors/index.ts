@@ -26,6 +26,14 @@ export const ErrorCode = {
   WRITER_FAILED: 'ERR_WRITER_FAILED',
   /** Another process or Messenger already owns the data directory. */
   DATA_DIR_LOCKED: 'ERR_DATA_DIR_LOCKED',
+  /** A data dir (or a folder in it) cannot be created or written: read-only, full, not a folder. */
+  DATA_DIR_UNUSABLE: 'ERR_DATA_DIR_UNUSABLE',
+  /** An offset file holds something other than a decimal offset. */
+  OFFSET_FILE_CORRUPT: 'ERR_OFFSET_FILE_CORRUPT',
+  /** A segment file cannot be opened or read (a folder in its place, permissions); readers skip it. */
+  SEGMENT_UNREADABLE: 'ERR_SEGMENT_UNREADABLE',
+  /** A dead-letter record could not be written; the subscriber retries it and does not move on. */
+  DEAD_LETTER_FAILED: 'ERR_DEAD_LETTER_FAILED',
   /** A subscriber id is already subscribed on a channel. */
   SUBSCRIBER_EXISTS: 'ERR_SUBSCRIBER_EXISTS',
   /** No such subscriber on a channel. */

@@ -12,8 +12,9 @@ import type { Logger } from '../logger/index.js';
 import { LogWriter, syncDirectory, type AppendResult, type SyncPolicy } from './log-writer.js';
 import { readRecords, type ReadResult } from './log-reader.js';
 import type { SegmentFs } from './segment-file.js';
-import { listSegments, segmentFileName, type Segment } from './segments.js';
+import { findSegmentIndex, listSegments, segmentFileName, type Segment } from './segments.js';
 import { TailCache } from './tail-cache.js';
+import { repairTornTail } from './torn-tail.js';
 
 /** Settings of a {@link ChannelLog}. */
 export interface ChannelLogOptions {
@@ -61,6 +62,7 @@ export class ChannelLog {
   #awaitingWriter: ((writer: LogWriter) => void)[] = [];
   #records = 0;
   #corrupt = 0;
+  #skippedBytes = 0;
 
   private constructor(opts: ChannelLogOptions, segments: Segment[], end: number) {
     this.#opts = opts;
@@ -80,7 +82,7 @@ export class ChannelLog {
     const last = segments[segments.length - 1];
     let end = 0;
     if (last !== undefined) {
-      const size = await repairTornTail(last.path, opts.logger, opts.channel);
+      const size = await repairTornTail(last.path, opts.logger.child({ channel: opts.channel }));
       end = last.start + size;
     }
     return new ChannelLog(opts, segments, end);
@@ -111,9 +113,15 @@ export class ChannelLog {
     return this.#corrupt;
   }
 
-  /** Counts a corrupt line a reader skipped. */
-  noteCorruptRecord(): void {
-    this.#corrupt++;
+  /** Bytes readers passed over as damaged (corrupt lines, torn tails, unreadable segments). */
+  get skippedBytes(): number {
+    return this.#skippedBytes;
+  }
+
+  /** Counts `bytes` of damaged data a reader passed over, holding `corruptRecords` corrupt lines. */
+  noteSkipped(bytes: number, corruptRecords: number): void {
+    this.#skippedBytes += bytes;
+    this.#corrupt += corruptRecords;
   }
 
   /** The segments with their sizes, oldest first. */
@@ -168,6 +176,29 @@ export class ChannelLog {
       maxBytes,
       this.#opts.maxRecordBytes,
     );
+  }
+
+  /**
+   * `offset` when a record starts there (or it is the log's start or end, or outside the log), else
+   * the offset just past the newline that ends the record holding it.
+   */
+  async recordStartAtOrAfter(offset: number): Promise<number> {
+    if (offset <= this.start || offset >= this.#end) return offset;
+    const index = findSegmentIndex(this.#segments, offset);
+    const segment = this.#segments[index];
+    if (segment === undefined || segment.start === offset) return offset;
+    const segmentEnd = this.#segments[index + 1]?.start ?? this.#end;
+    const fh = await this.#handle(segment);
+    const chunk = Buffer.allocUnsafe(64 * 1024);
+    for (let position = offset - 1; position < segmentEnd;) {
+      const wanted = Math.min(chunk.length, segmentEnd - position);
+      const { bytesRead } = await fh.read(chunk, 0, wanted, position - segment.start);
+      if (bytesRead === 0) break;
+      const newline = chunk.subarray(0, bytesRead).indexOf(10);
+      if (newline >= 0) return position + newline + 1;
+      position += bytesRead;
+    }
+    return segmentEnd;
   }
 
   /**
@@ -453,48 +484,4 @@ export class ChannelLog {
     this.#handles.delete(start);
     void handle.then((fh) => fh.close()).catch(() => undefined);
   }
-}
-
-/**
- * Cuts a segment back to its last newline (a crash can leave half a record at the end). Returns the
- * size after repair.
- */
-async function repairTornTail(file: string, logger: Logger, channel: string): Promise<number> {
-  const fh = await fsp.open(file, 'r+');
-  try {
-    const { size } = await fh.stat();
-    let position = size;
-    const chunk = Buffer.allocUnsafe(64 * 1024);
-    while (position > 0) {
-      const length = Math.min(chunk.length, position);
-      position -= length;
-      const { bytesRead } = await fh.read(chunk, 0, length, position);
-      const newline = chunk.subarray(0, bytesRead).lastIndexOf(10);
-      if (newline >= 0) {
-        const keep = position + newline + 1;
-        if (keep < size) await truncateTail(fh, file, keep, size, logger, channel);
-        return keep;
-      }
-    }
-    if (size > 0) await truncateTail(fh, file, 0, size, logger, channel);
-    return 0;
-  } finally {
-    await fh.close();
-  }
-}
-
-async function truncateTail(
-  fh: FileHandle,
-  file: string,
-  keep: number,
-  size: number,
-  logger: Logger,
-  channel: string,
-): Promise<void> {
-  await fh.truncate(keep);
-  await fh.datasync();
-  logger.warn(
-    { channel, path: file, bytes_removed: size - keep },
-    'repaired torn tail: removed a partial record left by a crash',
-  );
 }

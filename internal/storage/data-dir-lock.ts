@@ -1,7 +1,7 @@
 /**
  * One owner per data dir: a `LOCK` file holding the owner's PID and process start time. A second
  * owner (another process, or a second Messenger in this process) is refused; a lock left by a dead
- * process is taken over.
+ * process is taken over, by exactly one of the processes that race for it.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,6 +9,11 @@ import { ErrorCode, MessengerError } from '../errors/index.js';
 
 const LOCK_NAME = 'LOCK';
 const heldInThisProcess = new Set<string>();
+
+/** How long a process waits for another one that is taking over a stale lock right now. */
+const TAKEOVER_WAIT_MS = 2_000;
+const TAKEOVER_POLL_MS = 2;
+const pause = new Int32Array(new SharedArrayBuffer(4));
 
 /** A held data-dir lock. */
 export interface DataDirLock {
@@ -29,7 +34,9 @@ function processStartTime(pid: number): string {
   }
 }
 
+/** Whether `pid` runs the process that wrote the file; this process holds no lock it has not recorded. */
 function isAlive(pid: number, startTime: string): boolean {
+  if (pid === process.pid) return false;
   try {
     process.kill(pid, 0);
   } catch (err) {
@@ -39,14 +46,73 @@ function isAlive(pid: number, startTime: string): boolean {
   return startTime === '' || current === '' || current === startTime;
 }
 
-function describeOwner(file: string): { pid: number; startTime: string } | undefined {
+/** A lock or takeover file's content: who wrote it, as read. */
+interface Holder {
+  readonly pid: number;
+  readonly startTime: string;
+  /** The file's text, compared to tell one holder from the next. */
+  readonly text: string;
+}
+
+/** The holder named in `file`; undefined when the file is missing; pid 0 when unreadable. */
+function readHolder(file: string): Holder | undefined {
+  let text: string;
   try {
-    const [pid, startTime] = fs.readFileSync(file, 'utf8').split('\n');
-    const n = Number(pid);
-    return Number.isInteger(n) && n > 0 ? { pid: n, startTime: startTime ?? '' } : undefined;
-  } catch {
-    return undefined;
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
   }
+  const [pid, startTime] = text.split('\n');
+  const n = Number(pid);
+  return { pid: Number.isInteger(n) && n > 0 ? n : 0, startTime: startTime ?? '', text };
+}
+
+function isStale(holder: Holder): boolean {
+  return holder.pid === 0 || !isAlive(holder.pid, holder.startTime);
+}
+
+/** Creates `file` holding `content` unless it exists (write a temporary file, then hard-link it). */
+function createExclusive(file: string, content: string): boolean {
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, content);
+  try {
+    fs.linkSync(tmp, file);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+}
+
+/** The takeover file that guards the removal of `file` while it holds `holder`. */
+function takeoverFileOf(file: string, holder: Holder): string {
+  return `${file}.takeover-${holder.pid}-${holder.startTime.replace(/\D/g, '') || 'x'}`;
+}
+
+/**
+ * Removes `file` if it still holds the stale `holder`, under a takeover file only one process can
+ * create: of several processes that found the same stale holder, one removes it and the others
+ * find a new holder (or none) when they look again. A takeover file left by a process that died
+ * during its takeover is itself removed the same way. Returns false while another live process is
+ * taking over.
+ */
+function removeStale(file: string, holder: Holder, me: string): boolean {
+  const guard = takeoverFileOf(file, holder);
+  if (!createExclusive(guard, me)) {
+    const other = readHolder(guard);
+    if (other !== undefined && !isStale(other)) return false;
+    if (other !== undefined) removeStale(guard, other, me);
+    return false;
+  }
+  try {
+    if (readHolder(file)?.text === holder.text) fs.rmSync(file, { force: true });
+  } finally {
+    fs.rmSync(guard, { force: true });
+  }
+  return true;
 }
 
 /** Takes the lock of `dataDir` (which must exist) or throws ERR_DATA_DIR_LOCKED naming the owner. */
@@ -59,39 +125,39 @@ export function lockDataDir(dataDir: string): DataDirLock {
       `data dir ${dataDir} is already open by another Messenger in this process`,
     );
   }
-  const content = `${process.pid}\n${processStartTime(process.pid)}\n`;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, content);
-    try {
-      fs.linkSync(tmp, file);
-      fs.unlinkSync(tmp);
-      heldInThisProcess.add(dir);
-      let released = false;
-      return {
-        path: file,
-        release: () => {
-          if (released) return;
-          released = true;
-          heldInThisProcess.delete(dir);
-          if (describeOwner(file)?.pid === process.pid) fs.rmSync(file, { force: true });
-        },
-      };
-    } catch (err) {
-      fs.rmSync(tmp, { force: true });
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    const owner = describeOwner(file);
-    if (owner !== undefined && owner.pid !== process.pid && isAlive(owner.pid, owner.startTime)) {
+  const me = `${process.pid}\n${processStartTime(process.pid)}\n`;
+  const deadline = Date.now() + TAKEOVER_WAIT_MS;
+  for (;;) {
+    if (createExclusive(file, me)) return held(dir, file, me);
+    const owner = readHolder(file);
+    if (owner === undefined) continue;
+    if (!isStale(owner)) {
       throw new MessengerError(
         ErrorCode.DATA_DIR_LOCKED,
         `data dir ${dataDir} is owned by process ${owner.pid} (lock file ${file}); one process owns a data dir`,
       );
     }
-    fs.rmSync(file, { force: true });
+    if (removeStale(file, owner, me)) continue;
+    if (Date.now() > deadline) {
+      throw new MessengerError(
+        ErrorCode.DATA_DIR_LOCKED,
+        `data dir ${dataDir}: could not take over the stale lock file ${file} within ${TAKEOVER_WAIT_MS} ms (another process is taking it over)`,
+      );
+    }
+    Atomics.wait(pause, 0, 0, TAKEOVER_POLL_MS);
   }
-  throw new MessengerError(
-    ErrorCode.DATA_DIR_LOCKED,
-    `data dir ${dataDir}: could not take the lock file ${file}`,
-  );
+}
+
+function held(dir: string, file: string, me: string): DataDirLock {
+  heldInThisProcess.add(dir);
+  let released = false;
+  return {
+    path: file,
+    release: () => {
+      if (released) return;
+      released = true;
+      heldInThisProcess.delete(dir);
+      if (readHolder(file)?.text === me) fs.rmSync(file, { force: true });
+    },
+  };
 }

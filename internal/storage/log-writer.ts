@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Clock } from '../clock/index.js';
 import { ErrorCode, MessengerError, errorMessage } from '../errors/index.js';
 import type { Logger } from '../logger/index.js';
-import type { SegmentFile, SegmentFs } from './segment-file.js';
+import { writeFully, type SegmentFile, type SegmentFs } from './segment-file.js';
 import { segmentFileName } from './segments.js';
 
 /** How a writer makes appends durable. */
@@ -433,14 +433,9 @@ export class LogWriter {
 
   /** Writes every byte of `data`, or truncates back to `before` and throws. */
   #writeAll(data: Buffer, before: number): void {
-    let written = 0;
     try {
-      while (written < data.length) {
-        const n = this.#file.write(written === 0 ? data : data.subarray(written));
-        if (n <= 0) throw new Error(`write returned ${n}`);
-        written += n;
-      }
-      this.#size = before + written;
+      writeFully(this.#file, data);
+      this.#size = before + data.length;
     } catch (err) {
       this.#truncateOrFail(before, err);
       throw err;

@@ -4,6 +4,7 @@
  */
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import { ErrorCode, MessengerError } from '../errors/index.js';
 import { sanitizeFileComponent } from '../naming/index.js';
 import { syncDirectory } from './log-writer.js';
 
@@ -31,7 +32,7 @@ export class OffsetStore {
     return path.join(this.#root, channel, sanitizeFileComponent(id) + OFFSET_SUFFIX);
   }
 
-  /** The stored offset, or undefined when there is no file. Throws on a corrupt file, naming it. */
+  /** The stored offset, or undefined when there is no file; a corrupt file throws `ERR_OFFSET_FILE_CORRUPT`, naming it. */
   async read(channel: string, id: string): Promise<number | undefined> {
     return readOffsetFile(this.pathOf(channel, id));
   }
@@ -100,8 +101,9 @@ async function readOffsetFile(file: string): Promise<number | undefined> {
   const trimmed = text.trim();
   const value = Number(trimmed);
   if (!/^\d+$/.test(trimmed) || !Number.isSafeInteger(value)) {
-    throw new Error(
-      `offset file ${file} is corrupt: ${JSON.stringify(text.slice(0, 40))} is not a decimal offset`,
+    throw new MessengerError(
+      ErrorCode.OFFSET_FILE_CORRUPT,
+      `offset file ${file} is corrupt: ${JSON.stringify(text.slice(0, 40))} is not a decimal offset; fix or delete it to resume (deleting starts the reader afresh)`,
     );
   }
   return value;

@@ -36,6 +36,34 @@ export interface SegmentFs {
   create(path: string): SegmentFile;
 }
 
+/**
+ * Writes every byte of `data` at the end of `file`, carrying on after partial writes. Throws on the
+ * first failed write, which may leave part of `data` written: the caller cuts the file back.
+ */
+export function writeFully(file: SegmentFile, data: Uint8Array): void {
+  let written = 0;
+  while (written < data.length) {
+    const n = file.write(written === 0 ? data : data.subarray(written));
+    if (n <= 0) throw new Error(`write to ${file.path} returned ${n}`);
+    written += n;
+  }
+}
+
+/** Opens `path` for appending, creating it when missing. */
+export function openOrCreate(segmentFs: SegmentFs, path: string): SegmentFile {
+  try {
+    return segmentFs.open(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  try {
+    return segmentFs.create(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    return segmentFs.open(path);
+  }
+}
+
 class NodeSegmentFile implements SegmentFile {
   readonly path: string;
   #fd: number | undefined;

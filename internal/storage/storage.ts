@@ -8,6 +8,7 @@ import type { Clock } from '../clock/index.js';
 import type { Logger } from '../logger/index.js';
 import { validateChannelName } from '../naming/index.js';
 import { ChannelLog } from './channel-log.js';
+import { createDataDirFolders, dataDirError } from './data-dir-errors.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import type { SyncPolicy } from './log-writer.js';
 import { OffsetStore } from './offset-store.js';
@@ -57,12 +58,21 @@ export class Storage {
     }, opts.pollIntervalMs);
   }
 
-  /** Creates the folders, takes the data-dir lock, and opens the storage. */
+  /**
+   * Creates the folders, takes the data-dir lock, and opens the storage.
+   *
+   * @throws MessengerError `ERR_DATA_DIR_LOCKED` when another process owns the data dir;
+   * `ERR_DATA_DIR_UNUSABLE` naming the path and the cause when it cannot be created or written.
+   */
   static async open(opts: StorageOptions): Promise<Storage> {
-    for (const sub of ['channels', 'subscribers', 'audit']) {
-      await fsp.mkdir(path.join(opts.dataDir, sub), { recursive: true });
+    await createDataDirFolders(opts.dataDir, ['channels', 'subscribers', 'audit']);
+    let lock: DataDirLock;
+    try {
+      lock = lockDataDir(opts.dataDir);
+    } catch (err) {
+      throw dataDirError(opts.dataDir, 'writing the lock file', path.join(opts.dataDir, 'LOCK'), err);
     }
-    return new Storage(opts, lockDataDir(opts.dataDir));
+    return new Storage(opts, lock);
   }
 
   /** The settings this storage was opened with. */

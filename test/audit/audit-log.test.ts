@@ -117,7 +117,7 @@ describe('AuditLog writing', () => {
       '{"ts":"2024-05-06T07:08:09.010Z","event":"client_connected","peer":"billing","peer_addr":"10.0.0.1:5555","detail":"addr=10.0.0.1:5555 sub=[a,b]"}',
       '{"ts":"2020-01-02T03:04:05.000Z","event":"forward","message_id":"id-1","channel":"alerts","direction":"inbound","peer":"hub1"}',
     ]);
-    expect(audit.stats()).toEqual({ written: 2, dropped: 0 });
+    expect(audit.stats()).toEqual({ written: 2, dropped: 0, writeFailures: 0 });
   });
 
   it('writes one line per id for logMessages, the same lines log would write', async () => {
@@ -155,7 +155,7 @@ describe('AuditLog writing', () => {
       '{"ts":"2024-05-06T07:08:09.010Z","event":"forward","message_id":"id-1","channel":"alerts","direction":"inbound","peer":"a\\"b"}',
     );
     expect(lines[1]).not.toContain('message_id');
-    expect(audit.stats()).toEqual({ written: 2 * ids.length, dropped: 0 });
+    expect(audit.stats()).toEqual({ written: 2 * ids.length, dropped: 0, writeFailures: 0 });
   });
 
   it('writes the same lines as log for plain ids, with ASCII and non-ASCII shared fields', async () => {
@@ -201,15 +201,16 @@ describe('AuditLog writing', () => {
     expect(detailsOf(await readLines(second.path))).toEqual(Array.from({ length: 11 }, (_, i) => `n=${i}`));
   });
 
-  it('starts on a fresh line when the file ends in a torn record', async () => {
+  it('cuts away a torn line left at the end of the file before appending', async () => {
     const audit = openLog({ dir });
-    await writeFile(audit.path, '{"ts":"x","ev');
+    await writeFile(audit.path, '{"ts":"a","event":"forward"}\n{"ts":"x","ev');
     audit.log({ event: AuditEvent.PEER_DISCONNECTED, peer_addr: 'hub:7740' });
     await audit.close();
     const lines = await readLines(audit.path);
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toBe('{"ts":"x","ev');
+    expect(lines[0]).toBe('{"ts":"a","event":"forward"}');
     expect(JSON.parse(lines[1]!)).toMatchObject({ event: 'peer_disconnected', peer_addr: 'hub:7740' });
+    expect(logger.calls.some((c) => c.level === 'warn' && c.fields['bytes_removed'] === 13)).toBe(true);
   });
 
   it('lets events gather before a write, and writes them at once on close', async () => {
@@ -218,10 +219,10 @@ describe('AuditLog writing', () => {
       audit.log({ event: AuditEvent.FORWARD, detail: `n=${i}` });
       await new Promise((r) => setImmediate(r));
     }
-    expect(audit.stats()).toEqual({ written: 0, dropped: 0 });
+    expect(audit.stats()).toEqual({ written: 0, dropped: 0, writeFailures: 0 });
     await audit.close();
     expect(detailsOf(await readLines(audit.path))).toEqual(['n=0', 'n=1', 'n=2']);
-    expect(audit.stats()).toEqual({ written: 3, dropped: 0 });
+    expect(audit.stats()).toEqual({ written: 3, dropped: 0, writeFailures: 0 });
   });
 
   it('stamps events with the time they were logged, though the writer formats them later', async () => {
@@ -244,7 +245,7 @@ describe('AuditLog writing', () => {
     expect(audit.close()).toBe(closing);
     await closing;
     expect(await readLines(audit.path)).toHaveLength(200);
-    expect(audit.stats()).toEqual({ written: 200, dropped: 0 });
+    expect(audit.stats()).toEqual({ written: 200, dropped: 0, writeFailures: 0 });
     expect(time.intervals.size).toBe(0);
   });
 
@@ -255,7 +256,7 @@ describe('AuditLog writing', () => {
     expect(() => {
       audit.log({ event: AuditEvent.FORWARD });
     }).not.toThrow();
-    expect(audit.stats()).toEqual({ written: 1, dropped: 1 });
+    expect(audit.stats()).toEqual({ written: 1, dropped: 1, writeFailures: 0 });
     expect(await readLines(audit.path)).toHaveLength(1);
   });
 
@@ -264,7 +265,7 @@ describe('AuditLog writing', () => {
     audit.log({ event: AuditEvent.FORWARD, ts: new Date(Number.NaN) });
     audit.log({ event: AuditEvent.FORWARD });
     await audit.close();
-    expect(audit.stats()).toEqual({ written: 1, dropped: 1 });
+    expect(audit.stats()).toEqual({ written: 1, dropped: 1, writeFailures: 0 });
   });
 });
 
@@ -272,7 +273,7 @@ describe('AuditLog drops', () => {
   it('drops events beyond the queue size, counts them and reports them once per interval', async () => {
     const audit = openLog({ queueSize: 2 });
     for (let i = 0; i < 5; i++) audit.log({ event: AuditEvent.FORWARD, detail: `n=${i}` });
-    expect(audit.stats()).toEqual({ written: 0, dropped: 3 });
+    expect(audit.stats()).toEqual({ written: 0, dropped: 3, writeFailures: 0 });
 
     time.fireIntervals();
     const warnings = (): LogCall[] => logger.calls.filter((c) => c.level === 'warn');
@@ -284,7 +285,7 @@ describe('AuditLog drops', () => {
 
     await audit.close();
     expect(detailsOf(await readLines(audit.path))).toEqual(['n=0', 'n=1']);
-    expect(audit.stats()).toEqual({ written: 2, dropped: 3 });
+    expect(audit.stats()).toEqual({ written: 2, dropped: 3, writeFailures: 0 });
     expect(warnings()).toHaveLength(1);
   });
 
@@ -293,13 +294,13 @@ describe('AuditLog drops', () => {
     audit.log({ event: AuditEvent.FORWARD, detail: 'first' });
     audit.logMessages({ event: AuditEvent.FORWARD }, ['a', 'b', 'c', 'd']);
     audit.logMessages({ event: AuditEvent.FORWARD }, ['e']);
-    expect(audit.stats()).toEqual({ written: 0, dropped: 3 });
+    expect(audit.stats()).toEqual({ written: 0, dropped: 3, writeFailures: 0 });
     await audit.close();
     const ids = (await readLines(audit.path)).map(
       (l) => (JSON.parse(l) as { message_id?: string }).message_id,
     );
     expect(ids).toEqual([undefined, 'a', 'b']);
-    expect(audit.stats()).toEqual({ written: 3, dropped: 3 });
+    expect(audit.stats()).toEqual({ written: 3, dropped: 3, writeFailures: 0 });
   });
 
   it('reports drops not yet reported when closing', async () => {
@@ -331,7 +332,7 @@ describe('AuditLog drops', () => {
     audit.log({ event: AuditEvent.FORWARD, detail: 'kept' });
     await audit.close();
     expect(detailsOf(await readLines(audit.path))).toEqual(['kept']);
-    expect(audit.stats()).toEqual({ written: 1, dropped: 2 });
+    expect(audit.stats()).toEqual({ written: 1, dropped: 2, writeFailures: 0 });
     expect(logger.calls.some((c) => c.level === 'info' && c.msg === 'audit: log file open again')).toBe(true);
     expect(logger.calls.some((c) => c.level === 'warn' && c.fields['dropped'] === 2)).toBe(true);
   });

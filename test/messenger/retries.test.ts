@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { Messenger, type DeadLetterPayload } from '../../src/index.js';
 import { FakeClock } from '../support/fake-clock.js';
+import { FaultyFs } from '../support/faulty-fs.js';
 import { collector } from '../support/messages.js';
 import { tempDir } from '../support/temp-dir.js';
 
@@ -145,6 +146,49 @@ describe('Messenger: retries and dead letters', () => {
       expect(m.stats().channels['orders.dead-letter']?.subscribers['ops']?.lagBytes).toBe(0);
     });
     expect(m.stats().channels['orders.dead-letter.dead-letter']).toBeUndefined();
+    await m.close();
+  });
+});
+
+describe('Messenger: a failing dead-letter write', () => {
+  it('stalls the subscriber on the message and retries the write with backoff until it lands', async () => {
+    const clock = new FakeClock();
+    const segmentFs = new FaultyFs();
+    const m = await Messenger.open(
+      { storage: { dataDir: tempDir(), syncPolicy: 'none' }, subscribers: { maxRetries: 0 } },
+      { clock, segmentFs },
+    );
+    const receipt = await m.publish('orders', 'T', { n: 1 });
+    // The dead-letter channel's first segment cannot be created, twice.
+    segmentFs.faults.push({ op: 'create', code: 'EACCES' }, { op: 'create', code: 'EACCES' });
+    await m.subscribe(
+      'orders',
+      's',
+      () => {
+        throw new Error('boom');
+      },
+      { from: 'beginning' },
+    );
+    const stats = () => m.stats().channels['orders']?.subscribers['s'];
+    await vi.waitFor(() => {
+      expect(stats()).toMatchObject({ deadLetterFailures: 1, stalled: true, deadLettered: 0 });
+    });
+    expect(stats()?.offset).toBe(receipt.offset);
+    await driveBackoffs(clock, 1);
+    await vi.waitFor(() => {
+      expect(stats()).toMatchObject({ deadLetterFailures: 2, stalled: true, deadLettered: 0 });
+    });
+    expect(stats()?.offset).toBe(receipt.offset);
+    await clock.advance(clock.sleeps[1]!);
+    expect(clock.sleeps).toEqual([100, 200]);
+    await vi.waitFor(() => {
+      expect(stats()).toMatchObject({ deadLetterFailures: 2, stalled: false, deadLettered: 1 });
+    });
+    expect(stats()?.offset).toBeGreaterThan(receipt.offset);
+    const dead = collector<DeadLetterPayload>();
+    await m.subscribe('orders.dead-letter', 'ops', dead.handler, { from: 'beginning' });
+    await dead.waitFor(1);
+    expect(dead.messages[0]?.payload.original).toMatchObject({ id: receipt.id });
     await m.close();
   });
 });

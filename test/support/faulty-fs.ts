@@ -1,6 +1,6 @@
 /**
  * A segment file system that injects faults into the real one: each planned fault makes one
- * write (or datasync, or truncate) fail, or write only part of its data first.
+ * write (or datasync, truncate, create) fail, or write only part of its data first.
  */
 import fs from 'node:fs';
 import { nodeSegmentFs, type SegmentFile, type SegmentFs } from '../../internal/storage/index.js';
@@ -9,7 +9,8 @@ import { nodeSegmentFs, type SegmentFile, type SegmentFs } from '../../internal/
 export type Fault =
   | { op: 'write'; code: 'ENOSPC' | 'EIO'; partialBytes?: number }
   | { op: 'datasync'; code: 'EIO' }
-  | { op: 'truncate'; code: 'EIO' };
+  | { op: 'truncate'; code: 'EIO' }
+  | { op: 'create'; code: 'EACCES' };
 
 function errnoError(code: string, op: string): NodeJS.ErrnoException {
   const err: NodeJS.ErrnoException = new Error(`${code}: injected fault, ${op}`);
@@ -33,6 +34,7 @@ export class FaultyFs implements SegmentFs {
   }
 
   create(path: string): SegmentFile {
+    if (this.#take('create') !== undefined) throw errnoError('EACCES', 'create');
     return this.#wrap(nodeSegmentFs.create(path));
   }
 
