@@ -32,11 +32,14 @@ export interface ReadSource {
   noteSkipped(span: OpenSpan, skipped: SkippedBytes): void;
 }
 
-/** Channel bytes a read passed over, and why (`corrupt`: a line that is not an envelope). */
+/**
+ * Channel bytes a read passed over, and why (`corrupt`: a line that is not an envelope;
+ * `unreadable`: a segment file that cannot be read).
+ */
 export interface SkippedBytes {
   from: number;
   to: number;
-  reason: 'corrupt' | 'oversized' | 'torn';
+  reason: 'corrupt' | 'oversized' | 'torn' | 'unreadable';
 }
 
 /** Where one message sits in the stream. */

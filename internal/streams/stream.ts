@@ -168,11 +168,12 @@ export class Stream implements ReadSource {
   }
 
   /**
-   * Counts skipped bytes as a corrupt record of their channel (its `corruptRecords` in the stats),
+   * Counts skipped bytes as a corrupt record of their channel (its `corruptRecords` and
+   * `skippedBytes` in the stats),
    * as a durable subscriber does, and logs where they are.
    */
   noteSkipped(span: OpenSpan, skipped: SkippedBytes): void {
-    span.log.noteCorruptRecord();
+    span.log.noteSkipped(skipped.to - skipped.from, 1);
     this.#logger.warn(
       {
         stream: this.path,
