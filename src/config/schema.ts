@@ -3,7 +3,13 @@
  * compiler check that the schema names exactly the keys of {@link MessengerConfig}. YAML keys are
  * the snake_case form of the camelCase names unless a field says otherwise (`yamlKey`).
  */
-import { DEFAULT_HUB_REF, DEFAULT_PEER_POLICY, MAX_MEGABYTES, MAX_TIMER_MS } from './defaults.js';
+import {
+  DEFAULT_HUB_REF,
+  DEFAULT_PEER_POLICY,
+  MAX_BATCH_BYTES_LIMIT,
+  MAX_MEGABYTES,
+  MAX_TIMER_MS,
+} from './defaults.js';
 import type { DeepReadonly, LogLevel, MessengerConfig, SyncPolicy, TlsMinVersion } from './types.js';
 
 /** Free text (YAML numbers are taken as written, as Go's decoder does). */
@@ -169,7 +175,7 @@ export const CONFIG_SCHEMA: FieldsSpec<MessengerConfig> = {
       reconnectMaxMs: positiveDelayMs,
       reconnectJitter: { kind: 'fraction' },
       sendBufferMessages: positive,
-      maxBatchBytes: positive,
+      maxBatchBytes: { kind: 'int', min: 1, max: MAX_BATCH_BYTES_LIMIT },
     },
   },
   dedup: { kind: 'section', fields: { seenIdLruSize: positive } },
