@@ -67,7 +67,7 @@ describe('record sizes across a relay', () => {
     publisher.ws.send(frame([record]), { binary: true });
     expect(JSON.parse((await publisher.next()).data.toString())).toEqual({ last_id: uuid(1) });
     // Stored with the hub's name on the route: longer than the limit (the old sender refused it).
-    expect(Buffer.byteLength(storedLines(hub, 'big'))).toBe(LIMIT + ',"route":["hub1"]'.length + 1);
+    expect(Buffer.byteLength(storedLines(hub.dataDir, 'big'))).toBe(LIMIT + ',"route":["hub1"]'.length + 1);
 
     await atB.waitFor(1);
     expect(atB.messages[0]).toMatchObject({ id: uuid(1), origin: 'a', route: ['hub1', 'b'] });
@@ -90,7 +90,7 @@ describe('record sizes across a relay', () => {
       last_id: uuid(1),
       refused: [uuid(2), uuid(3)],
     });
-    expect(storedLines(hub, 'big')).toContain(`"id":"${uuid(1)}"`);
+    expect(storedLines(hub.dataDir, 'big')).toContain(`"id":"${uuid(1)}"`);
     await waitForAudit(hub.dataDir, {
       event: 'oversized_dropped',
       message_id: uuid(3),

@@ -124,7 +124,7 @@ describe('federation wire protocol (hand-written client)', () => {
     });
     expect((await next()).data.toString()).toBe(`{"last_id":"${uuid(7)}"}`);
     const route = ',"route":["hub1"]';
-    expect(storedLines(h, 'inbox')).toBe(
+    expect(storedLines(h.dataDir, 'inbox')).toBe(
       [
         `${head(1)}${route},"payload":{ "n" : 1,"s":"a\\u00e9" }}\n`,
         `${head(2)}${route},"payload":[1, 2]}\n`,

@@ -7,7 +7,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach } from 'vitest';
 import WebSocket from 'ws';
-import type { TestNode } from './cluster.js';
 
 const sockets: WebSocket[] = [];
 afterEach(() => {
@@ -83,9 +82,9 @@ export function envelope(id: string, channel: string, payload: unknown): string 
   });
 }
 
-/** Everything stored on `channel` of `node`, segment after segment. */
-export function storedLines(node: TestNode, channel: string): string {
-  const dir = path.join(node.dataDir, 'channels', channel);
+/** Everything stored on `channel` in `dataDir`, segment after segment. */
+export function storedLines(dataDir: string, channel: string): string {
+  const dir = path.join(dataDir, 'channels', channel);
   if (!fs.existsSync(dir)) return '';
   return fs
     .readdirSync(dir)
