@@ -3,12 +3,18 @@
  * canonical UUID form, times in RFC 3339.
  */
 
-/** A UUID in canonical form: lowercase hex digits, grouped 8-4-4-4-12 (any version). */
-const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** Whether the character at `i` of `s` is a lowercase hex digit. */
+function isLowerHex(s: string, i: number): boolean {
+  const c = s.charCodeAt(i);
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66);
+}
+
+const DASH = 0x2d;
 
 /**
- * Whether `id` is a UUID in the canonical form Go and this port write (`uuid.String()`): lowercase,
- * so that one UUID cannot pass as two ids in different case.
+ * Whether `id` is a UUID in the canonical form Go and this port write (`uuid.String()`: lowercase
+ * hex digits grouped 8-4-4-4-12, any version), so that one UUID cannot pass as two ids in different
+ * case. Checked character by character: it runs for every received record.
  *
  * @example
  * ```ts
@@ -17,16 +23,38 @@ const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f
  * ```
  */
 export function isCanonicalUuid(id: string): boolean {
-  return id.length === 36 && CANONICAL_UUID.test(id);
+  if (id.length !== 36) return false;
+  for (let i = 0; i < 36; i++) {
+    if (i === 8 || i === 13 || i === 18 || i === 23) {
+      if (id.charCodeAt(i) !== DASH) return false;
+    } else if (!isLowerHex(id, i)) {
+      return false;
+    }
+  }
+  return true;
 }
 
-/** `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`, the fields captured as digits. */
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?(?:Z|[+-](\d{2}):(\d{2}))$/;
+/** The value of the `count` decimal digits of `s` from `at`, or -1 when one is not a digit. */
+function digits(s: string, at: number, count: number): number {
+  let value = 0;
+  for (let i = at; i < at + count; i++) {
+    const d = s.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return -1;
+    value = value * 10 + d;
+  }
+  return value;
+}
+
+/** Whether `s` has `char` (a character code) at `at`. */
+function has(s: string, at: number, char: number): boolean {
+  return s.charCodeAt(at) === char;
+}
 
 /**
- * Whether `ts` is a valid RFC 3339 time as Go's `time.Parse(time.RFC3339Nano, …)` accepts it: a real
- * calendar date, hours 00–23, minutes and seconds 00–59, up to nine fraction digits, `Z` or a
- * numeric offset.
+ * Whether `ts` is a valid RFC 3339 time as Go's `time.Parse(time.RFC3339Nano, …)` accepts it:
+ * `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)` with a real calendar date, hours 00–23, minutes and
+ * seconds 00–59, one to nine fraction digits. Checked character by character: it runs for every
+ * received record.
  *
  * @example
  * ```ts
@@ -35,29 +63,28 @@ const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?(
  * ```
  */
 export function isRfc3339Time(ts: string): boolean {
-  const m = RFC3339.exec(ts);
-  if (m === null) return false;
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  const offsetHour = Number(m[7] ?? 0);
-  const offsetMinute = Number(m[8] ?? 0);
-  return (
-    month >= 1 &&
-    month <= 12 &&
-    day >= 1 &&
-    day <= daysInMonth(year, month) &&
-    hour < 24 &&
-    minute < 60 &&
-    second < 60 &&
-    offsetHour < 24 &&
-    offsetMinute < 60
-  );
+  if (ts.length < 20 || !has(ts, 4, DASH) || !has(ts, 7, DASH) || !has(ts, 10, 0x54)) return false;
+  if (!has(ts, 13, 0x3a) || !has(ts, 16, 0x3a)) return false;
+  const year = digits(ts, 0, 4);
+  const month = digits(ts, 5, 2);
+  const day = digits(ts, 8, 2);
+  if (year < 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return false;
+  const hour = digits(ts, 11, 2);
+  const minute = digits(ts, 14, 2);
+  const second = digits(ts, 17, 2);
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return false;
+  let at = 19;
+  if (has(ts, at, 0x2e)) {
+    const start = ++at;
+    while (at < ts.length && at - start < 10 && digits(ts, at, 1) >= 0) at++;
+    if (at === start || at - start > 9) return false;
+  }
+  if (has(ts, at, 0x5a)) return at + 1 === ts.length;
+  if (!has(ts, at, 0x2b) && !has(ts, at, DASH)) return false;
+  if (at + 6 !== ts.length || !has(ts, at + 3, 0x3a)) return false;
+  const offsetHour = digits(ts, at + 1, 2);
+  const offsetMinute = digits(ts, at + 4, 2);
+  return offsetHour >= 0 && offsetHour <= 23 && offsetMinute >= 0 && offsetMinute <= 59;
 }
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
