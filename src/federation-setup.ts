@@ -95,7 +95,8 @@ async function rememberStoredIds(
     seen,
     logger,
   });
-  logger.info(
+  // Debug: the daemon's first info line is its "started" line.
+  logger.debug(
     { channels, ids, bytes, ms: clock.now() - started },
     'dedup set rebuilt from the ids peers stored last in each channel',
   );
