@@ -43,7 +43,7 @@ export class Session {
     const { ctx, peer, logger, peerMaxBatchBytes } = opts;
     if (peerMaxBatchBytes !== undefined && peerMaxBatchBytes !== ctx.maxBatchBytes) {
       logger.info(
-        { peer, peer_max_batch_bytes: peerMaxBatchBytes, max_batch_bytes: ctx.maxBatchBytes },
+        { peer_max_batch_bytes: peerMaxBatchBytes, max_batch_bytes: ctx.maxBatchBytes },
         peerMaxBatchBytes > ctx.maxBatchBytes
           ? 'peer accepts larger records than federation.max_batch_bytes here; larger ones it sends are skipped'
           : 'peer accepts smaller records than federation.max_batch_bytes here; larger ones are not sent to it',

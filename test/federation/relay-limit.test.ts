@@ -11,6 +11,7 @@ import {
   type TestNode,
   type TestPki,
 } from '../support/cluster.js';
+import { MemoryLogger } from '../support/memory-logger.js';
 import { collector } from '../support/messages.js';
 import { frame, unframe } from '../support/raw-frames.js';
 import { envelope, openRawPeer, storedLines, uuid } from '../support/raw-peer.js';
@@ -98,13 +99,18 @@ describe('record sizes across a relay', () => {
     });
   });
 
-  it('sends a peer of this port no record larger than it announced, and says so in the audit', async () => {
-    const hub = await node({ name: 'hub1', pki, hub: {} });
+  it('sends a peer of this port no record larger than it announced, logs the difference and audits the skip', async () => {
+    const logger = new MemoryLogger();
+    const hub = await node({ name: 'hub1', pki, hub: {}, logger });
     const small = await rawPeer(hub, 'g', ',"max_in_flight":1,"max_batch_bytes":1000');
     await hub.messenger.publish('big', 'T', 'y'.repeat(2000));
     const { id } = await hub.messenger.publish('big', 'T', 'small');
     const records = unframe((await small.next()).data).map((r) => JSON.parse(r) as { id: string });
     expect(records.map((r) => r.id)).toEqual([id]);
     await waitForAudit(hub.dataDir, { event: 'oversized_dropped', direction: 'outbound', peer: 'g' });
+    expect(logger.entries.find((e) => e.fields['peer_max_batch_bytes'] === 1000)).toMatchObject({
+      level: 'info',
+      fields: { peer: 'g', max_batch_bytes: LIMIT },
+    });
   });
 });
