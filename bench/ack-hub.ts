@@ -12,15 +12,14 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import readline from 'node:readline';
 import { WebSocketServer } from 'ws';
-import { DEFAULT_CONFIG } from '../src/config/defaults.js';
 import {
+  MAX_FRAMES_IN_FLIGHT,
   MAX_IN_FLIGHT_FIELD,
   PROTOCOL_VERSION,
   ROLE_HUB,
   decodeFrame,
   encodeAck,
   encodeHandshake,
-  framesInFlightFor,
 } from '../internal/federation/protocol/index.js';
 import { loadMutualTlsOptions, type MutualTlsFiles } from '../internal/tlsutil/index.js';
 
@@ -42,7 +41,7 @@ wss.on('connection', (ws) => {
           instance_name: 'ack-hub',
           role: ROLE_HUB,
           version: PROTOCOL_VERSION,
-          [MAX_IN_FLIGHT_FIELD]: framesInFlightFor(DEFAULT_CONFIG.federation.maxBatchBytes),
+          [MAX_IN_FLIGHT_FIELD]: MAX_FRAMES_IN_FLIGHT,
         }),
       );
       return;

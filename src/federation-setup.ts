@@ -6,7 +6,13 @@ import path from 'node:path';
 import { AuditLog } from '../internal/audit/index.js';
 import type { Clock } from '../internal/clock/index.js';
 import { SeenIds } from '../internal/dedup/index.js';
-import { Hub, HubClient, type FederationContext } from '../internal/federation/index.js';
+import {
+  Hub,
+  HubClient,
+  recentTailBytes,
+  rememberRecentIds,
+  type FederationContext,
+} from '../internal/federation/index.js';
 import type { Logger } from '../internal/logger/index.js';
 import type { AppendResult, Storage } from '../internal/storage/index.js';
 import { loadMutualTlsOptions, type MutualTlsOptions } from '../internal/tlsutil/index.js';
@@ -52,6 +58,50 @@ export function federationEnabled(config: MessengerConfig): boolean {
   return config.hub.enabled || config.client.enabled;
 }
 
+/**
+ * The channels federation may store into (`undefined`: any): what allowlisted peers may publish to
+ * the hub (any, when there is no allowlist or an entry's list is empty) and what the client
+ * subscribes to from its hubs.
+ */
+function inboundChannels(config: MessengerConfig): ReadonlySet<string> | undefined {
+  const channels = new Set<string>();
+  if (config.hub.enabled) {
+    const peers = config.hub.allowedPeers;
+    if (peers.length === 0 || peers.some((p) => p.publish.length === 0)) return undefined;
+    for (const peer of peers) for (const channel of peer.publish) channels.add(channel);
+  }
+  if (config.client.enabled) {
+    for (const hub of config.client.hubs) for (const channel of hub.subscribe) channels.add(channel);
+  }
+  return channels;
+}
+
+/**
+ * Marks as seen the ids of the messages peers stored here last, before any peer can resend them: a
+ * frame stored but not acknowledged when the process died comes again (see recent-ids.ts).
+ */
+async function rememberStoredIds(
+  config: MessengerConfig,
+  storage: Storage,
+  seen: SeenIds,
+  clock: Clock,
+  logger: Logger,
+): Promise<void> {
+  const started = clock.now();
+  const { channels, ids, bytes } = await rememberRecentIds({
+    channelsDir: storage.channelsDir,
+    channels: inboundChannels(config),
+    tailBytes: recentTailBytes(config.federation.maxBatchBytes),
+    seen,
+    logger,
+  });
+  // Debug: the daemon's first info line is its "started" line.
+  logger.debug(
+    { channels, ids, bytes, ms: clock.now() - started },
+    'dedup set rebuilt from the ids peers stored last in each channel',
+  );
+}
+
 async function loadTls(config: MessengerConfig): Promise<MutualTlsOptions | undefined> {
   if (config.tls.cert === '') return undefined;
   return loadMutualTlsOptions({
@@ -81,6 +131,7 @@ export async function startFederation({
     clock,
   });
   const seen = new SeenIds(config.dedup.seenIdLruSize);
+  await rememberStoredIds(config, storage, seen, clock, log);
   const ctx: FederationContext = {
     name: config.name,
     storage,

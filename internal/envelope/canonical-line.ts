@@ -14,12 +14,12 @@ const field = (name: string, capture: boolean): string =>
 
 /**
  * `{"v":1,"id":…,"ts":…,"channel":…,"origin":…,"payload_type":…` and the optional correlation id,
- * service name and a non-empty route, up to and including `,"payload":`. Captured: the id, channel,
- * origin and the route's strings together. Every string excludes quotes, so nothing can backtrack
+ * service name and a non-empty route, up to and including `,"payload":`. Captured: the id, time,
+ * channel, origin and the route's strings together. Every string excludes quotes, so nothing can backtrack
  * and the first `,"payload":` is the key.
  */
 const CANONICAL_HEADER = new RegExp(
-  `^\\{"v":${ENVELOPE_VERSION},${field('id', true)},${field('ts', false)},${field('channel', true)},` +
+  `^\\{"v":${ENVELOPE_VERSION},${field('id', true)},${field('ts', true)},${field('channel', true)},` +
     `${field('origin', true)},${field('payload_type', false)}(?:,${field('correlation_id', false)})?` +
     `(?:,${field('service_name', false)})?(?:,"route":\\[("${PLAIN}"(?:,"${PLAIN}")*)\\])?${PAYLOAD_KEY}`,
 );
@@ -30,6 +30,7 @@ export const CANONICAL_ID_AT = `{"v":${ENVELOPE_VERSION},"id":"`.length;
 /** What {@link readCanonicalLine} reads of a line: the fields a message is routed by. */
 export interface CanonicalLine {
   id: string;
+  ts: string;
   channel: string;
   origin: string;
   /** The route's names, when the line has a route (never empty). */
@@ -49,7 +50,7 @@ export interface CanonicalLine {
  * @example
  * ```ts
  * readCanonicalLine('{"v":1,"id":"x","ts":"t","channel":"c","origin":"o","payload_type":"T","payload":[1]}');
- * // { id: 'x', channel: 'c', origin: 'o', route: undefined, payloadKeyAt: 72 }
+ * // { id: 'x', ts: 't', channel: 'c', origin: 'o', route: undefined, payloadKeyAt: 72 }
  * ```
  */
 export function readCanonicalLine(line: string): CanonicalLine | undefined {
@@ -63,9 +64,10 @@ export function readCanonicalLine(line: string): CanonicalLine | undefined {
   } catch {
     return undefined;
   }
-  const [, id = '', channel = '', origin = '', route] = match;
+  const [, id = '', ts = '', channel = '', origin = '', route] = match;
   return {
     id,
+    ts,
     channel,
     origin,
     // The route's strings hold no quotes, so `","` separates them exactly.

@@ -11,10 +11,11 @@ import { peerCommonName, type MutualTlsOptions } from '../tlsutil/index.js';
 import { classifyDialFailure, type DialFacts, type DialVerdict } from './hub-refusal.js';
 import { MessageQueue } from './message-queue.js';
 import {
-  MAX_IN_FLIGHT_FIELD,
   encodeHandshake,
-  framesInFlightFor,
+  MAX_FRAMES_IN_FLIGHT,
   framesInFlightOf,
+  handshakeExtensions,
+  maxBatchBytesOf,
   type HandshakeMessage,
 } from './protocol/index.js';
 
@@ -30,6 +31,11 @@ export interface DialHubOptions {
   handshakeTimeoutMs: number;
   /** Largest frame payload the hub may send is derived from it (at least 16 MiB). */
   maxBatchBytes: number;
+  /**
+   * Announce `maxBatchBytes` as the largest record accepted (durable clients); false for a client
+   * that accepts records of any size the frame limit allows (ephemeral clients).
+   */
+  announceMaxBatchBytes: boolean;
   clock: Clock;
   /** Aborts the dial; the promise then rejects with `signal.reason`. */
   signal: AbortSignal;
@@ -44,6 +50,8 @@ export interface HubConnection {
   hubName: string;
   /** Unacknowledged frames the hub accepts (1 for a Go hub). */
   framesInFlight: number;
+  /** The largest record the hub accepts, as it announced it (undefined: a Go hub, which does not). */
+  peerMaxBatchBytes: number | undefined;
 }
 
 /**
@@ -123,15 +131,20 @@ export async function dialHub(opts: DialHubOptions): Promise<HubConnection> {
     facts.opened = true;
     // Errors after this point end the connection; the link that takes over logs them.
     ws.on('error', () => undefined);
-    const inFlight = framesInFlightFor(opts.maxBatchBytes);
-    ws.send(encodeHandshake({ ...opts.handshake, [MAX_IN_FLIGHT_FIELD]: inFlight }));
+    ws.send(
+      encodeHandshake({
+        ...opts.handshake,
+        ...handshakeExtensions(opts.maxBatchBytes, opts.announceMaxBatchBytes),
+      }),
+    );
     const reply = await queue.handshake(opts.handshakeTimeoutMs, opts.clock);
     const cn = tlsSocket === undefined ? undefined : peerCommonName(tlsSocket);
     return {
       ws,
       queue,
       hubName: cn ?? reply.instance_name,
-      framesInFlight: framesInFlightOf(reply, inFlight),
+      framesInFlight: framesInFlightOf(reply, MAX_FRAMES_IN_FLIGHT),
+      peerMaxBatchBytes: maxBatchBytesOf(reply),
     };
   } catch (err) {
     ws.terminate();

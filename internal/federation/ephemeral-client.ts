@@ -263,6 +263,7 @@ export class EphemeralClient {
             handshake: this.#handshake(),
             handshakeTimeoutMs: this.#opts.handshakeTimeoutMs,
             maxBatchBytes: this.#opts.maxBatchBytes,
+            announceMaxBatchBytes: false,
             clock,
             signal: stop,
           });

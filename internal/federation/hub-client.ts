@@ -4,16 +4,14 @@
  * and restarts, so nothing published while disconnected is lost) and stores what the hub sends for
  * the `subscribe` channels.
  */
-import type WebSocket from 'ws';
 import { AuditEvent } from '../audit/index.js';
 import { Cursor } from '../delivery/index.js';
 import { errorMessage } from '../errors/index.js';
 import type { Logger } from '../logger/index.js';
 import type { MutualTlsOptions } from '../tlsutil/index.js';
 import type { FederationContext } from './context.js';
-import { MessageQueue } from './message-queue.js';
 import { PROTOCOL_VERSION, ROLE_CLIENT } from './protocol/index.js';
-import { dialHub } from './dial-hub.js';
+import { dialHub, type HubConnection } from './dial-hub.js';
 import { senderReadBytes } from './sender.js';
 import { Session } from './session.js';
 
@@ -146,7 +144,7 @@ export class HubClient {
     const signal = this.#closing.signal;
     while (!signal.aborted) {
       try {
-        const { ws, queue, identity, framesInFlight } = await this.#dial();
+        const { ws, queue, hubName: identity, framesInFlight, peerMaxBatchBytes } = await this.#dial();
         if (signal.aborted) {
           ws.close(1000, 'client shutting down');
           break;
@@ -161,6 +159,7 @@ export class HubClient {
           queue,
           peer: identity,
           framesInFlight,
+          peerMaxBatchBytes,
           accepted: new Set(hub.subscribe),
           cursors: this.#cursors,
           auditForwards: true,
@@ -208,10 +207,10 @@ export class HubClient {
     }
   }
 
-  /** Opens the WebSocket, exchanges handshakes, and returns the hub's identity. */
-  async #dial(): Promise<{ ws: WebSocket; queue: MessageQueue; identity: string; framesInFlight: number }> {
+  /** Opens the WebSocket and exchanges handshakes. */
+  #dial(): Promise<HubConnection> {
     const { ctx, hub, tls } = this.#opts;
-    const { ws, queue, hubName, framesInFlight } = await dialHub({
+    return dialHub({
       addr: hub.addr,
       tls,
       handshake: {
@@ -222,9 +221,9 @@ export class HubClient {
       },
       handshakeTimeoutMs: ctx.handshakeTimeoutMs,
       maxBatchBytes: ctx.maxBatchBytes,
+      announceMaxBatchBytes: true,
       clock: ctx.clock,
       signal: this.#closing.signal,
     });
-    return { ws, queue, identity: hubName, framesInFlight };
   }
 }

@@ -20,12 +20,13 @@ import { anyWhenEmpty, effectiveSubscriptions } from './policy.js';
 import {
   CLOSE_NOT_IN_ALLOWLIST,
   CLOSE_REASON_NOT_IN_ALLOWLIST,
-  MAX_IN_FLIGHT_FIELD,
   PROTOCOL_VERSION,
   ROLE_HUB,
   encodeHandshake,
-  framesInFlightFor,
+  MAX_FRAMES_IN_FLIGHT,
   framesInFlightOf,
+  handshakeExtensions,
+  maxBatchBytesOf,
 } from './protocol/index.js';
 import { senderReadBytes } from './sender.js';
 import { Session } from './session.js';
@@ -258,13 +259,12 @@ export class Hub {
       );
     }
     this.#pending.delete(ws);
-    const inFlight = framesInFlightFor(ctx.maxBatchBytes);
     ws.send(
       encodeHandshake({
         instance_name: ctx.name,
         role: ROLE_HUB,
         version: PROTOCOL_VERSION,
-        [MAX_IN_FLIGHT_FIELD]: inFlight,
+        ...handshakeExtensions(ctx.maxBatchBytes),
       }),
     );
     const publish = entry?.publish ?? [];
@@ -273,7 +273,8 @@ export class Hub {
       ws,
       queue,
       peer: identity,
-      framesInFlight: framesInFlightOf(handshake, inFlight),
+      framesInFlight: framesInFlightOf(handshake, MAX_FRAMES_IN_FLIGHT),
+      peerMaxBatchBytes: maxBatchBytesOf(handshake),
       accepted: anyWhenEmpty(publish),
       cursors,
       auditForwards: !ephemeral,

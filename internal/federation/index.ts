@@ -9,6 +9,12 @@ export {
   type ReconnectPolicy,
 } from './hub-client.js';
 export { sweepStaleCursors } from './ttl-sweep.js';
+export {
+  rememberRecentIds,
+  recentTailBytes,
+  type RecentIdsOptions,
+  type RecentIdsResult,
+} from './recent-ids.js';
 export type { Session } from './session.js';
 export {
   EphemeralClient,

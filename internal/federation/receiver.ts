@@ -16,7 +16,9 @@ import { errorMessage } from '../errors/index.js';
 import type { Logger } from '../logger/index.js';
 import type { FederationContext } from './context.js';
 import { inboundRefusal, type ChannelSet } from './policy.js';
-import { decodeFrame, recordTexts, type AckMessage } from './protocol/index.js';
+import { decodeFrame, MAX_ROUTE_BYTES, recordTexts, type AckMessage } from './protocol/index.js';
+import { malformedField, routeClaimProblem } from './record-checks.js';
+import { receivedRecordFits } from './record-limit.js';
 import { StoredLines } from './stored-lines.js';
 
 /** Settings of a {@link Receiver}. */
@@ -43,11 +45,15 @@ export interface ReceiverCounters {
 export class Receiver {
   readonly #opts: ReceiverOptions;
   /** `,"route":["<self>"]`: what a record without a route gets before its payload. */
-  readonly #routeFieldText: string;
-  readonly #routeField: Buffer;
+  readonly #routeField: RouteInsert;
+  /**
+   * `,"route":["<peer>","<self>"]`: what a record without a route that the peer relays (its origin
+   * is another instance: a Go peer, which drops routes, relayed it) gets, so the route names the
+   * peer that vouched for it.
+   */
+  readonly #relayedRouteField: RouteInsert;
   /** `,"<self>"`: what a record's route gets before its `]`. */
-  readonly #routeEntryText: string;
-  readonly #routeEntry: Buffer;
+  readonly #routeEntry: RouteInsert;
   readonly counters: ReceiverCounters = {
     stored: 0,
     duplicates: 0,
@@ -60,37 +66,23 @@ export class Receiver {
   constructor(opts: ReceiverOptions) {
     this.#opts = opts;
     const self = JSON.stringify(opts.ctx.name);
-    this.#routeFieldText = `,"route":[${self}]`;
-    this.#routeField = Buffer.from(this.#routeFieldText);
-    this.#routeEntryText = `,${self}`;
-    this.#routeEntry = Buffer.from(this.#routeEntryText);
+    this.#routeField = routeInsert(`,"route":[${self}]`);
+    this.#relayedRouteField = routeInsert(`,"route":[${JSON.stringify(opts.peer)},${self}]`);
+    this.#routeEntry = routeInsert(`,${self}`);
   }
 
   /**
    * Stores the acceptable records of `frame` and resolves with the ack: `last_id` is the id of the
-   * last record handled; `refused` (ignored by Go peers) lists ids refused by policy. Rejects, and
-   * nothing is acknowledged, when a store fails (the peer will resend).
+   * last record handled; `refused` (ignored by Go peers) lists ids refused by policy, as malformed
+   * or forged, or as too large. Rejects, and nothing is acknowledged, when a store fails (the peer
+   * will resend).
    */
   async handle(frame: Buffer): Promise<AckMessage> {
     const { ctx, peer, accepted, logger } = this.#opts;
-    const { records, oversized } = decodeFrame(frame, ctx.maxBatchBytes);
+    // Records are judged without their route: one may exceed the limit by as much as its route.
+    const { records, oversized } = decodeFrame(frame, ctx.maxBatchBytes + MAX_ROUTE_BYTES);
     const refused: string[] = [];
-    for (const { record } of oversized) {
-      this.counters.oversized++;
-      const id = oversizedRecordId(record);
-      if (id !== undefined) refused.push(id);
-      logger.warn(
-        { peer, bytes: record.length, max_batch_bytes: ctx.maxBatchBytes, message_id: id },
-        'skipping inbound record larger than max_batch_bytes',
-      );
-      ctx.audit.log({
-        event: AuditEvent.OVERSIZED_DROPPED,
-        peer,
-        direction: 'inbound',
-        ...(id === undefined ? {} : { message_id: id }),
-        detail: `bytes=${record.length}`,
-      });
-    }
+    for (const { record } of oversized) this.#dropOversized(record, oversizedRecordId(record), refused);
     const groups = new Map<string, StoredLines>();
     let lastId = '';
     const { texts, ascii } = recordTexts(frame, records);
@@ -103,25 +95,19 @@ export class Receiver {
         logger.warn({ err, peer }, 'skipping invalid inbound record');
         continue;
       }
+      const size = records[i]?.length ?? 0;
+      if (size > ctx.maxBatchBytes && !receivedRecordFits(size, read.route, ctx.maxBatchBytes)) {
+        this.#dropOversized(records[i] ?? Buffer.alloc(0), read.id, refused);
+        continue;
+      }
       lastId = read.id;
+      if (this.#refusedAsMalformed(read, refused) || this.#refusedAsForged(read, refused)) continue;
       // A channel that already has lines in this frame passed the policy check.
       let group = groups.get(read.channel);
       const refusal = group === undefined ? inboundRefusal(accepted, read.channel) : undefined;
       if (refusal !== undefined) {
         this.counters.refused++;
-        refused.push(read.id);
-        logger.warn(
-          { peer, channel: read.channel, message_id: read.id, reason: refusal },
-          'inbound message refused by policy',
-        );
-        ctx.audit.log({
-          event: AuditEvent.POLICY_VIOLATION,
-          message_id: read.id,
-          channel: read.channel,
-          direction: 'inbound',
-          peer,
-          detail: refusal,
-        });
+        this.#refuse(read, refusal, refused);
         continue;
       }
       if (read.origin === ctx.name || read.route?.includes(ctx.name) === true) {
@@ -165,26 +151,93 @@ export class Receiver {
     return refused.length === 0 ? { last_id: lastId } : { last_id: lastId, refused };
   }
 
+  /** Skips a record too large to store: counted, logged, audited, and refused by id when it has one. */
+  #dropOversized(record: Buffer, id: string | undefined, refused: string[]): void {
+    const { ctx, peer, logger } = this.#opts;
+    this.counters.oversized++;
+    if (id !== undefined) refused.push(id);
+    logger.warn(
+      { peer, bytes: record.length, max_batch_bytes: ctx.maxBatchBytes, message_id: id },
+      'skipping inbound record larger than max_batch_bytes',
+    );
+    ctx.audit.log({
+      event: AuditEvent.OVERSIZED_DROPPED,
+      peer,
+      direction: 'inbound',
+      ...(id === undefined ? {} : { message_id: id }),
+      detail: `bytes=${record.length}`,
+    });
+  }
+
+  /** Refuses a record whose id, time or origin is malformed (counted as invalid); true when it did. */
+  #refusedAsMalformed(read: ReadRecord, refused: string[]): boolean {
+    const problem = malformedField(read);
+    if (problem === undefined) return false;
+    this.counters.invalid++;
+    this.#refuse(read, problem, refused);
+    return true;
+  }
+
+  /** Refuses a record whose route the peer could not have sent (counted as refused); true when it did. */
+  #refusedAsForged(read: ReadRecord, refused: string[]): boolean {
+    const problem = routeClaimProblem(read.route, this.#opts.peer);
+    if (problem === undefined) return false;
+    this.counters.refused++;
+    this.#refuse(read, problem, refused);
+    return true;
+  }
+
+  /** Logs and audits a refused record (`policy_violation`, `reason` as detail) and lists its id. */
+  #refuse(read: ReadRecord, reason: string, refused: string[]): void {
+    const { ctx, peer, logger } = this.#opts;
+    refused.push(read.id);
+    logger.warn(
+      { peer, channel: read.channel, message_id: read.id, reason },
+      'inbound message refused by policy',
+    );
+    ctx.audit.log({
+      event: AuditEvent.POLICY_VIOLATION,
+      message_id: read.id,
+      channel: read.channel,
+      direction: 'inbound',
+      peer,
+      detail: reason,
+    });
+  }
+
   /**
-   * Adds the line stored for `read` to `group`: the record with this instance's name spliced in, as
-   * bytes when the record is ASCII (`bytes`: a character index is then a byte offset), as text
-   * otherwise; re-encoded when it cannot be spliced.
+   * Adds the line stored for `read` to `group`: the record with this instance's name spliced in
+   * (after the peer's, when the peer relays a record without a route), as bytes when the record is
+   * ASCII (`bytes`: a character index is then a byte offset), as text otherwise; re-encoded when it
+   * cannot be spliced.
    */
   #add(group: StoredLines, read: ReadRecord, bytes: Buffer | undefined): void {
     const { id, line, insertAt, parsed } = read;
+    const relayed = read.route === undefined && read.origin !== this.#opts.peer;
     if (parsed !== undefined && insertAt < 0) {
-      group.addText(id, reencoded(parsed, this.#opts.ctx.name));
+      const added = relayed ? [this.#opts.peer, this.#opts.ctx.name] : [this.#opts.ctx.name];
+      group.addText(id, reencoded(parsed, added));
       return;
     }
-    const entry = read.route !== undefined;
+    const insert =
+      read.route !== undefined ? this.#routeEntry : relayed ? this.#relayedRouteField : this.#routeField;
     if (bytes !== undefined) {
       const record = bytes.length === line.length ? bytes : bytes.subarray(0, line.length);
-      group.addRecord(id, record, insertAt, entry ? this.#routeEntry : this.#routeField);
+      group.addRecord(id, record, insertAt, insert.bytes);
       return;
     }
-    const insert = entry ? this.#routeEntryText : this.#routeFieldText;
-    group.addText(id, `${line.slice(0, insertAt)}${insert}${line.slice(insertAt)}\n`);
+    group.addText(id, `${line.slice(0, insertAt)}${insert.text}${line.slice(insertAt)}\n`);
   }
+}
+
+/** Text spliced into a record, and its bytes. */
+interface RouteInsert {
+  readonly text: string;
+  readonly bytes: Buffer;
+}
+
+function routeInsert(text: string): RouteInsert {
+  return { text, bytes: Buffer.from(text) };
 }
 
 const PAYLOAD_KEY_BYTES = Buffer.from(PAYLOAD_KEY);
@@ -204,6 +257,7 @@ function oversizedRecordId(record: Buffer): string | undefined {
 /** A checked record. */
 interface ReadRecord {
   id: string;
+  ts: string;
   channel: string;
   origin: string;
   route: readonly string[] | undefined;
@@ -228,19 +282,19 @@ function readRecord(record: string): ReadRecord {
   const line = record.charCodeAt(record.length - 1) === 10 ? record.slice(0, -1) : record;
   const canonical = readCanonicalLine(line);
   if (canonical !== undefined) {
-    const { id, channel, origin, route, payloadKeyAt } = canonical;
+    const { id, ts, channel, origin, route, payloadKeyAt } = canonical;
     const insertAt = route === undefined ? payloadKeyAt : payloadKeyAt - 1;
-    return { id, channel, origin, route, line, insertAt, parsed: undefined };
+    return { id, ts, channel, origin, route, line, insertAt, parsed: undefined };
   }
   const parsed = parseEnvelope(line);
   // Parsed whole, only a record without a route is spliced: a route may not end before the payload.
   const insertAt = parsed.route === undefined ? payloadKeyOffset(line, parsed) : -1;
-  const { id, channel, origin, route } = parsed;
-  return { id, channel, origin, route, line, insertAt, parsed };
+  const { id, ts, channel, origin, route } = parsed;
+  return { id, ts, channel, origin, route, line, insertAt, parsed };
 }
 
-/** The line (with `\n`) re-encoded from the parsed record with this instance's name on the route. */
-function reencoded(parsed: Envelope, self: string): string {
-  const route = [...(parsed.route ?? []), self];
+/** The line (with `\n`) re-encoded from the parsed record with `added` appended to its route. */
+function reencoded(parsed: Envelope, added: readonly string[]): string {
+  const route = [...(parsed.route ?? []), ...added];
   return `${encodeHeaderFields({ ...parsed, route }, JSON.stringify(parsed.payload))}\n`;
 }

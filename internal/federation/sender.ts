@@ -1,7 +1,7 @@
 /**
  * The outbound half of a link for one channel: reads through a cursor, leaves out what the peer
- * already stored (its name is the origin or on the route), sends batches within max_batch_bytes,
- * and advances only after the peer's ack.
+ * already stored (its name is the origin or on the route) and what it would refuse as too large,
+ * sends frames of up to 64 KiB (a larger record alone), and advances only after the peer's ack.
  */
 import { AuditEvent } from '../audit/index.js';
 import type { Cursor, LogRecord } from '../delivery/index.js';
@@ -10,17 +10,18 @@ import type { Logger } from '../logger/index.js';
 import type { ChannelLog } from '../storage/index.js';
 import type { FederationContext } from './context.js';
 import type { Link } from './link.js';
-import { FRAME_HEADER_BYTES } from './protocol/index.js';
+import { FRAME_HEADER_BYTES, IN_FLIGHT_BYTES, frameBytesFor } from './protocol/index.js';
+import { fitOversizedLine, type PeerRecordLimit } from './record-limit.js';
 
 /** Frames' worth of records a sender's cursor reads at a time. */
 const READ_AHEAD_FRAMES = 8;
 
 /**
  * Bytes a sender's cursor reads at a time: several frames' worth, so that a peer catching up gets
- * its next frames from memory while earlier ones are acknowledged.
+ * its next frames from memory while earlier ones are acknowledged (a longer record is read whole).
  */
 export function senderReadBytes(maxBatchBytes: number): number {
-  return READ_AHEAD_FRAMES * maxBatchBytes;
+  return READ_AHEAD_FRAMES * frameBytesFor(maxBatchBytes);
 }
 
 /** Settings of {@link runSender}. */
@@ -29,6 +30,8 @@ export interface SenderOptions {
   link: Link;
   cursor: Cursor;
   channel: string;
+  /** What the peer accepts of a record's size. */
+  limit: PeerRecordLimit;
   logger: Logger;
   /** Audit each forwarded message (durable links) or not (ephemeral live delivery). */
   auditForwards: boolean;
@@ -36,6 +39,8 @@ export interface SenderOptions {
 
 interface Planned {
   records: Buffer[];
+  /** Bytes of the frame (length prefixes included). */
+  bytes: number;
   /** Offsets of the first and last record sent. */
   first: number;
   last: number;
@@ -51,9 +56,10 @@ interface Unacked {
 
 /**
  * Sends the channel to the peer until the link ends or `signal` aborts. Keeps up to the link's
- * window of frames unacknowledged, reading ahead of the cursor, which advances past each frame only
- * once its ack is in (acks come in order). Never throws: a lost link simply ends the loop, leaving
- * the cursor at the last acknowledged frame.
+ * window of frames unacknowledged, and no more than {@link IN_FLIGHT_BYTES} past the first (frames
+ * holding one large record each would otherwise multiply the window), reading ahead of the cursor,
+ * which advances past each frame only once its ack is in (acks come in order). Never throws: a lost
+ * link simply ends the loop, leaving the cursor at the last acknowledged frame.
  */
 export async function runSender(opts: SenderOptions, signal: AbortSignal): Promise<void> {
   const { link, cursor, logger } = opts;
@@ -64,18 +70,24 @@ export async function runSender(opts: SenderOptions, signal: AbortSignal): Promi
     origin: Buffer.from(`"origin":${JSON.stringify(link.peer)}`),
   };
   const unacked: Unacked[] = [];
+  let unackedBytes = 0;
+  const settleOldest = async (): Promise<void> => {
+    const oldest = unacked.shift();
+    unackedBytes -= oldest?.plan.bytes ?? 0;
+    await settle(opts, oldest);
+  };
   let readFrom = cursor.position;
   try {
     while (!signal.aborted) {
-      if (unacked.length >= link.framesInFlight) {
-        await settle(opts, unacked.shift());
+      if (unacked.length >= link.framesInFlight || (unacked.length > 0 && unackedBytes >= IN_FLIGHT_BYTES)) {
+        await settleOldest();
         continue;
       }
       // At the tail with frames unacknowledged: settle the oldest once its ack is in (so the cursor
       // never lags while idle), unless new records come first; those go out at once, within the window.
       const oldest = unacked[0];
       if (oldest !== undefined && cursor.log.end <= readFrom) {
-        if (await ackBeforeGrowth(oldest.ack, cursor.log, readFrom)) await settle(opts, unacked.shift());
+        if (await ackBeforeGrowth(oldest.ack, cursor.log, readFrom)) await settleOldest();
         continue;
       }
       const records = await cursor.next(signal, readFrom);
@@ -84,6 +96,7 @@ export async function runSender(opts: SenderOptions, signal: AbortSignal): Promi
       const ack = plan.records.length > 0 ? link.send(plan.records) : Promise.resolve();
       ack.catch(() => undefined); // awaited in settle(); a lost link must not go unhandled meanwhile
       unacked.push({ ack, plan });
+      unackedBytes += plan.bytes;
     }
   } catch (err) {
     if (signal.aborted) return;
@@ -130,8 +143,9 @@ async function settle(opts: SenderOptions, frame: Unacked | undefined): Promise<
 }
 
 /**
- * Chooses the records of the next frame from a read, in order, within max_batch_bytes, leaving out
- * records the peer already stored. A record that mentions neither a route nor the peer as origin
+ * Chooses the records of the next frame from a read, in order, within the frame size (a larger
+ * record goes alone), leaving out records the peer already stored and records it would refuse as
+ * too large (logged and audited). A record that mentions neither a route nor the peer as origin
  * (every record published here) is sent without being parsed.
  */
 function planBatch(
@@ -140,53 +154,67 @@ function planBatch(
   needles: { route: Buffer; origin: Buffer },
   from: number,
 ): Planned {
-  const { ctx, link, logger } = opts;
+  const { link, limit } = opts;
   const plan: Planned = {
     records: [],
+    bytes: 0,
     first: -1,
     last: -1,
     next: records[0]?.offset ?? from,
   };
-  let frameBytes = 0;
-  const suspectFrom = firstMention(records, needles, ctx.maxBatchBytes);
+  const frameBytes = frameBytesFor(limit.maxBytes);
+  const suspectFrom = firstMention(records, needles, frameBytes);
   for (const record of records) {
-    const size = record.bytes.length;
-    if (size > ctx.maxBatchBytes) {
-      logger.warn(
-        { peer: link.peer, channel: opts.channel, offset: record.offset, bytes: size },
-        'not forwarding a record larger than max_batch_bytes',
-      );
-      ctx.audit.log({
-        event: AuditEvent.OVERSIZED_DROPPED,
-        channel: opts.channel,
-        direction: 'outbound',
-        peer: link.peer,
-        detail: `offset=${record.offset} bytes=${size}`,
-      });
-      plan.next = record.next;
-      continue;
-    }
-    if (plan.records.length > 0 && frameBytes + FRAME_HEADER_BYTES + size > ctx.maxBatchBytes) break;
+    let bytes = record.bytes;
+    if (plan.records.length > 0 && plan.bytes + FRAME_HEADER_BYTES + bytes.length > frameBytes) break;
     plan.next = record.next;
-    if (
-      record.next > suspectFrom &&
-      (record.bytes.includes(needles.route) || record.bytes.includes(needles.origin))
-    ) {
+    if (record.next > suspectFrom && (bytes.includes(needles.route) || bytes.includes(needles.origin))) {
       let header: { origin: string; route?: string[] | undefined };
       try {
-        const line = record.bytes.toString('utf8');
+        const line = bytes.toString('utf8');
         header = parseEnvelopeHeader(line) ?? parseEnvelope(line);
       } catch {
         continue;
       }
       if (header.origin === link.peer || header.route?.includes(link.peer) === true) continue;
     }
+    if (bytes.length > limit.maxBytes) {
+      const fitted = fitOversizedLine(bytes, limit);
+      if (fitted === undefined) {
+        skipOversized(opts, record);
+        continue;
+      }
+      bytes = fitted;
+    }
     if (plan.first < 0) plan.first = record.offset;
     plan.last = record.offset;
-    plan.records.push(record.bytes);
-    frameBytes += FRAME_HEADER_BYTES + size;
+    plan.records.push(bytes);
+    plan.bytes += FRAME_HEADER_BYTES + bytes.length;
   }
   return plan;
+}
+
+/** Logs and audits a record the peer would refuse as too large; the cursor moves past it. */
+function skipOversized(opts: SenderOptions, record: LogRecord): void {
+  const { ctx, link, limit, logger } = opts;
+  const size = record.bytes.length;
+  logger.warn(
+    {
+      peer: link.peer,
+      channel: opts.channel,
+      offset: record.offset,
+      bytes: size,
+      max_batch_bytes: limit.maxBytes,
+    },
+    'not forwarding a record larger than the peer accepts (max_batch_bytes, without its route)',
+  );
+  ctx.audit.log({
+    event: AuditEvent.OVERSIZED_DROPPED,
+    channel: opts.channel,
+    direction: 'outbound',
+    peer: link.peer,
+    detail: `offset=${record.offset} bytes=${size}`,
+  });
 }
 
 /**

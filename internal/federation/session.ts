@@ -9,6 +9,7 @@ import { Link, type LinkEnd } from './link.js';
 import type { MessageQueue } from './message-queue.js';
 import type { ChannelSet } from './policy.js';
 import { Receiver } from './receiver.js';
+import { peerRecordLimit } from './record-limit.js';
 import { runSender } from './sender.js';
 
 /** Settings of a {@link Session}. */
@@ -19,6 +20,8 @@ export interface SessionOptions {
   peer: string;
   /** Unacknowledged frames the peer accepts. */
   framesInFlight: number;
+  /** The largest record the peer accepts, from its handshake (undefined: a Go peer, which does not say). */
+  peerMaxBatchBytes: number | undefined;
   /** Channels accepted from the peer. */
   accepted: ChannelSet;
   /** Open cursors of the channels sent to the peer (owned by the caller). */
@@ -37,7 +40,16 @@ export class Session {
   readonly done: Promise<LinkEnd>;
 
   constructor(opts: SessionOptions) {
-    const { ctx, peer, logger } = opts;
+    const { ctx, peer, logger, peerMaxBatchBytes } = opts;
+    if (peerMaxBatchBytes !== undefined && peerMaxBatchBytes !== ctx.maxBatchBytes) {
+      logger.info(
+        { peer_max_batch_bytes: peerMaxBatchBytes, max_batch_bytes: ctx.maxBatchBytes },
+        peerMaxBatchBytes > ctx.maxBatchBytes
+          ? 'peer accepts larger records than federation.max_batch_bytes here; larger ones it sends are skipped'
+          : 'peer accepts smaller records than federation.max_batch_bytes here; larger ones are not sent to it',
+      );
+    }
+    const limit = peerRecordLimit(ctx.maxBatchBytes, peerMaxBatchBytes);
     this.receiver = new Receiver({ ctx, peer, accepted: opts.accepted, logger });
     this.link = new Link({
       ws: opts.ws,
@@ -51,7 +63,7 @@ export class Session {
     });
     this.#senders = [...opts.cursors].map(([channel, cursor]) =>
       runSender(
-        { ctx, link: this.link, cursor, channel, logger, auditForwards: opts.auditForwards },
+        { ctx, link: this.link, cursor, channel, limit, logger, auditForwards: opts.auditForwards },
         this.link.signal,
       ),
     );

@@ -13,6 +13,12 @@ import type {
 /** Largest delay Node timers honour (2^31 - 1 ms); longer ones fire after 1 ms. */
 export const MAX_TIMER_MS = 2_147_483_647;
 
+/**
+ * Largest `federation.max_batch_bytes`: twice Go's default (v0.13+), so that a record of that size
+ * with its route still fits the 16 MiB a channel stores per record.
+ */
+export const MAX_BATCH_BYTES_LIMIT = 8 * 2 ** 20;
+
 /** Largest megabyte count whose byte size is still a safe integer. */
 export const MAX_MEGABYTES = Math.floor(Number.MAX_SAFE_INTEGER / 2 ** 20);
 
@@ -48,7 +54,8 @@ export const DEFAULT_CONFIG: DeepReadonly<Omit<MessengerConfig, 'name'>> = deepF
     reconnectMaxMs: 60_000,
     reconnectJitter: 0.2,
     sendBufferMessages: 10_000,
-    maxBatchBytes: 65_536,
+    // Go v0.13+ (4 MiB): a Go peer's large record is accepted (see DESIGN.md §8.9).
+    maxBatchBytes: 4 * 2 ** 20,
   },
   dedup: { seenIdLruSize: 100_000 },
   audit: { maxSizeMb: 100, maxFiles: 10 },

@@ -11,18 +11,18 @@ const HEADER = {
 
 /** What {@link parseEnvelope} makes of `line`: the fields readCanonicalLine reads, and the payload. */
 function parsedWhole(line: string): { fields: object; payload: unknown } {
-  const { id, channel, origin, route, payload } = parseEnvelope(line);
-  return { fields: { id, channel, origin, route }, payload };
+  const { id, ts, channel, origin, route, payload } = parseEnvelope(line);
+  return { fields: { id, ts, channel, origin, route }, payload };
 }
 
 /** readCanonicalLine's reading of `line`, with its payload parsed from the text it points at. */
 function readFast(line: string): { fields: object; payload: unknown } | undefined {
   const read = readCanonicalLine(line);
   if (read === undefined) return undefined;
-  const { id, channel, origin, route, payloadKeyAt } = read;
+  const { id, ts, channel, origin, route, payloadKeyAt } = read;
   if (route !== undefined) expect(line.charAt(payloadKeyAt - 1)).toBe(']');
   const payloadText = line.slice(payloadKeyAt + ',"payload":'.length, -1);
-  return { fields: { id, channel, origin, route }, payload: JSON.parse(payloadText) };
+  return { fields: { id, ts, channel, origin, route }, payload: JSON.parse(payloadText) };
 }
 
 /** A small deterministic PRNG (mulberry32), so a failure can be replayed. */

@@ -5,6 +5,8 @@ import WebSocket from 'ws';
 import { Messenger, startHttpEndpoint } from '../../src/index.js';
 import { exited, spawnFixture, stdoutLines } from '../support/child.js';
 import { connected, makePki, startNode, type TestNode, type TestPki } from '../support/cluster.js';
+import { frame } from '../support/raw-frames.js';
+import { envelope, openRawPeer, storedLines, uuid } from '../support/raw-peer.js';
 import { tempDir } from '../support/temp-dir.js';
 
 let pki: TestPki;
@@ -42,6 +44,31 @@ function closeOf(ws: WebSocket): Promise<number> {
       resolve(code);
     }),
   );
+}
+
+/** A hub in a child process (sync policy `always`), to be SIGKILLed. */
+interface HubProcess {
+  addr: string;
+  kill: () => Promise<void>;
+}
+
+/** Starts the hub fixture on `dataDir` and `listen` (`host:port`, port 0 for any). */
+async function startHubProcess(dataDir: string, listen: string): Promise<HubProcess> {
+  const child = spawnFixture('hub-process.mjs', [dataDir, listen, pki.dir, pki.ca]);
+  const lines = stdoutLines(child);
+  await vi.waitFor(
+    () => {
+      expect(lines.length).toBe(1);
+    },
+    { timeout: 10_000 },
+  );
+  return {
+    addr: lines[0]!,
+    kill: async () => {
+      child.kill('SIGKILL');
+      await exited(child);
+    },
+  };
 }
 
 describe('federation liveness and limits', () => {
@@ -108,23 +135,7 @@ describe('federation liveness and limits', () => {
 
   it('loses no acknowledged message when the hub process is SIGKILLed mid-stream and restarted', async () => {
     const dataDir = path.join(tempDir(), 'hub');
-    const startHub = async (listen: string): Promise<{ addr: string; kill: () => Promise<void> }> => {
-      const child = spawnFixture('hub-process.mjs', [dataDir, listen, pki.dir, pki.ca]);
-      const lines = stdoutLines(child);
-      await vi.waitFor(
-        () => {
-          expect(lines.length).toBe(1);
-        },
-        { timeout: 10_000 },
-      );
-      return {
-        addr: lines[0]!,
-        kill: async () => {
-          child.kill('SIGKILL');
-          await exited(child);
-        },
-      };
-    };
+    const startHub = (listen: string): Promise<HubProcess> => startHubProcess(dataDir, listen);
     const first = await startHub('127.0.0.1:0');
     const client = await node({ name: 'a', pki, hubs: [{ addr: first.addr, publish: ['stream'] }] });
     await connected(client);
@@ -171,5 +182,35 @@ describe('federation liveness and limits', () => {
     );
     expect([...new Set(seen)].sort((x, y) => x - y)).toEqual([...Array(total).keys()]);
     await reader.close();
+  });
+
+  it('drops the resent frame as duplicates after the hub was SIGKILLed between storing it and acking it', async () => {
+    // The window: the hub stored a frame (fsync'd) and died before its ack reached the peer, so the
+    // peer resends the frame to the restarted hub. A hand-written peer plays it deterministically: it
+    // waits for the ack (so the frame is surely stored), treats it as lost, kills the hub, and sends
+    // the same frame again. With the dedup set only in memory (the old code), the restarted hub
+    // stored all 50 records a second time; rebuilt from the channel's tail, it stores none.
+    const dataDir = path.join(tempDir(), 'hub');
+    const records = Array.from({ length: 50 }, (_, i) => envelope(uuid(i + 1), 'stream', i));
+    const sendOnce = async (addr: string): Promise<unknown> => {
+      const peer = await openRawPeer(addr, pki.pairs.get('a')!, pki.ca);
+      peer.ws.send('{"instance_name":"a","role":"client","version":"1"}');
+      await peer.next();
+      peer.ws.send(frame(records), { binary: true });
+      const ack = JSON.parse((await peer.next()).data.toString()) as unknown;
+      peer.ws.terminate();
+      return ack;
+    };
+    const first = await startHubProcess(dataDir, '127.0.0.1:0');
+    expect(await sendOnce(first.addr)).toEqual({ last_id: uuid(50) });
+    await first.kill();
+    const second = await startHubProcess(dataDir, first.addr);
+    expect(await sendOnce(second.addr)).toEqual({ last_id: uuid(50) });
+    await second.kill();
+    const ids = storedLines(dataDir, 'stream')
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => (JSON.parse(line) as { id: string }).id);
+    expect(ids).toEqual(records.map((_, i) => uuid(i + 1)));
   });
 });

@@ -11,7 +11,9 @@ import {
   encodeAck,
   encodeFrame,
   encodeHandshake,
-  framesInFlightFor,
+  frameBytesFor,
+  handshakeExtensions,
+  maxBatchBytesOf,
   framesInFlightOf,
   recordTexts,
   takeBatch,
@@ -142,13 +144,20 @@ describe('handshake', () => {
       expect(of(`,"max_in_flight":${bad}`)).toBe(1);
   });
 
-  it('announces as many frames as 2 MiB holds, between 1 and the maximum', () => {
-    expect(framesInFlightFor(65_536)).toBe(MAX_FRAMES_IN_FLIGHT);
-    expect(MAX_FRAMES_IN_FLIGHT).toBe(32);
-    expect(framesInFlightFor(1024)).toBe(MAX_FRAMES_IN_FLIGHT);
-    expect(framesInFlightFor(2 ** 20)).toBe(2);
-    expect(framesInFlightFor(700_000)).toBe(2);
-    expect(framesInFlightFor(4 * 2 ** 20)).toBe(1);
+  it('announces 32 frames in flight and its max_batch_bytes, and packs frames of at most 64 KiB', () => {
+    expect(handshakeExtensions(4 * 2 ** 20)).toEqual({ max_in_flight: 32, max_batch_bytes: 4 * 2 ** 20 });
+    expect(handshakeExtensions(1024, false)).toEqual({ max_in_flight: MAX_FRAMES_IN_FLIGHT });
+    expect(frameBytesFor(4 * 2 ** 20)).toBe(65_536);
+    expect(frameBytesFor(1024)).toBe(1024);
+  });
+
+  it("reads a peer's max_batch_bytes only when it is a positive integer", () => {
+    const of = (extra: string): number | undefined =>
+      maxBatchBytesOf(decodeHandshake(`{"instance_name":"p","role":"hub","version":"1"${extra}}`));
+    expect(of('')).toBeUndefined();
+    expect(of(',"max_batch_bytes":65536')).toBe(65_536);
+    for (const bad of ['0', '-2', '2.5', '"4"', 'null', 'true', '1e300'])
+      expect(of(`,"max_batch_bytes":${bad}`)).toBeUndefined();
   });
 
   it('decodes a Buffer text frame', () => {

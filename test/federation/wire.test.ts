@@ -8,6 +8,7 @@ import { waitForAudit } from '../support/audit.js';
 import { makePki, startNode, type TestNode, type TestPki } from '../support/cluster.js';
 import { collector } from '../support/messages.js';
 import { frame, unframe } from '../support/raw-frames.js';
+import { dial, envelope, inbox, openRawPeer, storedLines, uuid } from '../support/raw-peer.js';
 
 let pki: TestPki;
 let foreign: TestPki;
@@ -17,9 +18,7 @@ beforeAll(async () => {
 });
 
 const nodes: TestNode[] = [];
-const sockets: WebSocket[] = [];
 afterEach(async () => {
-  for (const ws of sockets.splice(0)) ws.terminate();
   for (const n of nodes.splice(0).reverse()) await n.stop();
 });
 
@@ -29,59 +28,9 @@ async function hub(allowedPeers: { name: string }[] = []): Promise<TestNode> {
   return n;
 }
 
-function dial(
-  addr: string,
-  who: { certFile: string; keyFile: string },
-  ca: string,
-  extra: object = {},
-): WebSocket {
-  const ws = new WebSocket(`wss://${addr}/`, {
-    cert: fs.readFileSync(who.certFile),
-    key: fs.readFileSync(who.keyFile),
-    ca: fs.readFileSync(ca),
-    ...extra,
-  });
-  sockets.push(ws);
-  return ws;
-}
-
-/** Messages in arrival order, and a way to take the next one. */
-function inbox(ws: WebSocket): () => Promise<{ data: Buffer; binary: boolean }> {
-  const queue: { data: Buffer; binary: boolean }[] = [];
-  const waiters: ((m: { data: Buffer; binary: boolean }) => void)[] = [];
-  ws.on('message', (data, binary) => {
-    const m = { data: data as Buffer, binary };
-    const w = waiters.shift();
-    if (w) w(m);
-    else queue.push(m);
-  });
-  return () => {
-    const m = queue.shift();
-    return m ? Promise.resolve(m) : new Promise((r) => waiters.push(r));
-  };
-}
-
 /** An open connection of identity `who` to `h`, with its {@link inbox}. */
-async function connected(
-  h: TestNode,
-  who: string,
-): Promise<{ ws: WebSocket; next: ReturnType<typeof inbox> }> {
-  const ws = dial(h.hubAddr, pki.pairs.get(who)!, pki.ca);
-  const next = inbox(ws);
-  await new Promise((r) => ws.once('open', r));
-  return { ws, next };
-}
-
-function envelope(id: string, channel: string, payload: unknown): string {
-  return JSON.stringify({
-    v: 1,
-    id,
-    ts: '2026-11-23T03:29:51.976211599Z',
-    channel,
-    origin: 'a',
-    payload_type: 'T',
-    payload,
-  });
+function connected(h: TestNode, who: string): ReturnType<typeof openRawPeer> {
+  return openRawPeer(h.hubAddr, pki.pairs.get(who)!, pki.ca);
 }
 
 describe('federation wire protocol (hand-written client)', () => {
@@ -91,24 +40,24 @@ describe('federation wire protocol (hand-written client)', () => {
     ws.send('{"instance_name":"a","role":"client","version":"1","subscribe":["alerts"]}');
     const hello = await next();
     expect(hello.binary).toBe(false);
-    // Go's handshake plus this port's one extra field (frames it accepts in flight), which Go ignores.
+    // Go's handshake plus this port's extra fields (frames it accepts in flight, largest record), which Go ignores.
     expect(hello.data.toString()).toBe(
-      '{"instance_name":"hub1","role":"hub","version":"1","max_in_flight":32}',
+      '{"instance_name":"hub1","role":"hub","version":"1","max_in_flight":32,"max_batch_bytes":4194304}',
     );
 
     const got = collector();
     await h.messenger.subscribe('inbox', 's', got.handler);
-    ws.send(frame([envelope('id-1', 'inbox', { n: 1 }), envelope('id-2', 'inbox', { n: 2 })]), {
+    ws.send(frame([envelope(uuid(1), 'inbox', { n: 1 }), envelope(uuid(2), 'inbox', { n: 2 })]), {
       binary: true,
     });
     const ack = await next();
     expect(ack.binary).toBe(false);
-    expect(ack.data.toString()).toBe('{"last_id":"id-2"}');
+    expect(ack.data.toString()).toBe(`{"last_id":"${uuid(2)}"}`);
     await got.waitFor(2);
     expect(got.messages.map((m) => m.payload)).toEqual([{ n: 1 }, { n: 2 }]);
 
-    ws.send(frame([envelope('id-2', 'inbox', { n: 2 })]), { binary: true });
-    expect((await next()).data.toString()).toBe('{"last_id":"id-2"}');
+    ws.send(frame([envelope(uuid(2), 'inbox', { n: 2 })]), { binary: true });
+    expect((await next()).data.toString()).toBe(`{"last_id":"${uuid(2)}"}`);
 
     const { id } = await h.messenger.publish('alerts', 'Alert', { level: 'high' });
     const data = await next();
@@ -159,41 +108,31 @@ describe('federation wire protocol (hand-written client)', () => {
     const { ws, next } = await connected(h, 'a');
     ws.send('{"instance_name":"a","role":"client","version":"1"}');
     await next();
-    const head = (id: string): string =>
-      `{"v":1,"id":"${id}","ts":"2026-11-23T03:29:51.976211599Z","channel":"inbox","origin":"a","payload_type":"T"`;
+    const head = (id: number): string =>
+      `{"v":1,"id":"${uuid(id)}","ts":"2026-11-23T03:29:51.976211599Z","channel":"inbox","origin":"a","payload_type":"T"`;
     const sent = [
-      `${head('plain')},"payload":{ "n" : 1,"s":"a\\u00e9" }}`,
-      `${head('newline')},"payload":[1, 2]}\n`,
-      `${head('routed')},"route":["x"],"payload":{"n":3}}`,
-      `${head('two-lines')},"payload":{"n":\n5}}`,
-      `{"payload":{"n":4},"v":1,"id":"payload-first","ts":"2026-11-23T03:29:51Z","channel":"inbox","origin":"a","payload_type":"T"}`,
+      `${head(1)},"payload":{ "n" : 1,"s":"a\\u00e9" }}`,
+      `${head(2)},"payload":[1, 2]}\n`,
+      `${head(3)},"route":["x","a"],"payload":{"n":3}}`,
+      `${head(4)},"payload":{"n":\n5}}`,
+      `{"payload":{"n":4},"v":1,"id":"${uuid(5)}","ts":"2026-11-23T03:29:51Z","channel":"inbox","origin":"a","payload_type":"T"}`,
     ];
     ws.send(frame(sent), { binary: true });
-    expect((await next()).data.toString()).toBe('{"last_id":"payload-first"}');
-    ws.send(
-      frame([`${head('utf8')},"payload":"é"}`, `${head('utf8-routed')},"route":["x"],"payload":"é"}`]),
-      {
-        binary: true,
-      },
-    );
-    expect((await next()).data.toString()).toBe('{"last_id":"utf8-routed"}');
-    const dir = path.join(h.dataDir, 'channels', 'inbox');
-    const stored = fs
-      .readdirSync(dir)
-      .filter((name) => name.endsWith('.jsonl'))
-      .sort()
-      .map((name) => fs.readFileSync(path.join(dir, name), 'utf8'))
-      .join('');
+    expect((await next()).data.toString()).toBe(`{"last_id":"${uuid(5)}"}`);
+    ws.send(frame([`${head(6)},"payload":"é"}`, `${head(7)},"route":["x","a"],"payload":"é"}`]), {
+      binary: true,
+    });
+    expect((await next()).data.toString()).toBe(`{"last_id":"${uuid(7)}"}`);
     const route = ',"route":["hub1"]';
-    expect(stored).toBe(
+    expect(storedLines(h.dataDir, 'inbox')).toBe(
       [
-        `${head('plain')}${route},"payload":{ "n" : 1,"s":"a\\u00e9" }}\n`,
-        `${head('newline')}${route},"payload":[1, 2]}\n`,
-        `${head('routed')},"route":["x","hub1"],"payload":{"n":3}}\n`,
-        `${head('two-lines')}${route},"payload":{"n":5}}\n`,
-        `{"v":1,"id":"payload-first","ts":"2026-11-23T03:29:51Z","channel":"inbox","origin":"a","payload_type":"T"${route},"payload":{"n":4}}\n`,
-        `${head('utf8')}${route},"payload":"é"}\n`,
-        `${head('utf8-routed')},"route":["x","hub1"],"payload":"é"}\n`,
+        `${head(1)}${route},"payload":{ "n" : 1,"s":"a\\u00e9" }}\n`,
+        `${head(2)}${route},"payload":[1, 2]}\n`,
+        `${head(3)},"route":["x","a","hub1"],"payload":{"n":3}}\n`,
+        `${head(4)}${route},"payload":{"n":5}}\n`,
+        `{"v":1,"id":"${uuid(5)}","ts":"2026-11-23T03:29:51Z","channel":"inbox","origin":"a","payload_type":"T"${route},"payload":{"n":4}}\n`,
+        `${head(6)}${route},"payload":"é"}\n`,
+        `${head(7)},"route":["x","a","hub1"],"payload":"é"}\n`,
       ].join(''),
     );
   });
@@ -204,11 +143,17 @@ describe('federation wire protocol (hand-written client)', () => {
     const { ws, next } = await connected(h, 'a');
     ws.send('{"instance_name":"a","role":"client","version":"1"}');
     await next();
-    ws.send(frame([envelope('good', 'ok', 1), envelope('bad', 'nope', 2), envelope('evil', '../etc', 3)]), {
-      binary: true,
+    ws.send(
+      frame([envelope(uuid(1), 'ok', 1), envelope(uuid(2), 'nope', 2), envelope(uuid(3), '../etc', 3)]),
+      {
+        binary: true,
+      },
+    );
+    expect(JSON.parse((await next()).data.toString())).toEqual({
+      last_id: uuid(3),
+      refused: [uuid(2), uuid(3)],
     });
-    expect(JSON.parse((await next()).data.toString())).toEqual({ last_id: 'evil', refused: ['bad', 'evil'] });
-    await waitForAudit(h.dataDir, { event: 'policy_violation', message_id: 'bad' });
+    await waitForAudit(h.dataDir, { event: 'policy_violation', message_id: uuid(2) });
   });
 
   it('lists an oversized record among the refused ids of the ack', async () => {
@@ -217,9 +162,9 @@ describe('federation wire protocol (hand-written client)', () => {
     const { ws, next } = await connected(h, 'a');
     ws.send('{"instance_name":"a","role":"client","version":"1"}');
     await next();
-    ws.send(frame([envelope('small', 'in', 1), envelope('huge', 'in', 'x'.repeat(2000))]), { binary: true });
-    expect(JSON.parse((await next()).data.toString())).toEqual({ last_id: 'small', refused: ['huge'] });
-    await waitForAudit(h.dataDir, { event: 'oversized_dropped', message_id: 'huge' });
+    ws.send(frame([envelope(uuid(1), 'in', 1), envelope(uuid(2), 'in', 'x'.repeat(2000))]), { binary: true });
+    expect(JSON.parse((await next()).data.toString())).toEqual({ last_id: uuid(1), refused: [uuid(2)] });
+    await waitForAudit(h.dataDir, { event: 'oversized_dropped', message_id: uuid(2) });
   });
 
   it('lets several ephemeral connections share one identity', async () => {

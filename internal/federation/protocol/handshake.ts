@@ -47,26 +47,37 @@ export interface HandshakeMessage {
   readonly [extraField: string]: unknown;
 }
 
-/** The most unacknowledged data frames this port keeps or accepts on a link, per direction. */
-export const MAX_FRAMES_IN_FLIGHT = 32;
-
-/** The bytes of unacknowledged frames a link may carry per direction (at least one frame). */
-const IN_FLIGHT_BYTES = 2 * 2 ** 20;
-
 /**
- * How many unacknowledged data frames this port accepts from a peer, announced in its handshakes as
- * the extra field `max_in_flight`: as many frames of `maxBatchBytes` as {@link IN_FLIGHT_BYTES}
- * holds, between 1 and {@link MAX_FRAMES_IN_FLIGHT} (32 with the default 64 KiB batches). Go peers
- * do not send the field, so they get one frame at a time, exactly as the Go protocol has it; two
- * instances of this port keep several frames in flight, so that the sender's reading and the
- * network transfer overlap the receiver's storing, and a sender whose process is busy elsewhere
- * (publishing) and reads its acks late still leaves the receiver frames to store.
+ * The size this port packs frames to: records are gathered into frames of up to 64 KiB (Go v0.12's
+ * `max_batch_bytes`), whatever the largest record accepted is; a larger record travels alone in its
+ * frame. So raising `max_batch_bytes` to accept large records changes neither the window of frames
+ * in flight nor the read-ahead of senders.
  */
-export function framesInFlightFor(maxBatchBytes: number): number {
-  return Math.min(MAX_FRAMES_IN_FLIGHT, Math.max(1, Math.floor(IN_FLIGHT_BYTES / maxBatchBytes)));
+export const FRAME_TARGET_BYTES = 64 * 1024;
+
+/** The bytes a sender packs into one frame: {@link FRAME_TARGET_BYTES}, or less when `maxBatchBytes` is. */
+export function frameBytesFor(maxBatchBytes: number): number {
+  return Math.min(maxBatchBytes, FRAME_TARGET_BYTES);
 }
 
-/** The extra handshake field that carries {@link framesInFlightFor}. */
+/**
+ * How many unacknowledged data frames this port keeps or accepts on a link, per direction,
+ * announced in its handshakes as the extra field `max_in_flight`. Go peers do not send the field,
+ * so they get one frame at a time, exactly as the Go protocol has it; two instances of this port
+ * keep several frames in flight, so that the sender's reading and the network transfer overlap the
+ * receiver's storing, and a sender whose process is busy elsewhere (publishing) and reads its acks
+ * late still leaves the receiver frames to store.
+ */
+export const MAX_FRAMES_IN_FLIGHT = 32;
+
+/**
+ * The bytes of unacknowledged frames a sender of this port keeps in flight per channel past its
+ * oldest frame: {@link MAX_FRAMES_IN_FLIGHT} frames of {@link FRAME_TARGET_BYTES} (2 MiB). Frames of
+ * one large record each would otherwise multiply the window.
+ */
+export const IN_FLIGHT_BYTES = MAX_FRAMES_IN_FLIGHT * FRAME_TARGET_BYTES;
+
+/** The extra handshake field that carries {@link MAX_FRAMES_IN_FLIGHT}. */
 export const MAX_IN_FLIGHT_FIELD = 'max_in_flight';
 
 /**
@@ -77,6 +88,43 @@ export function framesInFlightOf(handshake: HandshakeMessage, own: number): numb
   const announced = handshake[MAX_IN_FLIGHT_FIELD];
   if (typeof announced !== 'number' || !Number.isSafeInteger(announced) || announced < 1) return 1;
   return Math.min(announced, own);
+}
+
+/**
+ * The extra handshake field that carries this side's `max_batch_bytes`: the largest record it
+ * accepts, measured without the record's route field (Go peers neither send nor read it; they judge
+ * a record whole and know no route).
+ */
+export const MAX_BATCH_BYTES_FIELD = 'max_batch_bytes';
+
+/**
+ * The most bytes a record's route field may add to `max_batch_bytes` on a link between instances of
+ * this port: room for dozens of relays (a certificate CN has at most 64 characters), while a peer
+ * cannot pass off a large record as route.
+ */
+export const MAX_ROUTE_BYTES = 4096;
+
+/**
+ * The largest record (without its route field) the peer that sent `handshake` accepts: its
+ * `max_batch_bytes` when that is a positive integer, else undefined (a Go peer, which announces
+ * nothing and judges records whole, route included).
+ */
+export function maxBatchBytesOf(handshake: HandshakeMessage): number | undefined {
+  const announced = handshake[MAX_BATCH_BYTES_FIELD];
+  if (typeof announced !== 'number' || !Number.isSafeInteger(announced) || announced < 1) return undefined;
+  return announced;
+}
+
+/**
+ * The extra fields this port adds to its handshakes, for a side whose `max_batch_bytes` is
+ * `maxBatchBytes`: {@link MAX_IN_FLIGHT_FIELD}, and {@link MAX_BATCH_BYTES_FIELD} unless
+ * `announceLimit` is false (a side that accepts records of any size: an ephemeral client).
+ */
+export function handshakeExtensions(maxBatchBytes: number, announceLimit = true): Record<string, number> {
+  return {
+    [MAX_IN_FLIGHT_FIELD]: MAX_FRAMES_IN_FLIGHT,
+    ...(announceLimit ? { [MAX_BATCH_BYTES_FIELD]: maxBatchBytes } : {}),
+  };
 }
 
 const WHAT = 'handshake';

@@ -3,15 +3,21 @@
  * close codes, byte-compatible with the Go original's WebSocket era (v0.12.0 – v1.4.1).
  */
 export {
+  FRAME_TARGET_BYTES,
+  IN_FLIGHT_BYTES,
+  MAX_BATCH_BYTES_FIELD,
   MAX_FRAMES_IN_FLIGHT,
   MAX_IN_FLIGHT_FIELD,
+  MAX_ROUTE_BYTES,
   ROLE_CLIENT,
   ROLE_HUB,
   PROTOCOL_VERSION,
   decodeHandshake,
   encodeHandshake,
-  framesInFlightFor,
+  frameBytesFor,
   framesInFlightOf,
+  handshakeExtensions,
+  maxBatchBytesOf,
 } from './handshake.js';
 export type { HandshakeMessage } from './handshake.js';
 export { FRAME_HEADER_BYTES, decodeFrame, encodeFrame, recordTexts, type RecordTexts } from './frame.js';

@@ -1,0 +1,36 @@
+/**
+ * A line's route field measured and taken out: records are judged by size without the entries
+ * relays add, and a peer that knows no route (Go) can be sent a line without one.
+ */
+import { readCanonicalLine } from './canonical-line.js';
+import { encodeHeaderFields, parseEnvelope } from './envelope.js';
+
+const ROUTE_KEY = ',"route":';
+
+/**
+ * The bytes the field `,"route":[…]` takes in a compact line for `route` (0 without a route), so a
+ * record can be measured without the entries relays add to it.
+ */
+export function routeFieldBytes(route: readonly string[] | undefined): number {
+  if (route === undefined || route.length === 0) return 0;
+  return ROUTE_KEY.length + Buffer.byteLength(JSON.stringify(route));
+}
+
+/**
+ * `line` without its route field: cut out of a line of the canonical shape (nothing else changes),
+ * re-encoded from the parsed envelope otherwise; `line` itself when it has no route.
+ *
+ * @throws MessengerError `ERR_INVALID_RECORD` when `line` is not a valid envelope.
+ */
+export function withoutRouteField(line: string): string {
+  const canonical = readCanonicalLine(line);
+  if (canonical !== undefined) {
+    if (canonical.route === undefined) return line;
+    // Route entries hold no quotes in a canonical line, so the last `,"route":[` before the payload is the key.
+    const start = line.lastIndexOf(`${ROUTE_KEY}[`, canonical.payloadKeyAt);
+    return `${line.slice(0, start)}${line.slice(canonical.payloadKeyAt)}`;
+  }
+  const { route, payload, ...header } = parseEnvelope(line);
+  if (route === undefined) return line;
+  return encodeHeaderFields(header, JSON.stringify(payload));
+}
