@@ -28,6 +28,32 @@ export type DialVerdict =
   /** Anything else: retry with backoff. */
   | { readonly kind: 'transient' };
 
+/** Consecutive dials dropped right after the TLS handshake that count as a refused certificate. */
+export const SUSPECT_DIALS_BEFORE_REFUSAL = 3;
+
+/**
+ * Follows the verdicts of consecutive dials of one client and says when they amount to a refusal:
+ * a `refused` verdict, or {@link SUSPECT_DIALS_BEFORE_REFUSAL} suspect ones in a row.
+ */
+export class RefusalTracker {
+  #suspects = 0;
+
+  /** Takes the verdict of the latest failed dial; returns the refusal's reason, or undefined. */
+  note(verdict: DialVerdict): string | undefined {
+    this.#suspects = verdict.kind === 'suspect-certificate' ? this.#suspects + 1 : 0;
+    if (verdict.kind === 'refused') return verdict.reason;
+    if (verdict.kind === 'suspect-certificate' && this.#suspects >= SUSPECT_DIALS_BEFORE_REFUSAL) {
+      return verdict.reason;
+    }
+    return undefined;
+  }
+
+  /** Forgets the suspects (after a successful dial). */
+  reset(): void {
+    this.#suspects = 0;
+  }
+}
+
 /** TLS alerts a hub sends when it refuses this client's certificate or protocol version. */
 const REFUSING_ALERTS =
   /alert (bad certificate|unknown ca|certificate required|certificate unknown|certificate expired|certificate revoked|unsupported certificate|access denied|protocol version)/;

@@ -9,6 +9,7 @@ export {
   type ReconnectPolicy,
 } from './hub-client.js';
 export { sweepStaleCursors } from './ttl-sweep.js';
+export { SUSPECT_DIALS_BEFORE_REFUSAL } from './hub-refusal.js';
 export type { Session } from './session.js';
 export {
   EphemeralClient,

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { Messenger, type MessengerConfigInput } from '../../src/index.js';
 import { internalsOf } from '../../src/internal-access.js';
 import type { HubClient } from '../../internal/federation/index.js';
+import type { Logger } from '../../internal/logger/index.js';
 import { writePki, type WrittenPair } from '../tlsutil/pki.js';
 import { tempDir } from './temp-dir.js';
 
@@ -40,6 +41,8 @@ export interface NodeOptions {
   syncPolicy?: 'none' | 'periodic' | 'always';
   maxBatchBytes?: number;
   ttlSweepIntervalMs?: number;
+  /** Where the node logs (silent by default). */
+  logger?: Logger;
 }
 
 /** A running node. */
@@ -109,6 +112,7 @@ export async function startNode(opts: NodeOptions): Promise<TestNode> {
   const dataDir = opts.dataDir ?? path.join(tempDir('keyop-node-'), 'data');
   const open = (listenAddr?: string): Promise<Messenger> =>
     Messenger.open(configOf(opts, dataDir, listenAddr), {
+      ...(opts.logger === undefined ? {} : { logger: opts.logger }),
       federation: {
         pingIntervalMs: 1000,
         handshakeTimeoutMs: 2000,
