@@ -7,7 +7,7 @@ import { AuditLog } from '../internal/audit/index.js';
 import type { Clock } from '../internal/clock/index.js';
 import { SeenIds } from '../internal/dedup/index.js';
 import { Hub, HubClient, type FederationContext } from '../internal/federation/index.js';
-import type { Logger } from '../internal/logger/index.js';
+import { RepeatedLines, type Logger } from '../internal/logger/index.js';
 import type { AppendResult, Storage } from '../internal/storage/index.js';
 import { loadMutualTlsOptions, type MutualTlsOptions } from '../internal/tlsutil/index.js';
 import type { MessengerConfig } from './config/index.js';
@@ -46,6 +46,11 @@ interface SetupArgs {
   append: (channel: string, lines: Buffer, records: number) => Promise<AppendResult>;
   tuning: FederationTuning;
 }
+
+/** Lines of one kind a peer can make repeat (a bad record) written per interval, before a summary. */
+const REPEATED_LINES_BURST = 10;
+/** The interval of {@link REPEATED_LINES_BURST}. */
+const REPEATED_LINES_INTERVAL_MS = 60_000;
 
 /** Whether the configuration asks for federation. */
 export function federationEnabled(config: MessengerConfig): boolean {
@@ -88,6 +93,11 @@ export async function startFederation({
     audit,
     clock,
     logger: log,
+    repeatedLines: new RepeatedLines({
+      burst: REPEATED_LINES_BURST,
+      intervalMs: REPEATED_LINES_INTERVAL_MS,
+      clock,
+    }),
     append,
     maxBatchBytes: config.federation.maxBatchBytes,
     pingIntervalMs: tuning.pingIntervalMs ?? 15_000,
@@ -136,6 +146,7 @@ export async function startFederation({
     seen,
     close: async () => {
       await Promise.all([hub?.close(), ...clients.map((c) => c.close())]);
+      ctx.repeatedLines.flush();
     },
     closeAudit: () => audit.close(),
   };

@@ -79,7 +79,10 @@ export class Receiver {
       this.counters.oversized++;
       const id = oversizedRecordId(record);
       if (id !== undefined) refused.push(id);
-      logger.warn(
+      ctx.repeatedLines.log(
+        logger,
+        'warn',
+        `${peer}:oversized`,
         { peer, bytes: record.length, max_batch_bytes: ctx.maxBatchBytes, message_id: id },
         'skipping inbound record larger than max_batch_bytes',
       );
@@ -94,13 +97,23 @@ export class Receiver {
     const groups = new Map<string, StoredLines>();
     let lastId = '';
     const { texts, ascii } = recordTexts(frame, records);
+    const invalid = { count: 0, first: '' };
     for (let i = 0; i < texts.length; i++) {
       let read: ReadRecord;
       try {
         read = readRecord(texts[i] ?? '');
       } catch (err) {
         this.counters.invalid++;
-        logger.warn({ err, peer }, 'skipping invalid inbound record');
+        const problem = errorMessage(err);
+        if (invalid.count++ === 0) invalid.first = problem;
+        // The peer's fault: no stack, and a few lines however many records.
+        ctx.repeatedLines.log(
+          logger,
+          'warn',
+          `${peer}:invalid`,
+          { peer, problem },
+          'skipping invalid inbound record',
+        );
         continue;
       }
       lastId = read.id;
@@ -110,7 +123,10 @@ export class Receiver {
       if (refusal !== undefined) {
         this.counters.refused++;
         refused.push(read.id);
-        logger.warn(
+        ctx.repeatedLines.log(
+          logger,
+          'warn',
+          `${peer}:refused`,
           { peer, channel: read.channel, message_id: read.id, reason: refusal },
           'inbound message refused by policy',
         );
@@ -146,6 +162,14 @@ export class Receiver {
         groups.set(read.channel, group);
       }
       this.#add(group, read, bytes);
+    }
+    if (invalid.count > 0) {
+      ctx.audit.log({
+        event: AuditEvent.INVALID_DROPPED,
+        direction: 'inbound',
+        peer,
+        detail: `count=${invalid.count} first=${invalid.first}`,
+      });
     }
     await Promise.all(
       [...groups].map(async ([channel, group]) => {

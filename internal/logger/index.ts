@@ -30,3 +30,5 @@ export const silentLogger: Logger = {
   error: noop,
   child: () => silentLogger,
 };
+
+export { RepeatedLines, type LogLevel, type RepeatedLinesOptions } from './repeated-lines.js';

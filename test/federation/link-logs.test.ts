@@ -1,8 +1,11 @@
 // What federation links log when a peer misbehaves or a link goes away: the level, the code and the
 // message, read from a capturing logger on a real hub over mutual TLS on 127.0.0.1.
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { internalsOf } from '../../src/internal-access.js';
+import { auditLines } from '../support/audit.js';
 import { makePki, startNode, type TestNode, type TestPki } from '../support/cluster.js';
 import { MemoryLogger } from '../support/memory-logger.js';
+import { frame } from '../support/raw-frames.js';
 import { dialRawPeer } from '../support/raw-peer.js';
 
 let pki: TestPki;
@@ -61,6 +64,35 @@ describe('federation link logs', () => {
 
     peer.ws.resume();
     expect(await peer.closed).toMatchObject({ code: 1002 });
+  });
+
+  it('logs a frame of thousands of invalid records in a few lines, counting and auditing every one', async () => {
+    const log = new MemoryLogger();
+    const hub = await node({ name: 'hub1', pki, hub: {}, logger: log });
+    const peer = await dialRawPeer(hub.hubAddr, pki, 'a');
+    peer.ws.send('{"instance_name":"a","role":"client","version":"1"}');
+    await peer.next();
+    const records = [...Array<string>(5000).fill(''), '{"v":1}'];
+    peer.ws.send(frame(records), { binary: true });
+    expect((await peer.next()).data.toString()).toBe('{"last_id":""}');
+
+    const skipped = log.find('skipping invalid inbound record');
+    expect(skipped).toHaveLength(10);
+    for (const entry of skipped) {
+      expect(entry).toMatchObject({ level: 'warn', fields: { peer: 'a' } });
+      expect(entry.fields).not.toHaveProperty('err');
+    }
+    const counters = internalsOf(hub.messenger).federation()?.hub?.session('a')?.receiver.counters;
+    expect(counters?.invalid).toBe(5001);
+    await vi.waitFor(() => {
+      expect(auditLines(hub.dataDir).filter((l) => l.event === 'invalid_dropped')).toMatchObject([
+        { peer: 'a', direction: 'inbound', detail: expect.stringMatching(/^count=5001 first=/) as string },
+      ]);
+    });
+
+    await hub.stop(); // a close writes the summary of the interval under way
+    expect(log.find('skipping invalid inbound record (suppressed 4991 similar lines')).toHaveLength(1);
+    expect(log.entries.length).toBeLessThan(40);
   });
 
   it('logs a durable link that cannot reach its hub with ERR_LINK_LOST, without a stack', async () => {
