@@ -114,6 +114,7 @@ export async function startFederation({
         tls,
         allowedPeers: config.hub.allowedPeers,
         fedClientOffsetTtlMs: config.hub.fedClientOffsetTtlMs,
+        maxSubscriptionsPerPeer: config.hub.maxSubscriptionsPerPeer,
         ...(tuning.ttlSweepIntervalMs === undefined ? {} : { ttlSweepIntervalMs: tuning.ttlSweepIntervalMs }),
       });
     }

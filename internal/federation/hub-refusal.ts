@@ -1,7 +1,7 @@
 /**
  * Telling a hub's permanent refusal of a client (allowlist, certificates) from a failure worth retrying.
  */
-import { CLOSE_NOT_IN_ALLOWLIST } from './protocol/index.js';
+import { CLOSE_NOT_IN_ALLOWLIST, CLOSE_TOO_MANY_SUBSCRIPTIONS } from './protocol/index.js';
 
 /** What is known about a failed dial besides its error. */
 export interface DialFacts {
@@ -76,6 +76,12 @@ const UNTRUSTED_HUB_CERTIFICATE = new Set([
 
 /** Classifies a failed dial. */
 export function classifyDialFailure(err: unknown, facts: DialFacts): DialVerdict {
+  if (facts.closeCode === CLOSE_TOO_MANY_SUBSCRIPTIONS) {
+    return {
+      kind: 'refused',
+      reason: `the hub refused this client: ${facts.closeReason} (close code ${facts.closeCode}); subscribe to fewer channels`,
+    };
+  }
   if (facts.closeCode === CLOSE_NOT_IN_ALLOWLIST) {
     const reason = facts.closeReason === '' ? 'not in allowlist' : facts.closeReason;
     return {

@@ -21,7 +21,7 @@ export interface SessionOptions {
   framesInFlight: number;
   /** Channels accepted from the peer. */
   accepted: ChannelSet;
-  /** Open cursors of the channels sent to the peer (owned by the caller). */
+  /** Open cursors of the channels sent to the peer from the start (owned by the caller). */
   cursors: ReadonlyMap<string, Cursor>;
   /** Audit each outbound message (false for ephemeral peers). */
   auditForwards: boolean;
@@ -32,11 +32,13 @@ export interface SessionOptions {
 export class Session {
   readonly link: Link;
   readonly receiver: Receiver;
-  readonly #senders: Promise<void>[];
+  readonly #opts: SessionOptions;
+  readonly #senders: Promise<void>[] = [];
   /** Resolves when the link has ended and every sender has stopped. */
   readonly done: Promise<LinkEnd>;
 
   constructor(opts: SessionOptions) {
+    this.#opts = opts;
     const { ctx, peer, logger } = opts;
     this.receiver = new Receiver({ ctx, peer, accepted: opts.accepted, logger });
     this.link = new Link({
@@ -49,16 +51,24 @@ export class Session {
       clock: ctx.clock,
       logger,
     });
-    this.#senders = [...opts.cursors].map(([channel, cursor]) =>
-      runSender(
-        { ctx, link: this.link, cursor, channel, logger, auditForwards: opts.auditForwards },
-        this.link.signal,
-      ),
-    );
+    for (const [channel, cursor] of opts.cursors) this.addChannel(channel, cursor);
     this.done = this.link.ended.then(async (end) => {
       await Promise.all(this.#senders);
       return end;
     });
+  }
+
+  /**
+   * Starts sending `channel` to the peer from `cursor` (owned by the caller): for the channels given
+   * at the start, and for one the peer subscribed to before it existed, once it does. A no-op once
+   * the link has ended.
+   */
+  addChannel(channel: string, cursor: Cursor): void {
+    if (this.link.signal.aborted) return;
+    const { ctx, logger, auditForwards } = this.#opts;
+    this.#senders.push(
+      runSender({ ctx, link: this.link, cursor, channel, logger, auditForwards }, this.link.signal),
+    );
   }
 
   /** Closes the link and waits for the senders to stop. */
