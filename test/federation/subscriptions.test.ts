@@ -11,7 +11,7 @@ import { dialRawPeer, type RawPeer } from '../support/raw-peer.js';
 
 let pki: TestPki;
 beforeAll(async () => {
-  pki = await makePki(['hub1', 'a']);
+  pki = await makePki(['hub1', 'a', 'b']);
 });
 
 const nodes: TestNode[] = [];
@@ -107,6 +107,19 @@ describe('handshake subscriptions', () => {
     const received = unframe((await again.next()).data).map((r) => (JSON.parse(r) as { id: string }).id);
     expect(received).toEqual(ids);
     expect(fs.readFileSync(path.join(h.dataDir, 'subscribers', 'fed-a.waiting'), 'utf8')).toBe('["never"]\n');
+  });
+
+  it('relays to a waiting peer a channel first created by another peer’s records', async () => {
+    const h = await hub();
+    const peer = await subscribe(h, ['relay']);
+    await peer.next();
+    const b = await startNode({ name: 'b', pki, hubs: [{ addr: h.hubAddr, publish: ['relay'] }] });
+    nodes.push(b);
+    const { id } = await b.messenger.publish('relay', 'T', 'via hub1');
+    const records = unframe((await peer.next()).data).map(
+      (r) => JSON.parse(r) as { id: string; route: string[] },
+    );
+    expect(records).toMatchObject([{ id, route: ['hub1'] }]);
   });
 
   it('sweeps the waiting list of a peer gone for longer than the TTL', async () => {
