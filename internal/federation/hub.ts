@@ -33,6 +33,7 @@ import { senderReadBytes } from './sender.js';
 import { Session } from './session.js';
 import { sweepStaleCursors } from './ttl-sweep.js';
 import { WaitingChannels } from './waiting-channels.js';
+import { ChannelWaits } from './channel-waits.js';
 
 /** One allowlist entry. */
 export interface AllowedPeer {
@@ -65,8 +66,6 @@ interface PeerEntry {
   ephemeral: boolean;
   session: Session;
   cursors: Cursor[];
-  /** Subscribed channels that do not exist yet: sent from their first record once they do. */
-  waiting: Set<string>;
   /** Cursors being opened for channels that came to exist, one after the other. */
   starts: Promise<void>;
   ended: boolean;
@@ -85,9 +84,8 @@ export class Hub {
   /** Ephemeral sessions: several may share one identity (a publisher and a tail with one certificate). */
   readonly #ephemeral = new Set<PeerEntry>();
   readonly #pending = new Set<WebSocket>();
-  /** Sessions waiting for a channel to exist, by channel. */
-  readonly #waiting = new Map<string, Set<PeerEntry>>();
-  readonly #stopWatchingOpens: () => void;
+  /** Subscribed channels that do not exist yet, sent from their first record once they do. */
+  readonly #waits: ChannelWaits<PeerEntry>;
   readonly #waitingLists: WaitingChannels;
   #sweep: { clear(): void } | undefined;
   #closing = false;
@@ -115,8 +113,8 @@ export class Hub {
       this.#logger.warn({ err, remote: socket.remoteAddress }, 'federation TLS handshake refused');
     });
     this.#waitingLists = new WaitingChannels(path.join(opts.ctx.storage.options.dataDir, 'subscribers'));
-    this.#stopWatchingOpens = opts.ctx.storage.onLogOpened((log) => {
-      for (const entry of this.#waiting.get(log.channel) ?? []) this.#channelCreated(entry, log.channel);
+    this.#waits = new ChannelWaits(opts.ctx.storage, (entry, channel) => {
+      entry.starts = entry.starts.then(() => this.#sendCreated(entry, channel));
     });
   }
 
@@ -166,7 +164,7 @@ export class Hub {
     if (this.#closing) return;
     this.#closing = true;
     this.#sweep?.clear();
-    this.#stopWatchingOpens();
+    this.#waits.close();
     const closed = new Promise<void>((resolve) =>
       this.#server.close(() => {
         resolve();
@@ -314,7 +312,6 @@ export class Hub {
       ephemeral,
       session,
       cursors: [...cursors.values()],
-      waiting,
       starts: Promise.resolve(),
       ended: false,
       closed: Promise.resolve(),
@@ -322,7 +319,7 @@ export class Hub {
     };
     if (ephemeral) this.#ephemeral.add(peerEntry);
     else this.#peers.set(identity, peerEntry);
-    this.#awaitChannels(peerEntry);
+    this.#waits.add(peerEntry, waiting);
     this.#logger.info(
       { peer: identity, remote, ephemeral, subscribe: sendChannels },
       'federation peer connected',
@@ -335,7 +332,7 @@ export class Hub {
     });
     peerEntry.closed = session.done.then(async (end) => {
       peerEntry.ended = true;
-      this.#stopWaiting(peerEntry);
+      this.#waits.remove(peerEntry);
       await peerEntry.starts;
       await Promise.all(peerEntry.cursors.map((c) => c.close()));
       this.#ephemeral.delete(peerEntry);
@@ -405,33 +402,6 @@ export class Hub {
     );
   }
 
-  /**
-   * Registers the session's waiting channels, then looks once more for those created while the
-   * handshake was handled (a log opened from now on is caught by the storage's open listener).
-   */
-  #awaitChannels(entry: PeerEntry): void {
-    for (const channel of entry.waiting) {
-      let sessions = this.#waiting.get(channel);
-      if (sessions === undefined) {
-        sessions = new Set();
-        this.#waiting.set(channel, sessions);
-      }
-      sessions.add(entry);
-    }
-    for (const channel of [...entry.waiting]) {
-      void this.#opts.ctx.storage.hasChannel(channel).then((exists) => {
-        if (exists) this.#channelCreated(entry, channel);
-      });
-    }
-  }
-
-  /** Starts sending a channel the session waits for, which has come to exist (once per channel). */
-  #channelCreated(entry: PeerEntry, channel: string): void {
-    if (entry.ended || !entry.waiting.delete(channel)) return;
-    this.#forgetWaiting(entry, channel);
-    entry.starts = entry.starts.then(() => this.#sendCreated(entry, channel));
-  }
-
   /** Sends a channel created after the session subscribed to it, from its first record. Never throws. */
   async #sendCreated(entry: PeerEntry, channel: string): Promise<void> {
     try {
@@ -442,7 +412,7 @@ export class Hub {
       }
       entry.cursors.push(cursor);
       entry.session.addChannel(channel, cursor);
-      if (!entry.ephemeral) await this.#waitingLists.write(entry.identity, entry.waiting);
+      if (!entry.ephemeral) await this.#waitingLists.write(entry.identity, this.#waits.waiting(entry));
       this.#logger.info(
         { peer: entry.identity, channel },
         'subscribed channel created; sending it to the peer',
@@ -454,18 +424,6 @@ export class Hub {
       );
       entry.session.link.close(1011, 'sender failed');
     }
-  }
-
-  /** Drops every channel the session still waits for. */
-  #stopWaiting(entry: PeerEntry): void {
-    for (const channel of entry.waiting) this.#forgetWaiting(entry, channel);
-    entry.waiting.clear();
-  }
-
-  #forgetWaiting(entry: PeerEntry, channel: string): void {
-    const sessions = this.#waiting.get(channel);
-    sessions?.delete(entry);
-    if (sessions?.size === 0) this.#waiting.delete(channel);
   }
 
   #startSweep(): void {
