@@ -227,12 +227,12 @@ export class HubClient {
       attempt: failures,
       retry_in_ms: retryInMs,
     };
-    const news = refusal !== undefined && refusal !== this.refusal;
-    if (news) {
-      this.#logger.error(fields, 'the hub refuses this instance; retrying until its operator changes that');
-    } else if (failures === 1 || failures % 10 === 0) {
-      this.#logger.warn(fields, 'cannot connect to hub; retrying');
-    }
+    const message =
+      refusal === undefined
+        ? 'cannot connect to hub; retrying'
+        : 'the hub refuses this instance; retrying until its operator changes that';
+    if (refusal !== undefined && refusal !== this.refusal) this.#logger.error(fields, message);
+    else if (failures === 1 || failures % 10 === 0) this.#logger.warn(fields, message);
     this.#refusal = refusal;
     const state = refusal === undefined ? 'disconnected' : 'refused';
     if (this.#state !== state) this.#setState(state);
