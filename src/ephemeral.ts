@@ -8,6 +8,7 @@ import { newEnvelopeId, type Envelope } from '../internal/envelope/index.js';
 import { ErrorCode, MessengerError } from '../internal/errors/index.js';
 import {
   EphemeralClient,
+  SUSPECT_DIALS_BEFORE_REFUSAL,
   type EphemeralState,
   type EphemeralStats,
   type EphemeralStatus,
@@ -91,8 +92,6 @@ export interface StatusOptions {
 
 const DEFAULT_TIMING = { pingIntervalMs: 15_000, handshakeTimeoutMs: 10_000 };
 const DEFAULT_HIGH_WATER_MARK = 1000;
-/** Consecutive dials dropped right after the TLS handshake that count as a refused certificate. */
-const SUSPECT_DIALS_BEFORE_REJECTION = 3;
 
 /**
  * A stateless client of a hub.
@@ -163,7 +162,7 @@ export class EphemeralMessenger {
       writeQueueSize: this.#config.writeQueueSize,
       pingIntervalMs: options.pingIntervalMs ?? DEFAULT_TIMING.pingIntervalMs,
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULT_TIMING.handshakeTimeoutMs,
-      suspectDialsBeforeRejection: SUSPECT_DIALS_BEFORE_REJECTION,
+      suspectDialsBeforeRejection: SUSPECT_DIALS_BEFORE_REFUSAL,
       clock: options.clock ?? systemClock,
       logger: this.#logger,
       deliver: (envelope) => this.#deliver(envelope),

@@ -13,7 +13,7 @@ import {
   rememberRecentIds,
   type FederationContext,
 } from '../internal/federation/index.js';
-import type { Logger } from '../internal/logger/index.js';
+import { RepeatedLines, type Logger } from '../internal/logger/index.js';
 import type { AppendResult, Storage } from '../internal/storage/index.js';
 import { loadMutualTlsOptions, type MutualTlsOptions } from '../internal/tlsutil/index.js';
 import type { MessengerConfig } from './config/index.js';
@@ -52,6 +52,11 @@ interface SetupArgs {
   append: (channel: string, lines: Buffer, records: number) => Promise<AppendResult>;
   tuning: FederationTuning;
 }
+
+/** Lines of one kind a peer can make repeat (a bad record) written per interval, before a summary. */
+const REPEATED_LINES_BURST = 10;
+/** The interval of {@link REPEATED_LINES_BURST}. */
+const REPEATED_LINES_INTERVAL_MS = 60_000;
 
 /** Whether the configuration asks for federation. */
 export function federationEnabled(config: MessengerConfig): boolean {
@@ -139,6 +144,11 @@ export async function startFederation({
     audit,
     clock,
     logger: log,
+    repeatedLines: new RepeatedLines({
+      burst: REPEATED_LINES_BURST,
+      intervalMs: REPEATED_LINES_INTERVAL_MS,
+      clock,
+    }),
     append,
     maxBatchBytes: config.federation.maxBatchBytes,
     pingIntervalMs: tuning.pingIntervalMs ?? 15_000,
@@ -155,6 +165,7 @@ export async function startFederation({
         tls,
         allowedPeers: config.hub.allowedPeers,
         fedClientOffsetTtlMs: config.hub.fedClientOffsetTtlMs,
+        maxSubscriptionsPerPeer: config.hub.maxSubscriptionsPerPeer,
         ...(tuning.ttlSweepIntervalMs === undefined ? {} : { ttlSweepIntervalMs: tuning.ttlSweepIntervalMs }),
       });
     }
@@ -187,6 +198,7 @@ export async function startFederation({
     seen,
     close: async () => {
       await Promise.all([hub?.close(), ...clients.map((c) => c.close())]);
+      ctx.repeatedLines.flush();
     },
     closeAudit: () => audit.close(),
   };

@@ -34,7 +34,10 @@ export interface HttpEndpointOptions {
 export interface HttpEndpoint {
   /** Base URL, e.g. `http://127.0.0.1:4437`. */
   readonly url: string;
-  /** Sets what `/readyz` answers (200 when true, 503 when false); starts false. */
+  /**
+   * Sets whether the daemon is up (starts false). `/readyz` answers 200 when it is and no configured
+   * hub refuses this instance, 503 otherwise.
+   */
   setReady(ready: boolean): void;
   /** Stops accepting, answers live reads (long-poll 204, SSE ends), ends open requests after a grace period. */
   close(): Promise<void>;
@@ -47,6 +50,15 @@ const MAX_APPEND_BYTES = 10 * 1024 * 1024;
 const READ_PAGE_BYTES = 4 * 1024 * 1024;
 /** SSE connections are closed after this long; clients reconnect from the last offset. */
 const SSE_MAX_DURATION_MS = 60_000;
+
+/**
+ * Whether a configured hub refuses this instance for good (allowlist, certificates, limits): an
+ * operator must act, so the instance is not ready. A hub that is merely unreachable does not count
+ * (what is published meanwhile is kept and sent once it is back).
+ */
+function refusedByAHub(internals: MessengerInternals): boolean {
+  return internals.federation()?.clients.some((client) => client.state === 'refused') ?? false;
+}
 
 /**
  * Starts the HTTP endpoint of `messenger`, serving its channels as Durable Streams to the clients of
@@ -83,7 +95,7 @@ export async function startHttpEndpoint(
     listenAddr: options.listenAddr,
     logger,
     hostCheck: new HostCheck(parseListenAddr(options.listenAddr).host, settings.allowedHosts),
-    isReady: () => ready,
+    isReady: () => ready && !refusedByAHub(internals),
     readinessDetail: () => {
       const clients = messenger.stats().federation?.clients;
       return clients === undefined ? {} : { hubs: clients };

@@ -446,6 +446,7 @@ export class Messenger {
           state: c.state,
           hub: c.hubName,
           connects: c.connects,
+          ...(c.refusal === undefined ? {} : { refusal: c.refusal }),
         })),
         audit: fed.audit.stats(),
       },

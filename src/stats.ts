@@ -47,10 +47,15 @@ export interface ChannelStats {
 export interface HubLinkStats {
   /** The hub's address as configured. */
   addr: string;
-  /** `connecting`, `connected`, `disconnected` or `closed`. */
+  /**
+   * `connecting`, `connected`, `disconnected`, `refused` (the hub refuses this instance for good:
+   * allowlist, certificates, limits; still retried) or `closed`.
+   */
   state: string;
   /** The hub's identity once connected. */
   hub: string | undefined;
+  /** Why the hub refuses this instance, while `state` is `refused`. */
+  refusal?: string;
   /** Successful connections so far. */
   connects: number;
 }

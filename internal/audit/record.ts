@@ -2,7 +2,10 @@
  * Audit events and their one-line JSON form in `audit.jsonl`.
  */
 
-/** The audit event names (Go's constants, plus `loop_dropped` and `oversized_dropped` of this port). */
+/**
+ * The audit event names (Go's constants, plus `loop_dropped`, `oversized_dropped` and
+ * `invalid_dropped` of this port).
+ */
 export const AuditEvent = {
   /** An inbound federated message was stored. */
   FORWARD: 'forward',
@@ -16,7 +19,7 @@ export const AuditEvent = {
   PEER_DISCONNECTED: 'peer_disconnected',
   /** A hub accepted a client. */
   CLIENT_CONNECTED: 'client_connected',
-  /** A hub refused a client (not in the allowlist). */
+  /** A hub refused a client (not in the allowlist, too many subscriptions: `detail` says). */
   CLIENT_REJECTED: 'client_rejected',
   /** A hub closed a client connection while shutting down. */
   CLIENT_DRAIN: 'client_drain',
@@ -26,6 +29,8 @@ export const AuditEvent = {
   OVERSIZED_DROPPED: 'oversized_dropped',
   /** The HTTP endpoint refused a request: no or a bad credential (401), or no right (403). */
   HTTP_REFUSED: 'http_refused',
+  /** Records of one inbound frame that are not valid envelopes were skipped (`detail`: count, first problem). */
+  INVALID_DROPPED: 'invalid_dropped',
 } as const;
 
 /** One of the values of {@link AuditEvent}. */

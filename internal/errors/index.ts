@@ -48,6 +48,10 @@ export const ErrorCode = {
   PROTOCOL: 'ERR_PROTOCOL',
   /** A federation policy refused a message. */
   POLICY: 'ERR_POLICY',
+  /** A federation link (to a hub or from a peer) ended, or could not be opened; it is retried. */
+  LINK_LOST: 'ERR_LINK_LOST',
+  /** A hub refused this instance's durable link for good (allowlist, certificates, limits). */
+  LINK_REFUSED: 'ERR_LINK_REFUSED',
   /** An ephemeral client lost its connection before the hub acknowledged. */
   EPHEMERAL_CONN_LOST: 'ERR_EPHEMERAL_CONN_LOST',
   /** An ephemeral client was closed. */

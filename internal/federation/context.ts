@@ -4,7 +4,7 @@
 import type { AuditLog } from '../audit/index.js';
 import type { Clock } from '../clock/index.js';
 import type { SeenIds } from '../dedup/index.js';
-import type { Logger } from '../logger/index.js';
+import type { Logger, RepeatedLines } from '../logger/index.js';
 import type { AppendResult, Storage } from '../storage/index.js';
 
 /** Shared by the hub, the hub clients, and every link. */
@@ -16,6 +16,8 @@ export interface FederationContext {
   audit: AuditLog;
   clock: Clock;
   logger: Logger;
+  /** Rate limit of the lines a peer can make repeat (one per bad record): keys start with the peer. */
+  repeatedLines: RepeatedLines;
   /** Appends encoded envelope lines to a channel, as publish does (one write and one fsync). */
   append(channel: string, lines: Buffer, records: number): Promise<AppendResult>;
   /** Largest frame payload sent and largest record accepted (`federation.max_batch_bytes`). */

@@ -54,17 +54,24 @@ export interface HubConnection {
   peerMaxBatchBytes: number | undefined;
 }
 
+/** The codes of a failed dial, by kind of client. */
+const DIAL_ERROR_CODES = {
+  ephemeral: { refused: ErrorCode.EPHEMERAL_REJECTED, lost: ErrorCode.EPHEMERAL_CONN_LOST },
+  durable: { refused: ErrorCode.LINK_REFUSED, lost: ErrorCode.LINK_LOST },
+} as const;
+
 /**
- * A failed dial: `ERR_EPHEMERAL_REJECTED` when the hub refused this client, else
- * `ERR_EPHEMERAL_CONN_LOST`; `verdict` says how to treat it.
+ * A failed dial: refused (`ERR_EPHEMERAL_REJECTED` for an ephemeral client, `ERR_LINK_REFUSED` for a
+ * durable link) when the hub refused this client, else lost (`ERR_EPHEMERAL_CONN_LOST`,
+ * `ERR_LINK_LOST`); `verdict` says how to treat it.
  */
 export class HubDialError extends MessengerError {
   /** How the failure was classified. */
   readonly verdict: DialVerdict;
 
-  constructor(addr: string, cause: unknown, verdict: DialVerdict) {
+  constructor(addr: string, cause: unknown, verdict: DialVerdict, ephemeral: boolean) {
     super(
-      verdict.kind === 'refused' ? ErrorCode.EPHEMERAL_REJECTED : ErrorCode.EPHEMERAL_CONN_LOST,
+      DIAL_ERROR_CODES[ephemeral ? 'ephemeral' : 'durable'][verdict.kind === 'refused' ? 'refused' : 'lost'],
       verdict.kind === 'refused'
         ? `hub ${addr}: ${verdict.reason}`
         : `cannot connect to hub ${addr}: ${errorMessage(cause)}${verdict.kind === 'suspect-certificate' ? ` (${verdict.reason})` : ''}`,
@@ -149,7 +156,7 @@ export async function dialHub(opts: DialHubOptions): Promise<HubConnection> {
   } catch (err) {
     ws.terminate();
     if (signal.aborted) throw signal.reason;
-    throw new HubDialError(addr, err, classifyDialFailure(err, facts));
+    throw new HubDialError(addr, err, classifyDialFailure(err, facts), opts.handshake.ephemeral === true);
   } finally {
     signal.removeEventListener('abort', onAbort);
   }

@@ -403,13 +403,12 @@ export class EphemeralClient {
     try {
       this.#settle(batch, await link.send(batch.map((p) => p.record)));
     } catch (err) {
-      const lost = hasErrorCode(err, ErrorCode.EPHEMERAL_CONN_LOST)
-        ? err
-        : new MessengerError(
-            ErrorCode.EPHEMERAL_CONN_LOST,
-            `connection to hub ${link.peer} lost before the batch was acknowledged: ${errorMessage(err)}`,
-            { cause: err },
-          );
+      const why = hasErrorCode(err, ErrorCode.LINK_LOST) ? '' : `: ${errorMessage(err)}`;
+      const lost = new MessengerError(
+        ErrorCode.EPHEMERAL_CONN_LOST,
+        `connection to hub ${link.peer} lost before the batch was acknowledged${why}`,
+        { cause: err },
+      );
       for (const pending of batch) pending.reject(lost);
     } finally {
       this.#inFlight.delete(batch);

@@ -6,12 +6,13 @@
  */
 import { AuditEvent } from '../audit/index.js';
 import { Cursor } from '../delivery/index.js';
-import { errorMessage } from '../errors/index.js';
+import { MessengerError, errorMessage } from '../errors/index.js';
 import type { Logger } from '../logger/index.js';
 import type { MutualTlsOptions } from '../tlsutil/index.js';
 import type { FederationContext } from './context.js';
 import { PROTOCOL_VERSION, ROLE_CLIENT } from './protocol/index.js';
-import { dialHub, type HubConnection } from './dial-hub.js';
+import { HubDialError, dialHub, type HubConnection } from './dial-hub.js';
+import { RefusalTracker } from './hub-refusal.js';
 import { senderReadBytes } from './sender.js';
 import { Session } from './session.js';
 
@@ -42,8 +43,11 @@ export interface HubClientOptions {
   reconnect: ReconnectPolicy;
 }
 
-/** Connection state of a hub client. */
-export type HubClientState = 'connecting' | 'connected' | 'disconnected' | 'closed';
+/**
+ * Connection state of a hub client. `refused`: the hub refused the last dial for good (allowlist,
+ * certificates, limits); the client keeps retrying with backoff, since only an operator can fix it.
+ */
+export type HubClientState = 'connecting' | 'connected' | 'disconnected' | 'refused' | 'closed';
 
 /** A durable link to one hub. Start with {@link HubClient.start}. */
 export class HubClient {
@@ -55,6 +59,7 @@ export class HubClient {
   #loop: Promise<void> = Promise.resolve();
   #state: HubClientState = 'connecting';
   #hubName: string | undefined;
+  #refusal: string | undefined;
   #connects = 0;
   #stateWaiters: (() => void)[] = [];
 
@@ -105,6 +110,11 @@ export class HubClient {
     return this.#hubName;
   }
 
+  /** Why the hub refuses this instance, while the state is `refused`. */
+  get refusal(): string | undefined {
+    return this.#state === 'refused' ? this.#refusal : undefined;
+  }
+
   /** Successful connections so far (the first one included). */
   get connects(): number {
     return this.#connects;
@@ -141,6 +151,7 @@ export class HubClient {
     const { ctx, hub, reconnect } = this.#opts;
     let backoff = reconnect.baseMs;
     let failures = 0;
+    const refusals = new RefusalTracker();
     const signal = this.#closing.signal;
     while (!signal.aborted) {
       try {
@@ -151,6 +162,7 @@ export class HubClient {
         }
         backoff = reconnect.baseMs;
         failures = 0;
+        refusals.reset();
         this.#hubName = identity;
         this.#connects++;
         const session = new Session({
@@ -187,13 +199,7 @@ export class HubClient {
         });
       } catch (err) {
         failures++;
-        if (failures === 1 || failures % 10 === 0) {
-          this.#logger.warn(
-            { err, attempt: failures, retry_in_ms: backoff },
-            'cannot connect to hub; retrying',
-          );
-        }
-        if (this.#state !== 'disconnected') this.#setState('disconnected');
+        this.#dialFailed(err, failures, backoff, refusals);
       }
       if (signal.aborted) break;
       const spread = backoff * reconnect.jitter * ((reconnect.random ?? Math.random)() * 2 - 1);
@@ -203,8 +209,32 @@ export class HubClient {
         break;
       }
       backoff = Math.min(reconnect.maxMs, backoff * 2);
-      this.#setState('connecting');
+      // A refusal stands until a dial gets through.
+      if (this.#state !== 'refused') this.#setState('connecting');
     }
+  }
+
+  /**
+   * Settles the state after a failed dial (`refused` when the hub refuses this instance for good) and
+   * logs it without a stack, on the first failure, every tenth, and when a refusal starts or changes.
+   */
+  #dialFailed(err: unknown, failures: number, retryInMs: number, refusals: RefusalTracker): void {
+    const refusal = err instanceof HubDialError ? refusals.note(err.verdict) : undefined;
+    const fields = {
+      code: err instanceof MessengerError ? err.code : undefined,
+      reason: errorMessage(err),
+      attempt: failures,
+      retry_in_ms: retryInMs,
+    };
+    const message =
+      refusal === undefined
+        ? 'cannot connect to hub; retrying'
+        : 'the hub refuses this instance; retrying until its operator changes that';
+    if (refusal !== undefined && refusal !== this.refusal) this.#logger.error(fields, message);
+    else if (failures === 1 || failures % 10 === 0) this.#logger.warn(fields, message);
+    this.#refusal = refusal;
+    const state = refusal === undefined ? 'disconnected' : 'refused';
+    if (this.#state !== state) this.#setState(state);
   }
 
   /** Opens the WebSocket and exchanges handshakes. */

@@ -1,7 +1,7 @@
 /**
  * Telling a hub's permanent refusal of a client (allowlist, certificates) from a failure worth retrying.
  */
-import { CLOSE_NOT_IN_ALLOWLIST } from './protocol/index.js';
+import { CLOSE_NOT_IN_ALLOWLIST, CLOSE_TOO_MANY_SUBSCRIPTIONS } from './protocol/index.js';
 
 /** What is known about a failed dial besides its error. */
 export interface DialFacts {
@@ -28,6 +28,32 @@ export type DialVerdict =
   /** Anything else: retry with backoff. */
   | { readonly kind: 'transient' };
 
+/** Consecutive dials dropped right after the TLS handshake that count as a refused certificate. */
+export const SUSPECT_DIALS_BEFORE_REFUSAL = 3;
+
+/**
+ * Follows the verdicts of consecutive dials of one client and says when they amount to a refusal:
+ * a `refused` verdict, or {@link SUSPECT_DIALS_BEFORE_REFUSAL} suspect ones in a row.
+ */
+export class RefusalTracker {
+  #suspects = 0;
+
+  /** Takes the verdict of the latest failed dial; returns the refusal's reason, or undefined. */
+  note(verdict: DialVerdict): string | undefined {
+    this.#suspects = verdict.kind === 'suspect-certificate' ? this.#suspects + 1 : 0;
+    if (verdict.kind === 'refused') return verdict.reason;
+    if (verdict.kind === 'suspect-certificate' && this.#suspects >= SUSPECT_DIALS_BEFORE_REFUSAL) {
+      return verdict.reason;
+    }
+    return undefined;
+  }
+
+  /** Forgets the suspects (after a successful dial). */
+  reset(): void {
+    this.#suspects = 0;
+  }
+}
+
 /** TLS alerts a hub sends when it refuses this client's certificate or protocol version. */
 const REFUSING_ALERTS =
   /alert (bad certificate|unknown ca|certificate required|certificate unknown|certificate expired|certificate revoked|unsupported certificate|access denied|protocol version)/;
@@ -50,6 +76,12 @@ const UNTRUSTED_HUB_CERTIFICATE = new Set([
 
 /** Classifies a failed dial. */
 export function classifyDialFailure(err: unknown, facts: DialFacts): DialVerdict {
+  if (facts.closeCode === CLOSE_TOO_MANY_SUBSCRIPTIONS) {
+    return {
+      kind: 'refused',
+      reason: `the hub refused this client: ${facts.closeReason} (close code ${facts.closeCode}); subscribe to fewer channels`,
+    };
+  }
   if (facts.closeCode === CLOSE_NOT_IN_ALLOWLIST) {
     const reason = facts.closeReason === '' ? 'not in allowlist' : facts.closeReason;
     return {

@@ -4,11 +4,12 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import path from 'node:path';
 import type { AddressInfo, Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { AuditEvent } from '../audit/index.js';
-import { Cursor } from '../delivery/index.js';
+import { Cursor, type StartPosition } from '../delivery/index.js';
 import { errorMessage } from '../errors/index.js';
 import { parseListenAddr } from '../http/index.js';
 import type { Logger } from '../logger/index.js';
@@ -20,6 +21,7 @@ import { anyWhenEmpty, effectiveSubscriptions } from './policy.js';
 import {
   CLOSE_NOT_IN_ALLOWLIST,
   CLOSE_REASON_NOT_IN_ALLOWLIST,
+  CLOSE_TOO_MANY_SUBSCRIPTIONS,
   PROTOCOL_VERSION,
   ROLE_HUB,
   encodeHandshake,
@@ -31,6 +33,8 @@ import {
 import { senderReadBytes } from './sender.js';
 import { Session } from './session.js';
 import { sweepStaleCursors } from './ttl-sweep.js';
+import { WaitingChannels } from './waiting-channels.js';
+import { ChannelWaits } from './channel-waits.js';
 
 /** One allowlist entry. */
 export interface AllowedPeer {
@@ -51,14 +55,23 @@ export interface HubOptions {
   fedClientOffsetTtlMs: number;
   /** How often the sweep runs; default max(ttl / 2, 1 min), at most 1 h. */
   ttlSweepIntervalMs?: number;
+  /** Channels one handshake may subscribe to; more is refused with {@link CLOSE_TOO_MANY_SUBSCRIPTIONS}. */
+  maxSubscriptionsPerPeer: number;
 }
 
 /** Close code sent to the older of two connections from one identity. */
 export const CLOSE_REPLACED = 4000;
 
 interface PeerEntry {
+  identity: string;
+  ephemeral: boolean;
   session: Session;
   cursors: Cursor[];
+  /** Cursors being opened for channels that came to exist, one after the other. */
+  starts: Promise<void>;
+  ended: boolean;
+  /** Settles once the session has ended and its cursors are closed. */
+  closed: Promise<void>;
   since: number;
 }
 
@@ -72,6 +85,9 @@ export class Hub {
   /** Ephemeral sessions: several may share one identity (a publisher and a tail with one certificate). */
   readonly #ephemeral = new Set<PeerEntry>();
   readonly #pending = new Set<WebSocket>();
+  /** Subscribed channels that do not exist yet, sent from their first record once they do. */
+  readonly #waits: ChannelWaits<PeerEntry>;
+  readonly #waitingLists: WaitingChannels;
   #sweep: { clear(): void } | undefined;
   #closing = false;
 
@@ -96,6 +112,10 @@ export class Hub {
     });
     this.#server.on('tlsClientError', (err: Error, socket: TLSSocket) => {
       this.#logger.warn({ err, remote: socket.remoteAddress }, 'federation TLS handshake refused');
+    });
+    this.#waitingLists = new WaitingChannels(path.join(opts.ctx.storage.options.dataDir, 'subscribers'));
+    this.#waits = new ChannelWaits(opts.ctx.storage, (entry, channel) => {
+      entry.starts = entry.starts.then(() => this.#sendCreated(entry, channel));
     });
   }
 
@@ -145,6 +165,7 @@ export class Hub {
     if (this.#closing) return;
     this.#closing = true;
     this.#sweep?.clear();
+    this.#waits.close();
     const closed = new Promise<void>((resolve) =>
       this.#server.close(() => {
         resolve();
@@ -155,6 +176,7 @@ export class Hub {
       [...this.#peers.values(), ...this.#ephemeral].map(async (entry) => {
         this.#opts.ctx.audit.log({ event: AuditEvent.CLIENT_DRAIN, peer: entry.session.link.peer });
         await entry.session.close(1001, 'hub shutting down');
+        await entry.closed;
       }),
     );
     this.#server.closeAllConnections();
@@ -225,9 +247,14 @@ export class Hub {
       return;
     }
     if (this.#closing || ws.readyState !== ws.OPEN) return;
+    const requested = new Set(handshake.subscribe ?? []);
+    if (requested.size > this.#opts.maxSubscriptionsPerPeer) {
+      this.#refuseSubscriptions(ws, identity, remote, requested.size);
+      return;
+    }
     const ephemeral = handshake.ephemeral === true;
     const { accepted: sendChannels, refused } = effectiveSubscriptions(
-      handshake.subscribe ?? [],
+      [...requested],
       anyWhenEmpty(entry?.subscribe ?? []),
     );
     if (refused.length > 0) {
@@ -237,26 +264,27 @@ export class Hub {
     if (older !== undefined) {
       this.#logger.info({ peer: identity }, 'replacing the older connection of the same peer');
       await older.session.close(CLOSE_REPLACED, 'replaced by a newer connection');
-      await Promise.all(older.cursors.map((c) => c.close()));
+      await older.closed;
     }
     if (this.#closing || ws.readyState !== ws.OPEN) return;
+    // A channel that does not exist yet gets nothing (no folder, cursor file or watch) until it does,
+    // but a durable peer's waiting list: one created while the peer was away is sent from its start.
+    const remembered = ephemeral ? new Set<string>() : await this.#readWaitingList(identity);
     const cursors = new Map<string, Cursor>();
+    const waiting = new Set<string>();
     for (const channel of sendChannels) {
-      cursors.set(
-        channel,
-        await Cursor.open(
-          {
-            log: await ctx.storage.log(channel),
-            ...(ephemeral ? {} : { offsets: ctx.storage.offsets }),
-            id: `fed-${identity}`,
-            flushIntervalMs: ctx.offsetFlushIntervalMs,
-            batchBytes: senderReadBytes(ctx.maxBatchBytes),
-            clock: ctx.clock,
-            logger: this.#logger,
-          },
-          'end',
-        ),
-      );
+      if (await ctx.storage.hasChannel(channel)) {
+        const from = remembered.has(channel) ? 'beginning' : 'end';
+        cursors.set(channel, await this.#openCursor(channel, identity, ephemeral, from));
+      } else {
+        waiting.add(channel);
+      }
+    }
+    if (remembered.size > 0 || waiting.size > 0) await this.#waitingLists.write(identity, waiting);
+    if (this.#closing || ws.readyState !== ws.OPEN) {
+      // Gone while its cursors were opened: a link over a closed socket would never end.
+      await Promise.all([...cursors.values()].map((c) => c.close()));
+      return;
     }
     this.#pending.delete(ws);
     ws.send(
@@ -280,9 +308,19 @@ export class Hub {
       auditForwards: !ephemeral,
       logger: this.#logger.child({ peer: identity }),
     });
-    const peerEntry: PeerEntry = { session, cursors: [...cursors.values()], since: ctx.clock.now() };
+    const peerEntry: PeerEntry = {
+      identity,
+      ephemeral,
+      session,
+      cursors: [...cursors.values()],
+      starts: Promise.resolve(),
+      ended: false,
+      closed: Promise.resolve(),
+      since: ctx.clock.now(),
+    };
     if (ephemeral) this.#ephemeral.add(peerEntry);
     else this.#peers.set(identity, peerEntry);
+    this.#waits.add(peerEntry, waiting);
     this.#logger.info(
       { peer: identity, remote, ephemeral, subscribe: sendChannels },
       'federation peer connected',
@@ -293,7 +331,10 @@ export class Hub {
       peer_addr: remote,
       detail: `addr=${remote}${sendChannels.length > 0 ? ` sub=[${sendChannels.join(',')}]` : ''}${publish.length > 0 ? ` pub=[${publish.join(',')}]` : ''}${ephemeral ? ' ephemeral' : ''}`,
     });
-    void session.done.then(async (end) => {
+    peerEntry.closed = session.done.then(async (end) => {
+      peerEntry.ended = true;
+      this.#waits.remove(peerEntry);
+      await peerEntry.starts;
       await Promise.all(peerEntry.cursors.map((c) => c.close()));
       this.#ephemeral.delete(peerEntry);
       if (this.#peers.get(identity) === peerEntry) this.#peers.delete(identity);
@@ -309,6 +350,81 @@ export class Hub {
         detail: `duration=${seconds}s${end.error === undefined ? '' : ` err=${errorMessage(end.error)}`}`,
       });
     });
+  }
+
+  /** Refuses a handshake subscribing to more channels than allowed: logged, audited, closed 4429. */
+  #refuseSubscriptions(ws: WebSocket, identity: string, remote: string, requested: number): void {
+    const max = this.#opts.maxSubscriptionsPerPeer;
+    const reason = `too many subscriptions: ${requested} requested, at most ${max}`;
+    this.#logger.warn(
+      { peer: identity, remote, requested, max_subscriptions_per_peer: max },
+      'federation handshake subscribes to too many channels; refused',
+    );
+    this.#opts.ctx.audit.log({
+      event: AuditEvent.CLIENT_REJECTED,
+      peer: identity,
+      peer_addr: remote,
+      detail: reason,
+    });
+    ws.close(CLOSE_TOO_MANY_SUBSCRIPTIONS, reason);
+  }
+
+  /** The waiting list of a durable peer; an unreadable one is logged and read as empty. */
+  async #readWaitingList(identity: string): Promise<ReadonlySet<string>> {
+    const { channels, problem } = await this.#waitingLists.read(identity);
+    if (problem !== undefined) {
+      this.#logger.warn(
+        { peer: identity, problem },
+        'unreadable list of channels the peer waits for; channels created while it was away start at their end',
+      );
+    }
+    return channels;
+  }
+
+  /** Opens the `fed-<peer>` cursor of `channel` (kept in memory only for an ephemeral peer). */
+  async #openCursor(
+    channel: string,
+    identity: string,
+    ephemeral: boolean,
+    from: StartPosition,
+  ): Promise<Cursor> {
+    const { ctx } = this.#opts;
+    return Cursor.open(
+      {
+        log: await ctx.storage.log(channel),
+        ...(ephemeral ? {} : { offsets: ctx.storage.offsets }),
+        id: `fed-${identity}`,
+        flushIntervalMs: ctx.offsetFlushIntervalMs,
+        batchBytes: senderReadBytes(ctx.maxBatchBytes),
+        clock: ctx.clock,
+        logger: this.#logger,
+      },
+      from,
+    );
+  }
+
+  /** Sends a channel created after the session subscribed to it, from its first record. Never throws. */
+  async #sendCreated(entry: PeerEntry, channel: string): Promise<void> {
+    try {
+      const cursor = await this.#openCursor(channel, entry.identity, entry.ephemeral, 'beginning');
+      if (entry.ended) {
+        await cursor.close();
+        return;
+      }
+      entry.cursors.push(cursor);
+      entry.session.addChannel(channel, cursor);
+      if (!entry.ephemeral) await this.#waitingLists.write(entry.identity, this.#waits.waiting(entry));
+      this.#logger.info(
+        { peer: entry.identity, channel },
+        'subscribed channel created; sending it to the peer',
+      );
+    } catch (err) {
+      this.#logger.error(
+        { err, peer: entry.identity, channel },
+        'cannot send a newly created channel; closing the link',
+      );
+      entry.session.link.close(1011, 'sender failed');
+    }
   }
 
   #startSweep(): void {

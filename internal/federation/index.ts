@@ -15,6 +15,7 @@ export {
   type RecentIdsOptions,
   type RecentIdsResult,
 } from './recent-ids.js';
+export { SUSPECT_DIALS_BEFORE_REFUSAL } from './hub-refusal.js';
 export type { Session } from './session.js';
 export {
   EphemeralClient,

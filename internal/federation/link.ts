@@ -132,7 +132,8 @@ export class Link {
   #transmit(frame: OutboundFrame): void {
     this.#inFlight.push(frame);
     this.#ws.send(encodeFrame(frame.records), { binary: true }, (err) => {
-      if (err !== undefined && err !== null) this.#failPending(err);
+      // A write fails when the connection is going away: the frames are lost with the link.
+      if (err !== undefined && err !== null) this.#failPending(this.#lostError(err));
     });
   }
 
@@ -164,12 +165,21 @@ export class Link {
         if (!this.#ended) this.#ws.send(encodeAck(ack));
       } catch (err) {
         if (this.#ended) return;
+        if (hasProtocolCode(err)) {
+          // The peer's fault, not ours: say so, without a stack.
+          this.#opts.logger.warn(
+            { peer: this.#opts.peer, problem: errorMessage(err) },
+            `malformed frame from federation peer ${JSON.stringify(this.#opts.peer)}; closing the link (1002), nothing of it stored`,
+          );
+          this.#protocolError(err);
+          return;
+        }
         this.#opts.logger.error(
           { err, peer: this.#opts.peer },
           'inbound batch not stored; closing without ack so the peer resends',
         );
         this.#error ??= err instanceof Error ? err : new Error(String(err));
-        this.close(hasProtocolCode(err) ? 1002 : 1011, truncateReason(errorMessage(err)));
+        this.close(1011, truncateReason(errorMessage(err)));
       }
     });
   }
@@ -187,13 +197,12 @@ export class Link {
     for (const frame of frames) frame.reject(err);
   }
 
-  #lostError(): MessengerError {
+  /** `ERR_LINK_LOST` for frames the link can no longer get acknowledged; `cause` defaults to the link's error. */
+  #lostError(cause: Error | undefined = this.#error): MessengerError {
     return new MessengerError(
-      ErrorCode.EPHEMERAL_CONN_LOST,
+      ErrorCode.LINK_LOST,
       `connection to ${this.#opts.peer} lost before the batch was acknowledged`,
-      {
-        ...(this.#error === undefined ? {} : { cause: this.#error }),
-      },
+      cause === undefined ? undefined : { cause },
     );
   }
 

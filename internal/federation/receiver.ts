@@ -86,13 +86,23 @@ export class Receiver {
     const groups = new Map<string, StoredLines>();
     let lastId = '';
     const { texts, ascii } = recordTexts(frame, records);
+    const invalid = { count: 0, first: '' };
     for (let i = 0; i < texts.length; i++) {
       let read: ReadRecord;
       try {
         read = readRecord(texts[i] ?? '');
       } catch (err) {
         this.counters.invalid++;
-        logger.warn({ err, peer }, 'skipping invalid inbound record');
+        const problem = errorMessage(err);
+        if (invalid.count++ === 0) invalid.first = problem;
+        // The peer's fault: no stack, and a few lines however many records.
+        ctx.repeatedLines.log(
+          logger,
+          'warn',
+          `${peer}:invalid`,
+          { peer, problem },
+          'skipping invalid inbound record',
+        );
         continue;
       }
       const size = records[i]?.length ?? 0;
@@ -133,6 +143,14 @@ export class Receiver {
       }
       this.#add(group, read, bytes);
     }
+    if (invalid.count > 0) {
+      ctx.audit.log({
+        event: AuditEvent.INVALID_DROPPED,
+        direction: 'inbound',
+        peer,
+        detail: `count=${invalid.count} first=${invalid.first}`,
+      });
+    }
     await Promise.all(
       [...groups].map(async ([channel, group]) => {
         try {
@@ -156,7 +174,10 @@ export class Receiver {
     const { ctx, peer, logger } = this.#opts;
     this.counters.oversized++;
     if (id !== undefined) refused.push(id);
-    logger.warn(
+    ctx.repeatedLines.log(
+      logger,
+      'warn',
+      `${peer}:oversized`,
       { peer, bytes: record.length, max_batch_bytes: ctx.maxBatchBytes, message_id: id },
       'skipping inbound record larger than max_batch_bytes',
     );
@@ -191,7 +212,10 @@ export class Receiver {
   #refuse(read: ReadRecord, reason: string, refused: string[]): void {
     const { ctx, peer, logger } = this.#opts;
     refused.push(read.id);
-    logger.warn(
+    ctx.repeatedLines.log(
+      logger,
+      'warn',
+      `${peer}:refused`,
       { peer, channel: read.channel, message_id: read.id, reason },
       'inbound message refused by policy',
     );

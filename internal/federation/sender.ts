@@ -6,6 +6,7 @@
 import { AuditEvent } from '../audit/index.js';
 import type { Cursor, LogRecord } from '../delivery/index.js';
 import { parseEnvelope, parseEnvelopeHeader } from '../envelope/index.js';
+import { ErrorCode, errorMessage, hasErrorCode } from '../errors/index.js';
 import type { Logger } from '../logger/index.js';
 import type { ChannelLog } from '../storage/index.js';
 import type { FederationContext } from './context.js';
@@ -100,6 +101,16 @@ export async function runSender(opts: SenderOptions, signal: AbortSignal): Promi
     }
   } catch (err) {
     if (signal.aborted) return;
+    if (hasErrorCode(err, ErrorCode.LINK_LOST)) {
+      // Expected operation: the link is going away (its end is logged by whoever owns it); the
+      // cursor holds the last acknowledged position for the next session.
+      logger.info(
+        { peer: link.peer, channel: opts.channel, reason: errorMessage(err) },
+        'federation link lost while sending; resuming from the last acknowledged frame on the next connection',
+      );
+      link.close(1001, 'link lost');
+      return;
+    }
     // Not a lost link: a sender must never stop silently while its link stays up, so the link is
     // closed and the session starts over (the cursor holds the last acknowledged position).
     logger.error(

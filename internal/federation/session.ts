@@ -9,7 +9,7 @@ import { Link, type LinkEnd } from './link.js';
 import type { MessageQueue } from './message-queue.js';
 import type { ChannelSet } from './policy.js';
 import { Receiver } from './receiver.js';
-import { peerRecordLimit } from './record-limit.js';
+import { peerRecordLimit, type PeerRecordLimit } from './record-limit.js';
 import { runSender } from './sender.js';
 
 /** Settings of a {@link Session}. */
@@ -24,7 +24,7 @@ export interface SessionOptions {
   peerMaxBatchBytes: number | undefined;
   /** Channels accepted from the peer. */
   accepted: ChannelSet;
-  /** Open cursors of the channels sent to the peer (owned by the caller). */
+  /** Open cursors of the channels sent to the peer from the start (owned by the caller). */
   cursors: ReadonlyMap<string, Cursor>;
   /** Audit each outbound message (false for ephemeral peers). */
   auditForwards: boolean;
@@ -35,11 +35,15 @@ export interface SessionOptions {
 export class Session {
   readonly link: Link;
   readonly receiver: Receiver;
-  readonly #senders: Promise<void>[];
+  readonly #opts: SessionOptions;
+  readonly #senders: Promise<void>[] = [];
+  /** The largest record this peer is sent (see record-limit.ts). */
+  readonly #limit: PeerRecordLimit;
   /** Resolves when the link has ended and every sender has stopped. */
   readonly done: Promise<LinkEnd>;
 
   constructor(opts: SessionOptions) {
+    this.#opts = opts;
     const { ctx, peer, logger, peerMaxBatchBytes } = opts;
     if (peerMaxBatchBytes !== undefined && peerMaxBatchBytes !== ctx.maxBatchBytes) {
       logger.info(
@@ -49,7 +53,7 @@ export class Session {
           : 'peer accepts smaller records than federation.max_batch_bytes here; larger ones are not sent to it',
       );
     }
-    const limit = peerRecordLimit(ctx.maxBatchBytes, peerMaxBatchBytes);
+    this.#limit = peerRecordLimit(ctx.maxBatchBytes, peerMaxBatchBytes);
     this.receiver = new Receiver({ ctx, peer, accepted: opts.accepted, logger });
     this.link = new Link({
       ws: opts.ws,
@@ -61,16 +65,27 @@ export class Session {
       clock: ctx.clock,
       logger,
     });
-    this.#senders = [...opts.cursors].map(([channel, cursor]) =>
-      runSender(
-        { ctx, link: this.link, cursor, channel, limit, logger, auditForwards: opts.auditForwards },
-        this.link.signal,
-      ),
-    );
+    for (const [channel, cursor] of opts.cursors) this.addChannel(channel, cursor);
     this.done = this.link.ended.then(async (end) => {
       await Promise.all(this.#senders);
       return end;
     });
+  }
+
+  /**
+   * Starts sending `channel` to the peer from `cursor` (owned by the caller): for the channels given
+   * at the start, and for one the peer subscribed to before it existed, once it does. A no-op once
+   * the link has ended.
+   */
+  addChannel(channel: string, cursor: Cursor): void {
+    if (this.link.signal.aborted) return;
+    const { ctx, logger, auditForwards } = this.#opts;
+    this.#senders.push(
+      runSender(
+        { ctx, link: this.link, cursor, channel, limit: this.#limit, logger, auditForwards },
+        this.link.signal,
+      ),
+    );
   }
 
   /** Closes the link and waits for the senders to stop. */

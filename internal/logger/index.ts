@@ -32,3 +32,4 @@ export const silentLogger: Logger = {
 };
 
 export { withUniqueKeys } from './unique-keys.js';
+export { RepeatedLines, type LogLevel, type RepeatedLinesOptions } from './repeated-lines.js';

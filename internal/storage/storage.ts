@@ -41,6 +41,7 @@ export class Storage {
   readonly #opts: StorageOptions;
   readonly #lock: DataDirLock;
   readonly #logs = new Map<string, Promise<ChannelLog>>();
+  readonly #openListeners = new Set<(log: ChannelLog) => void>();
   readonly #poll: { clear(): void };
   /** The offset files of this data dir. */
   readonly offsets: OffsetStore;
@@ -100,9 +101,32 @@ export class Storage {
         logger: this.#opts.logger,
       });
       this.#logs.set(channel, log);
-      log.catch(() => this.#logs.delete(channel));
+      log.then(
+        (opened) => {
+          for (const listener of this.#openListeners) listener(opened);
+        },
+        () => this.#logs.delete(channel),
+      );
     }
     return log;
+  }
+
+  /**
+   * Calls `listener` (which must not throw) with each log opened from now on, once per channel: how
+   * a reader waiting for a channel that does not exist yet learns that it does. Returns a function
+   * that stops the calls.
+   */
+  onLogOpened(listener: (log: ChannelLog) => void): () => void {
+    this.#openListeners.add(listener);
+    return () => this.#openListeners.delete(listener);
+  }
+
+  /** Whether `channel` exists: opened in this process, or a folder in the data dir. */
+  async hasChannel(channel: string): Promise<boolean> {
+    if (this.#logs.has(channel)) return true;
+    validateChannelName(channel);
+    const stat = await fsp.stat(path.join(this.channelsDir, channel)).catch(() => undefined);
+    return stat?.isDirectory() === true;
   }
 
   /** The logs opened so far. */

@@ -45,7 +45,13 @@ export const DEFAULT_CONFIG: DeepReadonly<Omit<MessengerConfig, 'name'>> = deepF
     offsetFlushIntervalMs: 0,
   },
   subscribers: { maxRetries: 5, retryBackoffBaseMs: 100, retryBackoffMaxMs: 5000 },
-  hub: { enabled: false, listenAddr: '', allowedPeers: [], fedClientOffsetTtlMs: 168 * 3_600_000 },
+  hub: {
+    enabled: false,
+    listenAddr: '',
+    allowedPeers: [],
+    fedClientOffsetTtlMs: 168 * 3_600_000,
+    maxSubscriptionsPerPeer: 1024,
+  },
   client: { enabled: false, hubs: [] },
   tls: { cert: '', key: '', ca: '', minVersion: '1.3', expiryWarnDays: 30 },
   federation: {

@@ -163,6 +163,7 @@ export const CONFIG_SCHEMA: FieldsSpec<MessengerConfig> = {
         fields: { name: text, subscribe: subscribable, publish: publishable },
       },
       fedClientOffsetTtlMs: { kind: 'duration', yamlKey: 'fed_client_offset_ttl' },
+      maxSubscriptionsPerPeer: positive,
     },
   },
   client: {

@@ -69,6 +69,8 @@ export interface MessengerConfig {
     listenAddr: string;
     allowedPeers: PeerPolicyConfig[];
     fedClientOffsetTtlMs: number;
+    /** Channels one peer connection may subscribe to; a handshake asking for more is refused (4429). */
+    maxSubscriptionsPerPeer: number;
   };
   /** Federation client links to hubs. */
   client: { enabled: boolean; hubs: HubRefConfig[] };

@@ -22,6 +22,21 @@ describe('classifyDialFailure', () => {
     });
   });
 
+  it('treats close code 4429 (too many subscriptions) as a refusal, with the hub reason', () => {
+    const verdict = classifyDialFailure(new Error('handshake: connection closed'), {
+      ...before,
+      tlsEstablished: true,
+      opened: true,
+      closeCode: 4429,
+      closeReason: 'too many subscriptions: 11 requested, at most 10',
+    });
+    expect(verdict).toEqual({
+      kind: 'refused',
+      reason:
+        'the hub refused this client: too many subscriptions: 11 requested, at most 10 (close code 4429); subscribe to fewer channels',
+    });
+  });
+
   it('treats TLS alerts about this client and untrusted hub certificates as refusals', () => {
     const cases = [
       failure('ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE', 'ssl3_read_bytes:sslv3 alert bad certificate'),

@@ -239,6 +239,7 @@ describe('federation over mutual TLS', () => {
 
   it('replaces the older of two connections with the same identity', async () => {
     const hub = await node({ name: 'hub1', pki, hub: {} });
+    await hub.messenger.publish('x', 'T', 0); // x exists: each connection resumes from one cursor file
     const first = await node({ name: 'a', pki, hubs: [{ addr: hub.hubAddr, subscribe: ['x'] }] });
     await connected(first);
     const second = await node({ name: 'a', pki, hubs: [{ addr: hub.hubAddr, subscribe: ['x'] }] });
@@ -263,6 +264,7 @@ describe('federation over mutual TLS', () => {
     const stale = path.join(hub.dataDir, 'subscribers', 'alerts', 'fed-gone.offset');
     fs.mkdirSync(path.dirname(stale), { recursive: true });
     fs.writeFileSync(stale, '0\n');
+    await hub.messenger.publish('alerts', 'T', 0); // a channel that exists gets a cursor file at once
     const b = await node({ name: 'b', pki, hubs: [{ addr: hub.hubAddr, subscribe: ['alerts'] }] });
     await connected(b);
     const live = path.join(hub.dataDir, 'subscribers', 'alerts', 'fed-b.offset');

@@ -96,7 +96,19 @@ describe('link send window', () => {
     expect(await next()).toBe('frame a');
     peer.terminate();
     for (const result of await Promise.allSettled(sent)) {
-      expect(result).toMatchObject({ status: 'rejected', reason: { code: 'ERR_EPHEMERAL_CONN_LOST' } });
+      expect(result).toMatchObject({ status: 'rejected', reason: { code: 'ERR_LINK_LOST' } });
     }
+  });
+
+  it('fails a frame written while the link is closing with ERR_LINK_LOST, naming the write error', async () => {
+    const { link, peer } = await linkPair(4);
+    peer.pause(); // the far end never answers the close, so the link stays closing
+    link.close(1001, 'going away');
+    const err = await link.send([Buffer.from('late')]).catch((e: unknown) => e);
+    peer.terminate();
+    expect(err).toMatchObject({
+      code: 'ERR_LINK_LOST',
+      cause: { message: expect.stringMatching(/not open/) as string },
+    });
   });
 });

@@ -36,6 +36,7 @@ export interface NodeOptions {
     listenAddr?: string;
     allowedPeers?: { name: string; subscribe?: string[]; publish?: string[] }[];
     fedClientOffsetTtlMs?: number;
+    maxSubscriptionsPerPeer?: number;
   };
   hubs?: { addr: string; subscribe?: string[]; publish?: string[] }[];
   syncPolicy?: 'none' | 'periodic' | 'always';
@@ -86,6 +87,9 @@ function configOf(opts: NodeOptions, dataDir: string, listenAddr: string | undef
             ...(opts.hub.fedClientOffsetTtlMs === undefined
               ? {}
               : { fedClientOffsetTtlMs: opts.hub.fedClientOffsetTtlMs }),
+            ...(opts.hub.maxSubscriptionsPerPeer === undefined
+              ? {}
+              : { maxSubscriptionsPerPeer: opts.hub.maxSubscriptionsPerPeer }),
           },
     client:
       opts.hubs === undefined

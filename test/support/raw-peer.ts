@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach } from 'vitest';
 import WebSocket from 'ws';
+import type { TestPki } from './cluster.js';
 
 const sockets: WebSocket[] = [];
 afterEach(() => {
@@ -52,16 +53,40 @@ export function inbox(ws: WebSocket): () => Promise<RawMessage> {
   };
 }
 
-/** An open connection of `who` to `addr`, with its {@link inbox}. */
+/** An open connection to a hub. */
+export interface RawPeer {
+  ws: WebSocket;
+  /** The next message received (in arrival order). */
+  next(): Promise<RawMessage>;
+  /** Resolves with the close code and reason once the connection is closed. */
+  closed: Promise<{ code: number; reason: string }>;
+}
+
+/** An open connection of `who` to `addr`, with its {@link inbox}; no handshake sent yet. */
 export async function openRawPeer(
   addr: string,
   who: { certFile: string; keyFile: string },
   ca: string,
-): Promise<{ ws: WebSocket; next: () => Promise<RawMessage> }> {
+): Promise<RawPeer> {
   const ws = dial(addr, who, ca);
   const next = inbox(ws);
-  await new Promise((r) => ws.once('open', r));
-  return { ws, next };
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => {
+    ws.once('close', (code, reason) => {
+      resolve({ code, reason: reason.toString() });
+    });
+  });
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  return { ws, next, closed };
+}
+
+/** {@link openRawPeer} as `who`, a name of the test PKI `pki`. */
+export function dialRawPeer(addr: string, pki: TestPki, who: string): Promise<RawPeer> {
+  const pair = pki.pairs.get(who);
+  if (pair === undefined) throw new Error(`no certificate for ${who} in the test PKI`);
+  return openRawPeer(addr, pair, pki.ca);
 }
 
 /** A canonical UUID (v7 layout) numbered `n`, so ids read in order in a test. */

@@ -26,4 +26,8 @@ export { takeBatch } from './batch.js';
 export type { BatchPlan } from './batch.js';
 export { decodeAck, encodeAck } from './ack.js';
 export type { AckMessage } from './ack.js';
-export { CLOSE_NOT_IN_ALLOWLIST, CLOSE_REASON_NOT_IN_ALLOWLIST } from './close-codes.js';
+export {
+  CLOSE_NOT_IN_ALLOWLIST,
+  CLOSE_REASON_NOT_IN_ALLOWLIST,
+  CLOSE_TOO_MANY_SUBSCRIPTIONS,
+} from './close-codes.js';

@@ -1,0 +1,75 @@
+// /readyz of an in-process Messenger whose hubs refuse it, or are merely unreachable, over mutual TLS
+// on 127.0.0.1.
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startHttpEndpoint, type HttpEndpoint } from '../../src/http-endpoint.js';
+import { makePki, startNode, type TestNode, type TestPki } from '../support/cluster.js';
+import { MemoryLogger } from '../support/memory-logger.js';
+
+let pki: TestPki;
+beforeAll(async () => {
+  pki = await makePki(['hub1', 'a', 'b']);
+});
+
+const nodes: TestNode[] = [];
+const endpoints: HttpEndpoint[] = [];
+afterEach(async () => {
+  for (const e of endpoints.splice(0)) await e.close();
+  for (const n of nodes.splice(0).reverse()) await n.stop().catch(() => undefined);
+});
+
+async function node(opts: Parameters<typeof startNode>[0]): Promise<TestNode> {
+  const n = await startNode(opts);
+  nodes.push(n);
+  return n;
+}
+
+/** Starts the HTTP endpoint of `n`, marked up as the daemon does. */
+async function endpointOf(n: TestNode): Promise<HttpEndpoint> {
+  const endpoint = await startHttpEndpoint(n.messenger, { listenAddr: '127.0.0.1:0' });
+  endpoints.push(endpoint);
+  endpoint.setReady(true);
+  return endpoint;
+}
+
+async function readyz(endpoint: HttpEndpoint): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${endpoint.url}/readyz`);
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+describe('/readyz', () => {
+  it('answers 503, naming the hub and why, while the only hub refuses the instance (4403)', async () => {
+    const hub = await node({ name: 'hub1', pki, hub: { allowedPeers: [{ name: 'b' }] } });
+    const log = new MemoryLogger();
+    const a = await node({ name: 'a', pki, hubs: [{ addr: hub.hubAddr, publish: ['x'] }], logger: log });
+    const endpoint = await endpointOf(a);
+    await vi.waitFor(async () => {
+      expect((await readyz(endpoint)).status).toBe(503);
+    });
+    const { body } = await readyz(endpoint);
+    expect(body).toMatchObject({
+      ready: false,
+      hubs: [
+        {
+          addr: hub.hubAddr,
+          state: 'refused',
+          refusal: expect.stringContaining('not in allowlist (close code 4403)') as string,
+        },
+      ],
+    });
+    const refused = log.find('the hub refuses this instance');
+    expect(refused.filter((e) => e.level === 'error')).toHaveLength(1); // once, not at every retry
+    expect(refused[0]).toMatchObject({ level: 'error', fields: { code: 'ERR_LINK_REFUSED' } });
+    expect(refused[0]?.fields).not.toHaveProperty('err');
+  });
+
+  it('stays ready while a hub is merely unreachable', async () => {
+    const a = await node({ name: 'a', pki, hubs: [{ addr: '127.0.0.1:1', publish: ['x'] }] });
+    const endpoint = await endpointOf(a);
+    const [client] = a.clients();
+    while (client?.state !== 'disconnected') await client?.nextStateChange();
+    expect(await readyz(endpoint)).toMatchObject({
+      status: 200,
+      body: { ready: true, hubs: [{ state: 'disconnected' }] },
+    });
+  });
+});
