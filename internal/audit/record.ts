@@ -2,7 +2,10 @@
  * Audit events and their one-line JSON form in `audit.jsonl`.
  */
 
-/** The audit event names (Go's constants, plus `loop_dropped` and `oversized_dropped` of this port). */
+/**
+ * The audit event names (Go's constants, plus `loop_dropped`, `oversized_dropped`, `protocol_error`,
+ * `tls_refused` and `subscription_refused` of this port).
+ */
 export const AuditEvent = {
   /** An inbound federated message was stored. */
   FORWARD: 'forward',
@@ -24,6 +27,19 @@ export const AuditEvent = {
   LOOP_DROPPED: 'loop_dropped',
   /** A record larger than `max_batch_bytes` was skipped (still acked). */
   OVERSIZED_DROPPED: 'oversized_dropped',
+  /**
+   * A peer broke the WebSocket or federation protocol (a malformed frame, a bad handshake); its
+   * connection was closed (`detail`: the close code and what was wrong).
+   */
+  PROTOCOL_ERROR: 'protocol_error',
+  /**
+   * A hub refused a connection at the TLS level, before any WebSocket: foreign CA, no client
+   * certificate, a refused TLS version, not TLS at all, a handshake timeout, or a certificate
+   * without exactly one CN (`detail` says which).
+   */
+  TLS_REFUSED: 'tls_refused',
+  /** A hub refused channels a peer asked to subscribe to (its policy does not allow them, or invalid names). */
+  SUBSCRIPTION_REFUSED: 'subscription_refused',
 } as const;
 
 /** One of the values of {@link AuditEvent}. */

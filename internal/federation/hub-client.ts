@@ -10,6 +10,7 @@ import { Cursor } from '../delivery/index.js';
 import { errorMessage } from '../errors/index.js';
 import type { Logger } from '../logger/index.js';
 import type { MutualTlsOptions } from '../tlsutil/index.js';
+import { watchConnectionErrors } from './connection-errors.js';
 import type { FederationContext } from './context.js';
 import { MessageQueue } from './message-queue.js';
 import { PROTOCOL_VERSION, ROLE_CLIENT } from './protocol/index.js';
@@ -155,6 +156,13 @@ export class HubClient {
         failures = 0;
         this.#hubName = identity;
         this.#connects++;
+        watchConnectionErrors(ws, {
+          audit: ctx.audit,
+          logger: this.#logger,
+          clock: ctx.clock,
+          remote: hub.addr,
+          peer: identity,
+        });
         const session = new Session({
           ctx,
           ws,

@@ -14,6 +14,7 @@ import { parseListenAddr } from '../http/index.js';
 import type { Logger } from '../logger/index.js';
 import type { MutualTlsOptions } from '../tlsutil/index.js';
 import { peerCommonName } from '../tlsutil/index.js';
+import { watchConnectionErrors, type ConnectionErrors } from './connection-errors.js';
 import type { FederationContext } from './context.js';
 import { MessageQueue } from './message-queue.js';
 import { anyWhenEmpty, effectiveSubscriptions } from './policy.js';
@@ -94,7 +95,7 @@ export class Hub {
       this.#upgrade(req, socket, head);
     });
     this.#server.on('tlsClientError', (err: Error, socket: TLSSocket) => {
-      this.#logger.warn({ err, remote: socket.remoteAddress }, 'federation TLS handshake refused');
+      this.#refuseTls(remoteOf(socket), tlsRefusalReason(err));
     });
   }
 
@@ -166,26 +167,37 @@ export class Hub {
       socket.destroy();
       return;
     }
+    const remote = remoteOf(socket);
     let cn: string | undefined;
     if (this.#opts.tls !== undefined) {
       cn = socket instanceof TLSSocket ? peerCommonName(socket) : undefined;
       if (cn === undefined) {
-        this.#logger.warn(
-          { remote: socket.remoteAddress },
-          'federation peer without a verified certificate CN; refused',
-        );
+        this.#refuseTls(remote, 'certificate subject without exactly one CN');
         socket.destroy();
         return;
       }
     }
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
-      void this.#accept(ws, cn, `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`).catch(
-        (err: unknown) => {
-          this.#logger.error({ err, peer: cn }, 'federation connection setup failed');
-          ws.terminate();
-        },
-      );
+      const { ctx } = this.#opts;
+      // Listening from the first byte: a malformed frame before the session exists must not go unhandled.
+      const errors = watchConnectionErrors(ws, {
+        audit: ctx.audit,
+        logger: this.#logger,
+        clock: ctx.clock,
+        remote,
+        peer: cn,
+      });
+      void this.#accept(ws, cn, remote, errors).catch((err: unknown) => {
+        this.#logger.error({ err, peer: cn }, 'federation connection setup failed');
+        ws.terminate();
+      });
     });
+  }
+
+  /** Logs and audits a connection refused before any WebSocket (its socket is closed by the caller or TLS). */
+  #refuseTls(remote: string, reason: string): void {
+    this.#logger.warn({ remote, reason }, 'federation TLS connection refused');
+    this.#opts.ctx.audit.log({ event: AuditEvent.TLS_REFUSED, peer_addr: remote, detail: reason });
   }
 
   #allowedEntry(identity: string): AllowedPeer | undefined | false {
@@ -200,7 +212,12 @@ export class Hub {
     ws.close(CLOSE_NOT_IN_ALLOWLIST, CLOSE_REASON_NOT_IN_ALLOWLIST);
   }
 
-  async #accept(ws: WebSocket, cn: string | undefined, remote: string): Promise<void> {
+  async #accept(
+    ws: WebSocket,
+    cn: string | undefined,
+    remote: string,
+    errors: ConnectionErrors,
+  ): Promise<void> {
     const { ctx } = this.#opts;
     const queue = new MessageQueue(ws);
     this.#pending.add(ws);
@@ -213,11 +230,11 @@ export class Hub {
     try {
       handshake = await queue.handshake(ctx.handshakeTimeoutMs, ctx.clock);
     } catch (err) {
-      this.#logger.warn({ err, peer: cn, remote }, 'federation handshake failed');
-      ws.close(1002, errorMessage(err).slice(0, 120));
+      this.#handshakeFailed(ws, errors, remote, err);
       return;
     }
     const identity = cn ?? handshake.instance_name;
+    errors.peer = identity;
     const entry = this.#allowedEntry(identity);
     if (entry === false) {
       this.#reject(ws, identity, remote);
@@ -229,9 +246,7 @@ export class Hub {
       handshake.subscribe ?? [],
       anyWhenEmpty(entry?.subscribe ?? []),
     );
-    if (refused.length > 0) {
-      this.#logger.warn({ peer: identity, channels: refused }, 'subscriptions refused by policy or invalid');
-    }
+    if (refused.length > 0) this.#refuseSubscriptions(identity, remote, refused);
     const older = ephemeral ? undefined : this.#peers.get(identity);
     if (older !== undefined) {
       this.#logger.info({ peer: identity }, 'replacing the older connection of the same peer');
@@ -310,6 +325,41 @@ export class Hub {
     });
   }
 
+  /** Closes a connection whose handshake failed with 1002 and audits it, unless it is already gone. */
+  #handshakeFailed(ws: WebSocket, errors: ConnectionErrors, remote: string, err: unknown): void {
+    // A frame error was audited when it happened, and a peer that hung up broke nothing.
+    if (errors.error !== undefined || ws.readyState !== ws.OPEN) {
+      this.#logger.info(
+        { peer: errors.peer, remote, err: errorMessage(err) },
+        'federation handshake not completed',
+      );
+      return;
+    }
+    this.#logger.warn({ peer: errors.peer, remote, err: errorMessage(err) }, 'federation handshake failed');
+    this.#opts.ctx.audit.log({
+      event: AuditEvent.PROTOCOL_ERROR,
+      ...(errors.peer === undefined ? {} : { peer: errors.peer }),
+      peer_addr: remote,
+      detail: `code=1002 ${errorMessage(err)}`,
+    });
+    ws.close(1002, errorMessage(err).slice(0, 120));
+  }
+
+  #refuseSubscriptions(peer: string, remote: string, refused: readonly string[]): void {
+    this.#logger.warn(
+      { peer, channels: refused.slice(0, SHOWN_REFUSALS) },
+      'subscriptions refused by policy or invalid',
+    );
+    const shown = refused.slice(0, SHOWN_REFUSALS).join(',');
+    const more = refused.length > SHOWN_REFUSALS ? ` (+${refused.length - SHOWN_REFUSALS} more)` : '';
+    this.#opts.ctx.audit.log({
+      event: AuditEvent.SUBSCRIPTION_REFUSED,
+      peer,
+      peer_addr: remote,
+      detail: `refused=[${shown}]${more}`,
+    });
+  }
+
   #startSweep(): void {
     const ttl = this.#opts.fedClientOffsetTtlMs;
     if (ttl <= 0) return;
@@ -322,4 +372,18 @@ export class Hub {
       );
     }, interval);
   }
+}
+
+/** Refused channels named in one log line or audit record; the rest are counted. */
+const SHOWN_REFUSALS = 20;
+
+/** `host:port` of the far end of `socket`. */
+function remoteOf(socket: Socket): string {
+  return `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
+}
+
+/** Why the TLS layer refused a connection, from its `tlsClientError`. */
+function tlsRefusalReason(err: Error): string {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' ? `${code}: ${err.message}` : err.message;
 }
