@@ -3,7 +3,7 @@
  * HTTP (Durable Streams under `streamsPrefix`).
  */
 import path from 'node:path';
-import { HttpServer } from '../internal/http/index.js';
+import { HttpServer, type ListenerTimeouts } from '../internal/http/index.js';
 import { controlRoutes, streamsRoute } from '../internal/http/streams/index.js';
 import { StreamService } from '../internal/streams/index.js';
 import { SubscriptionManager } from '../internal/streams/subscriptions/index.js';
@@ -20,6 +20,11 @@ export interface HttpEndpointOptions {
   streamsPrefix?: string;
   /** How long a long-poll read waits for data; default `http.long_poll_timeout_ms` of the config. */
   longPollTimeoutMs?: number;
+  /**
+   * Limits before a request is under way (TLS handshake, request head, request body); defaults
+   * 10 s, 10 s and 30 s. A connection over a limit is closed (with 408 once HTTP has started).
+   */
+  timeouts?: Partial<ListenerTimeouts>;
 }
 
 /** A running HTTP endpoint. */
@@ -71,6 +76,7 @@ export async function startHttpEndpoint(
       return clients === undefined ? {} : { hubs: clients };
     },
     ...(options.tls === undefined ? {} : { tls: options.tls }),
+    ...(options.timeouts === undefined ? {} : { timeouts: options.timeouts }),
   });
   server.addRoute(
     streamsRoute(

@@ -10,7 +10,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { AuditEvent } from '../audit/index.js';
 import { Cursor } from '../delivery/index.js';
 import { errorMessage } from '../errors/index.js';
-import { parseListenAddr } from '../http/index.js';
+import { listenerTimeoutOptions, parseListenAddr } from '../http/index.js';
 import type { Logger } from '../logger/index.js';
 import type { MutualTlsOptions } from '../tlsutil/index.js';
 import { peerCommonName } from '../tlsutil/index.js';
@@ -78,9 +78,15 @@ export class Hub {
   private constructor(opts: HubOptions) {
     this.#opts = opts;
     this.#logger = opts.ctx.logger.child({ component: 'hub' });
-    this.#server = opts.tls === undefined ? http.createServer() : https.createServer({ ...opts.tls });
-    this.#server.headersTimeout = opts.ctx.handshakeTimeoutMs;
-    this.#server.requestTimeout = opts.ctx.handshakeTimeoutMs;
+    // TLS handshake, upgrade request and federation handshake each within handshakeTimeoutMs.
+    const limit = opts.ctx.handshakeTimeoutMs;
+    const limits = listenerTimeoutOptions({ tlsHandshakeMs: limit, headersMs: limit, requestMs: limit });
+    // Node destroys a socket whose client certificate fails verification without any event, so the
+    // hub verifies it itself (below, before anything reads the socket) to audit the refusal.
+    this.#server =
+      opts.tls === undefined
+        ? http.createServer(limits)
+        : https.createServer({ ...limits, ...opts.tls, rejectUnauthorized: false });
     this.#wss = new WebSocketServer({
       noServer: true,
       maxPayload: Math.max(16 * 2 ** 20, 4 * opts.ctx.maxBatchBytes),
@@ -94,8 +100,18 @@ export class Hub {
     this.#server.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
       this.#upgrade(req, socket, head);
     });
-    this.#server.on('tlsClientError', (err: Error, socket: TLSSocket) => {
+    // Before https's own listener, which destroys the socket (and forgets its address).
+    this.#server.prependListener('tlsClientError', (err: Error, socket: TLSSocket) => {
       this.#refuseTls(remoteOf(socket), tlsRefusalReason(err));
+    });
+    // Before the HTTP parser takes the socket: an unverified client never gets to send a request.
+    this.#server.prependListener('secureConnection', (socket: TLSSocket) => {
+      if (socket.authorized) return;
+      this.#refuseTls(
+        remoteOf(socket),
+        `client certificate not verified: ${String(socket.authorizationError)}`,
+      );
+      socket.destroy();
     });
   }
 
@@ -109,6 +125,10 @@ export class Hub {
         hub.#server.off('error', reject);
         resolve();
       });
+    });
+    // Once listening, an error (say EMFILE on accept) costs that connection, never the process.
+    hub.#server.on('error', (err) => {
+      hub.#logger.error({ err }, 'federation listener error');
     });
     if (opts.tls === undefined) {
       hub.#logger.warn(

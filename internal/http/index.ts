@@ -1,2 +1,9 @@
 /** The HTTP listener: health, readiness and pluggable routes. */
-export { HttpServer, parseListenAddr, type HttpServerOptions, type RouteHandler } from './server.js';
+export {
+  DEFAULT_HTTP_TIMEOUTS,
+  HttpServer,
+  parseListenAddr,
+  type HttpServerOptions,
+  type RouteHandler,
+} from './server.js';
+export { listenerTimeoutOptions, type ListenerTimeouts } from './timeouts.js';

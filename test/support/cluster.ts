@@ -40,6 +40,8 @@ export interface NodeOptions {
   syncPolicy?: 'none' | 'periodic' | 'always';
   maxBatchBytes?: number;
   ttlSweepIntervalMs?: number;
+  /** Federation handshake limit (and the hub's TLS and upgrade limits); default 2000 ms. */
+  handshakeTimeoutMs?: number;
 }
 
 /** A running node. */
@@ -111,7 +113,7 @@ export async function startNode(opts: NodeOptions): Promise<TestNode> {
     Messenger.open(configOf(opts, dataDir, listenAddr), {
       federation: {
         pingIntervalMs: 1000,
-        handshakeTimeoutMs: 2000,
+        handshakeTimeoutMs: opts.handshakeTimeoutMs ?? 2000,
         offsetFlushIntervalMs: 20,
         ...(opts.ttlSweepIntervalMs === undefined ? {} : { ttlSweepIntervalMs: opts.ttlSweepIntervalMs }),
       },
