@@ -20,6 +20,8 @@ export interface RawFrame {
   readonly masked?: boolean;
   /** The length written in the header when it should lie about the payload; default its size. */
   readonly declaredLength?: bigint;
+  /** The 4-byte masking key; default random. */
+  readonly mask?: Buffer;
 }
 
 /** WebSocket opcodes (RFC 6455 §5.2). */
@@ -47,7 +49,7 @@ export function encodeRawFrame(frame: RawFrame): Buffer {
   }
   if (!masked) return Buffer.concat([header, payload]);
   header[1] = header[1]! | 0x80;
-  const mask = randomBytes(4);
+  const mask = frame.mask ?? randomBytes(4);
   const body = Buffer.from(payload);
   for (let i = 0; i < body.length; i++) body[i] = body[i]! ^ mask[i % 4]!;
   return Buffer.concat([header, mask, body]);
