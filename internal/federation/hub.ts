@@ -107,9 +107,12 @@ export class Hub {
     // Before the HTTP parser takes the socket: an unverified client never gets to send a request.
     this.#server.prependListener('secureConnection', (socket: TLSSocket) => {
       if (socket.authorized) return;
+      const none = Object.keys(socket.getPeerCertificate()).length === 0;
       this.#refuseTls(
         remoteOf(socket),
-        `client certificate not verified: ${String(socket.authorizationError)}`,
+        none
+          ? 'no client certificate'
+          : `client certificate not verified: ${String(socket.authorizationError)}`,
       );
       socket.destroy();
     });
@@ -402,8 +405,9 @@ function remoteOf(socket: Socket): string {
   return `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
 }
 
-/** Why the TLS layer refused a connection, from its `tlsClientError`. */
+/** Why the TLS layer refused a connection, from its `tlsClientError` (OpenSSL's short reason when it has one). */
 function tlsRefusalReason(err: Error): string {
-  const code = (err as { code?: unknown }).code;
-  return typeof code === 'string' ? `${code}: ${err.message}` : err.message;
+  const { code, reason } = err as { code?: unknown; reason?: unknown };
+  const what = typeof reason === 'string' ? reason : err.message;
+  return typeof code === 'string' ? `${code}: ${what}` : what;
 }

@@ -116,7 +116,8 @@ describe('TLS-level refusals are audited', () => {
   it('no client certificate', async () => {
     const h = await hub();
     const tried = await attempt(h, { ca: fs.readFileSync(pki.ca) });
-    expect((await refusal(h, tried)).detail).toMatch(/certificate/i);
+    expect((await refusal(h, tried)).detail).toBe('no client certificate');
+    expect(tried.answer).toBe('');
   });
 
   it('TLS 1.2 when the minimum is 1.3', async () => {
@@ -126,7 +127,7 @@ describe('TLS-level refusals are audited', () => {
       ca: fs.readFileSync(pki.ca),
       maxVersion: 'TLSv1.2',
     });
-    expect((await refusal(h, tried)).detail).toMatch(/version|protocol/i);
+    expect((await refusal(h, tried)).detail).toBe('ERR_SSL_UNSUPPORTED_PROTOCOL: unsupported protocol');
   });
 
   it('a certificate whose subject has two CNs', async () => {
@@ -138,7 +139,7 @@ describe('TLS-level refusals are audited', () => {
   it('plain ws:// to a wss:// hub', async () => {
     const h = await hub();
     const tried = await attempt(h);
-    expect((await refusal(h, tried)).detail).toMatch(/http|wrong version|packet/i);
+    expect((await refusal(h, tried)).detail).toBe('ERR_SSL_HTTP_REQUEST: http request');
   });
 
   it('but not a peer that completes TLS', async () => {
