@@ -30,6 +30,7 @@ import {
 } from './protocol/index.js';
 import { senderReadBytes } from './sender.js';
 import { Session } from './session.js';
+import { guardTlsRefusals, refuseTls, remoteOf } from './tls-refusals.js';
 import { sweepStaleCursors } from './ttl-sweep.js';
 
 /** One allowlist entry. */
@@ -81,12 +82,14 @@ export class Hub {
     // TLS handshake, upgrade request and federation handshake each within handshakeTimeoutMs.
     const limit = opts.ctx.handshakeTimeoutMs;
     const limits = listenerTimeoutOptions({ tlsHandshakeMs: limit, headersMs: limit, requestMs: limit });
-    // Node destroys a socket whose client certificate fails verification without any event, so the
-    // hub verifies it itself (below, before anything reads the socket) to audit the refusal.
-    this.#server =
-      opts.tls === undefined
-        ? http.createServer(limits)
-        : https.createServer({ ...limits, ...opts.tls, rejectUnauthorized: false });
+    if (opts.tls === undefined) {
+      this.#server = http.createServer(limits);
+    } else {
+      // Verified by guardTlsRefusals instead, so that a refused certificate is audited.
+      const server = https.createServer({ ...limits, ...opts.tls, rejectUnauthorized: false });
+      guardTlsRefusals(server, { audit: opts.ctx.audit, logger: this.#logger });
+      this.#server = server;
+    }
     this.#wss = new WebSocketServer({
       noServer: true,
       maxPayload: Math.max(16 * 2 ** 20, 4 * opts.ctx.maxBatchBytes),
@@ -99,22 +102,6 @@ export class Hub {
     });
     this.#server.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
       this.#upgrade(req, socket, head);
-    });
-    // Before https's own listener, which destroys the socket (and forgets its address).
-    this.#server.prependListener('tlsClientError', (err: Error, socket: TLSSocket) => {
-      this.#refuseTls(remoteOf(socket), tlsRefusalReason(err));
-    });
-    // Before the HTTP parser takes the socket: an unverified client never gets to send a request.
-    this.#server.prependListener('secureConnection', (socket: TLSSocket) => {
-      if (socket.authorized) return;
-      const none = Object.keys(socket.getPeerCertificate()).length === 0;
-      this.#refuseTls(
-        remoteOf(socket),
-        none
-          ? 'no client certificate'
-          : `client certificate not verified: ${String(socket.authorizationError)}`,
-      );
-      socket.destroy();
     });
   }
 
@@ -195,7 +182,11 @@ export class Hub {
     if (this.#opts.tls !== undefined) {
       cn = socket instanceof TLSSocket ? peerCommonName(socket) : undefined;
       if (cn === undefined) {
-        this.#refuseTls(remote, 'certificate subject without exactly one CN');
+        refuseTls(
+          { audit: this.#opts.ctx.audit, logger: this.#logger },
+          remote,
+          'certificate subject without exactly one CN',
+        );
         socket.destroy();
         return;
       }
@@ -215,12 +206,6 @@ export class Hub {
         ws.terminate();
       });
     });
-  }
-
-  /** Logs and audits a connection refused before any WebSocket (its socket is closed by the caller or TLS). */
-  #refuseTls(remote: string, reason: string): void {
-    this.#logger.warn({ remote, reason }, 'federation TLS connection refused');
-    this.#opts.ctx.audit.log({ event: AuditEvent.TLS_REFUSED, peer_addr: remote, detail: reason });
   }
 
   #allowedEntry(identity: string): AllowedPeer | undefined | false {
@@ -399,15 +384,3 @@ export class Hub {
 
 /** Refused channels named in one log line or audit record; the rest are counted. */
 const SHOWN_REFUSALS = 20;
-
-/** `host:port` of the far end of `socket`. */
-function remoteOf(socket: Socket): string {
-  return `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
-}
-
-/** Why the TLS layer refused a connection, from its `tlsClientError` (OpenSSL's short reason when it has one). */
-function tlsRefusalReason(err: Error): string {
-  const { code, reason } = err as { code?: unknown; reason?: unknown };
-  const what = typeof reason === 'string' ? reason : err.message;
-  return typeof code === 'string' ? `${code}: ${what}` : what;
-}
