@@ -16,6 +16,7 @@ import type { MutualTlsOptions } from '../tlsutil/index.js';
 import { peerCommonName } from '../tlsutil/index.js';
 import { watchConnectionErrors, type ConnectionErrors } from './connection-errors.js';
 import type { FederationContext } from './context.js';
+import { guardHttpErrors } from './http-errors.js';
 import { MessageQueue } from './message-queue.js';
 import { anyWhenEmpty, effectiveSubscriptions } from './policy.js';
 import {
@@ -82,14 +83,16 @@ export class Hub {
     // TLS handshake, upgrade request and federation handshake each within handshakeTimeoutMs.
     const limit = opts.ctx.handshakeTimeoutMs;
     const limits = listenerTimeoutOptions({ tlsHandshakeMs: limit, headersMs: limit, requestMs: limit });
+    const sink = { audit: opts.ctx.audit, logger: this.#logger };
     if (opts.tls === undefined) {
       this.#server = http.createServer(limits);
     } else {
       // Verified by guardTlsRefusals instead, so that a refused certificate is audited.
       const server = https.createServer({ ...limits, ...opts.tls, rejectUnauthorized: false });
-      guardTlsRefusals(server, { audit: opts.ctx.audit, logger: this.#logger });
+      guardTlsRefusals(server, sink);
       this.#server = server;
     }
+    guardHttpErrors(this.#server, sink);
     this.#wss = new WebSocketServer({
       noServer: true,
       maxPayload: Math.max(16 * 2 ** 20, 4 * opts.ctx.maxBatchBytes),

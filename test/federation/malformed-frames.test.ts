@@ -4,7 +4,13 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { auditLines, waitForAudit } from '../support/audit.js';
 import { makePki, startNode, type TestNode, type TestPki } from '../support/cluster.js';
-import { Opcode, encodeRawFrame, openRawWebSocket, type RawFrame } from '../support/raw-websocket.js';
+import {
+  Opcode,
+  connectRaw,
+  encodeRawFrame,
+  openRawWebSocket,
+  type RawFrame,
+} from '../support/raw-websocket.js';
 import { connectWellBehavedPeer } from '../support/well-behaved-peer.js';
 
 let pki: TestPki;
@@ -122,6 +128,25 @@ describe('malformed WebSocket frames from an authenticated peer', () => {
     expect(await bad.closeCode).toBe(1002);
     await waitForAudit(h.dataDir, { event: 'protocol_error', peer: 'a' });
     await waitForAudit(h.dataDir, { event: 'peer_disconnected', peer: 'a' });
+    const good = await connectWellBehavedPeer(h.hubAddr, 'good', files('good'));
+    await good.publish('inbox');
+    good.close();
+  });
+
+  it('answers bad HTTP before the upgrade with 400, closes it and audits it', async () => {
+    const h = await hub();
+    const socket = await connectRaw(h.hubAddr, files('a'));
+    const port = socket.localPort;
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+    socket.write('GARBAGE / HTTP/1.1\r\n\r\n');
+    await new Promise((r) => socket.once('close', r));
+    expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    const audited = await waitForAudit(h.dataDir, {
+      event: 'protocol_error',
+      peer_addr: `127.0.0.1:${port}`,
+    });
+    expect(audited.detail).toMatch(/^http HPE_INVALID_METHOD: /);
     const good = await connectWellBehavedPeer(h.hubAddr, 'good', files('good'));
     await good.publish('inbox');
     good.close();

@@ -93,6 +93,8 @@ describe('federation hub listener', () => {
     const { text, afterMs } = await closeOf(socket, t0);
     expect(text).toMatch(/^HTTP\/1\.1 408 /);
     expect(afterMs).toBeLessThan(CLOSED_WITHIN_MS);
+    const audited = await waitForAudit(h.dataDir, { event: 'protocol_error' });
+    expect(audited.detail).toMatch(/^http ERR_HTTP_REQUEST_TIMEOUT: /);
   });
 
   it('closes a WebSocket that never sends the federation handshake with 1002, and audits it', async () => {
