@@ -16,7 +16,7 @@ import type { MutualTlsOptions } from '../tlsutil/index.js';
 import { peerCommonName } from '../tlsutil/index.js';
 import { watchConnectionErrors, type ConnectionErrors } from './connection-errors.js';
 import type { FederationContext } from './context.js';
-import { guardHttpErrors } from './http-errors.js';
+import { guardHttpErrors, guardUpgradeErrors } from './http-errors.js';
 import { MessageQueue } from './message-queue.js';
 import { anyWhenEmpty, effectiveSubscriptions } from './policy.js';
 import {
@@ -98,6 +98,7 @@ export class Hub {
       maxPayload: Math.max(16 * 2 ** 20, 4 * opts.ctx.maxBatchBytes),
       perMessageDeflate: false,
     });
+    guardUpgradeErrors(this.#wss, sink);
     this.#server.on('request', (_req, res) => {
       res
         .writeHead(426, { 'content-type': 'text/plain' })
