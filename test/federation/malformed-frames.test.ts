@@ -133,42 +133,32 @@ describe('malformed WebSocket frames from an authenticated peer', () => {
     good.close();
   });
 
-  it('answers bad HTTP before the upgrade with 400, closes it and audits it', async () => {
+  it.each([
+    { what: 'bad HTTP', request: 'GARBAGE / HTTP/1.1\r\n\r\n', detail: /^http HPE_INVALID_METHOD: / },
+    {
+      what: 'an upgrade request with a bad WebSocket version',
+      request:
+        'GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 7\r\n\r\n',
+      detail: /^upgrade: .*Sec-WebSocket-Version/,
+    },
+  ])('answers $what before the upgrade with 400, closes it and audits it', async ({ request, detail }) => {
     const h = await hub();
     const socket = await connectRaw(h.hubAddr, files('a'));
     const port = socket.localPort;
     let answer = '';
     socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
-    socket.write('GARBAGE / HTTP/1.1\r\n\r\n');
+    socket.write(request);
     await new Promise((r) => socket.once('close', r));
     expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
     const audited = await waitForAudit(h.dataDir, {
       event: 'protocol_error',
       peer_addr: `127.0.0.1:${port}`,
     });
-    expect(audited.detail).toMatch(/^http HPE_INVALID_METHOD: /);
+    expect(audited.detail).toMatch(detail);
     const good = await connectWellBehavedPeer(h.hubAddr, 'good', files('good'));
     await good.publish('inbox');
     good.close();
-  });
-
-  it('refuses an upgrade request with a bad WebSocket version with 400 and audits it', async () => {
-    const h = await hub();
-    const socket = await connectRaw(h.hubAddr, files('a'));
-    const port = socket.localPort;
-    let answer = '';
-    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
-    socket.write(
-      'GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 7\r\n\r\n',
-    );
-    await new Promise((r) => socket.once('close', r));
-    expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
-    const audited = await waitForAudit(h.dataDir, {
-      event: 'protocol_error',
-      peer_addr: `127.0.0.1:${port}`,
-    });
-    expect(audited.detail).toMatch(/^upgrade: .*Sec-WebSocket-Version/);
   });
 
   it('survives a malformed frame from a CA-signed peer that is not in the allowlist', async () => {
