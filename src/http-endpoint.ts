@@ -6,7 +6,13 @@ import path from 'node:path';
 import type { SecureVersion } from 'node:tls';
 import { AuditEvent } from '../internal/audit/index.js';
 import { ConfigError } from '../internal/errors/index.js';
-import { CorsPolicy, HostCheck, HttpServer, parseListenAddr } from '../internal/http/index.js';
+import {
+  CorsPolicy,
+  HostCheck,
+  HttpServer,
+  parseListenAddr,
+  type ListenerTimeouts,
+} from '../internal/http/index.js';
 import { HttpAuth, type AccessTarget } from '../internal/http/auth/index.js';
 import { controlRoutes, streamsRoute, type StreamsAccess } from '../internal/http/streams/index.js';
 import { StreamService } from '../internal/streams/index.js';
@@ -28,6 +34,11 @@ export interface HttpEndpointOptions {
   streamsPrefix?: string;
   /** How long a long-poll read waits for data; default `http.long_poll_timeout_ms` of the config. */
   longPollTimeoutMs?: number;
+  /**
+   * Limits before a request is under way (TLS handshake, request head, request body); defaults
+   * 10 s, 10 s and 30 s. A connection over a limit is closed (with 408 once HTTP has started).
+   */
+  timeouts?: Partial<ListenerTimeouts>;
 }
 
 /** A running HTTP endpoint. */
@@ -101,6 +112,7 @@ export async function startHttpEndpoint(
       return clients === undefined ? {} : { hubs: clients };
     },
     ...(options.tls === undefined ? {} : { tls: listenerTls(options.tls, messenger.config, auth) }),
+    ...(options.timeouts === undefined ? {} : { timeouts: options.timeouts }),
   });
   server.addRoute(
     streamsRoute(

@@ -3,8 +3,8 @@
  */
 
 /**
- * The audit event names (Go's constants, plus `loop_dropped`, `oversized_dropped` and
- * `invalid_dropped` of this port).
+ * The audit event names (Go's constants, plus `loop_dropped`, `oversized_dropped`, `invalid_dropped`,
+ * `http_refused`, `protocol_error`, `tls_refused` and `subscription_refused` of this port).
  */
 export const AuditEvent = {
   /** An inbound federated message was stored. */
@@ -31,6 +31,19 @@ export const AuditEvent = {
   HTTP_REFUSED: 'http_refused',
   /** Records of one inbound frame that are not valid envelopes were skipped (`detail`: count, first problem). */
   INVALID_DROPPED: 'invalid_dropped',
+  /**
+   * A peer broke the WebSocket or federation protocol (a malformed frame, a bad handshake); its
+   * connection was closed (`detail`: the close code and what was wrong).
+   */
+  PROTOCOL_ERROR: 'protocol_error',
+  /**
+   * A hub refused a connection at the TLS level, before any WebSocket: foreign CA, no client
+   * certificate, a refused TLS version, not TLS at all, a handshake timeout, or a certificate
+   * without exactly one CN (`detail` says which).
+   */
+  TLS_REFUSED: 'tls_refused',
+  /** A hub refused channels a peer asked to subscribe to (its policy does not allow them, or invalid names). */
+  SUBSCRIPTION_REFUSED: 'subscription_refused',
 } as const;
 
 /** One of the values of {@link AuditEvent}. */

@@ -9,6 +9,7 @@ import { Cursor } from '../delivery/index.js';
 import { MessengerError, errorMessage } from '../errors/index.js';
 import type { Logger } from '../logger/index.js';
 import type { MutualTlsOptions } from '../tlsutil/index.js';
+import { watchConnectionErrors } from './connection-errors.js';
 import type { FederationContext } from './context.js';
 import { PROTOCOL_VERSION, ROLE_CLIENT } from './protocol/index.js';
 import { HubDialError, dialHub, type HubConnection } from './dial-hub.js';
@@ -165,6 +166,13 @@ export class HubClient {
         refusals.reset();
         this.#hubName = identity;
         this.#connects++;
+        watchConnectionErrors(ws, {
+          audit: ctx.audit,
+          logger: this.#logger,
+          clock: ctx.clock,
+          remote: hub.addr,
+          peer: identity,
+        });
         const session = new Session({
           ctx,
           ws,

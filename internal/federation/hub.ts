@@ -11,11 +11,13 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { AuditEvent } from '../audit/index.js';
 import { Cursor, type StartPosition } from '../delivery/index.js';
 import { errorMessage } from '../errors/index.js';
-import { parseListenAddr } from '../http/index.js';
+import { listenerTimeoutOptions, parseListenAddr } from '../http/index.js';
 import type { Logger } from '../logger/index.js';
 import type { MutualTlsOptions } from '../tlsutil/index.js';
 import { peerCommonName } from '../tlsutil/index.js';
+import { watchConnectionErrors, type ConnectionErrors } from './connection-errors.js';
 import type { FederationContext } from './context.js';
+import { guardHttpErrors, guardUpgradeErrors } from './http-errors.js';
 import { MessageQueue } from './message-queue.js';
 import { anyWhenEmpty, effectiveSubscriptions } from './policy.js';
 import {
@@ -32,6 +34,7 @@ import {
 } from './protocol/index.js';
 import { senderReadBytes } from './sender.js';
 import { Session } from './session.js';
+import { guardTlsRefusals, refuseTls, remoteOf } from './tls-refusals.js';
 import { sweepStaleCursors } from './ttl-sweep.js';
 import { WaitingChannels } from './waiting-channels.js';
 import { ChannelWaits } from './channel-waits.js';
@@ -94,14 +97,25 @@ export class Hub {
   private constructor(opts: HubOptions) {
     this.#opts = opts;
     this.#logger = opts.ctx.logger.child({ component: 'hub' });
-    this.#server = opts.tls === undefined ? http.createServer() : https.createServer({ ...opts.tls });
-    this.#server.headersTimeout = opts.ctx.handshakeTimeoutMs;
-    this.#server.requestTimeout = opts.ctx.handshakeTimeoutMs;
+    // TLS handshake, upgrade request and federation handshake each within handshakeTimeoutMs.
+    const limit = opts.ctx.handshakeTimeoutMs;
+    const limits = listenerTimeoutOptions({ tlsHandshakeMs: limit, headersMs: limit, requestMs: limit });
+    const sink = { audit: opts.ctx.audit, logger: this.#logger };
+    if (opts.tls === undefined) {
+      this.#server = http.createServer(limits);
+    } else {
+      // Verified by guardTlsRefusals instead, so that a refused certificate is audited.
+      const server = https.createServer({ ...limits, ...opts.tls, rejectUnauthorized: false });
+      guardTlsRefusals(server, sink);
+      this.#server = server;
+    }
+    guardHttpErrors(this.#server, sink);
     this.#wss = new WebSocketServer({
       noServer: true,
       maxPayload: Math.max(16 * 2 ** 20, 4 * opts.ctx.maxBatchBytes),
       perMessageDeflate: false,
     });
+    guardUpgradeErrors(this.#wss, sink);
     this.#server.on('request', (_req, res) => {
       res
         .writeHead(426, { 'content-type': 'text/plain' })
@@ -109,9 +123,6 @@ export class Hub {
     });
     this.#server.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
       this.#upgrade(req, socket, head);
-    });
-    this.#server.on('tlsClientError', (err: Error, socket: TLSSocket) => {
-      this.#logger.warn({ err, remote: socket.remoteAddress }, 'federation TLS handshake refused');
     });
     this.#waitingLists = new WaitingChannels(path.join(opts.ctx.storage.options.dataDir, 'subscribers'));
     this.#waits = new ChannelWaits(opts.ctx.storage, (entry, channel) => {
@@ -129,6 +140,10 @@ export class Hub {
         hub.#server.off('error', reject);
         resolve();
       });
+    });
+    // Once listening, an error (say EMFILE on accept) costs that connection, never the process.
+    hub.#server.on('error', (err) => {
+      hub.#logger.error({ err }, 'federation listener error');
     });
     if (opts.tls === undefined) {
       hub.#logger.warn(
@@ -189,25 +204,34 @@ export class Hub {
       socket.destroy();
       return;
     }
+    const remote = remoteOf(socket);
     let cn: string | undefined;
     if (this.#opts.tls !== undefined) {
       cn = socket instanceof TLSSocket ? peerCommonName(socket) : undefined;
       if (cn === undefined) {
-        this.#logger.warn(
-          { remote: socket.remoteAddress },
-          'federation peer without a verified certificate CN; refused',
+        refuseTls(
+          { audit: this.#opts.ctx.audit, logger: this.#logger },
+          remote,
+          'certificate subject without exactly one CN',
         );
         socket.destroy();
         return;
       }
     }
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
-      void this.#accept(ws, cn, `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`).catch(
-        (err: unknown) => {
-          this.#logger.error({ err, peer: cn }, 'federation connection setup failed');
-          ws.terminate();
-        },
-      );
+      const { ctx } = this.#opts;
+      // Listening from the first byte: a malformed frame before the session exists must not go unhandled.
+      const errors = watchConnectionErrors(ws, {
+        audit: ctx.audit,
+        logger: this.#logger,
+        clock: ctx.clock,
+        remote,
+        peer: cn,
+      });
+      void this.#accept(ws, cn, remote, errors).catch((err: unknown) => {
+        this.#logger.error({ err, peer: cn }, 'federation connection setup failed');
+        ws.terminate();
+      });
     });
   }
 
@@ -223,7 +247,12 @@ export class Hub {
     ws.close(CLOSE_NOT_IN_ALLOWLIST, CLOSE_REASON_NOT_IN_ALLOWLIST);
   }
 
-  async #accept(ws: WebSocket, cn: string | undefined, remote: string): Promise<void> {
+  async #accept(
+    ws: WebSocket,
+    cn: string | undefined,
+    remote: string,
+    errors: ConnectionErrors,
+  ): Promise<void> {
     const { ctx } = this.#opts;
     const queue = new MessageQueue(ws);
     this.#pending.add(ws);
@@ -236,11 +265,11 @@ export class Hub {
     try {
       handshake = await queue.handshake(ctx.handshakeTimeoutMs, ctx.clock);
     } catch (err) {
-      this.#logger.warn({ err, peer: cn, remote }, 'federation handshake failed');
-      ws.close(1002, errorMessage(err).slice(0, 120));
+      this.#handshakeFailed(ws, errors, remote, err);
       return;
     }
     const identity = cn ?? handshake.instance_name;
+    errors.peer = identity;
     const entry = this.#allowedEntry(identity);
     if (entry === false) {
       this.#reject(ws, identity, remote);
@@ -257,9 +286,7 @@ export class Hub {
       [...requested],
       anyWhenEmpty(entry?.subscribe ?? []),
     );
-    if (refused.length > 0) {
-      this.#logger.warn({ peer: identity, channels: refused }, 'subscriptions refused by policy or invalid');
-    }
+    if (refused.length > 0) this.#auditRefusedSubscriptions(identity, remote, refused);
     const older = ephemeral ? undefined : this.#peers.get(identity);
     if (older !== undefined) {
       this.#logger.info({ peer: identity }, 'replacing the older connection of the same peer');
@@ -427,6 +454,42 @@ export class Hub {
     }
   }
 
+  /** Closes a connection whose handshake failed with 1002 and audits it, unless it is already gone. */
+  #handshakeFailed(ws: WebSocket, errors: ConnectionErrors, remote: string, err: unknown): void {
+    // A frame error was audited when it happened, and a peer that hung up broke nothing.
+    if (errors.error !== undefined || ws.readyState !== ws.OPEN) {
+      this.#logger.info(
+        { peer: errors.peer, remote, err: errorMessage(err) },
+        'federation handshake not completed',
+      );
+      return;
+    }
+    this.#logger.warn({ peer: errors.peer, remote, err: errorMessage(err) }, 'federation handshake failed');
+    this.#opts.ctx.audit.log({
+      event: AuditEvent.PROTOCOL_ERROR,
+      ...(errors.peer === undefined ? {} : { peer: errors.peer }),
+      peer_addr: remote,
+      detail: `code=1002 ${errorMessage(err)}`,
+    });
+    ws.close(1002, errorMessage(err).slice(0, 120));
+  }
+
+  /** Logs and audits the channels a handshake asked for that the policy does not allow (or invalid names). */
+  #auditRefusedSubscriptions(peer: string, remote: string, refused: readonly string[]): void {
+    this.#logger.warn(
+      { peer, channels: refused.slice(0, SHOWN_REFUSALS) },
+      'subscriptions refused by policy or invalid',
+    );
+    const shown = refused.slice(0, SHOWN_REFUSALS).join(',');
+    const more = refused.length > SHOWN_REFUSALS ? ` (+${refused.length - SHOWN_REFUSALS} more)` : '';
+    this.#opts.ctx.audit.log({
+      event: AuditEvent.SUBSCRIPTION_REFUSED,
+      peer,
+      peer_addr: remote,
+      detail: `refused=[${shown}]${more}`,
+    });
+  }
+
   #startSweep(): void {
     const ttl = this.#opts.fedClientOffsetTtlMs;
     if (ttl <= 0) return;
@@ -440,3 +503,6 @@ export class Hub {
     }, interval);
   }
 }
+
+/** Refused channels named in one log line or audit record; the rest are counted. */
+const SHOWN_REFUSALS = 20;

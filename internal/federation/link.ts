@@ -71,7 +71,8 @@ export class Link {
     });
     this.#ws.on('error', (err) => {
       this.#error ??= err;
-      opts.logger.warn({ err, peer: opts.peer }, 'federation connection error');
+      // Logged and audited by the connection's owner (watchConnectionErrors); kept for the end report.
+      opts.logger.debug({ err, peer: opts.peer }, 'federation connection error');
     });
     this.#ws.on('pong', () => {
       this.#alive = true;

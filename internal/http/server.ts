@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { SecureVersion } from 'node:tls';
 import type { Logger } from '../logger/index.js';
 import type { HostCheck } from './hosts.js';
+import { listenerTimeoutOptions, type ListenerTimeouts } from './timeouts.js';
 
 /** Handles a request when it is its route; returns false to let the next handler try. */
 export type RouteHandler = (
@@ -32,7 +33,19 @@ export interface HttpServerOptions {
   isReady: () => boolean;
   /** Extra state reported in the `/readyz` body (e.g. the links to hubs). */
   readinessDetail?: () => Record<string, unknown>;
+  /** Limits before a request is under way; default {@link DEFAULT_HTTP_TIMEOUTS}. */
+  timeouts?: Partial<ListenerTimeouts>;
 }
+
+/**
+ * TLS handshake and request head within 10 s; a request body within 30 s (a 10 MiB append at about
+ * 350 KB/s).
+ */
+export const DEFAULT_HTTP_TIMEOUTS: ListenerTimeouts = {
+  tlsHandshakeMs: 10_000,
+  headersMs: 10_000,
+  requestMs: 30_000,
+};
 
 /** Splits `host:port` (IPv6 hosts in brackets). */
 export function parseListenAddr(addr: string): { host: string; port: number } {
@@ -54,10 +67,11 @@ export class HttpServer {
     const listener = (req: http.IncomingMessage, res: http.ServerResponse): void => {
       void this.#handle(req, res);
     };
+    const limits = listenerTimeoutOptions({ ...DEFAULT_HTTP_TIMEOUTS, ...opts.timeouts });
     this.#server =
       opts.tls === undefined
-        ? http.createServer(listener)
-        : https.createServer(httpsOptions(opts.tls), listener);
+        ? http.createServer(limits, listener)
+        : https.createServer({ ...limits, ...httpsOptions(opts.tls) }, listener);
     this.#server.keepAliveTimeout = 65_000;
   }
 
@@ -87,6 +101,10 @@ export class HttpServer {
         resolve();
       });
     });
+    // Once listening, an error (say EMFILE on accept) costs that connection, never the process.
+    this.#server.on('error', (err) => {
+      this.#opts.logger.error({ err }, 'HTTP listener error');
+    });
     const address = this.#server.address() as AddressInfo;
     const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     this.#url = `${this.#opts.tls === undefined ? 'http' : 'https'}://${shownHost}:${address.port}`;
@@ -111,6 +129,10 @@ export class HttpServer {
   }
 
   async #handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    // A client gone mid-response (a reset SSE reader) must not become an unhandled 'error'.
+    res.on('error', (err) => {
+      this.#opts.logger.debug({ err: err.message, url: req.url }, 'HTTP response not delivered');
+    });
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (url.pathname === '/healthz') {

@@ -18,18 +18,7 @@ import {
   recordTexts,
   takeBatch,
 } from '../../internal/federation/protocol/index.js';
-
-/** Deterministic PRNG (mulberry32) so a failing fuzz case reproduces. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../support/seeded-random.js';
 
 function randomRecords(random: () => number): Buffer[] {
   const count = Math.floor(random() * 12);

@@ -44,6 +44,8 @@ export interface NodeOptions {
   ttlSweepIntervalMs?: number;
   /** Where the node logs (default: nowhere). */
   logger?: Logger;
+  /** Federation handshake limit (and the hub's TLS and upgrade limits); default 2000 ms. */
+  handshakeTimeoutMs?: number;
 }
 
 /** A running node. */
@@ -119,7 +121,7 @@ export async function startNode(opts: NodeOptions): Promise<TestNode> {
       ...(opts.logger === undefined ? {} : { logger: opts.logger }),
       federation: {
         pingIntervalMs: 1000,
-        handshakeTimeoutMs: 2000,
+        handshakeTimeoutMs: opts.handshakeTimeoutMs ?? 2000,
         offsetFlushIntervalMs: 20,
         ...(opts.ttlSweepIntervalMs === undefined ? {} : { ttlSweepIntervalMs: opts.ttlSweepIntervalMs }),
       },
