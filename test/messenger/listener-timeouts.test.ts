@@ -89,7 +89,7 @@ describe('federation hub listener', () => {
     const h = await hubNode();
     const t0 = Date.now();
     const socket = await connectRaw(h.hubAddr, tlsFiles('a'));
-    socket.write('GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n');
+    socket.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n');
     const { text, afterMs } = await closeOf(socket, t0);
     expect(text).toMatch(/^HTTP\/1\.1 408 /);
     expect(afterMs).toBeLessThan(CLOSED_WITHIN_MS);
@@ -122,7 +122,7 @@ describe.each([false, true])('HTTP listener (TLS %s)', (tls) => {
     const e = await endpoint(tls);
     const t0 = Date.now();
     const socket = await connect(e);
-    socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n');
+    socket.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n');
     const { text, afterMs } = await closeOf(socket, t0);
     expect(text).toMatch(/^HTTP\/1\.1 408 /);
     expect(afterMs).toBeLessThan(CLOSED_WITHIN_MS);
@@ -133,7 +133,7 @@ describe.each([false, true])('HTTP listener (TLS %s)', (tls) => {
     const t0 = Date.now();
     const socket = await connect(e);
     socket.write(
-      'POST /v1/stream/slow HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n[1,',
+      'POST /v1/stream/slow HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n[1,',
     );
     const { text, afterMs } = await closeOf(socket, t0);
     expect(text).toMatch(/^HTTP\/1\.1 408 /);

@@ -108,6 +108,8 @@ function configOf(opts: NodeOptions, dataDir: string, listenAddr: string | undef
     federation: {
       reconnectBaseMs: 20,
       reconnectMaxMs: 200,
+      // Without a test PKI, federation runs on plain ws:// (it must be asked for explicitly).
+      ...(opts.pki === undefined ? { insecurePlaintext: true } : {}),
       ...(opts.maxBatchBytes === undefined ? {} : { maxBatchBytes: opts.maxBatchBytes }),
     },
   };
