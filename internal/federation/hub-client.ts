@@ -8,12 +8,14 @@ import { AuditEvent } from '../audit/index.js';
 import { Cursor } from '../delivery/index.js';
 import { MessengerError, errorMessage } from '../errors/index.js';
 import type { Logger } from '../logger/index.js';
+import { inboxChannelOf } from '../naming/index.js';
 import type { MutualTlsOptions } from '../tlsutil/index.js';
 import { watchConnectionErrors } from './connection-errors.js';
 import type { FederationContext } from './context.js';
 import { PROTOCOL_VERSION, ROLE_CLIENT } from './protocol/index.js';
 import { HubDialError, dialHub, type HubConnection } from './dial-hub.js';
 import { RefusalTracker } from './hub-refusal.js';
+import { withInboxOf } from './policy.js';
 import { senderReadBytes } from './sender.js';
 import { Session } from './session.js';
 
@@ -180,7 +182,7 @@ export class HubClient {
           peer: identity,
           framesInFlight,
           peerMaxBatchBytes,
-          accepted: new Set(hub.subscribe),
+          accepted: withInboxOf(new Set(hub.subscribe), ctx.name),
           cursors: this.#cursors,
           auditForwards: true,
           logger: this.#logger.child({ peer: identity }),
@@ -255,7 +257,8 @@ export class HubClient {
         instance_name: ctx.name,
         role: ROLE_CLIENT,
         version: PROTOCOL_VERSION,
-        subscribe: [...hub.subscribe],
+        // The instance's own inbox comes along: request/reply answers reach it from every hub.
+        subscribe: [...new Set([...hub.subscribe, inboxChannelOf(ctx.name)])],
       },
       handshakeTimeoutMs: ctx.handshakeTimeoutMs,
       maxBatchBytes: ctx.maxBatchBytes,

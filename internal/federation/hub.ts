@@ -19,7 +19,7 @@ import { watchConnectionErrors, type ConnectionErrors } from './connection-error
 import type { FederationContext } from './context.js';
 import { guardHttpErrors, guardUpgradeErrors } from './http-errors.js';
 import { MessageQueue } from './message-queue.js';
-import { anyWhenEmpty, effectiveSubscriptions } from './policy.js';
+import { anyWhenEmpty, effectiveSubscriptions, withInboxOf } from './policy.js';
 import {
   CLOSE_NOT_IN_ALLOWLIST,
   CLOSE_REASON_NOT_IN_ALLOWLIST,
@@ -284,7 +284,7 @@ export class Hub {
     const ephemeral = handshake.ephemeral === true;
     const { accepted: sendChannels, refused } = effectiveSubscriptions(
       [...requested],
-      anyWhenEmpty(entry?.subscribe ?? []),
+      withInboxOf(anyWhenEmpty(entry?.subscribe ?? []), identity),
     );
     if (refused.length > 0) this.#auditRefusedSubscriptions(identity, remote, refused);
     const older = ephemeral ? undefined : this.#peers.get(identity);
@@ -330,7 +330,7 @@ export class Hub {
       peer: identity,
       framesInFlight: framesInFlightOf(handshake, MAX_FRAMES_IN_FLIGHT),
       peerMaxBatchBytes: maxBatchBytesOf(handshake),
-      accepted: anyWhenEmpty(publish),
+      accepted: withInboxOf(anyWhenEmpty(publish), ctx.name),
       cursors,
       auditForwards: !ephemeral,
       logger: this.#logger.child({ peer: identity }),

@@ -1,7 +1,7 @@
 /**
  * Channel policies of federation links: which channels a peer may receive and send.
  */
-import { channelNameProblem, isDeadLetterChannel } from '../naming/index.js';
+import { channelNameProblem, inboxChannelOf, isDeadLetterChannel } from '../naming/index.js';
 
 /** A set of channels; `undefined` means every channel. */
 export type ChannelSet = ReadonlySet<string> | undefined;
@@ -9,6 +9,14 @@ export type ChannelSet = ReadonlySet<string> | undefined;
 /** The set for a policy list where an empty list means "any channel" (hub allowlists). */
 export function anyWhenEmpty(list: readonly string[]): ChannelSet {
   return list.length === 0 ? undefined : new Set(list);
+}
+
+/**
+ * `set` plus the inbox of `instance` (request/reply answers for it): a peer always receives its own
+ * inbox, and an instance always accepts its own, without listing them in a policy.
+ */
+export function withInboxOf(set: ChannelSet, instance: string): ChannelSet {
+  return set === undefined ? undefined : new Set([...set, inboxChannelOf(instance)]);
 }
 
 /** Whether `channel` is in `set` (every channel when `set` is undefined). */

@@ -3,7 +3,7 @@
  * exactly one token and a final `>` for one or more remaining tokens (`sensors.*.temp`,
  * `events.>`, `>`). Every other token is literal. Used by access rules on channels.
  */
-import { MAX_CHANNEL_NAME_BYTES } from './index.js';
+import { MAX_CHANNEL_NAME_BYTES } from './channel-rules.js';
 
 const PATTERN_CHARS = /^[a-zA-Z0-9._*>-]+$/;
 

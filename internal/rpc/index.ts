@@ -3,7 +3,7 @@
  * streams to services through request channels and read the answers on their inbox channel.
  */
 export { RpcCloseError } from './close-error.js';
-export { CloseCode, inboxChannelOf, isRetryableClose, RpcType } from './protocol.js';
+export { CloseCode, isRetryableClose, RpcType } from './protocol.js';
 export { RpcRequester, type OpenStreamOptions } from './requester.js';
 export type { RequesterStream } from './requester-stream.js';
 export type { RpcWriter } from './served-stream.js';

@@ -2,8 +2,7 @@
  * The wire records of the streaming request/reply convention (docs/conventions/streaming-rpc.md): payload
  * types, close codes, the inbox name, and the readers of received payloads. Pure: no I/O.
  */
-import { createHash } from 'node:crypto';
-import { channelNameProblem, isDeadLetterChannel, MAX_CHANNEL_NAME_BYTES } from '../naming/index.js';
+import { channelNameProblem, isDeadLetterChannel } from '../naming/index.js';
 
 /** Payload types of the convention's own records. */
 export const RpcType = {
@@ -77,23 +76,6 @@ export const RPC_LIMITS = {
   /** Stream ids per keepalive record. */
   keepaliveIdsPerRecord: 1000,
 } as const;
-
-const INBOX_PREFIX = '_inbox.';
-const SLUG_BODY_BYTES = MAX_CHANNEL_NAME_BYTES - INBOX_PREFIX.length;
-
-/** The inbox channel of an instance (§2): `_inbox.<slug>`. */
-export function inboxChannelOf(instance: string): string {
-  const replaced = instance.replace(/[^A-Za-z0-9._-]/g, '-');
-  const plain =
-    replaced === instance &&
-    replaced !== '' &&
-    replaced !== '.' &&
-    replaced !== '..' &&
-    !isDeadLetterChannel(replaced);
-  if (plain && replaced.length <= SLUG_BODY_BYTES) return INBOX_PREFIX + replaced;
-  const suffix = plain ? '' : `-${createHash('sha1').update(instance).digest('hex').slice(0, 6)}`;
-  return INBOX_PREFIX + replaced.slice(0, SLUG_BODY_BYTES - 7) + suffix;
-}
 
 /** A request as the server reads it. */
 export interface RequestFields {

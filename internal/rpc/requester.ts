@@ -8,15 +8,9 @@ import type { Clock } from '../clock/index.js';
 import type { Message } from '../delivery/index.js';
 import { ErrorCode, errorMessage, hasErrorCode, MessengerError } from '../errors/index.js';
 import type { Logger } from '../logger/index.js';
+import { inboxChannelOf } from '../naming/index.js';
 import { RpcCloseError } from './close-error.js';
-import {
-  CloseCode,
-  inboxChannelOf,
-  readFrame,
-  RPC_LIMITS,
-  RpcType,
-  RESERVED_TYPE_PREFIX,
-} from './protocol.js';
+import { CloseCode, readFrame, RPC_LIMITS, RpcType, RESERVED_TYPE_PREFIX } from './protocol.js';
 import { asError, RequesterStream, type StreamEnd } from './requester-stream.js';
 import type { RpcTransport } from './transport.js';
 

@@ -68,7 +68,8 @@ describe('examples/two-daemons', () => {
   it('federates hub-a and client-b as configured', async () => {
     const { hub, client } = await startPair();
     const connected = hub.lines.find((l) => l.msg === 'federation peer connected');
-    expect(connected?.['subscribe']).toEqual(['alerts']);
+    // The configured channel, and the client's own inbox, which every hub sends it unasked.
+    expect(connected?.['subscribe']).toEqual(['alerts', '_inbox.client-b']);
     await stop(client);
     await stop(hub);
   });

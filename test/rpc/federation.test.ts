@@ -137,3 +137,49 @@ describe('StreamRpc across a hub', () => {
     expect(items).toEqual(Array.from({ length: 200 }, (_, i) => i));
   });
 });
+
+describe('StreamRpc inboxes in federation policies', () => {
+  it('reaches a requester on a client through its own inbox without listing it anywhere', async () => {
+    const hub = await node({
+      name: 'hub1',
+      hub: { allowedPeers: [{ name: 'alpha', subscribe: ['alerts'], publish: ['count.req'] }] },
+    });
+    const client = await node({ name: 'alpha', hubs: [{ addr: hub.hubAddr, publish: ['count.req'] }] });
+    await connected(client);
+    await (await rpcOn(hub)).serve('count.req', 'count.v1', count);
+    const requester = await rpcOn(client);
+    expect(await drain(requester.openStream('count.req', 'count.v1', 3))).toEqual([0, 1, 2]);
+  });
+
+  it('lets a server on a client answer the hub on the hub inbox, which the hub accepts from any peer', async () => {
+    const hub = await node({
+      name: 'hub1',
+      hub: { allowedPeers: [{ name: 'beta', subscribe: ['count.req'], publish: ['other'] }] },
+    });
+    const client = await node({
+      name: 'beta',
+      hubs: [{ addr: hub.hubAddr, subscribe: ['count.req'], publish: ['_inbox.hub1'] }],
+    });
+    await connected(client);
+    await (await rpcOn(client)).serve('count.req', 'count.v1', count);
+    const requester = await rpcOn(hub);
+    expect(await drain(requester.openStream('count.req', 'count.v1', 2))).toEqual([0, 1]);
+  });
+
+  it('serves an ephemeral requester whose inbox the hub does not list', async () => {
+    const hub = await node({
+      name: 'hub1',
+      hub: { allowedPeers: [{ name: 'eph', subscribe: ['alerts'], publish: ['count.req'] }] },
+    });
+    await (await rpcOn(hub)).serve('count.req', 'count.v1', count);
+    const pair = pki.pairs.get('eph')!;
+    const em = new EphemeralMessenger({
+      hubAddr: hub.hubAddr,
+      tls: { cert: pair.certFile, key: pair.keyFile, ca: pki.ca },
+    });
+    closing.push(em);
+    const requester = await rpcOn(em);
+    await em.connect();
+    expect(await requester.request('count.req', 'count.v1', 1)).toBe(0);
+  });
+});

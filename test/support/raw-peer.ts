@@ -57,7 +57,7 @@ export function inbox(ws: WebSocket): () => Promise<RawMessage> {
 export interface RawPeer {
   ws: WebSocket;
   /** The next message received (in arrival order). */
-  next(): Promise<RawMessage>;
+  readonly next: () => Promise<RawMessage>;
   /** Resolves with the close code and reason once the connection is closed. */
   closed: Promise<{ code: number; reason: string }>;
 }
