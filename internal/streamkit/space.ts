@@ -1,0 +1,205 @@
+/**
+ * One space of a store: its channel log, its index (rebuilt by reading the channel at open, sealing a
+ * torn tail with an abort marker when this instance is the authority), and the authority's write
+ * state: the heads reserved by produces accepted but not yet written.
+ */
+import type { EnvelopeEncoder } from '../envelope/index.js';
+import type { Logger } from '../logger/index.js';
+import type { ChannelLog } from '../storage/index.js';
+import { scanLines } from './channel-reader.js';
+import { abortLine, readSpaceRecord, type SegmentStatus } from './entry.js';
+import { SequenceMismatchError, SkCode, StreamkitError } from './errors.js';
+import { SpaceIndex } from './space-index.js';
+import { TrxAssembler, type LocatedEntry } from './trx-assembler.js';
+import type { TrxMemory } from './trx-memory.js';
+
+/** What a space needs from its store. */
+export interface SpaceContext {
+  /** The store's authority. */
+  authority: string;
+  /** Whether this instance is the authority (it then seals torn tails and writes). */
+  writable: boolean;
+  memory: TrxMemory;
+  encoder: EnvelopeEncoder;
+  logger: Logger;
+  now(): number;
+  /** Appends lines to the space channel through the Messenger's publish path. */
+  append(channel: string, lines: Buffer, records: number): Promise<{ start: number; end: number }>;
+  /** Called for every transaction made visible. */
+  committed(status: SegmentStatus): void;
+}
+
+/** Heads reserved for one produce. */
+export interface Reservation {
+  firstSequence: number;
+  firstPosition: number;
+  trxNumber: number;
+}
+
+interface ReservedHead {
+  last: number;
+  trxNumber: number;
+}
+
+/** A loaded space. */
+export class Space {
+  readonly name: string;
+  readonly channel: string;
+  readonly log: ChannelLog;
+  readonly index: SpaceIndex;
+  readonly #ctx: SpaceContext;
+  readonly #reserved = new Map<string, ReservedHead>();
+  #nextPosition = 1;
+  #failure: StreamkitError | undefined;
+  /** Torn entries found while reading the channel. */
+  tornEntries = 0;
+
+  private constructor(name: string, log: ChannelLog, ctx: SpaceContext) {
+    this.name = name;
+    this.channel = log.channel;
+    this.log = log;
+    this.index = new SpaceIndex(name);
+    this.#ctx = ctx;
+  }
+
+  /** Reads the channel into a new index, sealing a torn tail when writable. */
+  static async load(name: string, log: ChannelLog, ctx: SpaceContext): Promise<Space> {
+    const space = new Space(name, log, ctx);
+    const assembler = new TrxAssembler({
+      complete: (entries) => {
+        space.#applyRead(entries);
+      },
+      torn: (entries, aborted) => {
+        space.tornEntries += entries.length;
+        if (!aborted)
+          ctx.logger.warn({ channel: space.channel, entries: entries.length }, 'torn transaction skipped');
+      },
+    });
+    const end = log.end;
+    await scanLines(log, log.start, end, ({ env, start, end: lineEnd }) => {
+      if (env === undefined) return;
+      const record = readSpaceRecord(env, name);
+      if (record?.kind === 'entry') assembler.entry({ entry: record.entry, start, end: lineEnd });
+      else if (record?.kind === 'abort') assembler.abort(record.marker);
+    });
+    const torn = assembler.pending;
+    if (torn.length > 0 && ctx.writable) await space.#seal(torn);
+    space.#nextPosition = space.index.lastPosition + 1;
+    return space;
+  }
+
+  /** The last sequence of `segment`, counting produces accepted but not yet written. */
+  reservedLast(segment: string): number {
+    return this.#head(segment).last;
+  }
+
+  /**
+   * Checks the expectation and reserves sequences, positions and a trx number for `count` entries;
+   * synchronous, so produces are ordered as they call it. Throws 4009 (nothing reserved) or 5003
+   * after a failed write.
+   */
+  reserve(
+    segment: string,
+    count: number,
+    expected: number | 'any',
+    sequences: readonly (number | undefined)[],
+  ): Reservation {
+    if (this.#failure !== undefined) {
+      throw new StreamkitError(
+        SkCode.UNAVAILABLE,
+        `space ${JSON.stringify(this.name)} stopped writing after a failed write; reopen the store`,
+        { cause: this.#failure },
+      );
+    }
+    const head = this.#head(segment);
+    const where = `${this.name}/${segment}`;
+    if (expected !== 'any' && expected !== head.last)
+      throw new SequenceMismatchError(where, expected, head.last);
+    for (const [i, sequence] of sequences.entries()) {
+      if (sequence !== undefined && sequence !== head.last + 1 + i) {
+        throw new SequenceMismatchError(where, sequence - 1 - i, head.last);
+      }
+    }
+    const reservation = {
+      firstSequence: head.last + 1,
+      firstPosition: this.#nextPosition,
+      trxNumber: head.trxNumber + 1,
+    };
+    head.last += count;
+    head.trxNumber += 1;
+    this.#nextPosition += count;
+    return reservation;
+  }
+
+  /** Makes a written transaction visible; returns its status. */
+  commit(entries: LocatedEntry[]): SegmentStatus {
+    const problem = this.index.check(entries, this.#ctx.authority, (id) => this.#ctx.memory.has(id));
+    if (problem !== undefined) {
+      this.fail(problem);
+      throw problem;
+    }
+    return this.#apply(entries);
+  }
+
+  /** Stops accepting produces (a write failed: what is reserved past it can no longer be written). */
+  fail(err: StreamkitError): void {
+    this.#failure ??= err;
+    this.#ctx.logger.error({ err, channel: this.channel }, 'space stopped writing');
+  }
+
+  #head(segment: string): ReservedHead {
+    let head = this.#reserved.get(segment);
+    if (head === undefined) {
+      const visible = this.index.segment(segment);
+      head = { last: visible?.positions.length ?? 0, trxNumber: visible?.trxNumber ?? 0 };
+      this.#reserved.set(segment, head);
+    }
+    return head;
+  }
+
+  #applyRead(entries: LocatedEntry[]): void {
+    const problem = this.index.check(entries, this.#ctx.authority, (id) => this.#ctx.memory.has(id));
+    if (problem !== undefined) {
+      this.tornEntries += entries.length;
+      this.#ctx.logger.error(
+        { err: problem, channel: this.channel },
+        'transaction refused by the index checks',
+      );
+      return;
+    }
+    this.#apply(entries);
+  }
+
+  #apply(entries: LocatedEntry[]): SegmentStatus {
+    this.index.apply(entries);
+    const first = entries[0]?.entry;
+    const status = first === undefined ? undefined : this.index.status(first.segment);
+    if (first === undefined || status === undefined) throw new Error('applied an empty transaction');
+    const trxStatus = {
+      ...status,
+      lastSequence: first.sequence + entries.length - 1,
+      lastTimestamp: first.timestamp,
+    };
+    this.#ctx.memory.remember(first.trx.id, this.name, first.segment, Promise.resolve(trxStatus));
+    this.#ctx.committed(status);
+    return trxStatus;
+  }
+
+  async #seal(torn: readonly LocatedEntry[]): Promise<void> {
+    const first = torn[0]?.entry;
+    if (first === undefined) return;
+    const line = abortLine(this.#ctx.encoder, this.channel, this.#ctx.now(), {
+      trxId: first.trx.id,
+      segment: first.segment,
+      position: first.position,
+      count: first.trx.count,
+      found: torn.length,
+    });
+    await this.#ctx.append(this.channel, Buffer.from(line), 1);
+    this.tornEntries += torn.length;
+    this.#ctx.logger.warn(
+      { channel: this.channel, trx: first.trx.id, found: torn.length, count: first.trx.count },
+      'sealed a torn transaction with an abort marker',
+    );
+  }
+}

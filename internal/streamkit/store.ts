@@ -1,0 +1,472 @@
+/**
+ * A streamkit store on one instance: its spaces (loaded at open), local produce when this instance is
+ * the authority, the reads of §5 and the status subscriptions.
+ */
+import type { Clock } from '../clock/index.js';
+import { EnvelopeEncoder } from '../envelope/index.js';
+import type { Logger } from '../logger/index.js';
+import type { AppendResult, ChannelLog, Storage } from '../storage/index.js';
+import { readAt } from './channel-reader.js';
+import {
+  emptyEntry,
+  entryLine,
+  prepareRecord,
+  readSpaceRecord,
+  type PreparedRecord,
+  type RecordInput,
+  type SegmentStatus,
+  type StreamEntry,
+} from './entry.js';
+import { badRequest, SkCode, StreamkitError } from './errors.js';
+import { spaceChannel, spaceOfChannel, validateSegment, validateSpace, validateStore } from './names.js';
+import { Space } from './space.js';
+import { byUtf8Bytes, type Location, type SpaceIndex } from './space-index.js';
+import {
+  StatusHub,
+  type StatusHandler,
+  type StatusSubscription,
+  type StatusSubscriptionOptions,
+} from './status-subscriptions.js';
+import type { LocatedEntry } from './trx-assembler.js';
+import { TrxMemory } from './trx-memory.js';
+import { boundsOf, inTimeWindow, type Bounds, type ConsumeWindow, type SegmentWindow } from './window.js';
+
+/** What a store needs of its Messenger. */
+export interface StoreHost {
+  readonly storage: Storage;
+  readonly name: string;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  log(channel: string): Promise<ChannelLog>;
+  append(channel: string, lines: Buffer, records: number): Promise<AppendResult>;
+}
+
+/** Options of one produce. */
+export interface ProduceOptions {
+  /** The segment's last sequence the producer expects (0 = empty), or `'any'` (the default). */
+  expectedLastSequence?: number | 'any';
+  /** The transaction id (a UUID); reuse it to retry safely. Default: a new one. */
+  trxId?: string;
+}
+
+/** Most entries in one transaction. */
+export const MAX_TRX_RECORDS = 10_000;
+/** Most bytes of one transaction's lines. */
+export const MAX_TRX_BYTES = 16 * 1024 * 1024;
+/** Most bytes of one entry line. */
+export const MAX_ENTRY_BYTES = 1024 * 1024;
+
+const READ_BATCH = 512;
+const TRX_ID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+/** One store. Open with {@link SkStore.open}. */
+export class SkStore {
+  /** The store name. */
+  readonly store: string;
+  /** The store's authority instance. */
+  readonly authority: string;
+  readonly #host: StoreHost;
+  readonly #spaces = new Map<string, Space>();
+  readonly #loading = new Map<string, Promise<Space>>();
+  readonly #memory = new TrxMemory();
+  readonly #encoder: EnvelopeEncoder;
+  readonly #hub: StatusHub;
+  readonly #logger: Logger;
+  #lastTimestamp = 0;
+  #closed = false;
+
+  private constructor(host: StoreHost, store: string, authority: string) {
+    this.#host = host;
+    this.store = store;
+    this.authority = authority;
+    this.#encoder = new EnvelopeEncoder(host.name);
+    this.#logger = host.logger.child({ component: 'streamkit', store });
+    this.#hub = new StatusHub(host.clock, this.#logger);
+  }
+
+  /** Opens `store`, loading every space channel of it found in the data dir. */
+  static async open(host: StoreHost, store: string, authority = host.name): Promise<SkStore> {
+    validateStore(store);
+    const opened = new SkStore(host, store, authority);
+    for (const channel of await host.storage.channelsOnDisk()) {
+      const space = spaceOfChannel(store, channel);
+      if (space !== undefined) await opened.#space(space);
+    }
+    return opened;
+  }
+
+  /** Whether this instance writes the store. */
+  get isAuthority(): boolean {
+    return this.authority === this.#host.name;
+  }
+
+  /**
+   * Produces `records` to (space, segment) as one transaction; resolves with the segment's status
+   * once it is durable. A known trx id answers its original status and writes nothing.
+   */
+  async produce(
+    space: string,
+    segment: string,
+    records: readonly RecordInput[],
+    options: ProduceOptions = {},
+  ): Promise<SegmentStatus> {
+    this.#assertOpen();
+    validateSpace(space);
+    validateSegment(segment);
+    if (!this.isAuthority) {
+      throw new StreamkitError(
+        SkCode.NOT_AUTHORITY,
+        `store ${JSON.stringify(this.store)}: ${JSON.stringify(this.#host.name)} is not its authority (${JSON.stringify(this.authority)})`,
+      );
+    }
+    const expected = options.expectedLastSequence ?? 'any';
+    if (expected !== 'any' && (!Number.isSafeInteger(expected) || expected < 0)) {
+      throw badRequest(`expectedLastSequence must be a whole number ≥ 0 or "any", got ${String(expected)}`);
+    }
+    const trxId = options.trxId ?? crypto.randomUUID();
+    if (!TRX_ID.test(trxId)) throw badRequest(`trxId must be a UUID, got ${JSON.stringify(trxId)}`);
+    const known = this.#memory.get(trxId);
+    if (known !== undefined) {
+      if (known.space !== space || known.segment !== segment) {
+        throw badRequest(`trx id ${trxId} was used for ${known.space}/${known.segment}`);
+      }
+      return known.status;
+    }
+    if (records.length === 0 || records.length > MAX_TRX_RECORDS) {
+      throw badRequest(`a transaction holds 1 to ${MAX_TRX_RECORDS} records, got ${records.length}`);
+    }
+    const prepared = records.map((r, i) => prepareRecord(r, i));
+    checkSizes(prepared, segment);
+    const target = this.#spaces.get(space) ?? (await this.#space(space));
+    this.#assertOpen();
+    const again = this.#memory.get(trxId);
+    if (again !== undefined) return again.status;
+    // From here to the append call nothing awaits: produces reserve and append in one order.
+    const reservation = target.reserve(
+      segment,
+      prepared.length,
+      expected,
+      prepared.map((r) => r.sequence),
+    );
+    const timestamp = this.#stamp();
+    const located: LocatedEntry[] = [];
+    const lines: string[] = [];
+    let bytes = 0;
+    for (const [index, record] of prepared.entries()) {
+      const sequence = reservation.firstSequence + index;
+      const position = reservation.firstPosition + index;
+      const trx = { id: trxId, number: reservation.trxNumber, index, count: prepared.length };
+      const line = entryLine(
+        this.#encoder,
+        { channel: target.channel, segment, sequence, position, timestamp, trx },
+        record,
+      );
+      const size = Buffer.byteLength(line);
+      lines.push(line);
+      located.push({
+        entry: { space, segment, sequence, position, timestamp, trx, origin: this.#host.name },
+        start: bytes,
+        end: bytes + size,
+      });
+      bytes += size;
+    }
+    const written = this.#host.append(target.channel, Buffer.from(lines.join('')), lines.length).then(
+      ({ start }) => {
+        for (const l of located) {
+          l.start += start;
+          l.end += start;
+        }
+        try {
+          return target.commit(located);
+        } catch (err) {
+          this.#memory.forget(trxId);
+          throw err;
+        }
+      },
+      (err: unknown) => {
+        const failure = new StreamkitError(
+          SkCode.COMMIT_FAILED,
+          `${space}/${segment}: transaction ${trxId} could not be written`,
+          { cause: err },
+        );
+        target.fail(failure);
+        this.#memory.forget(trxId);
+        throw failure;
+      },
+    );
+    this.#memory.remember(trxId, space, segment, written);
+    return written;
+  }
+
+  /** The latest entry of a segment; sequence 0 when it has none. */
+  async peek(space: string, segment: string): Promise<StreamEntry> {
+    validateSpace(space);
+    validateSegment(segment);
+    const target = this.#spaces.get(space);
+    const head = target?.index.segment(segment);
+    const position = head?.positions[head.positions.length - 1];
+    if (target === undefined || position === undefined) return emptyEntry(space, segment);
+    const [entry] = await this.#read(target, [position]);
+    return entry ?? emptyEntry(space, segment);
+  }
+
+  /** A segment's status, or undefined when it has no entry. */
+  status(space: string, segment: string): SegmentStatus | undefined {
+    validateSpace(space);
+    validateSegment(segment);
+    return this.#spaces.get(space)?.index.status(segment);
+  }
+
+  /** The store's spaces, sorted. */
+  getSpaces(): string[] {
+    return [...this.#spaces.keys()].sort(byUtf8Bytes);
+  }
+
+  /** The segments of a space, sorted. */
+  getSegments(space: string): string[] {
+    validateSpace(space);
+    return [...(this.#spaces.get(space)?.index.segmentNames() ?? [])];
+  }
+
+  /** Entries of one segment in sequence order, within `window` (§5.1). */
+  async *consumeSegment(
+    space: string,
+    segment: string,
+    window: SegmentWindow = {},
+  ): AsyncGenerator<StreamEntry> {
+    validateSpace(space);
+    validateSegment(segment);
+    const bounds = boundsOf(window);
+    const target = await this.#waitForSpace(space, window);
+    if (target === undefined) return;
+    const { index } = target;
+    let sequence = bounds.minSequence;
+    let yielded = 0;
+    const finalHead = window.follow === true ? Infinity : (index.segment(segment)?.positions.length ?? 0);
+    for (;;) {
+      const head = index.segment(segment);
+      const upto = Math.min(head?.positions.length ?? 0, bounds.maxSequence, finalHead);
+      while (sequence <= upto && head !== undefined) {
+        const batchEnd = Math.min(upto, sequence + READ_BATCH - 1);
+        const positions = head.positions.slice(sequence - 1, batchEnd);
+        sequence = batchEnd + 1;
+        for (const entry of await this.#read(target, inWindow(index, positions, bounds))) {
+          yield entry;
+          if (++yielded >= bounds.limit) return;
+        }
+        if (window.signal?.aborted === true) return;
+      }
+      if (!(await this.#keepFollowing(window, index, sequence > bounds.maxSequence))) return;
+    }
+  }
+
+  /** Entries of a space in position (commit) order, strictly after position `after` (§5.1). */
+  async *consumeSpace(space: string, after = 0, window: ConsumeWindow = {}): AsyncGenerator<StreamEntry> {
+    validateSpace(space);
+    if (!Number.isSafeInteger(after) || after < 0)
+      throw badRequest(`after must be a whole number ≥ 0, got ${after}`);
+    const bounds = boundsOf(window);
+    const target = await this.#waitForSpace(space, window);
+    if (target === undefined) return;
+    const { index } = target;
+    let position = after + 1;
+    let yielded = 0;
+    const finalHead = window.follow === true ? Infinity : index.lastPosition;
+    for (;;) {
+      const upto = Math.min(index.lastPosition, finalHead);
+      while (position <= upto) {
+        const batchEnd = Math.min(upto, position + READ_BATCH - 1);
+        const positions: number[] = [];
+        for (let p = position; p <= batchEnd; p++) positions.push(p);
+        position = batchEnd + 1;
+        for (const entry of await this.#read(target, inWindow(index, positions, bounds))) {
+          yield entry;
+          if (++yielded >= bounds.limit) return;
+        }
+        if (window.signal?.aborted === true) return;
+      }
+      if (!(await this.#keepFollowing(window, index, false))) return;
+    }
+  }
+
+  /**
+   * Entries of several spaces (`offsets` maps each to its exclusive `after`), merged by
+   * (timestamp, space, position); always finite.
+   */
+  async *consume(
+    offsets: Readonly<Record<string, number>>,
+    window: Omit<ConsumeWindow, 'follow'> = {},
+  ): AsyncGenerator<StreamEntry> {
+    const bounds = boundsOf(window);
+    const spaces = Object.keys(offsets).sort(byUtf8Bytes);
+    const inner = { ...window, limit: 0, follow: false };
+    const sources = spaces.map((space) => this.consumeSpace(space, offsets[space] ?? 0, inner));
+    const heads = await Promise.all(sources.map((s) => s.next()));
+    let yielded = 0;
+    while (yielded < bounds.limit) {
+      let best = -1;
+      for (const [i, head] of heads.entries()) {
+        if (head.done === true) continue;
+        const current = heads[best];
+        if (current === undefined || current.done === true || isBefore(head.value, current.value)) best = i;
+      }
+      const chosen = heads[best];
+      const source = sources[best];
+      if (chosen === undefined || chosen.done === true || source === undefined) break;
+      yield chosen.value;
+      yielded++;
+      heads[best] = await source.next();
+    }
+    await Promise.all(sources.map((s) => s.return(undefined)));
+  }
+
+  /** Statuses of one segment: its current status first, then one per committed transaction. */
+  subscribeToSegment(
+    space: string,
+    segment: string,
+    handler: StatusHandler,
+    options: StatusSubscriptionOptions = {},
+  ): StatusSubscription {
+    validateSpace(space);
+    validateSegment(segment);
+    const status = this.#spaces.get(space)?.index.status(segment);
+    return this.#hub.subscribe(space, segment, status === undefined ? [] : [status], handler, options);
+  }
+
+  /** Statuses of every segment of a space: each current one (sorted by segment) first, then live. */
+  subscribeToSpace(
+    space: string,
+    handler: StatusHandler,
+    options: StatusSubscriptionOptions = {},
+  ): StatusSubscription {
+    validateSpace(space);
+    const index = this.#spaces.get(space)?.index;
+    const snapshot = (index?.segmentNames() ?? []).flatMap((segment) => index?.status(segment) ?? []);
+    return this.#hub.subscribe(space, undefined, snapshot, handler, options);
+  }
+
+  /** Entries torn by crashes (or refused by the index checks) seen while loading each space. */
+  tornEntries(space: string): number {
+    return this.#spaces.get(space)?.tornEntries ?? 0;
+  }
+
+  /** Stops subscriptions and followers; produces in flight still finish. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const space of this.#spaces.values()) space.index.wakeAll();
+    await this.#hub.close();
+  }
+
+  #assertOpen(): void {
+    if (this.#closed)
+      throw new StreamkitError(SkCode.GOING_AWAY, `store ${JSON.stringify(this.store)} is closed`);
+  }
+
+  #stamp(): number {
+    this.#lastTimestamp = Math.max(this.#host.clock.now(), this.#lastTimestamp);
+    return this.#lastTimestamp;
+  }
+
+  async #keepFollowing(window: ConsumeWindow, index: SpaceIndex, windowDone: boolean): Promise<boolean> {
+    if (window.follow !== true || windowDone || this.#closed || window.signal?.aborted === true) return false;
+    await index.waitForPosition(index.lastPosition, window.signal);
+    return !this.#closed && !isAborted(window.signal);
+  }
+
+  async #waitForSpace(space: string, window: ConsumeWindow): Promise<Space | undefined> {
+    const existing = this.#spaces.get(space);
+    if (existing !== undefined || window.follow !== true) return existing;
+    return this.#space(space);
+  }
+
+  async #read(space: Space, positions: readonly number[]): Promise<StreamEntry[]> {
+    const locations: Location[] = [];
+    for (const p of positions) {
+      const location = space.index.location(p);
+      if (location !== undefined) locations.push(location);
+    }
+    const entries: StreamEntry[] = [];
+    for (const env of await readAt(space.log, locations)) {
+      const record = env === undefined ? undefined : readSpaceRecord(env, space.name);
+      if (record?.kind !== 'entry') {
+        throw new StreamkitError(
+          SkCode.INTERNAL,
+          `space ${JSON.stringify(space.name)}: an indexed entry could not be read back`,
+        );
+      }
+      entries.push(record.entry);
+    }
+    return entries;
+  }
+
+  /** The space, loaded (and its channel created and marked retained) on first use. */
+  #space(name: string): Promise<Space> {
+    const loaded = this.#spaces.get(name);
+    if (loaded !== undefined) return Promise.resolve(loaded);
+    let loading = this.#loading.get(name);
+    if (loading === undefined) {
+      loading = this.#load(name).finally(() => this.#loading.delete(name));
+      this.#loading.set(name, loading);
+    }
+    return loading;
+  }
+
+  async #load(name: string): Promise<Space> {
+    const channel = spaceChannel(this.store, name);
+    const { storage } = this.#host;
+    if (!(await storage.isRetained(channel))) await storage.setRetained(channel, true);
+    const log = await this.#host.log(channel);
+    const space = await Space.load(name, log, {
+      authority: this.authority,
+      writable: this.isAuthority,
+      memory: this.#memory,
+      encoder: this.#encoder,
+      logger: this.#logger,
+      now: () => this.#host.clock.now(),
+      append: (ch, lines, records) => this.#host.append(ch, lines, records),
+      committed: (status) => {
+        this.#hub.publish(status);
+      },
+    });
+    this.#lastTimestamp = Math.max(this.#lastTimestamp, space.index.lastTimestamp);
+    this.#spaces.set(name, space);
+    return space;
+  }
+}
+
+/** Room an entry's envelope and fields take besides its record and segment (generous). */
+const ENTRY_OVERHEAD_BYTES = 512;
+
+/** Refuses (4000, before anything is reserved) records that would break the size limits. */
+function checkSizes(prepared: readonly PreparedRecord[], segment: string): void {
+  const overhead = ENTRY_OVERHEAD_BYTES + 2 * Buffer.byteLength(segment);
+  let total = 0;
+  for (const [index, record] of prepared.entries()) {
+    const size = Buffer.byteLength(record.body) + overhead;
+    if (size > MAX_ENTRY_BYTES) {
+      throw badRequest(
+        `record ${index}: about ${size} bytes as an entry, over the ${MAX_ENTRY_BYTES}-byte limit`,
+      );
+    }
+    total += size;
+  }
+  if (total > MAX_TRX_BYTES) {
+    throw badRequest(`transaction of about ${total} bytes exceeds the ${MAX_TRX_BYTES}-byte limit`);
+  }
+}
+
+function inWindow(index: SpaceIndex, positions: readonly number[], bounds: Bounds): number[] {
+  if (bounds.minTimestamp === 0 && bounds.maxTimestamp === Infinity) return [...positions];
+  return positions.filter((p) => inTimeWindow(bounds, index.timestampAt(p)));
+}
+
+function isAborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
+}
+
+function isBefore(a: StreamEntry, b: StreamEntry): boolean {
+  if (a.timestamp !== b.timestamp) return a.timestamp < b.timestamp;
+  if (a.space !== b.space) return byUtf8Bytes(a.space, b.space) < 0;
+  return a.position < b.position;
+}
