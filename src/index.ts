@@ -70,6 +70,7 @@ export {
   type RecordInput,
   type SegmentStatus,
   type SegmentWindow,
+  type SpaceHealth,
   type StatusHandler,
   type StatusSubscription,
   type StatusSubscriptionOptions,

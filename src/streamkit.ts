@@ -9,6 +9,7 @@ import {
   type RecordInput,
   type SegmentStatus,
   type SegmentWindow,
+  type SpaceHealth,
   type StatusHandler,
   type StatusSubscription,
   type StatusSubscriptionOptions,
@@ -156,6 +157,11 @@ export class StreamStore {
     options: StatusSubscriptionOptions = {},
   ): StatusSubscription {
     return this.#store.subscribeToSpace(space, handler, options);
+  }
+
+  /** A space's figures: last position, torn and refused entries seen in its channel. */
+  health(space: string): SpaceHealth {
+    return this.#store.health(space);
   }
 
   /** Stops subscriptions and followers. */

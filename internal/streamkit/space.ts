@@ -51,8 +51,10 @@ export class Space {
   readonly #reserved = new Map<string, ReservedHead>();
   #nextPosition = 1;
   #failure: StreamkitError | undefined;
-  /** Torn entries found while reading the channel. */
-  tornEntries = 0;
+  /** Entries of torn transactions found while reading the channel (never visible). */
+  torn = 0;
+  /** Entries refused by the index checks (§7) while reading the channel. */
+  refused = 0;
 
   private constructor(name: string, log: ChannelLog, ctx: SpaceContext) {
     this.name = name;
@@ -70,7 +72,7 @@ export class Space {
         space.#applyRead(entries);
       },
       torn: (entries, aborted) => {
-        space.tornEntries += entries.length;
+        space.torn += entries.length;
         if (!aborted)
           ctx.logger.warn({ channel: space.channel, entries: entries.length }, 'torn transaction skipped');
       },
@@ -83,7 +85,10 @@ export class Space {
       else if (record?.kind === 'abort') assembler.abort(record.marker);
     });
     const torn = assembler.pending;
-    if (torn.length > 0 && ctx.writable) await space.#seal(torn);
+    if (torn.length > 0 && ctx.writable) {
+      space.torn += torn.length;
+      await space.#seal(torn);
+    }
     space.#nextPosition = space.index.lastPosition + 1;
     return space;
   }
@@ -160,7 +165,7 @@ export class Space {
   #applyRead(entries: LocatedEntry[]): void {
     const problem = this.index.check(entries, this.#ctx.authority, (id) => this.#ctx.memory.has(id));
     if (problem !== undefined) {
-      this.tornEntries += entries.length;
+      this.refused += entries.length;
       this.#ctx.logger.error(
         { err: problem, channel: this.channel },
         'transaction refused by the index checks',
@@ -196,7 +201,6 @@ export class Space {
       found: torn.length,
     });
     await this.#ctx.append(this.channel, Buffer.from(line), 1);
-    this.tornEntries += torn.length;
     this.#ctx.logger.warn(
       { channel: this.channel, trx: first.trx.id, found: torn.length, count: first.trx.count },
       'sealed a torn transaction with an abort marker',

@@ -53,7 +53,7 @@ class Subscriber implements StatusSubscription {
   readonly #timer: TimerHandle | undefined;
   #running: Promise<void> | undefined;
   #stopped = false;
-  #deliveredAtLastBeat = -1;
+  #deliveredAtLastBeat = 0;
   readonly #stats: StatusSubscriptionStats = {
     delivered: 0,
     coalesced: 0,

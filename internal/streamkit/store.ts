@@ -49,6 +49,16 @@ export interface ProduceOptions {
   trxId?: string;
 }
 
+/** Figures of one space. */
+export interface SpaceHealth {
+  /** The last visible position. */
+  lastPosition: number;
+  /** Entries of torn transactions (a crash mid-append) found in the channel; never visible. */
+  tornEntries: number;
+  /** Entries refused by the replica checks (a gap, a repeat, a second writer); logged, never visible. */
+  refusedEntries: number;
+}
+
 /** Most entries in one transaction. */
 export const MAX_TRX_RECORDS = 10_000;
 /** Most bytes of one transaction's lines. */
@@ -345,9 +355,14 @@ export class SkStore {
     return this.#hub.subscribe(space, undefined, snapshot, handler, options);
   }
 
-  /** Entries torn by crashes (or refused by the index checks) seen while loading each space. */
-  tornEntries(space: string): number {
-    return this.#spaces.get(space)?.tornEntries ?? 0;
+  /** A space's figures: its last position, and the entries read but never made visible. */
+  health(space: string): SpaceHealth {
+    const loaded = this.#spaces.get(space);
+    return {
+      lastPosition: loaded?.index.lastPosition ?? 0,
+      tornEntries: loaded?.torn ?? 0,
+      refusedEntries: loaded?.refused ?? 0,
+    };
   }
 
   /** Stops subscriptions and followers; produces in flight still finish. */
