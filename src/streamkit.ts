@@ -17,6 +17,7 @@ import {
 } from '../internal/streamkit/index.js';
 import { internalsOf } from './internal-access.js';
 import type { Messenger } from './messenger.js';
+import type { StreamRpc } from './rpc.js';
 
 /** Settings of a {@link StreamStore}. */
 export interface StreamStoreOptions {
@@ -24,6 +25,13 @@ export interface StreamStoreOptions {
   store: string;
   /** The instance that writes the store; the same on every instance. Default: this one. */
   authority?: string;
+  /**
+   * Request/reply on this instance: the authority serves produce requests with it, another instance
+   * sends its produces to the authority with it (without one, produce there fails with 4003).
+   */
+  rpc?: StreamRpc;
+  /** Deadline of a produce sent to the authority; default 10 000 ms. */
+  requestTimeoutMs?: number;
 }
 
 /** Options of {@link StreamStore.append}. */
@@ -59,7 +67,7 @@ export class StreamStore {
       log: (channel: string) => internals.log(channel),
       append: (channel: string, lines: Buffer, records: number) => internals.append(channel, lines, records),
     };
-    return new StreamStore(await SkStore.open(host, options.store, options.authority));
+    return new StreamStore(await SkStore.open(host, options));
   }
 
   /** The store name. */

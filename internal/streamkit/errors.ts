@@ -89,6 +89,8 @@ export class SequenceMismatchError extends StreamkitError {
   readonly expected: number;
   /** The segment's actual last sequence. */
   readonly actual: number;
+  /** `space/segment`. */
+  readonly where: string;
 
   /**
    * @param where - `space/segment`, for the message
@@ -100,21 +102,22 @@ export class SequenceMismatchError extends StreamkitError {
     this.name = 'SequenceMismatchError';
     this.expected = expected;
     this.actual = actual;
+    this.where = where;
   }
 
-  /** The close text on the wire: `{"expected": e, "actual": a}`. */
+  /** The close text on the wire: `{"expected": e, "actual": a, "where": "space/segment"}`. */
   get wireText(): string {
-    return JSON.stringify({ expected: this.expected, actual: this.actual });
+    return JSON.stringify({ expected: this.expected, actual: this.actual, where: this.where });
   }
 }
 
 /** The error a wire close (code and text) stands for, as the requester rebuilds it. */
-export function errorFromWire(code: number, text: string): StreamkitError {
+export function errorFromWire(code: number, text: string, cause?: unknown): StreamkitError {
   if (code === SkCode.SEQUENCE_MISMATCH) {
     const parsed = parseMismatch(text);
     if (parsed !== undefined) return new SequenceMismatchError(parsed.where, parsed.expected, parsed.actual);
   }
-  return new StreamkitError(code, text === '' ? 'remote error' : text);
+  return new StreamkitError(code, text === '' ? 'remote error' : text, { cause });
 }
 
 function parseMismatch(text: string): { where: string; expected: number; actual: number } | undefined {

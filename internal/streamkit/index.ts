@@ -22,5 +22,13 @@ export type {
   StatusSubscriptionOptions,
   StatusSubscriptionStats,
 } from './status-subscriptions.js';
-export { MAX_TRX_RECORDS, SkStore, type ProduceOptions, type SpaceHealth, type StoreHost } from './store.js';
+export { PRODUCE_TYPE, type ProduceRpc } from './remote-produce.js';
+export {
+  MAX_TRX_RECORDS,
+  SkStore,
+  type ProduceOptions,
+  type SkStoreOptions,
+  type SpaceHealth,
+  type StoreHost,
+} from './store.js';
 export { MAX_CONSUME_LIMIT, type ConsumeWindow, type SegmentWindow } from './window.js';

@@ -51,6 +51,11 @@ export class Space {
   readonly #reserved = new Map<string, ReservedHead>();
   #nextPosition = 1;
   #failure: StreamkitError | undefined;
+  #assembler: TrxAssembler;
+  #scanned = 0;
+  /** False while the channel is read at open: statuses are announced once the space is registered. */
+  #live = false;
+  readonly #stop = new AbortController();
   /** Entries of torn transactions found while reading the channel (never visible). */
   torn = 0;
   /** Entries refused by the index checks (§7) while reading the channel. */
@@ -62,35 +67,73 @@ export class Space {
     this.log = log;
     this.index = new SpaceIndex(name);
     this.#ctx = ctx;
+    this.#scanned = log.start;
+    this.#assembler = this.#newAssembler();
   }
 
   /** Reads the channel into a new index, sealing a torn tail when writable. */
   static async load(name: string, log: ChannelLog, ctx: SpaceContext): Promise<Space> {
     const space = new Space(name, log, ctx);
-    const assembler = new TrxAssembler({
-      complete: (entries) => {
-        space.#applyRead(entries);
-      },
-      torn: (entries, aborted) => {
-        space.torn += entries.length;
-        if (!aborted)
-          ctx.logger.warn({ channel: space.channel, entries: entries.length }, 'torn transaction skipped');
-      },
-    });
-    const end = log.end;
-    await scanLines(log, log.start, end, ({ env, start, end: lineEnd }) => {
-      if (env === undefined) return;
-      const record = readSpaceRecord(env, name);
-      if (record?.kind === 'entry') assembler.entry({ entry: record.entry, start, end: lineEnd });
-      else if (record?.kind === 'abort') assembler.abort(record.marker);
-    });
-    const torn = assembler.pending;
+    await space.#catchUp(log.end);
+    const torn = space.#assembler.pending;
     if (torn.length > 0 && ctx.writable) {
       space.torn += torn.length;
+      space.#assembler = space.#newAssembler();
       await space.#seal(torn);
     }
     space.#nextPosition = space.index.lastPosition + 1;
+    space.#live = true;
     return space;
+  }
+
+  /**
+   * Keeps the index current with what others append to the channel (a replica: federation forwards
+   * the authority's records), until {@link Space.stop}.
+   */
+  follow(): void {
+    void this.#followLoop().catch((err: unknown) => {
+      if (!this.#stop.signal.aborted)
+        this.#ctx.logger.error({ err, channel: this.channel }, 'following the space channel failed');
+    });
+  }
+
+  /** Stops following. */
+  stop(): void {
+    this.#stop.abort();
+  }
+
+  async #followLoop(): Promise<void> {
+    while (!this.#stop.signal.aborted) {
+      await this.log.waitForGrowth(this.#scanned, this.#stop.signal);
+      if (this.log.end <= this.#scanned) return; // the log closed
+      await this.#catchUp(this.log.end);
+    }
+  }
+
+  async #catchUp(to: number): Promise<void> {
+    this.#scanned = await scanLines(this.log, this.#scanned, to, ({ env, start, end }) => {
+      if (env === undefined) return;
+      const record = readSpaceRecord(env, this.name);
+      if (record?.kind === 'entry') this.#assembler.entry({ entry: record.entry, start, end });
+      else if (record?.kind === 'abort') this.#assembler.abort(record.marker);
+    });
+  }
+
+  #newAssembler(): TrxAssembler {
+    return new TrxAssembler({
+      complete: (entries) => {
+        this.#applyRead(entries);
+      },
+      torn: (entries, aborted) => {
+        this.torn += entries.length;
+        if (!aborted) {
+          this.#ctx.logger.warn(
+            { channel: this.channel, entries: entries.length },
+            'torn transaction skipped',
+          );
+        }
+      },
+    });
   }
 
   /** The last sequence of `segment`, counting produces accepted but not yet written. */
@@ -186,7 +229,7 @@ export class Space {
       lastTimestamp: first.timestamp,
     };
     this.#ctx.memory.remember(first.trx.id, this.name, first.segment, Promise.resolve(trxStatus));
-    this.#ctx.committed(status);
+    if (this.#live) this.#ctx.committed(status);
     return trxStatus;
   }
 

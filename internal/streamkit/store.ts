@@ -2,7 +2,7 @@
  * A streamkit store on one instance: its spaces (loaded at open), local produce when this instance is
  * the authority, the reads of §5 and the status subscriptions.
  */
-import type { Clock } from '../clock/index.js';
+import type { Clock, TimerHandle } from '../clock/index.js';
 import { EnvelopeEncoder } from '../envelope/index.js';
 import type { Logger } from '../logger/index.js';
 import type { AppendResult, ChannelLog, Storage } from '../storage/index.js';
@@ -18,7 +18,21 @@ import {
   type StreamEntry,
 } from './entry.js';
 import { badRequest, SkCode, StreamkitError } from './errors.js';
-import { spaceChannel, spaceOfChannel, validateSegment, validateSpace, validateStore } from './names.js';
+import {
+  requestChannel,
+  spaceChannel,
+  spaceOfChannel,
+  validateSegment,
+  validateSpace,
+  validateStore,
+} from './names.js';
+import {
+  PRODUCE_TYPE,
+  produceBody,
+  produceHandler,
+  requestProduce,
+  type ProduceRpc,
+} from './remote-produce.js';
 import { Space } from './space.js';
 import { byUtf8Bytes, type Location, type SpaceIndex } from './space-index.js';
 import {
@@ -59,6 +73,23 @@ export interface SpaceHealth {
   refusedEntries: number;
 }
 
+/** Settings of a store. */
+export interface SkStoreOptions {
+  /** The store name. */
+  store: string;
+  /** The store's authority instance; default this one. */
+  authority?: string;
+  /** Serves produces (on the authority) or sends them (elsewhere). */
+  rpc?: ProduceRpc;
+  /** Deadline of a produce sent to the authority; default 10 000 ms. */
+  requestTimeoutMs?: number;
+  /** How often a replica looks for space channels that federation created; default 1 000 ms. */
+  discoveryIntervalMs?: number;
+}
+
+const REQUEST_TIMEOUT_MS = 10_000;
+const DISCOVERY_INTERVAL_MS = 1_000;
+
 /** Most entries in one transaction. */
 export const MAX_TRX_RECORDS = 10_000;
 /** Most bytes of one transaction's lines. */
@@ -82,25 +113,48 @@ export class SkStore {
   readonly #encoder: EnvelopeEncoder;
   readonly #hub: StatusHub;
   readonly #logger: Logger;
+  readonly #rpc: ProduceRpc | undefined;
+  readonly #requestTimeoutMs: number;
+  #service: { stop(): Promise<void> } | undefined;
+  #discovery: TimerHandle | undefined;
   #lastTimestamp = 0;
   #closed = false;
 
-  private constructor(host: StoreHost, store: string, authority: string) {
+  private constructor(host: StoreHost, options: SkStoreOptions) {
     this.#host = host;
-    this.store = store;
-    this.authority = authority;
+    this.store = options.store;
+    this.authority = options.authority ?? host.name;
+    this.#rpc = options.rpc;
+    this.#requestTimeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
     this.#encoder = new EnvelopeEncoder(host.name);
-    this.#logger = host.logger.child({ component: 'streamkit', store });
+    this.#logger = host.logger.child({ component: 'streamkit', store: options.store });
     this.#hub = new StatusHub(host.clock, this.#logger);
   }
 
-  /** Opens `store`, loading every space channel of it found in the data dir. */
-  static async open(host: StoreHost, store: string, authority = host.name): Promise<SkStore> {
-    validateStore(store);
-    const opened = new SkStore(host, store, authority);
-    for (const channel of await host.storage.channelsOnDisk()) {
-      const space = spaceOfChannel(store, channel);
-      if (space !== undefined) await opened.#space(space);
+  /**
+   * Opens `store`, loading every space channel of it found in the data dir. The authority serves
+   * produce requests when given an rpc; another instance follows the space channels federation
+   * forwards to it and sends its produces through the rpc.
+   */
+  static async open(host: StoreHost, options: SkStoreOptions): Promise<SkStore> {
+    validateStore(options.store);
+    const opened = new SkStore(host, options);
+    await opened.#discoverSpaces();
+    if (opened.isAuthority && options.rpc !== undefined) {
+      const handler = produceHandler((call) =>
+        opened.produce(call.space, call.segment, call.records, {
+          expectedLastSequence: call.expectedLastSequence,
+          trxId: call.trxId,
+        }),
+      );
+      opened.#service = await options.rpc.serve(requestChannel(options.store), PRODUCE_TYPE, handler);
+    }
+    if (!opened.isAuthority) {
+      opened.#discovery = host.clock.setInterval(() => {
+        void opened.#discoverSpaces().catch((err: unknown) => {
+          opened.#logger.warn({ err }, 'looking for new space channels failed');
+        });
+      }, options.discoveryIntervalMs ?? DISCOVERY_INTERVAL_MS);
     }
     return opened;
   }
@@ -123,12 +177,6 @@ export class SkStore {
     this.#assertOpen();
     validateSpace(space);
     validateSegment(segment);
-    if (!this.isAuthority) {
-      throw new StreamkitError(
-        SkCode.NOT_AUTHORITY,
-        `store ${JSON.stringify(this.store)}: ${JSON.stringify(this.#host.name)} is not its authority (${JSON.stringify(this.authority)})`,
-      );
-    }
     const expected = options.expectedLastSequence ?? 'any';
     if (expected !== 'any' && (!Number.isSafeInteger(expected) || expected < 0)) {
       throw badRequest(`expectedLastSequence must be a whole number ≥ 0 or "any", got ${String(expected)}`);
@@ -147,6 +195,17 @@ export class SkStore {
     }
     const prepared = records.map((r, i) => prepareRecord(r, i));
     checkSizes(prepared, segment);
+    if (!this.isAuthority) {
+      const rpc = this.#rpc;
+      if (rpc === undefined) {
+        throw new StreamkitError(
+          SkCode.NOT_AUTHORITY,
+          `store ${JSON.stringify(this.store)}: ${JSON.stringify(this.#host.name)} is not its authority (${JSON.stringify(this.authority)}) and has no rpc to reach it`,
+        );
+      }
+      const body = produceBody({ space, segment, expectedLastSequence: expected, trxId }, prepared);
+      return requestProduce(rpc, requestChannel(this.store), body, this.#requestTimeoutMs);
+    }
     const target = this.#spaces.get(space) ?? (await this.#space(space));
     this.#assertOpen();
     const again = this.#memory.get(trxId);
@@ -369,8 +428,21 @@ export class SkStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const space of this.#spaces.values()) space.index.wakeAll();
+    this.#discovery?.clear();
+    await this.#service?.stop();
+    for (const space of this.#spaces.values()) {
+      space.stop();
+      space.index.wakeAll();
+    }
     await this.#hub.close();
+  }
+
+  /** Loads the space channels of the store found on disk that are not loaded yet. */
+  async #discoverSpaces(): Promise<void> {
+    for (const channel of await this.#host.storage.channelsOnDisk()) {
+      const space = spaceOfChannel(this.store, channel);
+      if (space !== undefined && !this.#spaces.has(space) && !this.#closed) await this.#space(space);
+    }
   }
 
   #assertOpen(): void {
@@ -446,6 +518,11 @@ export class SkStore {
     });
     this.#lastTimestamp = Math.max(this.#lastTimestamp, space.index.lastTimestamp);
     this.#spaces.set(name, space);
+    for (const segment of space.index.segmentNames()) {
+      const status = space.index.status(segment);
+      if (status !== undefined) this.#hub.publish(status);
+    }
+    if (!this.isAuthority) space.follow();
     return space;
   }
 }

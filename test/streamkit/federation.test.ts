@@ -1,0 +1,105 @@
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  SequenceMismatchError,
+  StreamRpc,
+  StreamStore,
+  type SegmentStatus,
+  type StreamEntry,
+} from '../../src/index.js';
+import { connected, makePki, startNode, type TestNode, type TestPki } from '../support/cluster.js';
+import { drain } from './harness.js';
+
+let pki: TestPki;
+beforeAll(async () => {
+  pki = await makePki(['hub1', 'alpha']);
+});
+
+const closing: { close(): Promise<void> }[] = [];
+const nodes: TestNode[] = [];
+afterEach(async () => {
+  for (const c of closing.splice(0).reverse()) await c.close();
+  for (const n of nodes.splice(0).reverse()) await n.stop();
+});
+
+async function storeOn(node: TestNode): Promise<StreamStore> {
+  const rpc = await StreamRpc.open(node.messenger);
+  closing.push(rpc);
+  const store = await StreamStore.open(node.messenger, { store: 'orders', authority: 'hub1', rpc });
+  closing.push(store);
+  return store;
+}
+
+/** Resolves with the first status of `space` that satisfies `done`. */
+function statusWhere(
+  store: StreamStore,
+  space: string,
+  done: (s: SegmentStatus) => boolean,
+): Promise<SegmentStatus> {
+  return new Promise((resolve) => {
+    const sub = store.subscribeToSpace(space, (s) => {
+      if (!done(s)) return;
+      resolve(s);
+      void sub.unsubscribe();
+    });
+  });
+}
+
+function comparable(entries: StreamEntry[]): unknown[] {
+  return entries.map(({ sequence, position, segment, timestamp, trx, data, origin }) => ({
+    sequence,
+    position,
+    segment,
+    timestamp,
+    trx,
+    data,
+    origin,
+  }));
+}
+
+describe('streamkit across a hub', () => {
+  it('produces from a client through the authority hub, and the replica equals the authority', async () => {
+    const channels = { subscribe: ['_inbox.alpha', 'sk.orders.eu'], publish: ['sk.orders._req'] };
+    const hub = await startNode({
+      pki,
+      name: 'hub1',
+      hub: { allowedPeers: [{ name: 'alpha', ...channels }] },
+    });
+    nodes.push(hub);
+    const client = await startNode({ pki, name: 'alpha', hubs: [{ addr: hub.hubAddr, ...channels }] });
+    nodes.push(client);
+    await connected(client);
+    const authority = await storeOn(hub);
+    const replica = await storeOn(client);
+
+    const first = await replica.produce('eu', 'order-1', [{ data: 'placed' }, { data: 'paid' }], {
+      expectedLastSequence: 0,
+    });
+    expect(first).toMatchObject({ space: 'eu', segment: 'order-1', firstSequence: 1, lastSequence: 2 });
+    await authority.append('eu', 'order-2', 'placed');
+    const bytes = await replica.append('eu', 'order-1', new Uint8Array([9, 8]), { expectedLastSequence: 2 });
+    expect(bytes.lastSequence).toBe(3);
+
+    const mismatch = await replica
+      .append('eu', 'order-1', 'late', { expectedLastSequence: 1 })
+      .catch((e: unknown) => e);
+    expect(mismatch).toBeInstanceOf(SequenceMismatchError);
+    expect([
+      (mismatch as SequenceMismatchError).expected,
+      (mismatch as SequenceMismatchError).actual,
+    ]).toEqual([1, 3]);
+
+    const trxId = crypto.randomUUID();
+    const once = await replica.append('eu', 'order-2', 'shipped', { trxId });
+    expect(await replica.append('eu', 'order-2', 'shipped', { trxId })).toEqual(once);
+
+    await statusWhere(replica, 'eu', (s) => s.segment === 'order-2' && s.lastSequence === 2);
+    const onHub = await drain(authority.consumeSpace('eu'));
+    expect(onHub).toHaveLength(5);
+    await statusWhere(replica, 'eu', (s) => s.segment === 'order-1' && s.lastSequence === 3);
+    expect(comparable(await drain(replica.consumeSpace('eu')))).toEqual(comparable(onHub));
+    expect(replica.getSegments('eu')).toEqual(['order-1', 'order-2']);
+    expect(replica.getSegmentStatus('eu', 'order-1')).toEqual(authority.getSegmentStatus('eu', 'order-1'));
+    expect((await replica.peek('eu', 'order-1')).bytes).toEqual(Buffer.from([9, 8]));
+    expect(replica.health('eu')).toEqual({ lastPosition: 5, tornEntries: 0, refusedEntries: 0 });
+  });
+});
