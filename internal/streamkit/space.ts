@@ -186,7 +186,7 @@ export class Space {
       this.fail(problem);
       throw problem;
     }
-    return this.#apply(entries);
+    return this.#apply(entries, false);
   }
 
   /** Stops accepting produces (a write failed: what is reserved past it can no longer be written). */
@@ -215,10 +215,11 @@ export class Space {
       );
       return;
     }
-    this.#apply(entries);
+    this.#apply(entries, true);
   }
 
-  #apply(entries: LocatedEntry[]): SegmentStatus {
+  /** `fromChannel`: read from the channel (a local produce remembered its trx id already). */
+  #apply(entries: LocatedEntry[], fromChannel: boolean): SegmentStatus {
     this.index.apply(entries);
     const first = entries[0]?.entry;
     const status = first === undefined ? undefined : this.index.status(first.segment);
@@ -228,7 +229,8 @@ export class Space {
       lastSequence: first.sequence + entries.length - 1,
       lastTimestamp: first.timestamp,
     };
-    this.#ctx.memory.remember(first.trx.id, this.name, first.segment, Promise.resolve(trxStatus));
+    if (fromChannel)
+      this.#ctx.memory.remember(first.trx.id, this.name, first.segment, Promise.resolve(trxStatus));
     if (this.#live) this.#ctx.committed(status);
     return trxStatus;
   }

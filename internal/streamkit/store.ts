@@ -182,8 +182,11 @@ export class SkStore {
       throw badRequest(`expectedLastSequence must be a whole number ≥ 0 or "any", got ${String(expected)}`);
     }
     const trxId = options.trxId ?? crypto.randomUUID();
-    if (!TRX_ID.test(trxId)) throw badRequest(`trxId must be a UUID, got ${JSON.stringify(trxId)}`);
-    const known = this.#memory.get(trxId);
+    if (options.trxId !== undefined && !TRX_ID.test(trxId)) {
+      throw badRequest(`trxId must be a UUID, got ${JSON.stringify(trxId)}`);
+    }
+    // A trx id made here is new: only a caller's id can be a retry.
+    const known = options.trxId === undefined ? undefined : this.#memory.get(trxId);
     if (known !== undefined) {
       if (known.space !== space || known.segment !== segment) {
         throw badRequest(`trx id ${trxId} was used for ${known.space}/${known.segment}`);
@@ -206,10 +209,13 @@ export class SkStore {
       const body = produceBody({ space, segment, expectedLastSequence: expected, trxId }, prepared);
       return requestProduce(rpc, requestChannel(this.store), body, this.#requestTimeoutMs);
     }
-    const target = this.#spaces.get(space) ?? (await this.#space(space));
-    this.#assertOpen();
-    const again = this.#memory.get(trxId);
-    if (again !== undefined) return again.status;
+    let target = this.#spaces.get(space);
+    if (target === undefined) {
+      target = await this.#space(space);
+      this.#assertOpen();
+      const again = options.trxId === undefined ? undefined : this.#memory.get(trxId);
+      if (again !== undefined) return again.status;
+    }
     // From here to the append call nothing awaits: produces reserve and append in one order.
     const reservation = target.reserve(
       segment,
