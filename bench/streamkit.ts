@@ -3,16 +3,8 @@
  * consuming a large segment, peek among many segments, and rebuilding the index at open.
  */
 import { Messenger, StreamStore } from '../src/index.js';
-import {
-  benchDir,
-  cleanup,
-  payload,
-  percentile,
-  repeat,
-  throughput,
-  type GroupOptions,
-  type Metrics,
-} from './measure.js';
+import type { GroupOptions, Metrics } from './measure.js';
+import { benchDir, cleanup, payload, percentile, repeat, throughput } from './measure.js';
 import { publishBatchRate, publishRate } from './storage.js';
 
 async function withStore<T>(

@@ -97,10 +97,9 @@ export class StreamStore {
 
   /** Produces one record (`data` as JSON, or bytes when a Uint8Array); see {@link StreamStore.produce}. */
   append(space: string, segment: string, data: unknown, options: AppendOptions = {}): Promise<SegmentStatus> {
-    const { metadata, ...produce } = options;
     const record: RecordInput = data instanceof Uint8Array ? { bytes: data } : { data };
-    if (metadata !== undefined) record.metadata = metadata;
-    return this.#store.produce(space, segment, [record], produce);
+    if (options.metadata !== undefined) record.metadata = options.metadata;
+    return this.#store.produce(space, segment, [record], options);
   }
 
   /** The latest entry of a segment; an entry with sequence 0 when it has none (not an error). */

@@ -104,20 +104,34 @@ export function prepareRecord(record: RecordInput, index: number): PreparedRecor
   return { body, sequence };
 }
 
-/** Everything an entry line needs besides its record. */
-export interface EntryHeader {
+/** What the entries of one transaction share. */
+export interface TrxHeader {
   channel: string;
   segment: string;
-  sequence: number;
-  position: number;
+  firstSequence: number;
+  firstPosition: number;
   timestamp: number;
-  trx: TrxRef;
+  trxId: string;
+  trxNumber: number;
 }
 
-/** The envelope line (ending in `\n`) of one entry. */
-export function entryLine(encoder: EnvelopeEncoder, h: EntryHeader, record: PreparedRecord): string {
-  const payload = `{"segment":${JSON.stringify(h.segment)},"sequence":${h.sequence},"position":${h.position},"timestamp":${h.timestamp},"trx":{"id":${JSON.stringify(h.trx.id)},"number":${h.trx.number},"index":${h.trx.index},"count":${h.trx.count}},${record.body}}`;
-  return encoder.line(newEnvelopeId(), formatMillis(h.timestamp), h.channel, ENTRY_TYPE, payload, h.trx.id);
+/**
+ * The envelope lines (each ending in `\n`) of one transaction's entries, in order. What the entries
+ * share is serialised once.
+ */
+export function entryLines(
+  encoder: EnvelopeEncoder,
+  h: TrxHeader,
+  records: readonly PreparedRecord[],
+): string[] {
+  const ts = formatMillis(h.timestamp);
+  const segment = `{"segment":${JSON.stringify(h.segment)},"sequence":`;
+  const trx = `,"timestamp":${h.timestamp},"trx":{"id":${JSON.stringify(h.trxId)},"number":${h.trxNumber},"index":`;
+  const count = `,"count":${records.length}},`;
+  return records.map((record, index) => {
+    const payload = `${segment}${h.firstSequence + index},"position":${h.firstPosition + index}${trx}${index}${count}${record.body}}`;
+    return encoder.line(newEnvelopeId(), ts, h.channel, ENTRY_TYPE, payload, h.trxId);
+  });
 }
 
 /** An abort marker's payload. */

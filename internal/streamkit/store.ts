@@ -9,7 +9,7 @@ import type { AppendResult, ChannelLog, Storage } from '../storage/index.js';
 import { readAt } from './channel-reader.js';
 import {
   emptyEntry,
-  entryLine,
+  entryLines,
   prepareRecord,
   readSpaceRecord,
   type PreparedRecord,
@@ -224,20 +224,27 @@ export class SkStore {
       prepared.map((r) => r.sequence),
     );
     const timestamp = this.#stamp();
+    const header = {
+      channel: target.channel,
+      segment,
+      firstSequence: reservation.firstSequence,
+      firstPosition: reservation.firstPosition,
+      timestamp,
+      trxId,
+      trxNumber: reservation.trxNumber,
+    };
+    const lines = entryLines(this.#encoder, header, prepared);
+    const text = lines.join('');
+    const data = Buffer.from(text);
+    const ascii = data.length === text.length;
     const located: LocatedEntry[] = [];
-    const lines: string[] = [];
     let bytes = 0;
-    for (const [index, record] of prepared.entries()) {
+    // One trx object for the index (it reads the id and number); entries read back carry their own.
+    const trx = { id: trxId, number: reservation.trxNumber, index: 0, count: lines.length };
+    for (const [index, line] of lines.entries()) {
+      const size = ascii ? line.length : Buffer.byteLength(line);
       const sequence = reservation.firstSequence + index;
       const position = reservation.firstPosition + index;
-      const trx = { id: trxId, number: reservation.trxNumber, index, count: prepared.length };
-      const line = entryLine(
-        this.#encoder,
-        { channel: target.channel, segment, sequence, position, timestamp, trx },
-        record,
-      );
-      const size = Buffer.byteLength(line);
-      lines.push(line);
       located.push({
         entry: { space, segment, sequence, position, timestamp, trx, origin: this.#host.name },
         start: bytes,
@@ -245,7 +252,7 @@ export class SkStore {
       });
       bytes += size;
     }
-    const written = this.#host.append(target.channel, Buffer.from(lines.join('')), lines.length).then(
+    const written = this.#host.append(target.channel, data, lines.length).then(
       ({ start }) => {
         for (const l of located) {
           l.start += start;
@@ -269,7 +276,8 @@ export class SkStore {
         throw failure;
       },
     );
-    this.#memory.remember(trxId, space, segment, written);
+    // Only a caller's trx id can come back in a retry; ids read from the channel are remembered too.
+    if (options.trxId !== undefined) this.#memory.remember(trxId, space, segment, written);
     return written;
   }
 
