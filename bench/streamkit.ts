@@ -5,6 +5,8 @@
 import { Messenger, StreamStore } from '../src/index.js';
 import type { GroupOptions, Metrics } from './measure.js';
 import { benchDir, cleanup, payload, percentile, repeat, throughput } from './measure.js';
+import { writeBenchPki, type BenchPki } from './pki.js';
+import { hopRoundTrip, latencies, openHop } from './rpc.js';
 import { publishBatchRate, publishRate } from './storage.js';
 
 async function withStore<T>(
@@ -109,11 +111,55 @@ async function peekLatency(segments: number, samples: number): Promise<number> {
   }
 }
 
+/** Client → authority hub → status back: one-record produces from a client, awaited one by one. */
+async function remoteProduce(pki: BenchPki, samples: number): Promise<{ p50: number; p99: number }> {
+  const hop = await openHop(pki, 'sk.bench._req');
+  try {
+    const authority = await StreamStore.open(hop.hub, { store: 'bench', rpc: hop.server });
+    const client = await StreamStore.open(hop.client, {
+      store: 'bench',
+      authority: 'hub1',
+      rpc: hop.requester,
+    });
+    try {
+      await client.append('s', 'warm', 'warm');
+      let last = 0;
+      return await latencies(samples, async () => {
+        const t0 = performance.now();
+        await client.append('s', 'seg', payload(last + 1), { expectedLastSequence: last });
+        last++;
+        return performance.now() - t0;
+      });
+    } finally {
+      await client.close();
+      await authority.close();
+    }
+  } finally {
+    await hop.close();
+  }
+}
+
 /** The `streamkit` group. */
 export async function runStreamkitBench({ quick }: GroupOptions): Promise<Metrics> {
   const runs = quick ? 1 : 3;
   const ms = quick ? 300 : 1500;
   const big = quick ? 100_000 : 1_000_000;
+  const pki = await writeBenchPki(['hub1', 'a']);
+  try {
+    return await streamkitMetrics(quick, runs, ms, big, pki);
+  } finally {
+    cleanup(pki.dir);
+  }
+}
+
+async function streamkitMetrics(
+  quick: boolean,
+  runs: number,
+  ms: number,
+  big: number,
+  pki: BenchPki,
+): Promise<Metrics> {
+  const samples = quick ? 200 : 2000;
   return {
     ...(await repeat(
       runs,
@@ -137,6 +183,23 @@ export async function runStreamkitBench({ quick }: GroupOptions): Promise<Metric
       async () => {
         const { rate, openMs } = await consumeSegment(big);
         return { 'streamkit.consume_segment': rate, 'streamkit.open.rebuild_ms': openMs };
+      },
+    )),
+    ...(await repeat(
+      runs,
+      {
+        'rpc.roundtrip.hop1.p50_us': 'µs',
+        'streamkit.produce.remote.p50_us': 'µs',
+        'streamkit.produce.remote.p99_us': 'µs',
+      },
+      async () => {
+        const rpc = await hopRoundTrip(pki, samples);
+        const produce = await remoteProduce(pki, samples);
+        return {
+          'rpc.roundtrip.hop1.p50_us': rpc.p50,
+          'streamkit.produce.remote.p50_us': produce.p50,
+          'streamkit.produce.remote.p99_us': produce.p99,
+        };
       },
     )),
     ...(await repeat(runs, { 'streamkit.peek.p50_us': 'µs' }, async () => ({
