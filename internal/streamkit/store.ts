@@ -6,12 +6,9 @@ import type { Clock, TimerHandle } from '../clock/index.js';
 import { EnvelopeEncoder } from '../envelope/index.js';
 import type { Logger } from '../logger/index.js';
 import type { AppendResult, ChannelLog, Storage } from '../storage/index.js';
-import { readAt } from './channel-reader.js';
 import {
   emptyEntry,
-  entryLines,
   prepareRecord,
-  readSpaceRecord,
   type PreparedRecord,
   type RecordInput,
   type SegmentStatus,
@@ -34,16 +31,17 @@ import {
   type ProduceRpc,
 } from './remote-produce.js';
 import { Space } from './space.js';
-import { byUtf8Bytes, type Location, type SpaceIndex } from './space-index.js';
+import { writeTransaction } from './trx-writer.js';
+import { mergeSpaces, readPositions, readSegment, readSpace, type SpaceReader } from './space-reads.js';
+import { byUtf8Bytes } from './space-index.js';
 import {
   StatusHub,
   type StatusHandler,
   type StatusSubscription,
   type StatusSubscriptionOptions,
 } from './status-subscriptions.js';
-import type { LocatedEntry } from './trx-assembler.js';
 import { TrxMemory } from './trx-memory.js';
-import { boundsOf, inTimeWindow, type Bounds, type ConsumeWindow, type SegmentWindow } from './window.js';
+import { boundsOf, type ConsumeWindow, type SegmentWindow } from './window.js';
 
 /** What a store needs of its Messenger. */
 export interface StoreHost {
@@ -97,7 +95,6 @@ export const MAX_TRX_BYTES = 16 * 1024 * 1024;
 /** Most bytes of one entry line. */
 export const MAX_ENTRY_BYTES = 1024 * 1024;
 
-const READ_BATCH = 512;
 const TRX_ID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 /** One store. Open with {@link SkStore.open}. */
@@ -216,65 +213,17 @@ export class SkStore {
       const again = options.trxId === undefined ? undefined : this.#memory.get(trxId);
       if (again !== undefined) return again.status;
     }
-    // From here to the append call nothing awaits: produces reserve and append in one order.
-    const reservation = target.reserve(
-      segment,
-      prepared.length,
-      expected,
-      prepared.map((r) => r.sequence),
-    );
-    const timestamp = this.#stamp();
-    const header = {
-      channel: target.channel,
-      segment,
-      firstSequence: reservation.firstSequence,
-      firstPosition: reservation.firstPosition,
-      timestamp,
-      trxId,
-      trxNumber: reservation.trxNumber,
-    };
-    const lines = entryLines(this.#encoder, header, prepared);
-    const text = lines.join('');
-    const data = Buffer.from(text);
-    const ascii = data.length === text.length;
-    const located: LocatedEntry[] = [];
-    let bytes = 0;
-    // One trx object for the index (it reads the id and number); entries read back carry their own.
-    const trx = { id: trxId, number: reservation.trxNumber, index: 0, count: lines.length };
-    for (const [index, line] of lines.entries()) {
-      const size = ascii ? line.length : Buffer.byteLength(line);
-      const sequence = reservation.firstSequence + index;
-      const position = reservation.firstPosition + index;
-      located.push({
-        entry: { space, segment, sequence, position, timestamp, trx, origin: this.#host.name },
-        start: bytes,
-        end: bytes + size,
-      });
-      bytes += size;
-    }
-    const written = this.#host.append(target.channel, data, lines.length).then(
-      ({ start }) => {
-        for (const l of located) {
-          l.start += start;
-          l.end += start;
-        }
-        try {
-          return target.commit(located);
-        } catch (err) {
-          this.#memory.forget(trxId);
-          throw err;
-        }
+    const written = writeTransaction(
+      {
+        encoder: this.#encoder,
+        origin: this.#host.name,
+        append: (channel, data, records) => this.#host.append(channel, data, records),
+        forget: (id) => {
+          this.#memory.forget(id);
+        },
       },
-      (err: unknown) => {
-        const failure = new StreamkitError(
-          SkCode.COMMIT_FAILED,
-          `${space}/${segment}: transaction ${trxId} could not be written`,
-          { cause: err },
-        );
-        target.fail(failure);
-        this.#memory.forget(trxId);
-        throw failure;
-      },
+      target,
+      { segment, prepared, expected, trxId, timestamp: this.#stamp() },
     );
     // Only a caller's trx id can come back in a retry; ids read from the channel are remembered too.
     if (options.trxId !== undefined) this.#memory.remember(trxId, space, segment, written);
@@ -289,7 +238,7 @@ export class SkStore {
     const head = target?.index.segment(segment);
     const position = head?.positions[head.positions.length - 1];
     if (target === undefined || position === undefined) return emptyEntry(space, segment);
-    const [entry] = await this.#read(target, [position]);
+    const [entry] = await readPositions(target, [position]);
     return entry ?? emptyEntry(space, segment);
   }
 
@@ -321,86 +270,35 @@ export class SkStore {
     validateSegment(segment);
     const bounds = boundsOf(window);
     const target = await this.#waitForSpace(space, window);
-    if (target === undefined) return;
-    const { index } = target;
-    let sequence = bounds.minSequence;
-    let yielded = 0;
-    const finalHead = window.follow === true ? Infinity : (index.segment(segment)?.positions.length ?? 0);
-    for (;;) {
-      const head = index.segment(segment);
-      const upto = Math.min(head?.positions.length ?? 0, bounds.maxSequence, finalHead);
-      while (sequence <= upto && head !== undefined) {
-        const batchEnd = Math.min(upto, sequence + READ_BATCH - 1);
-        const positions = head.positions.slice(sequence - 1, batchEnd);
-        sequence = batchEnd + 1;
-        for (const entry of await this.#read(target, inWindow(index, positions, bounds))) {
-          yield entry;
-          if (++yielded >= bounds.limit) return;
-        }
-        if (window.signal?.aborted === true) return;
-      }
-      if (!(await this.#keepFollowing(window, index, sequence > bounds.maxSequence))) return;
-    }
+    if (target !== undefined) yield* readSegment(this.#reader(target, window), segment, bounds);
   }
 
   /** Entries of a space in position (commit) order, strictly after position `after` (§5.1). */
   async *consumeSpace(space: string, after = 0, window: ConsumeWindow = {}): AsyncGenerator<StreamEntry> {
     validateSpace(space);
-    if (!Number.isSafeInteger(after) || after < 0)
+    if (!Number.isSafeInteger(after) || after < 0) {
       throw badRequest(`after must be a whole number ≥ 0, got ${after}`);
+    }
     const bounds = boundsOf(window);
     const target = await this.#waitForSpace(space, window);
-    if (target === undefined) return;
-    const { index } = target;
-    let position = after + 1;
-    let yielded = 0;
-    const finalHead = window.follow === true ? Infinity : index.lastPosition;
-    for (;;) {
-      const upto = Math.min(index.lastPosition, finalHead);
-      while (position <= upto) {
-        const batchEnd = Math.min(upto, position + READ_BATCH - 1);
-        const positions: number[] = [];
-        for (let p = position; p <= batchEnd; p++) positions.push(p);
-        position = batchEnd + 1;
-        for (const entry of await this.#read(target, inWindow(index, positions, bounds))) {
-          yield entry;
-          if (++yielded >= bounds.limit) return;
-        }
-        if (window.signal?.aborted === true) return;
-      }
-      if (!(await this.#keepFollowing(window, index, false))) return;
-    }
+    if (target !== undefined) yield* readSpace(this.#reader(target, window), after, bounds);
   }
 
   /**
    * Entries of several spaces (`offsets` maps each to its exclusive `after`), merged by
    * (timestamp, space, position); always finite.
    */
-  async *consume(
+  consume(
     offsets: Readonly<Record<string, number>>,
     window: Omit<ConsumeWindow, 'follow'> = {},
   ): AsyncGenerator<StreamEntry> {
     const bounds = boundsOf(window);
-    const spaces = Object.keys(offsets).sort(byUtf8Bytes);
     const inner = { ...window, limit: 0, follow: false };
-    const sources = spaces.map((space) => this.consumeSpace(space, offsets[space] ?? 0, inner));
-    const heads = await Promise.all(sources.map((s) => s.next()));
-    let yielded = 0;
-    while (yielded < bounds.limit) {
-      let best = -1;
-      for (const [i, head] of heads.entries()) {
-        if (head.done === true) continue;
-        const current = heads[best];
-        if (current === undefined || current.done === true || isBefore(head.value, current.value)) best = i;
-      }
-      const chosen = heads[best];
-      const source = sources[best];
-      if (chosen === undefined || chosen.done === true || source === undefined) break;
-      yield chosen.value;
-      yielded++;
-      heads[best] = await source.next();
-    }
-    await Promise.all(sources.map((s) => s.return(undefined)));
+    const spaces = Object.keys(offsets).sort(byUtf8Bytes);
+    return mergeSpaces(
+      spaces.map((space) => this.consumeSpace(space, offsets[space] ?? 0, inner)),
+      bounds.limit,
+    );
   }
 
   /** Statuses of one segment: its current status first, then one per committed transaction. */
@@ -469,36 +367,19 @@ export class SkStore {
     return this.#lastTimestamp;
   }
 
-  async #keepFollowing(window: ConsumeWindow, index: SpaceIndex, windowDone: boolean): Promise<boolean> {
-    if (window.follow !== true || windowDone || this.#closed || window.signal?.aborted === true) return false;
-    await index.waitForPosition(index.lastPosition, window.signal);
-    return !this.#closed && !isAborted(window.signal);
+  #reader(space: Space, window: ConsumeWindow): SpaceReader {
+    return {
+      space,
+      follow: window.follow === true,
+      signal: window.signal,
+      closed: () => this.#closed,
+    };
   }
 
   async #waitForSpace(space: string, window: ConsumeWindow): Promise<Space | undefined> {
     const existing = this.#spaces.get(space);
     if (existing !== undefined || window.follow !== true) return existing;
     return this.#space(space);
-  }
-
-  async #read(space: Space, positions: readonly number[]): Promise<StreamEntry[]> {
-    const locations: Location[] = [];
-    for (const p of positions) {
-      const location = space.index.location(p);
-      if (location !== undefined) locations.push(location);
-    }
-    const entries: StreamEntry[] = [];
-    for (const env of await readAt(space.log, locations)) {
-      const record = env === undefined ? undefined : readSpaceRecord(env, space.name);
-      if (record?.kind !== 'entry') {
-        throw new StreamkitError(
-          SkCode.INTERNAL,
-          `space ${JSON.stringify(space.name)}: an indexed entry could not be read back`,
-        );
-      }
-      entries.push(record.entry);
-    }
-    return entries;
   }
 
   /** The space, loaded (and its channel created and marked retained) on first use. */
@@ -560,19 +441,4 @@ function checkSizes(prepared: readonly PreparedRecord[], segment: string): void 
   if (total > MAX_TRX_BYTES) {
     throw badRequest(`transaction of about ${total} bytes exceeds the ${MAX_TRX_BYTES}-byte limit`);
   }
-}
-
-function inWindow(index: SpaceIndex, positions: readonly number[], bounds: Bounds): number[] {
-  if (bounds.minTimestamp === 0 && bounds.maxTimestamp === Infinity) return [...positions];
-  return positions.filter((p) => inTimeWindow(bounds, index.timestampAt(p)));
-}
-
-function isAborted(signal: AbortSignal | undefined): boolean {
-  return signal?.aborted === true;
-}
-
-function isBefore(a: StreamEntry, b: StreamEntry): boolean {
-  if (a.timestamp !== b.timestamp) return a.timestamp < b.timestamp;
-  if (a.space !== b.space) return byUtf8Bytes(a.space, b.space) < 0;
-  return a.position < b.position;
 }
