@@ -56,18 +56,20 @@ function comparable(entries: StreamEntry[]): unknown[] {
   }));
 }
 
+/** A hub `hub1` and its connected client `alpha`, allowed the store's request channel and space `eu`. */
+async function hubAndClient(): Promise<{ hub: TestNode; client: TestNode }> {
+  const channels = { subscribe: ['_inbox.alpha', 'sk.orders.eu'], publish: ['sk.orders._req'] };
+  const hub = await startNode({ pki, name: 'hub1', hub: { allowedPeers: [{ name: 'alpha', ...channels }] } });
+  nodes.push(hub);
+  const client = await startNode({ pki, name: 'alpha', hubs: [{ addr: hub.hubAddr, ...channels }] });
+  nodes.push(client);
+  await connected(client);
+  return { hub, client };
+}
+
 describe('streamkit across a hub', () => {
   it('produces from a client through the authority hub, and the replica equals the authority', async () => {
-    const channels = { subscribe: ['_inbox.alpha', 'sk.orders.eu'], publish: ['sk.orders._req'] };
-    const hub = await startNode({
-      pki,
-      name: 'hub1',
-      hub: { allowedPeers: [{ name: 'alpha', ...channels }] },
-    });
-    nodes.push(hub);
-    const client = await startNode({ pki, name: 'alpha', hubs: [{ addr: hub.hubAddr, ...channels }] });
-    nodes.push(client);
-    await connected(client);
+    const { hub, client } = await hubAndClient();
     const authority = await storeOn(hub);
     const replica = await storeOn(client);
 
@@ -101,5 +103,48 @@ describe('streamkit across a hub', () => {
     expect(replica.getSegmentStatus('eu', 'order-1')).toEqual(authority.getSegmentStatus('eu', 'order-1'));
     expect((await replica.peek('eu', 'order-1')).bytes).toEqual(Buffer.from([9, 8]));
     expect(replica.health('eu')).toEqual({ lastPosition: 5, tornEntries: 0, refusedEntries: 0 });
+  });
+
+  it('keeps a replica subscription working across a hub restart, catching up with nothing lost', async () => {
+    const { hub, client } = await hubAndClient();
+    const hubRpc = await StreamRpc.open(hub.messenger);
+    const authority = await StreamStore.open(hub.messenger, {
+      store: 'orders',
+      authority: 'hub1',
+      rpc: hubRpc,
+    });
+    const replica = await storeOn(client);
+    await authority.append('eu', 'order-1', 1);
+    const seen: number[] = [];
+    let reached: (() => void) | undefined;
+    const sub = replica.subscribeToSegment('eu', 'order-1', (s) => {
+      seen.push(s.lastSequence);
+      if (s.lastSequence === 3) reached?.();
+    });
+    closing.push({ close: () => sub.unsubscribe() });
+    await statusWhere(replica, 'eu', (s) => s.lastSequence === 1);
+
+    await authority.close();
+    await hubRpc.close();
+    await hub.stop();
+    await hub.restart();
+    const rpcAgain = await StreamRpc.open(hub.messenger);
+    closing.push(rpcAgain);
+    const reopened = await StreamStore.open(hub.messenger, {
+      store: 'orders',
+      authority: 'hub1',
+      rpc: rpcAgain,
+    });
+    closing.push(reopened);
+    const done = new Promise<void>((resolve) => (reached = resolve));
+    await reopened.append('eu', 'order-1', 2, { expectedLastSequence: 1 });
+    await connected(client);
+    const viaRpc = await replica.append('eu', 'order-1', 3, { expectedLastSequence: 2 });
+    expect(viaRpc.lastSequence).toBe(3);
+    await done;
+    expect(seen.at(-1)).toBe(3);
+    expect(seen).toEqual([...seen].sort((a, b) => a - b));
+    expect((await drain(replica.consumeSegment('eu', 'order-1'))).map((e) => e.data)).toEqual([1, 2, 3]);
+    expect(replica.health('eu')).toEqual({ lastPosition: 3, tornEntries: 0, refusedEntries: 0 });
   });
 });
