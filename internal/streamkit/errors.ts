@@ -3,6 +3,7 @@
  * rpc close code, with its retryable flag and its place in the MessengerError family.
  */
 import { ErrorCode, MessengerError } from '../errors/index.js';
+import { isRetryableClose } from '../rpc/index.js';
 
 /** The wire codes of the convention. */
 export const SkCode = {
@@ -57,7 +58,15 @@ const CODES: ReadonlyMap<number, CodeInfo> = new Map<number, CodeInfo>([
   [SkCode.GOING_AWAY, { name: 'going away', retryable: true, errorCode: ErrorCode.SK_UNAVAILABLE }],
 ]);
 
-const UNKNOWN: CodeInfo = { name: 'unknown', retryable: false, errorCode: ErrorCode.SK_INTERNAL };
+/** A code of the rpc layer (a lost stream, a missing handler …): classified as rpc classifies it. */
+function rpcCode(code: number): CodeInfo {
+  const retryable = isRetryableClose(code);
+  return {
+    name: `rpc close ${code}`,
+    retryable,
+    errorCode: retryable ? ErrorCode.SK_UNAVAILABLE : ErrorCode.SK_INTERNAL,
+  };
+}
 
 /** A streamkit failure: `wireCode` travels on the wire, `retryable` says whether trying again may work. */
 export class StreamkitError extends MessengerError {
@@ -72,7 +81,7 @@ export class StreamkitError extends MessengerError {
    * @param options - standard `ErrorOptions` (`cause`)
    */
   constructor(wireCode: number, message: string, options?: ErrorOptions) {
-    const info = CODES.get(wireCode) ?? UNKNOWN;
+    const info = CODES.get(wireCode) ?? rpcCode(wireCode);
     super(info.errorCode, `${message} (streamkit ${wireCode} ${info.name})`, options);
     this.name = 'StreamkitError';
     this.wireCode = wireCode;

@@ -7,6 +7,7 @@ import {
   hasErrorCode,
   type StreamStore,
 } from '../../src/index.js';
+import { errorFromWire } from '../../internal/streamkit/index.js';
 import { drain, openStore, range, sequences } from './harness.js';
 
 async function caught(promise: Promise<unknown>): Promise<unknown> {
@@ -179,5 +180,19 @@ describe('streamkit produce', () => {
     expect(entry.bytes).toEqual(Buffer.from([0, 255, 7]));
     expect(entry.data).toBeUndefined();
     expect(entry.metadata).toEqual({ kind: 'raw' });
+  });
+});
+
+describe('streamkit errors from the wire', () => {
+  it('rebuilds typed errors from close codes, classifying rpc codes as rpc does', () => {
+    const mismatch = errorFromWire(4009, '{"expected":2,"actual":5,"where":"s/seg"}');
+    if (!(mismatch instanceof SequenceMismatchError)) throw new Error('not a SequenceMismatchError');
+    expect([mismatch.expected, mismatch.actual]).toEqual([2, 5]);
+    expect([errorFromWire(5003, 'down').retryable, errorFromWire(5001, 'x').retryable]).toEqual([true, true]);
+    const lost = errorFromWire(1006, 'silence');
+    expect([lost.retryable, lost.code]).toEqual([true, ErrorCode.SK_UNAVAILABLE]);
+    const noHandler = errorFromWire(4004, 'no handler');
+    expect([noHandler.retryable, noHandler.wireCode]).toEqual([false, 4004]);
+    expect(errorFromWire(4000, 'bad').code).toBe(ErrorCode.INVALID_ARGUMENT);
   });
 });
