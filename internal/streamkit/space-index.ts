@@ -166,6 +166,7 @@ export class SpaceIndex {
     }
     head.lastTimestamp = first.timestamp;
     head.trxNumber = first.trx.number;
+    if (this.#waiters.size === 0) return;
     const waiters = this.#waiters;
     this.#waiters = new Set();
     for (const wake of waiters) wake();

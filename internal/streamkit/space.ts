@@ -222,17 +222,13 @@ export class Space {
   #apply(entries: LocatedEntry[], fromChannel: boolean): SegmentStatus {
     this.index.apply(entries);
     const first = entries[0]?.entry;
+    // The transaction just became the segment's last: the segment's status is the transaction's.
     const status = first === undefined ? undefined : this.index.status(first.segment);
     if (first === undefined || status === undefined) throw new Error('applied an empty transaction');
-    const trxStatus = {
-      ...status,
-      lastSequence: first.sequence + entries.length - 1,
-      lastTimestamp: first.timestamp,
-    };
     if (fromChannel)
-      this.#ctx.memory.remember(first.trx.id, this.name, first.segment, Promise.resolve(trxStatus));
+      this.#ctx.memory.remember(first.trx.id, this.name, first.segment, Promise.resolve(status));
     if (this.#live) this.#ctx.committed(status);
-    return trxStatus;
+    return status;
   }
 
   async #seal(torn: readonly LocatedEntry[]): Promise<void> {
