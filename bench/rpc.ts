@@ -28,7 +28,7 @@ async function closeLocal(local: { messenger: Messenger; rpc: StreamRpc; dir: st
 }
 
 /** p50/p99 (µs) of `sample`, dropping the first tenth as warm-up. */
-async function latencies(
+export async function latencies(
   samples: number,
   sample: () => Promise<number>,
 ): Promise<{ p50: number; p99: number }> {
@@ -80,19 +80,52 @@ async function localRoundTrip(samples: number): Promise<{ p50: number; p99: numb
   }
 }
 
-/** Request → first data item, requester on a client, server on the hub (both in this process). */
-async function hopRoundTrip(pki: BenchPki, samples: number): Promise<{ p50: number; p99: number }> {
+/** A hub `hub1` and its client `a` in this process, each with a StreamRpc. */
+export interface Hop {
+  hub: Messenger;
+  client: Messenger;
+  /** On the hub. */
+  server: StreamRpc;
+  /** On the client. */
+  requester: StreamRpc;
+  close(): Promise<void>;
+}
+
+/** Opens a {@link Hop} whose client publishes `requestChannel` and subscribes to `_inbox.a` and `subscribe`. */
+export async function openHop(pki: BenchPki, requestChannel: string, subscribe: string[] = []): Promise<Hop> {
   const dirs: string[] = [];
   const hub = await Messenger.open(nodeConfig(pki, { name: 'hub1', hub: true }, dirs));
   const client = await Messenger.open(
     nodeConfig(
       pki,
-      { name: 'a', hubs: [{ addr: hub.hubAddress!, subscribe: ['_inbox.a'], publish: ['bench.req'] }] },
+      {
+        name: 'a',
+        hubs: [{ addr: hub.hubAddress!, subscribe: ['_inbox.a', ...subscribe], publish: [requestChannel] }],
+      },
       dirs,
     ),
   );
   const server = await StreamRpc.open(hub);
   const requester = await StreamRpc.open(client);
+  return {
+    hub,
+    client,
+    server,
+    requester,
+    close: async () => {
+      await requester.close();
+      await server.close();
+      await client.close();
+      await hub.close();
+      for (const d of dirs) cleanup(d);
+    },
+  };
+}
+
+/** Request → first data item, requester on a client, server on the hub (both in this process). */
+export async function hopRoundTrip(pki: BenchPki, samples: number): Promise<{ p50: number; p99: number }> {
+  const hop = await openHop(pki, 'bench.req');
+  const { server, requester } = hop;
   try {
     await server.serve('bench.req', 'echo.v1', (req, writer) => writer.write(req.body));
     await requester.request('bench.req', 'echo.v1', 'warm', { timeoutMs: 30_000 });
@@ -105,11 +138,7 @@ async function hopRoundTrip(pki: BenchPki, samples: number): Promise<{ p50: numb
       return elapsed;
     });
   } finally {
-    await requester.close();
-    await server.close();
-    await client.close();
-    await hub.close();
-    for (const d of dirs) cleanup(d);
+    await hop.close();
   }
 }
 

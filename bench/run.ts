@@ -10,6 +10,7 @@ import { runEphemeralBench } from './ephemeral.js';
 import { runFederationBench } from './federation.js';
 import { runRpcBench } from './rpc.js';
 import { runStorageBench } from './storage.js';
+import { runStreamkitBench } from './streamkit.js';
 import { runStreamsBench } from './streams.js';
 
 const GROUPS: Record<string, (opts: GroupOptions) => Promise<Metrics>> = {
@@ -18,6 +19,7 @@ const GROUPS: Record<string, (opts: GroupOptions) => Promise<Metrics>> = {
   ephemeral: runEphemeralBench,
   streams: runStreamsBench,
   rpc: runRpcBench,
+  streamkit: runStreamkitBench,
 };
 
 const { values } = parseArgs({

@@ -149,7 +149,12 @@ async function concurrentThroughput(
   return ops / ((performance.now() - start) / 1000);
 }
 
-async function publishRate(policy: 'always' | 'periodic', ms: number, publishers: number): Promise<number> {
+/** Messages/s of `publishers` awaiting publish loops on one channel. */
+export async function publishRate(
+  policy: 'always' | 'periodic',
+  ms: number,
+  publishers: number,
+): Promise<number> {
   const dir = benchDir('pub');
   const m = await openMessenger(dir, policy);
   try {
@@ -161,7 +166,8 @@ async function publishRate(policy: 'always' | 'periodic', ms: number, publishers
   }
 }
 
-async function publishBatchRate(ms: number, size: number): Promise<number> {
+/** Messages/s of awaited `publishBatch` calls of `size` messages (`periodic`). */
+export async function publishBatchRate(ms: number, size: number): Promise<number> {
   const dir = benchDir('batch');
   const m = await openMessenger(dir, 'periodic');
   const batch = Array.from({ length: size }, (_, i) => ({ payloadType: 'Bench', payload: payload(i) }));

@@ -58,6 +58,26 @@ export {
   type RpcRequest,
   type RpcWriter,
 } from '../internal/rpc/index.js';
+export { StreamStore, type AppendOptions, type StreamStoreOptions } from './streamkit.js';
+export {
+  MAX_CONSUME_LIMIT,
+  MAX_TRX_RECORDS,
+  SequenceMismatchError,
+  SkCode,
+  StreamkitError,
+  type ConsumeWindow,
+  type ProduceOptions,
+  type RecordInput,
+  type SegmentStatus,
+  type SegmentWindow,
+  type SpaceHealth,
+  type StatusHandler,
+  type StatusSubscription,
+  type StatusSubscriptionOptions,
+  type StatusSubscriptionStats,
+  type StreamEntry,
+  type TrxRef,
+} from '../internal/streamkit/index.js';
 export { withCorrelationId, withServiceName, currentCorrelationId, currentServiceName } from './context.js';
 export { ErrorCode, MessengerError, ConfigError, hasErrorCode } from '../internal/errors/index.js';
 export type { Logger, LogFields } from '../internal/logger/index.js';

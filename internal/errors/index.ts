@@ -62,6 +62,20 @@ export const ErrorCode = {
   RPC_CLOSED: 'ERR_RPC_CLOSED',
   /** The requester cancelled a request/reply stream (the server's handler signal aborts with it). */
   RPC_CANCELLED: 'ERR_RPC_CANCELLED',
+  /** A streamkit produce expected another last sequence than the segment has; see `SequenceMismatchError`. */
+  SK_SEQUENCE_MISMATCH: 'ERR_SK_SEQUENCE_MISMATCH',
+  /** A streamkit produce reached an instance that is not the store's authority. */
+  SK_NOT_AUTHORITY: 'ERR_SK_NOT_AUTHORITY',
+  /** A streamkit request's deadline passed. */
+  SK_DEADLINE_EXCEEDED: 'ERR_SK_DEADLINE_EXCEEDED',
+  /** A streamkit space channel holds a gap, a repeat or a second writer (the replica checks). */
+  SK_DIVERGED: 'ERR_SK_DIVERGED',
+  /** A streamkit transaction could not be written; nothing of it is visible. */
+  SK_COMMIT_FAILED: 'ERR_SK_COMMIT_FAILED',
+  /** A streamkit authority cannot be reached or stopped writing a space; retry later. */
+  SK_UNAVAILABLE: 'ERR_SK_UNAVAILABLE',
+  /** A streamkit authority failed unexpectedly. */
+  SK_INTERNAL: 'ERR_SK_INTERNAL',
 } as const;
 
 /** One of the values of {@link ErrorCode}. */

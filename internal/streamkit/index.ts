@@ -1,0 +1,34 @@
+/**
+ * Streamkit stores as a channel convention (docs/conventions/streamkit.md): spaces as retained
+ * channels, segments with contiguous sequences, transactions, sequence-checked produce, reads from a
+ * derived index, and status subscriptions.
+ */
+export {
+  ABORT_TYPE,
+  ENTRY_TYPE,
+  STATUS_TYPE,
+  statusFromWire,
+  statusToWire,
+  type RecordInput,
+  type SegmentStatus,
+  type StreamEntry,
+  type TrxRef,
+} from './entry.js';
+export { errorFromWire, SequenceMismatchError, SkCode, StreamkitError } from './errors.js';
+export { requestChannel, spaceChannel } from './names.js';
+export type {
+  StatusHandler,
+  StatusSubscription,
+  StatusSubscriptionOptions,
+  StatusSubscriptionStats,
+} from './status-subscriptions.js';
+export { PRODUCE_TYPE, type ProduceRpc } from './remote-produce.js';
+export {
+  MAX_TRX_RECORDS,
+  SkStore,
+  type ProduceOptions,
+  type SkStoreOptions,
+  type SpaceHealth,
+  type StoreHost,
+} from './store.js';
+export { MAX_CONSUME_LIMIT, type ConsumeWindow, type SegmentWindow } from './window.js';

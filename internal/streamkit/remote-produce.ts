@@ -1,0 +1,139 @@
+/**
+ * Produce across instances (§4): the authority serves `streamkit.produce.v1` on `sk.<store>._req`
+ * through the rpc convention; other instances send their produces there and rebuild the typed error
+ * from the close code.
+ */
+import { RpcCloseError, type OpenStreamOptions, type RpcHandler } from '../rpc/index.js';
+import {
+  statusFromWire,
+  statusToWire,
+  type PreparedRecord,
+  type RecordInput,
+  type SegmentStatus,
+} from './entry.js';
+import { badRequest, errorFromWire, SequenceMismatchError, SkCode, StreamkitError } from './errors.js';
+
+/** Request type of a produce. */
+export const PRODUCE_TYPE = 'streamkit.produce.v1';
+
+/** What produce needs of a StreamRpc (which provides it). */
+export interface ProduceRpc {
+  serve(channel: string, payloadType: string, handler: RpcHandler): Promise<{ stop(): Promise<void> }>;
+  request<R>(
+    channel: string,
+    payloadType: string,
+    body: unknown,
+    options?: OpenStreamOptions,
+  ): Promise<R | undefined>;
+}
+
+/** A produce as it travels. */
+export interface ProduceBody {
+  space: string;
+  segment: string;
+  expected_last_sequence: number | 'any';
+  trx_id: string;
+  records: WireRecord[];
+}
+
+interface WireRecord {
+  data?: unknown;
+  data_b64?: string;
+  metadata?: Record<string, string>;
+  sequence?: number;
+}
+
+/** A produce to run locally, as the authority reads it from a request. */
+export interface ProduceCall {
+  space: string;
+  segment: string;
+  records: RecordInput[];
+  expectedLastSequence: number | 'any';
+  trxId: string;
+}
+
+/** The body of a produce request. */
+export function produceBody(
+  call: Omit<ProduceCall, 'records'>,
+  prepared: readonly PreparedRecord[],
+): ProduceBody {
+  return {
+    space: call.space,
+    segment: call.segment,
+    expected_last_sequence: call.expectedLastSequence,
+    trx_id: call.trxId,
+    records: prepared.map(
+      (r) =>
+        JSON.parse(`{${r.body}${r.sequence === undefined ? '' : `,"sequence":${r.sequence}`}}`) as WireRecord,
+    ),
+  };
+}
+
+/** Reads a request body (4000 naming what is malformed). */
+export function produceCallOf(body: unknown): ProduceCall {
+  const b = body as Partial<ProduceBody> | null;
+  if (b === null || typeof b !== 'object') throw badRequest('produce body must be an object');
+  const { space, segment, expected_last_sequence: expected, trx_id: trxId, records } = b;
+  if (typeof space !== 'string' || typeof segment !== 'string')
+    throw badRequest('space and segment must be strings');
+  if (typeof trxId !== 'string') throw badRequest('trx_id must be a string');
+  if (expected !== 'any' && typeof expected !== 'number')
+    throw badRequest('expected_last_sequence must be a number or "any"');
+  if (!Array.isArray(records)) throw badRequest('records must be an array');
+  return {
+    space,
+    segment,
+    expectedLastSequence: expected,
+    trxId,
+    records: records.map((r: WireRecord, i) => recordOf(r, i)),
+  };
+}
+
+function recordOf(r: WireRecord | null, index: number): RecordInput {
+  if (r === null || typeof r !== 'object') throw badRequest(`record ${index}: must be an object`);
+  const record: RecordInput = {};
+  if (typeof r.data_b64 === 'string') record.bytes = Buffer.from(r.data_b64, 'base64');
+  if ('data' in r) record.data = r.data;
+  if (r.metadata !== undefined) record.metadata = r.metadata;
+  if (r.sequence !== undefined) record.sequence = r.sequence;
+  return record;
+}
+
+/** The rpc handler of the authority: runs the produce, answers its status, closes with its error's code. */
+export function produceHandler(produce: (call: ProduceCall) => Promise<SegmentStatus>): RpcHandler {
+  return async (request, writer) => {
+    let status: SegmentStatus;
+    try {
+      status = await produce(produceCallOf(request.body));
+    } catch (err) {
+      if (err instanceof SequenceMismatchError) throw new RpcCloseError(err.wireCode, err.wireText);
+      if (err instanceof StreamkitError) throw new RpcCloseError(err.wireCode, err.message);
+      throw err;
+    }
+    await writer.write(statusToWire(status));
+  };
+}
+
+/** Sends a produce to the authority and rebuilds its answer or its typed error. */
+export async function requestProduce(
+  rpc: ProduceRpc,
+  channel: string,
+  body: ProduceBody,
+  timeoutMs: number,
+): Promise<SegmentStatus> {
+  let answer: unknown;
+  try {
+    answer = await rpc.request(channel, PRODUCE_TYPE, body, { timeoutMs });
+  } catch (err) {
+    if (err instanceof RpcCloseError) throw errorFromWire(err.closeCode, err.text, err);
+    throw err;
+  }
+  const status = statusFromWire(answer);
+  if (status === undefined) {
+    throw new StreamkitError(
+      SkCode.INTERNAL,
+      `produce ${body.trx_id}: the authority answered no segment status`,
+    );
+  }
+  return status;
+}

@@ -1,0 +1,250 @@
+/**
+ * One space of a store: its channel log, its index (rebuilt by reading the channel at open, sealing a
+ * torn tail with an abort marker when this instance is the authority), and the authority's write
+ * state: the heads reserved by produces accepted but not yet written.
+ */
+import type { EnvelopeEncoder } from '../envelope/index.js';
+import type { Logger } from '../logger/index.js';
+import type { ChannelLog } from '../storage/index.js';
+import { scanLines } from './channel-reader.js';
+import { abortLine, readSpaceRecord, type SegmentStatus } from './entry.js';
+import { SequenceMismatchError, SkCode, StreamkitError } from './errors.js';
+import { SpaceIndex } from './space-index.js';
+import { TrxAssembler, type LocatedEntry } from './trx-assembler.js';
+import type { TrxMemory } from './trx-memory.js';
+
+/** What a space needs from its store. */
+export interface SpaceContext {
+  /** The store's authority. */
+  authority: string;
+  /** Whether this instance is the authority (it then seals torn tails and writes). */
+  writable: boolean;
+  memory: TrxMemory;
+  encoder: EnvelopeEncoder;
+  logger: Logger;
+  now(): number;
+  /** Appends lines to the space channel through the Messenger's publish path. */
+  append(channel: string, lines: Buffer, records: number): Promise<{ start: number; end: number }>;
+  /** Called for every transaction made visible. */
+  committed(status: SegmentStatus): void;
+}
+
+/** Heads reserved for one produce. */
+export interface Reservation {
+  firstSequence: number;
+  firstPosition: number;
+  trxNumber: number;
+}
+
+interface ReservedHead {
+  last: number;
+  trxNumber: number;
+}
+
+/** A loaded space. */
+export class Space {
+  readonly name: string;
+  readonly channel: string;
+  readonly log: ChannelLog;
+  readonly index: SpaceIndex;
+  readonly #ctx: SpaceContext;
+  readonly #reserved = new Map<string, ReservedHead>();
+  #nextPosition = 1;
+  #failure: StreamkitError | undefined;
+  #assembler: TrxAssembler;
+  #scanned = 0;
+  /** False while the channel is read at open: statuses are announced once the space is registered. */
+  #live = false;
+  readonly #stop = new AbortController();
+  /** Entries of torn transactions found while reading the channel (never visible). */
+  torn = 0;
+  /** Entries refused by the index checks (§7) while reading the channel. */
+  refused = 0;
+
+  private constructor(name: string, log: ChannelLog, ctx: SpaceContext) {
+    this.name = name;
+    this.channel = log.channel;
+    this.log = log;
+    this.index = new SpaceIndex(name);
+    this.#ctx = ctx;
+    this.#scanned = log.start;
+    this.#assembler = this.#newAssembler();
+  }
+
+  /** Reads the channel into a new index, sealing a torn tail when writable. */
+  static async load(name: string, log: ChannelLog, ctx: SpaceContext): Promise<Space> {
+    const space = new Space(name, log, ctx);
+    await space.#catchUp(log.end);
+    const torn = space.#assembler.pending;
+    if (torn.length > 0 && ctx.writable) {
+      space.torn += torn.length;
+      space.#assembler = space.#newAssembler();
+      await space.#seal(torn);
+    }
+    space.#nextPosition = space.index.lastPosition + 1;
+    space.#live = true;
+    return space;
+  }
+
+  /**
+   * Keeps the index current with what others append to the channel (a replica: federation forwards
+   * the authority's records), until {@link Space.stop}.
+   */
+  follow(): void {
+    void this.#followLoop().catch((err: unknown) => {
+      if (!this.#stop.signal.aborted)
+        this.#ctx.logger.error({ err, channel: this.channel }, 'following the space channel failed');
+    });
+  }
+
+  /** Stops following. */
+  stop(): void {
+    this.#stop.abort();
+  }
+
+  async #followLoop(): Promise<void> {
+    while (!this.#stop.signal.aborted) {
+      await this.log.waitForGrowth(this.#scanned, this.#stop.signal);
+      if (this.log.end <= this.#scanned) return; // the log closed
+      await this.#catchUp(this.log.end);
+    }
+  }
+
+  async #catchUp(to: number): Promise<void> {
+    this.#scanned = await scanLines(this.log, this.#scanned, to, ({ env, start, end }) => {
+      if (env === undefined) return;
+      const record = readSpaceRecord(env, this.name);
+      if (record?.kind === 'entry') this.#assembler.entry({ entry: record.entry, start, end });
+      else if (record?.kind === 'abort') this.#assembler.abort(record.marker);
+    });
+  }
+
+  #newAssembler(): TrxAssembler {
+    return new TrxAssembler({
+      complete: (entries) => {
+        this.#applyRead(entries);
+      },
+      torn: (entries, aborted) => {
+        this.torn += entries.length;
+        if (!aborted) {
+          this.#ctx.logger.warn(
+            { channel: this.channel, entries: entries.length },
+            'torn transaction skipped',
+          );
+        }
+      },
+    });
+  }
+
+  /** The last sequence of `segment`, counting produces accepted but not yet written. */
+  reservedLast(segment: string): number {
+    return this.#head(segment).last;
+  }
+
+  /**
+   * Checks the expectation and reserves sequences, positions and a trx number for `count` entries;
+   * synchronous, so produces are ordered as they call it. Throws 4009 (nothing reserved) or 5003
+   * after a failed write.
+   */
+  reserve(
+    segment: string,
+    count: number,
+    expected: number | 'any',
+    sequences: readonly (number | undefined)[],
+  ): Reservation {
+    if (this.#failure !== undefined) {
+      throw new StreamkitError(
+        SkCode.UNAVAILABLE,
+        `space ${JSON.stringify(this.name)} stopped writing after a failed write; reopen the store`,
+        { cause: this.#failure },
+      );
+    }
+    const head = this.#head(segment);
+    const where = `${this.name}/${segment}`;
+    if (expected !== 'any' && expected !== head.last)
+      throw new SequenceMismatchError(where, expected, head.last);
+    for (const [i, sequence] of sequences.entries()) {
+      if (sequence !== undefined && sequence !== head.last + 1 + i) {
+        throw new SequenceMismatchError(where, sequence - 1 - i, head.last);
+      }
+    }
+    const reservation = {
+      firstSequence: head.last + 1,
+      firstPosition: this.#nextPosition,
+      trxNumber: head.trxNumber + 1,
+    };
+    head.last += count;
+    head.trxNumber += 1;
+    this.#nextPosition += count;
+    return reservation;
+  }
+
+  /** Makes a written transaction visible; returns its status. */
+  commit(entries: LocatedEntry[]): SegmentStatus {
+    const problem = this.index.check(entries, this.#ctx.authority, (id) => this.#ctx.memory.has(id));
+    if (problem !== undefined) {
+      this.fail(problem);
+      throw problem;
+    }
+    return this.#apply(entries, false);
+  }
+
+  /** Stops accepting produces (a write failed: what is reserved past it can no longer be written). */
+  fail(err: StreamkitError): void {
+    this.#failure ??= err;
+    this.#ctx.logger.error({ err, channel: this.channel }, 'space stopped writing');
+  }
+
+  #head(segment: string): ReservedHead {
+    let head = this.#reserved.get(segment);
+    if (head === undefined) {
+      const visible = this.index.segment(segment);
+      head = { last: visible?.positions.length ?? 0, trxNumber: visible?.trxNumber ?? 0 };
+      this.#reserved.set(segment, head);
+    }
+    return head;
+  }
+
+  #applyRead(entries: LocatedEntry[]): void {
+    const problem = this.index.check(entries, this.#ctx.authority, (id) => this.#ctx.memory.has(id));
+    if (problem !== undefined) {
+      this.refused += entries.length;
+      this.#ctx.logger.error(
+        { err: problem, channel: this.channel },
+        'transaction refused by the index checks',
+      );
+      return;
+    }
+    this.#apply(entries, true);
+  }
+
+  /** `fromChannel`: read from the channel (a local produce remembered its trx id already). */
+  #apply(entries: LocatedEntry[], fromChannel: boolean): SegmentStatus {
+    this.index.apply(entries);
+    const first = entries[0]?.entry;
+    // The transaction just became the segment's last: the segment's status is the transaction's.
+    const status = first === undefined ? undefined : this.index.status(first.segment);
+    if (first === undefined || status === undefined) throw new Error('applied an empty transaction');
+    if (fromChannel)
+      this.#ctx.memory.remember(first.trx.id, this.name, first.segment, Promise.resolve(status));
+    if (this.#live) this.#ctx.committed(status);
+    return status;
+  }
+
+  async #seal(torn: readonly LocatedEntry[]): Promise<void> {
+    const first = torn[0]?.entry;
+    if (first === undefined) return;
+    const line = abortLine(this.#ctx.encoder, this.channel, this.#ctx.now(), {
+      trxId: first.trx.id,
+      segment: first.segment,
+      position: first.position,
+      count: first.trx.count,
+      found: torn.length,
+    });
+    await this.#ctx.append(this.channel, Buffer.from(line), 1);
+    this.#ctx.logger.warn(
+      { channel: this.channel, trx: first.trx.id, found: torn.length, count: first.trx.count },
+      'sealed a torn transaction with an abort marker',
+    );
+  }
+}

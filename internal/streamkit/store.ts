@@ -1,0 +1,444 @@
+/**
+ * A streamkit store on one instance: its spaces (loaded at open), local produce when this instance is
+ * the authority, the reads of §5 and the status subscriptions.
+ */
+import type { Clock, TimerHandle } from '../clock/index.js';
+import { EnvelopeEncoder } from '../envelope/index.js';
+import type { Logger } from '../logger/index.js';
+import type { AppendResult, ChannelLog, Storage } from '../storage/index.js';
+import {
+  emptyEntry,
+  prepareRecord,
+  type PreparedRecord,
+  type RecordInput,
+  type SegmentStatus,
+  type StreamEntry,
+} from './entry.js';
+import { badRequest, SkCode, StreamkitError } from './errors.js';
+import {
+  requestChannel,
+  spaceChannel,
+  spaceOfChannel,
+  validateSegment,
+  validateSpace,
+  validateStore,
+} from './names.js';
+import {
+  PRODUCE_TYPE,
+  produceBody,
+  produceHandler,
+  requestProduce,
+  type ProduceRpc,
+} from './remote-produce.js';
+import { Space } from './space.js';
+import { writeTransaction } from './trx-writer.js';
+import { mergeSpaces, readPositions, readSegment, readSpace, type SpaceReader } from './space-reads.js';
+import { byUtf8Bytes } from './space-index.js';
+import {
+  StatusHub,
+  type StatusHandler,
+  type StatusSubscription,
+  type StatusSubscriptionOptions,
+} from './status-subscriptions.js';
+import { TrxMemory } from './trx-memory.js';
+import { boundsOf, type ConsumeWindow, type SegmentWindow } from './window.js';
+
+/** What a store needs of its Messenger. */
+export interface StoreHost {
+  readonly storage: Storage;
+  readonly name: string;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  log(channel: string): Promise<ChannelLog>;
+  append(channel: string, lines: Buffer, records: number): Promise<AppendResult>;
+}
+
+/** Options of one produce. */
+export interface ProduceOptions {
+  /** The segment's last sequence the producer expects (0 = empty), or `'any'` (the default). */
+  expectedLastSequence?: number | 'any';
+  /** The transaction id (a UUID); reuse it to retry safely. Default: a new one. */
+  trxId?: string;
+}
+
+/** Figures of one space. */
+export interface SpaceHealth {
+  /** The last visible position. */
+  lastPosition: number;
+  /** Entries of torn transactions (a crash mid-append) found in the channel; never visible. */
+  tornEntries: number;
+  /** Entries refused by the replica checks (a gap, a repeat, a second writer); logged, never visible. */
+  refusedEntries: number;
+}
+
+/** Settings of a store. */
+export interface SkStoreOptions {
+  /** The store name. */
+  store: string;
+  /** The store's authority instance; default this one. */
+  authority?: string;
+  /** Serves produces (on the authority) or sends them (elsewhere). */
+  rpc?: ProduceRpc;
+  /** Deadline of a produce sent to the authority; default 10 000 ms. */
+  requestTimeoutMs?: number;
+  /** How often a replica looks for space channels that federation created; default 1 000 ms. */
+  discoveryIntervalMs?: number;
+}
+
+const REQUEST_TIMEOUT_MS = 10_000;
+const DISCOVERY_INTERVAL_MS = 1_000;
+
+/** Most entries in one transaction. */
+export const MAX_TRX_RECORDS = 10_000;
+/** Most bytes of one transaction's lines. */
+export const MAX_TRX_BYTES = 16 * 1024 * 1024;
+/** Most bytes of one entry line. */
+export const MAX_ENTRY_BYTES = 1024 * 1024;
+
+const TRX_ID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+/** One store. Open with {@link SkStore.open}. */
+export class SkStore {
+  /** The store name. */
+  readonly store: string;
+  /** The store's authority instance. */
+  readonly authority: string;
+  readonly #host: StoreHost;
+  readonly #spaces = new Map<string, Space>();
+  readonly #loading = new Map<string, Promise<Space>>();
+  readonly #memory = new TrxMemory();
+  readonly #encoder: EnvelopeEncoder;
+  readonly #hub: StatusHub;
+  readonly #logger: Logger;
+  readonly #rpc: ProduceRpc | undefined;
+  readonly #requestTimeoutMs: number;
+  #service: { stop(): Promise<void> } | undefined;
+  #discovery: TimerHandle | undefined;
+  #lastTimestamp = 0;
+  #closed = false;
+
+  private constructor(host: StoreHost, options: SkStoreOptions) {
+    this.#host = host;
+    this.store = options.store;
+    this.authority = options.authority ?? host.name;
+    this.#rpc = options.rpc;
+    this.#requestTimeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+    this.#encoder = new EnvelopeEncoder(host.name);
+    this.#logger = host.logger.child({ component: 'streamkit', store: options.store });
+    this.#hub = new StatusHub(host.clock, this.#logger);
+  }
+
+  /**
+   * Opens `store`, loading every space channel of it found in the data dir. The authority serves
+   * produce requests when given an rpc; another instance follows the space channels federation
+   * forwards to it and sends its produces through the rpc.
+   */
+  static async open(host: StoreHost, options: SkStoreOptions): Promise<SkStore> {
+    validateStore(options.store);
+    const opened = new SkStore(host, options);
+    await opened.#discoverSpaces();
+    if (opened.isAuthority && options.rpc !== undefined) {
+      const handler = produceHandler((call) =>
+        opened.produce(call.space, call.segment, call.records, {
+          expectedLastSequence: call.expectedLastSequence,
+          trxId: call.trxId,
+        }),
+      );
+      opened.#service = await options.rpc.serve(requestChannel(options.store), PRODUCE_TYPE, handler);
+    }
+    if (!opened.isAuthority) {
+      opened.#discovery = host.clock.setInterval(() => {
+        void opened.#discoverSpaces().catch((err: unknown) => {
+          opened.#logger.warn({ err }, 'looking for new space channels failed');
+        });
+      }, options.discoveryIntervalMs ?? DISCOVERY_INTERVAL_MS);
+    }
+    return opened;
+  }
+
+  /** Whether this instance writes the store. */
+  get isAuthority(): boolean {
+    return this.authority === this.#host.name;
+  }
+
+  /**
+   * Produces `records` to (space, segment) as one transaction; resolves with the segment's status
+   * once it is durable. A known trx id answers its original status and writes nothing.
+   */
+  async produce(
+    space: string,
+    segment: string,
+    records: readonly RecordInput[],
+    options: ProduceOptions = {},
+  ): Promise<SegmentStatus> {
+    this.#assertOpen();
+    validateSpace(space);
+    validateSegment(segment);
+    const expected = options.expectedLastSequence ?? 'any';
+    if (expected !== 'any' && (!Number.isSafeInteger(expected) || expected < 0)) {
+      throw badRequest(`expectedLastSequence must be a whole number ≥ 0 or "any", got ${String(expected)}`);
+    }
+    const trxId = options.trxId ?? crypto.randomUUID();
+    if (options.trxId !== undefined && !TRX_ID.test(trxId)) {
+      throw badRequest(`trxId must be a UUID, got ${JSON.stringify(trxId)}`);
+    }
+    // A trx id made here is new: only a caller's id can be a retry.
+    const known = options.trxId === undefined ? undefined : this.#memory.get(trxId);
+    if (known !== undefined) {
+      if (known.space !== space || known.segment !== segment) {
+        throw badRequest(`trx id ${trxId} was used for ${known.space}/${known.segment}`);
+      }
+      return known.status;
+    }
+    if (records.length === 0 || records.length > MAX_TRX_RECORDS) {
+      throw badRequest(`a transaction holds 1 to ${MAX_TRX_RECORDS} records, got ${records.length}`);
+    }
+    const prepared = records.map((r, i) => prepareRecord(r, i));
+    checkSizes(prepared, segment);
+    if (!this.isAuthority) {
+      const rpc = this.#rpc;
+      if (rpc === undefined) {
+        throw new StreamkitError(
+          SkCode.NOT_AUTHORITY,
+          `store ${JSON.stringify(this.store)}: ${JSON.stringify(this.#host.name)} is not its authority (${JSON.stringify(this.authority)}) and has no rpc to reach it`,
+        );
+      }
+      const body = produceBody({ space, segment, expectedLastSequence: expected, trxId }, prepared);
+      return requestProduce(rpc, requestChannel(this.store), body, this.#requestTimeoutMs);
+    }
+    let target = this.#spaces.get(space);
+    if (target === undefined) {
+      target = await this.#space(space);
+      this.#assertOpen();
+      const again = options.trxId === undefined ? undefined : this.#memory.get(trxId);
+      if (again !== undefined) return again.status;
+    }
+    const written = writeTransaction(
+      {
+        encoder: this.#encoder,
+        origin: this.#host.name,
+        append: (channel, data, records) => this.#host.append(channel, data, records),
+        forget: (id) => {
+          this.#memory.forget(id);
+        },
+      },
+      target,
+      { segment, prepared, expected, trxId, timestamp: this.#stamp() },
+    );
+    // Only a caller's trx id can come back in a retry; ids read from the channel are remembered too.
+    if (options.trxId !== undefined) this.#memory.remember(trxId, space, segment, written);
+    return written;
+  }
+
+  /** The latest entry of a segment; sequence 0 when it has none. */
+  async peek(space: string, segment: string): Promise<StreamEntry> {
+    validateSpace(space);
+    validateSegment(segment);
+    const target = this.#spaces.get(space);
+    const head = target?.index.segment(segment);
+    const position = head?.positions[head.positions.length - 1];
+    if (target === undefined || position === undefined) return emptyEntry(space, segment);
+    const [entry] = await readPositions(target, [position]);
+    return entry ?? emptyEntry(space, segment);
+  }
+
+  /** A segment's status, or undefined when it has no entry. */
+  status(space: string, segment: string): SegmentStatus | undefined {
+    validateSpace(space);
+    validateSegment(segment);
+    return this.#spaces.get(space)?.index.status(segment);
+  }
+
+  /** The store's spaces, sorted. */
+  getSpaces(): string[] {
+    return [...this.#spaces.keys()].sort(byUtf8Bytes);
+  }
+
+  /** The segments of a space, sorted. */
+  getSegments(space: string): string[] {
+    validateSpace(space);
+    return [...(this.#spaces.get(space)?.index.segmentNames() ?? [])];
+  }
+
+  /** Entries of one segment in sequence order, within `window` (§5.1). */
+  async *consumeSegment(
+    space: string,
+    segment: string,
+    window: SegmentWindow = {},
+  ): AsyncGenerator<StreamEntry> {
+    validateSpace(space);
+    validateSegment(segment);
+    const bounds = boundsOf(window);
+    const target = await this.#waitForSpace(space, window);
+    if (target !== undefined) yield* readSegment(this.#reader(target, window), segment, bounds);
+  }
+
+  /** Entries of a space in position (commit) order, strictly after position `after` (§5.1). */
+  async *consumeSpace(space: string, after = 0, window: ConsumeWindow = {}): AsyncGenerator<StreamEntry> {
+    validateSpace(space);
+    if (!Number.isSafeInteger(after) || after < 0) {
+      throw badRequest(`after must be a whole number ≥ 0, got ${after}`);
+    }
+    const bounds = boundsOf(window);
+    const target = await this.#waitForSpace(space, window);
+    if (target !== undefined) yield* readSpace(this.#reader(target, window), after, bounds);
+  }
+
+  /**
+   * Entries of several spaces (`offsets` maps each to its exclusive `after`), merged by
+   * (timestamp, space, position); always finite.
+   */
+  consume(
+    offsets: Readonly<Record<string, number>>,
+    window: Omit<ConsumeWindow, 'follow'> = {},
+  ): AsyncGenerator<StreamEntry> {
+    const bounds = boundsOf(window);
+    const inner = { ...window, limit: 0, follow: false };
+    const spaces = Object.keys(offsets).sort(byUtf8Bytes);
+    return mergeSpaces(
+      spaces.map((space) => this.consumeSpace(space, offsets[space] ?? 0, inner)),
+      bounds.limit,
+    );
+  }
+
+  /** Statuses of one segment: its current status first, then one per committed transaction. */
+  subscribeToSegment(
+    space: string,
+    segment: string,
+    handler: StatusHandler,
+    options: StatusSubscriptionOptions = {},
+  ): StatusSubscription {
+    validateSpace(space);
+    validateSegment(segment);
+    const status = this.#spaces.get(space)?.index.status(segment);
+    return this.#hub.subscribe(space, segment, status === undefined ? [] : [status], handler, options);
+  }
+
+  /** Statuses of every segment of a space: each current one (sorted by segment) first, then live. */
+  subscribeToSpace(
+    space: string,
+    handler: StatusHandler,
+    options: StatusSubscriptionOptions = {},
+  ): StatusSubscription {
+    validateSpace(space);
+    const index = this.#spaces.get(space)?.index;
+    const snapshot = (index?.segmentNames() ?? []).flatMap((segment) => index?.status(segment) ?? []);
+    return this.#hub.subscribe(space, undefined, snapshot, handler, options);
+  }
+
+  /** A space's figures: its last position, and the entries read but never made visible. */
+  health(space: string): SpaceHealth {
+    const loaded = this.#spaces.get(space);
+    return {
+      lastPosition: loaded?.index.lastPosition ?? 0,
+      tornEntries: loaded?.torn ?? 0,
+      refusedEntries: loaded?.refused ?? 0,
+    };
+  }
+
+  /** Stops subscriptions and followers; produces in flight still finish. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#discovery?.clear();
+    await this.#service?.stop();
+    for (const space of this.#spaces.values()) {
+      space.stop();
+      space.index.wakeAll();
+    }
+    await this.#hub.close();
+  }
+
+  /** Loads the space channels of the store found on disk that are not loaded yet. */
+  async #discoverSpaces(): Promise<void> {
+    for (const channel of await this.#host.storage.channelsOnDisk()) {
+      const space = spaceOfChannel(this.store, channel);
+      if (space !== undefined && !this.#spaces.has(space) && !this.#closed) await this.#space(space);
+    }
+  }
+
+  #assertOpen(): void {
+    if (this.#closed)
+      throw new StreamkitError(SkCode.GOING_AWAY, `store ${JSON.stringify(this.store)} is closed`);
+  }
+
+  #stamp(): number {
+    this.#lastTimestamp = Math.max(this.#host.clock.now(), this.#lastTimestamp);
+    return this.#lastTimestamp;
+  }
+
+  #reader(space: Space, window: ConsumeWindow): SpaceReader {
+    return {
+      space,
+      follow: window.follow === true,
+      signal: window.signal,
+      closed: () => this.#closed,
+    };
+  }
+
+  async #waitForSpace(space: string, window: ConsumeWindow): Promise<Space | undefined> {
+    const existing = this.#spaces.get(space);
+    if (existing !== undefined || window.follow !== true) return existing;
+    return this.#space(space);
+  }
+
+  /** The space, loaded (and its channel created and marked retained) on first use. */
+  #space(name: string): Promise<Space> {
+    const loaded = this.#spaces.get(name);
+    if (loaded !== undefined) return Promise.resolve(loaded);
+    let loading = this.#loading.get(name);
+    if (loading === undefined) {
+      loading = this.#load(name).finally(() => this.#loading.delete(name));
+      this.#loading.set(name, loading);
+    }
+    return loading;
+  }
+
+  async #load(name: string): Promise<Space> {
+    const channel = spaceChannel(this.store, name);
+    const { storage } = this.#host;
+    if (!(await storage.isRetained(channel))) await storage.setRetained(channel, true);
+    const log = await this.#host.log(channel);
+    const space = await Space.load(name, log, {
+      authority: this.authority,
+      writable: this.isAuthority,
+      memory: this.#memory,
+      encoder: this.#encoder,
+      logger: this.#logger,
+      now: () => this.#host.clock.now(),
+      append: (ch, lines, records) => this.#host.append(ch, lines, records),
+      committed: (status) => {
+        this.#hub.publish(status);
+      },
+    });
+    this.#lastTimestamp = Math.max(this.#lastTimestamp, space.index.lastTimestamp);
+    this.#spaces.set(name, space);
+    for (const segment of space.index.segmentNames()) {
+      const status = space.index.status(segment);
+      if (status !== undefined) this.#hub.publish(status);
+    }
+    if (!this.isAuthority) space.follow();
+    return space;
+  }
+}
+
+/** Room an entry's envelope and fields take besides its record and segment (generous). */
+const ENTRY_OVERHEAD_BYTES = 512;
+
+/** Refuses (4000, before anything is reserved) records that would break the size limits. */
+function checkSizes(prepared: readonly PreparedRecord[], segment: string): void {
+  const overhead = ENTRY_OVERHEAD_BYTES + 2 * Buffer.byteLength(segment);
+  let total = 0;
+  for (const [index, record] of prepared.entries()) {
+    const size = Buffer.byteLength(record.body) + overhead;
+    if (size > MAX_ENTRY_BYTES) {
+      throw badRequest(
+        `record ${index}: about ${size} bytes as an entry, over the ${MAX_ENTRY_BYTES}-byte limit`,
+      );
+    }
+    total += size;
+  }
+  if (total > MAX_TRX_BYTES) {
+    throw badRequest(`transaction of about ${total} bytes exceeds the ${MAX_TRX_BYTES}-byte limit`);
+  }
+}

@@ -1,0 +1,68 @@
+/** Opening Messengers with a streamkit store in temp dirs, closed after each test. */
+import path from 'node:path';
+import { afterEach } from 'vitest';
+import { Messenger, StreamStore, type StreamEntry } from '../../src/index.js';
+import type { FakeClock } from '../support/fake-clock.js';
+import type { MemoryLogger } from '../support/memory-logger.js';
+import { tempDir } from '../support/temp-dir.js';
+
+const open: { close(): Promise<void> }[] = [];
+
+afterEach(async () => {
+  for (const o of open.splice(0).reverse()) await o.close();
+});
+
+/** A Messenger named `name` on `dataDir` (a new temp dir by default) with store `store` open on it. */
+export async function openStore(
+  options: {
+    dataDir?: string;
+    name?: string;
+    store?: string;
+    authority?: string;
+    clock?: FakeClock;
+    logger?: MemoryLogger;
+  } = {},
+): Promise<{ messenger: Messenger; store: StreamStore; dataDir: string }> {
+  const dataDir = options.dataDir ?? tempDir('keyop-sk-');
+  const messenger = await Messenger.open(
+    { name: options.name ?? 'node-a', storage: { dataDir, syncPolicy: 'none' } },
+    {
+      ...(options.clock === undefined ? {} : { clock: options.clock }),
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
+    },
+  );
+  open.push(messenger);
+  const store = await StreamStore.open(messenger, {
+    store: options.store ?? 'orders',
+    ...(options.authority === undefined ? {} : { authority: options.authority }),
+  });
+  open.push(store);
+  return { messenger, store, dataDir };
+}
+
+/** Closes what {@link openStore} opened so far (to reopen the same data dir). */
+export async function closeAll(): Promise<void> {
+  for (const o of open.splice(0).reverse()) await o.close();
+}
+
+/** Every item of an async iterable. */
+export async function drain<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+  const items: T[] = [];
+  for await (const item of iterable) items.push(item);
+  return items;
+}
+
+/** The sequences of entries. */
+export function sequences(entries: readonly StreamEntry[]): number[] {
+  return entries.map((e) => e.sequence);
+}
+
+/** 1..n */
+export function range(n: number, from = 1): number[] {
+  return Array.from({ length: n }, (_, i) => from + i);
+}
+
+/** The segment file of a space channel (the tests keep channels in one segment). */
+export function spaceFile(dataDir: string, space: string, store = 'orders'): string {
+  return path.join(dataDir, 'channels', `sk.${store}.${space}`, '00000000000000000000.jsonl');
+}

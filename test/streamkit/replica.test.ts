@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { SkCode } from '../../src/index.js';
+import { internalsOf } from '../../src/internal-access.js';
+import { MemoryLogger } from '../support/memory-logger.js';
+import { drain, openStore, sequences } from './harness.js';
+
+const CHANNEL = 'sk.orders.s';
+
+function entryLine(
+  origin: string,
+  fields: { position: number; sequence: number; trxId: string; trxNumber: number },
+): string {
+  return `${JSON.stringify({
+    v: 1,
+    id: crypto.randomUUID(),
+    ts: new Date(1_000).toISOString(),
+    channel: CHANNEL,
+    origin,
+    payload_type: 'streamkit.entry.v1',
+    correlation_id: fields.trxId,
+    payload: {
+      segment: 'seg',
+      sequence: fields.sequence,
+      position: fields.position,
+      timestamp: 1_000,
+      trx: { id: fields.trxId, number: fields.trxNumber, index: 0, count: 1 },
+      data: fields.position,
+    },
+  })}\n`;
+}
+
+describe('streamkit replica checks while following a channel', () => {
+  it('refuses a foreign writer, a gap, a repeat and a second writer as they arrive, and applies the rest', async () => {
+    const logger = new MemoryLogger();
+    const { store, messenger } = await openStore({ authority: 'hub-1', logger });
+    const append = (line: string): Promise<unknown> =>
+      internalsOf(messenger).append(CHANNEL, Buffer.from(line), 1);
+    const first = crypto.randomUUID();
+    const applied = new Promise<void>((resolve) => {
+      store.subscribeToSpace('s', (s) => {
+        if (s.lastSequence === 2) resolve();
+      });
+    });
+    await append(entryLine('hub-1', { position: 1, sequence: 1, trxId: first, trxNumber: 1 }));
+    await append(entryLine('node-a', { position: 2, sequence: 2, trxId: crypto.randomUUID(), trxNumber: 2 }));
+    await append(entryLine('hub-1', { position: 9, sequence: 2, trxId: crypto.randomUUID(), trxNumber: 2 }));
+    await append(entryLine('hub-1', { position: 1, sequence: 1, trxId: first, trxNumber: 1 }));
+    await append(entryLine('hub-1', { position: 1, sequence: 1, trxId: crypto.randomUUID(), trxNumber: 1 }));
+    await append(entryLine('hub-1', { position: 2, sequence: 2, trxId: crypto.randomUUID(), trxNumber: 3 }));
+    await append(entryLine('hub-1', { position: 2, sequence: 2, trxId: crypto.randomUUID(), trxNumber: 2 }));
+    await applied;
+    const codes = logger
+      .find('refused by the index checks')
+      .map((e) => (e.fields['err'] as { wireCode: number }).wireCode);
+    expect(codes).toEqual([
+      SkCode.FOREIGN_WRITER,
+      SkCode.POSITION_AHEAD,
+      SkCode.POSITION_BEHIND,
+      SkCode.TRX_ID_MISMATCH,
+      SkCode.TRX_NUMBER_AHEAD,
+    ]);
+    expect(store.health('s')).toEqual({ lastPosition: 2, tornEntries: 0, refusedEntries: 5 });
+    expect(sequences(await drain(store.consumeSegment('s', 'seg')))).toEqual([1, 2]);
+  });
+});
