@@ -220,6 +220,20 @@ describe('retention', () => {
     await m.close();
   });
 
+  it('still evicts by retention past an unreadable offset file, which only stops compaction by consumption', async () => {
+    const dataDir = tempDir();
+    const clock = new FakeClock();
+    const logger = new MemoryLogger();
+    const m = await open(dataDir, clock, { maxFiles: 3 }, {}, logger);
+    const starts = await fill(m, 'orders', 5);
+    fs.mkdirSync(path.join(dataDir, 'subscribers', 'orders'), { recursive: true });
+    fs.writeFileSync(path.join(dataDir, 'subscribers', 'orders', 'broken.offset'), 'not a number\n');
+    expect(await m.compact()).toMatchObject({ segments: 2, bytes: starts[2] });
+    expect(segmentFiles(dataDir, 'orders')).toHaveLength(3);
+    expect(logger.find('unreadable offset file')).toHaveLength(1);
+    await m.close();
+  });
+
   it('audits nothing when no records were unread (a caught-up cursor loses nothing)', async () => {
     const dataDir = tempDir();
     const clock = new FakeClock();
