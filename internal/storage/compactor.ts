@@ -82,8 +82,8 @@ export async function compactChannel(
 }
 
 /**
- * Deletes the segments retention evicts; each consumer that had not read all of them is logged
- * and reported (records lost to retention are never silent).
+ * Deletes the segments retention evicts; each consumer that had not read all that was deleted (even
+ * when a deletion fails part-way) is logged and reported: records lost to retention are never silent.
  */
 async function evict(
   log: ChannelLog,
@@ -96,16 +96,17 @@ async function evict(
   const until = log.segments()[count]?.start;
   if (count === 0 || until === undefined) return { segments: 0, bytes: 0 };
   const from = log.start;
-  const result = await log.deleteSegmentsBelow(until, true);
-  for (const { id, offset } of offsets) {
-    if (offset >= until) continue;
-    const lost = { kind: 'evicted' as const, cursor: id, from: Math.max(from, offset), to: until };
-    if (lost.from >= lost.to) continue;
-    logger.warn(
-      { channel: log.channel, cursor: id, from: lost.from, to: lost.to, bytes: lost.to - lost.from },
-      'retention evicted records a consumer had not read',
-    );
-    log.noteRetentionLoss(lost);
+  try {
+    return await log.deleteSegmentsBelow(until, true);
+  } finally {
+    for (const { id, offset } of offsets) {
+      const lost = { kind: 'evicted' as const, cursor: id, from: Math.max(from, offset), to: log.start };
+      if (lost.from >= lost.to) continue;
+      logger.warn(
+        { channel: log.channel, cursor: id, from: lost.from, to: lost.to, bytes: lost.to - lost.from },
+        'retention evicted records a consumer had not read',
+      );
+      log.noteRetentionLoss(lost);
+    }
   }
-  return result;
 }
