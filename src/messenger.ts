@@ -32,6 +32,7 @@ import {
   compactAll,
   type AppendResult,
   type ChannelLog,
+  type RetentionRules,
   type SegmentFs,
 } from '../internal/storage/index.js';
 import { resolveConfig, type MessengerConfig, type MessengerConfigInput } from './config/index.js';
@@ -42,6 +43,7 @@ import {
   type FederationTuning,
 } from './federation-setup.js';
 import { registerInternals } from './internal-access.js';
+import { RetentionAudit, retentionRulesOf } from './retention.js';
 import { LineBatch } from './line-batch.js';
 import { PublishEncoder } from './publish-line.js';
 import type { ChannelStats, MessengerStats } from './stats.js';
@@ -151,6 +153,7 @@ export class Messenger {
   readonly #channelCheck = new PublishChannelCheck();
   readonly #subscriptions = new Map<string, Map<string, ActiveSubscription>>();
   readonly #compactionTimer: { clear(): void };
+  readonly #retention: RetentionRules;
   #compacting: Promise<unknown> | undefined;
   #federation: Federation | undefined;
   #closed = false;
@@ -163,6 +166,7 @@ export class Messenger {
     this.#clock = opts.clock ?? systemClock;
     const clock = this.#clock;
     this.#encoder = new PublishEncoder(config.name, () => clock.now());
+    this.#retention = retentionRulesOf(config);
     registerInternals(this, {
       storage,
       name: config.name,
@@ -191,11 +195,16 @@ export class Messenger {
     const resolved = resolveConfig(config, { requireDataDir: true, env: {} });
     const clock = options.clock ?? systemClock;
     const logger = withUniqueKeys(options.logger ?? silentLogger);
+    const retentionAudit = new RetentionAudit();
     const storage = await Storage.open({
       dataDir: resolved.storage.dataDir,
       syncPolicy: resolved.storage.syncPolicy,
       syncIntervalMs: resolved.storage.syncIntervalMs,
       maxSegmentBytes: resolved.storage.compactionThresholdMb * 2 ** 20,
+      deadLetterSegmentBytes: resolved.storage.deadLetterCompactionThresholdMb * 2 ** 20,
+      onRetentionLoss: (loss) => {
+        retentionAudit.record(loss);
+      },
       maxRecordBytes: MAX_RECORD_BYTES,
       tailCacheBytes: options.tailCacheBytes ?? DEFAULTS.tailCacheBytes,
       pollIntervalMs: options.foreignPollIntervalMs ?? DEFAULTS.foreignPollIntervalMs,
@@ -216,6 +225,7 @@ export class Messenger {
           append: (channel, lines, records) => messenger.#append(channel, lines, records),
           tuning: options.federation ?? {},
         });
+        retentionAudit.auditLog = messenger.#federation.audit;
       } catch (err) {
         await messenger.close();
         throw err;
@@ -419,6 +429,7 @@ export class Messenger {
           failedAttempts: counters.failedAttempts,
           deadLettered: counters.deadLettered,
           deadLetterFailures: counters.deadLetterFailures,
+          retentionSkippedBytes: cursor.retentionSkippedBytes,
           stalled: slot.loop.stalled,
         };
       }
@@ -430,6 +441,8 @@ export class Messenger {
         messages: log.appendedRecords,
         corruptRecords: log.corruptRecords,
         skippedBytes: log.skippedBytes,
+        evictedBytes: log.evictedBytes,
+        retentionSkippedBytes: log.retentionSkippedBytes,
         subscribers,
       };
     }
@@ -455,14 +468,19 @@ export class Messenger {
 
   /**
    * Runs a compaction pass now (it also runs on a timer): deletes sealed segments every offset file
-   * of their channel has passed. Returns the segments and bytes freed.
+   * of their channel has passed, and those retention evicts (`storage.retention`, `max_files`,
+   * `channels`). Returns the segments and bytes freed.
    */
   async compact(): Promise<{ segments: number; bytes: number }> {
     this.#assertOpen();
     while (this.#compacting !== undefined) await this.#compacting;
     const pass = compactAll(
       this.#storage,
-      this.#config.storage.maxSubscriberLagMb * 2 ** 20,
+      {
+        maxLagBytes: this.#config.storage.maxSubscriberLagMb * 2 ** 20,
+        retention: this.#retention,
+        now: this.#clock.now(),
+      },
       this.#logger.child({ component: 'compactor' }),
     );
     this.#compacting = pass;

@@ -16,6 +16,8 @@ export interface SubscriberStats {
   deadLettered: number;
   /** Failed dead-letter writes (each retry counts). */
   deadLetterFailures: number;
+  /** Bytes it stepped over because retention had evicted them before it read them. */
+  retentionSkippedBytes: number;
   /** True while a dead-letter write keeps failing: delivery waits on that message and retries it. */
   stalled: boolean;
 }
@@ -39,6 +41,13 @@ export interface ChannelStats {
    * that cannot be opened (each reader counts what it passes over).
    */
   skippedBytes: number;
+  /** Bytes retention (`storage.retention`, `max_files`) deleted since it opened, read or not. */
+  evictedBytes: number;
+  /**
+   * Bytes cursors (subscribers and federation) stepped over since it opened because retention had
+   * evicted them before they read them.
+   */
+  retentionSkippedBytes: number;
   /** The channel's subscribers in this Messenger, by id. */
   subscribers: Record<string, SubscriberStats>;
 }

@@ -4,7 +4,8 @@
 
 /**
  * The audit event names (Go's constants, plus `loop_dropped`, `oversized_dropped`, `invalid_dropped`,
- * `http_refused`, `protocol_error`, `tls_refused` and `subscription_refused` of this port).
+ * `http_refused`, `protocol_error`, `tls_refused`, `subscription_refused`, `retention_evicted` and
+ * `retention_skipped` of this port).
  */
 export const AuditEvent = {
   /** An inbound federated message was stored. */
@@ -44,6 +45,13 @@ export const AuditEvent = {
   TLS_REFUSED: 'tls_refused',
   /** A hub refused channels a peer asked to subscribe to (its policy does not allow them, or invalid names). */
   SUBSCRIPTION_REFUSED: 'subscription_refused',
+  /**
+   * Retention deleted records a consumer (subscriber or federation cursor, named in `peer`) had not
+   * read (`detail`: the byte range).
+   */
+  RETENTION_EVICTED: 'retention_evicted',
+  /** A cursor (named in `peer`) stepped over records retention had deleted (`detail`: the byte range). */
+  RETENTION_SKIPPED: 'retention_skipped',
 } as const;
 
 /** One of the values of {@link AuditEvent}. */

@@ -42,6 +42,7 @@ export class Cursor {
   /** Records of the last read not handed out yet (a log's bytes never change once readable). */
   #ahead: LogRecord[] = [];
   #aheadIndex = 0;
+  #retentionSkipped = 0;
 
   private constructor(opts: CursorOptions, position: number, persisted: number) {
     this.#opts = opts;
@@ -95,6 +96,11 @@ export class Cursor {
     return this.#failures >= OFFSET_FAILURES_BEFORE_PAUSE;
   }
 
+  /** Bytes this cursor stepped over because they were no longer in the log (evicted by retention). */
+  get retentionSkippedBytes(): number {
+    return this.#retentionSkipped;
+  }
+
   /** The log this cursor reads. */
   get log(): ChannelLog {
     return this.#opts.log;
@@ -136,12 +142,17 @@ export class Cursor {
     }
   }
 
-  /** Logs and counts bytes a read passed over (a gap below the oldest segment is not damage). */
+  /**
+   * Logs and counts bytes a read passed over. A gap below the oldest segment is not damage: those
+   * records were evicted (by retention, or a cleared history) and are reported as a retention loss.
+   */
   #noteSkipped({ from, to, reason, error }: NonNullable<ReadResult['skipped']>): void {
     const { log, logger, id } = this.#opts;
     const fields = { channel: log.channel, cursor: id, from, to, reason };
     if (reason === 'gap') {
-      logger.warn(fields, 'cursor skipped bytes');
+      logger.warn({ ...fields, bytes: to - from }, 'cursor skipped records no longer retained');
+      this.#retentionSkipped += to - from;
+      log.noteRetentionLoss({ kind: 'skipped', cursor: id, from, to });
       return;
     }
     log.noteSkipped(to - from, reason === 'unreadable' ? 0 : 1);

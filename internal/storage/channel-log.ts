@@ -11,6 +11,8 @@ import { ErrorCode, MessengerError } from '../errors/index.js';
 import type { Logger } from '../logger/index.js';
 import { LogWriter, syncDirectory, type AppendResult, type SyncPolicy } from './log-writer.js';
 import { readRecords, type ReadResult } from './log-reader.js';
+import type { RetentionLoss } from './retention.js';
+import { newestRecordTime } from './segment-time.js';
 import type { SegmentFs } from './segment-file.js';
 import { findSegmentIndex, listSegments, segmentFileName, type Segment } from './segments.js';
 import { TailCache } from './tail-cache.js';
@@ -30,6 +32,8 @@ export interface ChannelLogOptions {
   retryMaxMs: number;
   clock: Clock;
   logger: Logger;
+  /** Told of records a cursor lost to retention (after they are logged and counted). */
+  onRetentionLoss?: ((loss: RetentionLoss) => void) | undefined;
 }
 
 interface Waiter {
@@ -63,6 +67,10 @@ export class ChannelLog {
   #records = 0;
   #corrupt = 0;
   #skippedBytes = 0;
+  #evictedBytes = 0;
+  #retentionSkippedBytes = 0;
+  /** Newest record time of sealed segments, by start (sealed segments never change). */
+  #newestTimes = new Map<number, number>();
 
   private constructor(opts: ChannelLogOptions, segments: Segment[], end: number) {
     this.#opts = opts;
@@ -122,6 +130,38 @@ export class ChannelLog {
   noteSkipped(bytes: number, corruptRecords: number): void {
     this.#skippedBytes += bytes;
     this.#corrupt += corruptRecords;
+  }
+
+  /** Bytes retention deleted from this channel since open. */
+  get evictedBytes(): number {
+    return this.#evictedBytes;
+  }
+
+  /** Bytes cursors stepped over because retention had deleted them, since open. */
+  get retentionSkippedBytes(): number {
+    return this.#retentionSkippedBytes;
+  }
+
+  /**
+   * Counts and reports records `cursor` lost to retention: `skipped` ones are counted here (the
+   * caller logs them); `evicted` ones were counted when deleted.
+   */
+  noteRetentionLoss(loss: Omit<RetentionLoss, 'channel'>): void {
+    if (loss.kind === 'skipped') this.#retentionSkippedBytes += loss.to - loss.from;
+    this.#opts.onRetentionLoss?.({ ...loss, channel: this.channel });
+  }
+
+  /** Time (ms) of the newest record of the sealed segment at `index` (see {@link newestRecordTime}). */
+  async newestRecordTime(index: number): Promise<number> {
+    const segment = this.#segments[index];
+    const next = this.#segments[index + 1];
+    if (segment === undefined || next === undefined) throw new RangeError(`no sealed segment ${index}`);
+    let time = this.#newestTimes.get(segment.start);
+    if (time === undefined) {
+      time = await newestRecordTime(segment.path, next.start - segment.start);
+      this.#newestTimes.set(segment.start, time);
+    }
+    return time;
   }
 
   /** The segments with their sizes, oldest first. */
@@ -279,16 +319,20 @@ export class ChannelLog {
   }
 
   /**
-   * Deletes sealed segments lying wholly below `offset` (never the active one). Returns what was
-   * freed.
+   * Deletes sealed segments lying wholly below `offset` (never the active one), because every
+   * consumer read them or, with `byRetention`, because retention evicts them. Returns what was freed.
    */
-  async deleteSegmentsBelow(offset: number): Promise<{ segments: number; bytes: number }> {
+  async deleteSegmentsBelow(
+    offset: number,
+    byRetention = false,
+  ): Promise<{ segments: number; bytes: number }> {
     let freed = 0;
     let count = 0;
     while (this.#segments.length > 1) {
       const [first, second] = this.#segments;
       if (first === undefined || second === undefined || second.start > offset) break;
       this.#segments = this.#segments.slice(1);
+      this.#newestTimes.delete(first.start);
       this.#dropHandle(first.start);
       try {
         await fsp.unlink(first.path);
@@ -300,9 +344,10 @@ export class ChannelLog {
       }
       freed += second.start - first.start;
       count++;
+      if (byRetention) this.#evictedBytes += second.start - first.start;
       this.#logger.info(
         { path: first.path, bytes_freed: second.start - first.start },
-        'deleted consumed segment',
+        byRetention ? 'evicted segment by retention' : 'deleted consumed segment',
       );
     }
     return { segments: count, bytes: freed };
@@ -343,6 +388,7 @@ export class ChannelLog {
     }
     this.#segments = [active];
     this.#cache.clear();
+    this.#newestTimes.clear();
     for (const seg of old) {
       this.#dropHandle(seg.start);
       await fsp.rm(seg.path, { force: true });

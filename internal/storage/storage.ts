@@ -6,12 +6,13 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Clock } from '../clock/index.js';
 import type { Logger } from '../logger/index.js';
-import { validateChannelName } from '../naming/index.js';
+import { isDeadLetterChannel, validateChannelName } from '../naming/index.js';
 import { ChannelLog } from './channel-log.js';
 import { createDataDirFolders, dataDirError } from './data-dir-errors.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import type { SyncPolicy } from './log-writer.js';
 import { OffsetStore } from './offset-store.js';
+import type { RetentionLoss } from './retention.js';
 import { nodeSegmentFs, type SegmentFs } from './segment-file.js';
 
 /** Settings of a {@link Storage}. */
@@ -21,6 +22,8 @@ export interface StorageOptions {
   syncIntervalMs: number;
   /** Segment roll size (`compaction_threshold_mb` × 2^20). */
   maxSegmentBytes: number;
+  /** Segment roll size of `.dead-letter` channels; default `maxSegmentBytes`. */
+  deadLetterSegmentBytes?: number;
   /** Largest record accepted on append and returned by reads. */
   maxRecordBytes: number;
   /** Newest bytes per channel kept in memory for caught-up readers. */
@@ -32,6 +35,8 @@ export interface StorageOptions {
   clock: Clock;
   logger: Logger;
   segmentFs?: SegmentFs;
+  /** Told of records a cursor lost to retention (see {@link ChannelLog.noteRetentionLoss}). */
+  onRetentionLoss?: (loss: RetentionLoss) => void;
 }
 
 const RETAINED_MARKER = '.retained';
@@ -92,13 +97,16 @@ export class Storage {
         segmentFs: this.#opts.segmentFs ?? nodeSegmentFs,
         syncPolicy: this.#opts.syncPolicy,
         syncIntervalMs: this.#opts.syncIntervalMs,
-        maxSegmentBytes: this.#opts.maxSegmentBytes,
+        maxSegmentBytes: isDeadLetterChannel(channel)
+          ? (this.#opts.deadLetterSegmentBytes ?? this.#opts.maxSegmentBytes)
+          : this.#opts.maxSegmentBytes,
         maxRecordBytes: this.#opts.maxRecordBytes,
         tailCacheBytes: this.#opts.tailCacheBytes,
         retryBaseMs: this.#opts.retryBaseMs,
         retryMaxMs: this.#opts.retryMaxMs,
         clock: this.#opts.clock,
         logger: this.#opts.logger,
+        onRetentionLoss: this.#opts.onRetentionLoss,
       });
       this.#logs.set(channel, log);
       log.then(
@@ -140,7 +148,10 @@ export class Storage {
     return entries.filter((e) => e.isDirectory()).map((e) => e.name);
   }
 
-  /** Marks `channel` retained (never compacted by consumption) or not; the mark is kept on disk. */
+  /**
+   * Marks `channel` retained (never compacted by consumption, nor evicted by retention unless an
+   * override names it) or not; the mark is kept on disk.
+   */
   async setRetained(channel: string, retained: boolean): Promise<void> {
     validateChannelName(channel);
     const marker = path.join(this.channelsDir, channel, RETAINED_MARKER);

@@ -5,7 +5,7 @@
  * later checks see a well-typed config; the problem itself is already recorded.
  */
 import { channelNameProblem, DEAD_LETTER_SUFFIX, isDeadLetterChannel } from '../../internal/naming/index.js';
-import { parseGoDuration } from './duration.js';
+import { parseGoDuration, parseRetention } from './duration.js';
 import { childPath, indexPath } from './issues.js';
 import type { ConfigIssues } from './issues.js';
 import { yamlKeyOf } from './schema.js';
@@ -118,6 +118,8 @@ class Decoder {
         return this.fraction(node, path) ?? fallback;
       case 'duration':
         return this.duration(node, path) ?? fallback;
+      case 'retention':
+        return this.retention(node, path) ?? fallback;
       case 'channels':
         return this.channels(spec, node, path) ?? structuredClone(fallback);
       case 'strings':
@@ -199,6 +201,21 @@ class Decoder {
     const parsed = parseGoDuration(written);
     if ('ms' in parsed) return Math.max(0, parsed.ms);
     this.issues.add(path, `: invalid duration ${JSON.stringify(written)}: ${parsed.error}`);
+    return undefined;
+  }
+
+  /** YAML: `forever`, `0` or a non-negative duration with optional days; object: non-negative ms. */
+  private retention(node: SourceNode, path: string): number | undefined {
+    if (this.style === 'object') return this.integer({ kind: 'int', min: 0 }, node, path);
+    if (node.kind === 'scalar' && node.value === 0) return 0;
+    const written = node.kind === 'scalar' && typeof node.value === 'string' ? node.value : undefined;
+    if (written === undefined) {
+      this.typeError(path, 'a retention such as "7d", "36h" or "forever"', node);
+      return undefined;
+    }
+    const parsed = parseRetention(written);
+    if ('ms' in parsed) return parsed.ms;
+    this.issues.add(path, `: invalid retention ${JSON.stringify(written)}: ${parsed.error}`);
     return undefined;
   }
 

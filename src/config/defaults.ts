@@ -3,6 +3,7 @@
  * `subscribers.retry_backoff_*` keys.
  */
 import type {
+  ChannelRetentionConfig,
   DeepReadonly,
   HttpClientConfig,
   HubRefConfig,
@@ -25,6 +26,9 @@ export const MAX_MEGABYTES = Math.floor(Number.MAX_SAFE_INTEGER / 2 ** 20);
 /** Longest certificate expiry warning, in days (100 years; more would overflow the date arithmetic). */
 export const MAX_EXPIRY_WARN_DAYS = 36_500;
 
+/** One day in ms (`1d` in a retention). */
+export const DAY_MS = 86_400_000;
+
 /** Default port of the HTTP listener (health, readiness, Durable Streams). */
 export const DEFAULT_HTTP_LISTEN_ADDR = '127.0.0.1:4437';
 
@@ -43,6 +47,12 @@ export const DEFAULT_CONFIG: DeepReadonly<Omit<MessengerConfig, 'name'>> = deepF
     maxSubscriberLagMb: 512,
     compactionThresholdMb: 256,
     offsetFlushIntervalMs: 0,
+    // Go v0.12 evicts nothing by age or count; its later dead-letter defaults (7 days, 50 MiB) apply.
+    retentionMs: 0,
+    maxFiles: 0,
+    deadLetterRetentionMs: 7 * DAY_MS,
+    deadLetterCompactionThresholdMb: 50,
+    channels: [],
   },
   subscribers: { maxRetries: 5, retryBackoffBaseMs: 100, retryBackoffMaxMs: 5000 },
   hub: {
@@ -78,6 +88,13 @@ export const DEFAULT_CONFIG: DeepReadonly<Omit<MessengerConfig, 'name'>> = deepF
 
 /** Defaults of one `hub.allowed_peers[]` entry (`name` is required, so its default is the "missing" marker). */
 export const DEFAULT_PEER_POLICY = deepFreeze<PeerPolicyConfig>({ name: '', subscribe: [], publish: [] });
+
+/** Defaults of one `storage.channels[]` entry (`match` is required; unset limits are -1). */
+export const DEFAULT_CHANNEL_RETENTION = deepFreeze<ChannelRetentionConfig>({
+  match: '',
+  retentionMs: -1,
+  maxFiles: -1,
+});
 
 /** Defaults of one `client.hubs[]` entry (`addr` is required, so its default is the "missing" marker). */
 export const DEFAULT_HUB_REF = deepFreeze<HubRefConfig>({ addr: '', subscribe: [], publish: [] });

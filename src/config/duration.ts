@@ -1,7 +1,8 @@
 /**
  * Go's `time.ParseDuration` grammar (`"168h"`, `"1h30m"`, `"500ms"`, `"-1.5h"`, `"0"`), so a Go
- * config's `fed_client_offset_ttl` reads the same here.
+ * config's `fed_client_offset_ttl` reads the same here; retention ages also take days (`7d`).
  */
+import { DAY_MS } from './defaults.js';
 
 const NANOSECONDS_PER_UNIT: ReadonlyMap<string, number> = new Map([
   ['ns', 1],
@@ -49,4 +50,27 @@ export function parseGoDuration(text: string): DurationResult {
   }
   const ms = Math.ceil(totalNs / 1e6);
   return { ms: ms === 0 ? 0 : sign * ms };
+}
+
+const LEADING_DAYS = /^(\d+(?:\.\d*)?)d(.*)$/;
+
+/**
+ * Parses a retention age to milliseconds: `forever` (0), or a non-negative Go duration that may
+ * start with whole or fractional days (`7d`, `1d12h`, `1.5d`).
+ */
+export function parseRetention(text: string): DurationResult {
+  if (text === 'forever') return { ms: 0 };
+  const days = LEADING_DAYS.exec(text);
+  let ms = 0;
+  let rest = text;
+  if (days !== null) {
+    ms = Math.ceil(Number(days[1]) * DAY_MS);
+    rest = days[2] ?? '';
+    if (rest === '') return { ms };
+  }
+  const parsed = parseGoDuration(rest);
+  if (!('ms' in parsed))
+    return days === null ? parsed : { error: `invalid duration ${JSON.stringify(text)}` };
+  if (parsed.ms < 0) return { error: 'must not be negative' };
+  return { ms: ms + parsed.ms };
 }

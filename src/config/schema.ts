@@ -6,6 +6,7 @@
 import { channelPatternProblem } from '../../internal/naming/index.js';
 import { hostNameProblem, originProblem } from './address.js';
 import {
+  DEFAULT_CHANNEL_RETENTION,
   DEFAULT_HTTP_CLIENT,
   DEFAULT_HUB_REF,
   DEFAULT_PEER_POLICY,
@@ -43,6 +44,13 @@ export interface FractionSpec {
 export interface DurationSpec {
   readonly kind: 'duration';
 }
+/**
+ * A retention age in ms: in YAML `forever`, `0`, or a positive Go duration that may start with days
+ * (`7d`, `1d12h`); in a config object non-negative integer milliseconds. 0 means forever.
+ */
+export interface RetentionSpec {
+  readonly kind: 'retention';
+}
 /** A list of channel names; `publish` lists may not name `.dead-letter` channels. */
 export interface ChannelListSpec {
   readonly kind: 'channels';
@@ -77,7 +85,7 @@ export type FieldSpec<V> = Spelling &
   ([V] extends [boolean]
     ? BoolSpec
     : [V] extends [number]
-      ? IntSpec | FractionSpec | DurationSpec
+      ? IntSpec | FractionSpec | DurationSpec | RetentionSpec
       : [V] extends [string]
         ? string extends V
           ? StringSpec
@@ -100,6 +108,7 @@ export type AnyFieldSpec = Spelling &
     | IntSpec
     | FractionSpec
     | DurationSpec
+    | RetentionSpec
     | ChannelListSpec
     | StringListSpec
     | { readonly kind: 'section'; readonly fields: AnyFieldsSpec }
@@ -146,6 +155,19 @@ export const CONFIG_SCHEMA: FieldsSpec<MessengerConfig> = {
       maxSubscriberLagMb: megabytes,
       compactionThresholdMb: megabytes,
       offsetFlushIntervalMs: delayMs,
+      retentionMs: { kind: 'retention', yamlKey: 'retention' },
+      maxFiles: nonNegative,
+      deadLetterRetentionMs: { kind: 'retention', yamlKey: 'dead_letter_retention' },
+      deadLetterCompactionThresholdMb: megabytes,
+      channels: {
+        kind: 'sections',
+        item: DEFAULT_CHANNEL_RETENTION,
+        fields: {
+          match: text,
+          retentionMs: { kind: 'retention', yamlKey: 'retention' },
+          maxFiles: nonNegative,
+        },
+      },
     },
   },
   subscribers: {

@@ -38,6 +38,20 @@ export interface HttpClientConfig {
   admin: string[];
 }
 
+/**
+ * A retention override for the channels `match` names (`storage.channels[]`); the first entry that
+ * matches a channel wins. A limit left at -1 is not set: the channel keeps the limit it has without
+ * the override.
+ */
+export interface ChannelRetentionConfig {
+  /** A channel pattern (`*` one token, `>` the rest). */
+  match: string;
+  /** Age limit in ms (YAML `retention`: `7d`, `36h`, `forever`); 0 = forever, -1 = not set. */
+  retentionMs: number;
+  /** Log files kept per channel, the active one included; 0 = unbounded, -1 = not set. */
+  maxFiles: number;
+}
+
 /** One hub this instance connects to as a client. */
 export interface HubRefConfig {
   /** The hub's `host:port`. */
@@ -60,6 +74,16 @@ export interface MessengerConfig {
     maxSubscriberLagMb: number;
     compactionThresholdMb: number;
     offsetFlushIntervalMs: number;
+    /** Age after which sealed segments are evicted, in ms (YAML `retention`); 0 = forever. */
+    retentionMs: number;
+    /** Log files kept per channel, the active one included; 0 = unbounded. */
+    maxFiles: number;
+    /** `retention` of `.dead-letter` channels, in ms (YAML `dead_letter_retention`); 0 = forever. */
+    deadLetterRetentionMs: number;
+    /** Segment size of `.dead-letter` channels in MiB. */
+    deadLetterCompactionThresholdMb: number;
+    /** Per-channel retention overrides, first match wins. */
+    channels: ChannelRetentionConfig[];
   };
   /** Local subscriber retry behaviour. */
   subscribers: { maxRetries: number; retryBackoffBaseMs: number; retryBackoffMaxMs: number };

@@ -10,6 +10,7 @@ import { childPath, indexPath } from './issues.js';
 import type { ConfigIssues } from './issues.js';
 import type { MessengerConfig } from './types.js';
 import { validateHttpConfig } from './validate-http.js';
+import { validateRetentionOverrides } from './validate-retention.js';
 
 /** Adds every cross-key problem of `config` to `issues`. */
 export function validateConfig(config: MessengerConfig, issues: ConfigIssues): void {
@@ -69,6 +70,7 @@ export function validateConfig(config: MessengerConfig, issues: ConfigIssues): v
 
   validateDependencies(config, issues);
   validateHttpConfig(config, issues);
+  validateRetentionOverrides(config, issues);
 }
 
 function atLeast(issues: ConfigIssues, path: string, value: number, lowerPath: string, lower: number): void {

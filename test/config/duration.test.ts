@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseGoDuration } from '../../src/config/duration.js';
+import { parseGoDuration, parseRetention } from '../../src/config/duration.js';
 
 describe('parseGoDuration (Go time.ParseDuration grammar)', () => {
   it.each([
@@ -33,5 +33,30 @@ describe('parseGoDuration (Go time.ParseDuration grammar)', () => {
     ['3000000h', 'time: invalid duration "3000000h"'],
   ])("%j is rejected with Go's message", (text, error) => {
     expect(parseGoDuration(text)).toEqual({ error });
+  });
+});
+
+describe('parseRetention (Go durations, leading days, forever)', () => {
+  it.each([
+    ['forever', 0],
+    ['0', 0],
+    ['7d', 604_800_000],
+    ['1.5d', 129_600_000],
+    ['1d12h', 129_600_000],
+    ['36h', 129_600_000],
+    ['10m', 600_000],
+  ])('%s is %d ms', (text, ms) => {
+    expect(parseRetention(text)).toEqual({ ms });
+  });
+
+  it.each([
+    ['-1h', 'must not be negative'],
+    ['1d-1h', 'must not be negative'],
+    ['7days', 'invalid duration "7days"'],
+    ['7d1', 'invalid duration "7d1"'],
+    ['d', 'time: invalid duration "d"'],
+    ['never', 'time: invalid duration "never"'],
+  ])('%s is refused: %s', (text, error) => {
+    expect(parseRetention(text)).toEqual({ error });
   });
 });

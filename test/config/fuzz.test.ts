@@ -69,6 +69,20 @@ function candidatesFor(path: string, spec: AnyFieldSpec): Candidate[] {
         invalid(''),
         ...WRONG_SHAPES,
       ];
+    case 'retention':
+      return [
+        valid('7d', 604_800_000),
+        valid('1d12h', 129_600_000),
+        valid('90m', 5_400_000),
+        valid('forever', 0),
+        valid(0),
+        invalid('-1h'),
+        invalid('soon'),
+        invalid('7days'),
+        invalid(3600),
+        invalid(''),
+        ...WRONG_SHAPES,
+      ];
     case 'channels':
       return [
         valid(['alpha', 'b.c-1']),

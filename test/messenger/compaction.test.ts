@@ -4,22 +4,8 @@ import { describe, expect, it, vi } from 'vitest';
 import { Messenger } from '../../src/index.js';
 import { internalsOf } from '../../src/internal-access.js';
 import { MemoryLogger } from '../support/memory-logger.js';
+import { fill, segmentFiles } from '../support/segment-fill.js';
 import { tempDir } from '../support/temp-dir.js';
-
-const SEGMENT_BATCH = Array.from({ length: 1800 }, (_, i) => ({
-  payloadType: 'Fill',
-  payload: { i, pad: 'x'.repeat(260) },
-}));
-
-async function fill(m: Messenger, channel: string, segments: number): Promise<number[]> {
-  const starts: number[] = [];
-  for (let s = 0; s < segments; s++) starts.push((await m.publishBatch(channel, SEGMENT_BATCH))[0]!.offset);
-  return starts;
-}
-
-function segmentFiles(dataDir: string, channel: string): string[] {
-  return fs.readdirSync(path.join(dataDir, 'channels', channel)).filter((f) => f.endsWith('.jsonl'));
-}
 
 function open(dataDir: string, logger?: MemoryLogger): Promise<Messenger> {
   return Messenger.open(

@@ -44,6 +44,8 @@ export interface NodeOptions {
   ttlSweepIntervalMs?: number;
   /** Where the node logs (default: nowhere). */
   logger?: Logger;
+  /** More `storage` keys (retention, segment size). */
+  storage?: MessengerConfigInput['storage'];
   /** Federation handshake limit (and the hub's TLS and upgrade limits); default 2000 ms. */
   handshakeTimeoutMs?: number;
 }
@@ -74,7 +76,12 @@ function configOf(opts: NodeOptions, dataDir: string, listenAddr: string | undef
         };
   return {
     name: opts.name,
-    storage: { dataDir, syncPolicy: opts.syncPolicy ?? 'periodic', offsetFlushIntervalMs: 20 },
+    storage: {
+      dataDir,
+      syncPolicy: opts.syncPolicy ?? 'periodic',
+      offsetFlushIntervalMs: 20,
+      ...opts.storage,
+    },
     hub:
       opts.hub === undefined
         ? {}
