@@ -8,5 +8,6 @@ export { SINGLES_BEFORE_SYNC_ON_LOOP, type AppendResult, type SyncPolicy } from 
 export { OffsetStore, type StoredOffset } from './offset-store.js';
 export { nodeSegmentFs, openOrCreate, writeFully, type SegmentFile, type SegmentFs } from './segment-file.js';
 export { listSegments, segmentFileName, type Segment } from './segments.js';
+export { offsetAtTime, type TimeSeekSource } from './time-seek.js';
 export { Storage, type StorageOptions } from './storage.js';
 export { repairTornTail } from './torn-tail.js';
