@@ -154,6 +154,19 @@ export class HubClient {
     this.#setState('closed');
   }
 
+  /**
+   * Warns when this client subscribes by pattern and the hub is a Go hub (it announces no
+   * `max_batch_bytes`), which ignores patterns: only the named channels come from it.
+   */
+  #warnIfPatternsIgnored(peerMaxBatchBytes: number | undefined): void {
+    const patterns = new ChannelFilter(this.#opts.hub.subscribe).patterns;
+    if (patterns.length === 0 || peerMaxBatchBytes !== undefined) return;
+    this.#logger.warn(
+      { subscribe_patterns: patterns },
+      'the hub does not take subscription patterns (a Go hub): only the named channels are received from it',
+    );
+  }
+
   /** Opens the `fedout-<hub>` cursor of `channel`. */
   async #openCursor(channel: string, from: 'end' | 'beginning'): Promise<Cursor> {
     const { ctx, hub } = this.#opts;
@@ -242,6 +255,7 @@ export class HubClient {
           'connected to hub',
         );
         ctx.audit.log({ event: AuditEvent.PEER_CONNECTED, peer: identity, peer_addr: hub.addr });
+        this.#warnIfPatternsIgnored(peerMaxBatchBytes);
         const end = await session.done;
         this.#session = undefined;
         this.#setState('disconnected');

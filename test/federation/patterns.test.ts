@@ -9,6 +9,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { internalsOf } from '../../src/internal-access.js';
 import { waitForAudit } from '../support/audit.js';
+import { MemoryLogger } from '../support/memory-logger.js';
 import {
   connected,
   makePki,
@@ -156,21 +157,30 @@ describe('channel patterns in federation policies', () => {
     servers.push(server);
     await new Promise((resolve) => server.once('listening', resolve));
     const handshake = new Promise<string>((resolve) => {
-      server.once('connection', (ws) =>
+      server.once('connection', (ws) => {
         ws.once('message', (data: Buffer) => {
           resolve(data.toString());
-        }),
-      );
+          ws.send('{"instance_name":"gohub","role":"hub","version":"1"}'); // a Go hub's reply
+        });
+      });
     });
     const addr = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const logger = new MemoryLogger();
     const b = await startNode({
       name: 'b',
       hubs: [{ addr, subscribe: ['events.>', 'named', 'sk.*.state'] }],
+      logger,
     });
     nodes.push(b);
     expect(JSON.parse(await handshake)).toMatchObject({
       subscribe: ['named', '_inbox.b'],
       subscribe_patterns: ['events.>', 'sk.*.state'],
+    });
+    await connected(b);
+    await vi.waitFor(() => {
+      expect(logger.find('the hub does not take subscription patterns')[0]?.fields).toMatchObject({
+        subscribe_patterns: ['events.>', 'sk.*.state'],
+      });
     });
   });
 });
