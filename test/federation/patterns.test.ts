@@ -103,6 +103,15 @@ describe('channel patterns in federation policies', () => {
       expect(storedLines(h.dataDir, 'out.late.deep')).toContain(late.id);
     });
     expect(storedLines(h.dataDir, 'local')).not.toContain(local.id);
+    // A dead-letter channel created later is not matched: no cursor is opened for it.
+    const dead = 'out.early.dead-letter';
+    await internalsOf(b.messenger).append(dead, Buffer.from(`${envelope(uuid(1), dead, 1)}\n`), 1);
+    const after = await b.messenger.publish('out.after', 'T', 'created after the dead-letter channel');
+    await vi.waitFor(() => {
+      expect(storedLines(h.dataDir, 'out.after')).toContain(after.id);
+    });
+    const fedout = internalsOf(b.messenger).storage.offsets.pathOf(dead, `fedout-${h.hubAddr}`);
+    expect(fs.existsSync(fedout)).toBe(false);
 
     // Across a restart the cursor of the channel created later resumes (nothing sent twice or lost).
     await b.stop();
@@ -128,6 +137,26 @@ describe('channel patterns in federation policies', () => {
     expect(fs.existsSync(cursorFile(h, 'late', 'fed-a'))).toBe(true);
     expect(fs.existsSync(cursorFile(h, 'late.dead-letter', 'fed-a'))).toBe(false);
     expect(fs.existsSync(cursorFile(h, 'jobs.dead-letter', 'fed-a'))).toBe(false);
+  });
+
+  it('sends a durable peer a matching channel created while it was away, from its first record', async () => {
+    const h = await node({ name: 'hub1', hub: {} });
+    const first = await rawPeer(h, { subscribe_patterns: ['later.*'] });
+    first.ws.close();
+    await first.closed;
+    await vi.waitFor(() => {
+      expect(h.messenger.stats().federation?.hub?.peers).toEqual([]);
+    });
+    expect(fs.readFileSync(path.join(h.dataDir, 'subscribers', 'fed-a.waiting'), 'utf8')).toBe(
+      '["later.*"]\n',
+    );
+    const ids = [
+      (await h.messenger.publish('later.x', 'T', 1)).id,
+      (await h.messenger.publish('later.x', 'T', 2)).id,
+    ];
+    const again = await rawPeer(h, { subscribe_patterns: ['later.*'] });
+    const received = unframe((await again.next()).data).map((r) => (JSON.parse(r) as { id: string }).id);
+    expect(received).toEqual(ids);
   });
 
   it('serves a Go-style peer that sends exact names against an allowlist of patterns', async () => {
