@@ -18,8 +18,10 @@ export interface TimeSeekSource {
   readonly firstTimes: Map<number, number>;
 }
 
-/** Bytes read at a time while scanning a segment (and to find a segment's first record). */
+/** Bytes read at a time while scanning a segment. */
 const SCAN_BYTES = 256 * 1024;
+/** Bytes read to find a segment's first record (a longer record is read whole). */
+const FIRST_RECORD_BYTES = 4096;
 /** The envelope's `ts` comes within the first bytes of a line (`{"v":1,"id":"<uuid>","ts":"…`). */
 const TS_WINDOW_BYTES = 256;
 const TS_FIELD = Buffer.from('"ts":"');
@@ -77,7 +79,7 @@ export async function offsetAtTime(source: TimeSeekSource, timeMs: number): Prom
 async function firstRecordTime(source: TimeSeekSource, segment: Segment): Promise<number | undefined> {
   const known = source.firstTimes.get(segment.start);
   if (known !== undefined) return known;
-  const read = await source.read(segment.start, SCAN_BYTES);
+  const read = await source.read(segment.start, FIRST_RECORD_BYTES);
   if (read.data.length === 0 || read.start !== segment.start) return undefined;
   const newline = read.data.indexOf(NEWLINE);
   const time = recordTimeMs(read.data.subarray(0, newline < 0 ? read.data.length : newline));
