@@ -92,8 +92,7 @@ export class HubClient {
         client.#starts = client.#starts.then(() => client.#sendCreated(log.channel));
       });
     }
-    const opened = (await storage.openLogs()).map((log) => log.channel);
-    const existing = publish.patterns.length > 0 ? [...(await storage.channelsOnDisk()), ...opened] : [];
+    const existing = publish.patterns.length > 0 ? await storage.existingChannels() : [];
     const channels = [...new Set([...publish.names, ...existing])].filter(
       (c) => publish.has(c) && !client.#sending.has(c),
     );

@@ -13,6 +13,7 @@ import { Cursor, type StartPosition } from '../delivery/index.js';
 import { errorMessage } from '../errors/index.js';
 import { listenerTimeoutOptions, parseListenAddr } from '../http/index.js';
 import type { Logger } from '../logger/index.js';
+import { isChannelPattern } from '../naming/index.js';
 import type { MutualTlsOptions } from '../tlsutil/index.js';
 import { peerCommonName } from '../tlsutil/index.js';
 import { watchConnectionErrors, type ConnectionErrors } from './connection-errors.js';
@@ -47,7 +48,6 @@ import { guardTlsRefusals, refuseTls, remoteOf } from './tls-refusals.js';
 import { sweepStaleCursors } from './ttl-sweep.js';
 import { WaitingChannels } from './waiting-channels.js';
 import { ChannelWaits } from './channel-waits.js';
-import { isChannelPattern } from '../naming/index.js';
 
 /** One allowlist entry. */
 export interface AllowedPeer {
@@ -334,7 +334,7 @@ export class Hub {
         waiting.add(channel);
       }
     }
-    const matching = patternFilter === undefined ? [] : await this.#existingChannels();
+    const matching = patternFilter === undefined ? [] : await ctx.storage.existingChannels();
     for (const channel of matching) {
       if (cursors.has(channel) || !matchesSubscription(patternFilter, allowed, channel)) continue;
       const from = rememberedPatterns.has(channel) ? 'beginning' : 'end';
@@ -389,7 +389,7 @@ export class Hub {
     this.#waits.add(peerEntry, waiting);
     // A matching channel created while the cursors were opened: the listener was not called for this peer.
     if (patternFilter !== undefined) {
-      for (const channel of await this.#existingChannels()) {
+      for (const channel of await ctx.storage.existingChannels()) {
         if (this.#matchesPatterns(peerEntry, channel)) this.#startSending(peerEntry, channel);
       }
     }
@@ -474,13 +474,6 @@ export class Hub {
       },
       from,
     );
-  }
-
-  /** Every channel of the data dir: folders on disk and logs opened in this process. */
-  async #existingChannels(): Promise<Set<string>> {
-    const { storage } = this.#opts.ctx;
-    const opened = (await storage.openLogs()).map((log) => log.channel);
-    return new Set([...(await storage.channelsOnDisk()), ...opened]);
   }
 
   /** Whether `channel`, not yet sent to the peer of `entry`, matches its subscription patterns. */
