@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Messenger } from '../src/index.js';
+import { fromTimeSeekMicros } from './from-time.js';
 import {
   benchDir,
   cleanup,
@@ -285,6 +286,9 @@ export async function runStorageBench({ quick }: GroupOptions): Promise<Metrics>
         return { 'storage.deliver.latency.p50_us': p50, 'storage.deliver.latency.p99_us': p99 };
       },
     )),
+    ...(await repeat(runs, { 'storage.from_time.seek_us': 'µs' }, async () => ({
+      'storage.from_time.seek_us': await fromTimeSeekMicros(quick ? 10 : 50),
+    }))),
     ...(await repeat(runs, { 'storage.idle_1000.rss_mb': 'MB', 'storage.idle_1000.cpu_pct': '%' }, () => {
       const { rssMb, cpuPct } = idleThousand();
       return Promise.resolve({ 'storage.idle_1000.rss_mb': rssMb, 'storage.idle_1000.cpu_pct': cpuPct });

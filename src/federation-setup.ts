@@ -12,6 +12,8 @@ import {
   recentTailBytes,
   rememberRecentIds,
   type FederationContext,
+  ChannelFilter,
+  type ChannelSet,
 } from '../internal/federation/index.js';
 import { RepeatedLines, type Logger } from '../internal/logger/index.js';
 import type { AppendResult, Storage } from '../internal/storage/index.js';
@@ -68,7 +70,7 @@ export function federationEnabled(config: MessengerConfig): boolean {
  * the hub (any, when there is no allowlist or an entry's list is empty) and what the client
  * subscribes to from its hubs.
  */
-function inboundChannels(config: MessengerConfig): ReadonlySet<string> | undefined {
+function inboundChannels(config: MessengerConfig): ChannelSet {
   const channels = new Set<string>();
   if (config.hub.enabled) {
     const peers = config.hub.allowedPeers;
@@ -78,7 +80,7 @@ function inboundChannels(config: MessengerConfig): ReadonlySet<string> | undefin
   if (config.client.enabled) {
     for (const hub of config.client.hubs) for (const channel of hub.subscribe) channels.add(channel);
   }
-  return channels;
+  return new ChannelFilter(channels);
 }
 
 /**

@@ -82,7 +82,13 @@ export { withCorrelationId, withServiceName, currentCorrelationId, currentServic
 export { ErrorCode, MessengerError, ConfigError, hasErrorCode } from '../internal/errors/index.js';
 export type { Logger, LogFields } from '../internal/logger/index.js';
 export type { Clock, TimerHandle } from '../internal/clock/index.js';
-export type { Message, MessageHandler, DeliveryContext, StartPosition } from '../internal/delivery/index.js';
+export type {
+  Message,
+  MessageHandler,
+  DeliveryContext,
+  StartPosition,
+  StartTime,
+} from '../internal/delivery/index.js';
 export type { PayloadDecoder } from '../internal/registry/index.js';
 export type { Envelope, DeadLetterPayload } from '../internal/envelope/index.js';
 export { DEAD_LETTER_PAYLOAD_TYPE } from '../internal/envelope/index.js';

@@ -104,7 +104,8 @@ export interface PublishReceipt {
 export interface SubscribeOptions {
   /**
    * Where a subscriber without an offset file starts: `'end'` (default: only new messages),
-   * `'beginning'`, or a byte offset. An existing offset file always resumes.
+   * `'beginning'`, a byte offset, or `{ time }` (a Date or ms since the epoch: the first record whose
+   * `ts` is at or after it). An existing offset file always resumes.
    */
   from?: StartPosition;
   /** Stops the subscription when aborted (the offset file is kept). */

@@ -12,19 +12,19 @@ import { inboxChannelOf } from '../naming/index.js';
 import type { MutualTlsOptions } from '../tlsutil/index.js';
 import { watchConnectionErrors } from './connection-errors.js';
 import type { FederationContext } from './context.js';
-import { PROTOCOL_VERSION, ROLE_CLIENT } from './protocol/index.js';
+import { PROTOCOL_VERSION, ROLE_CLIENT, SUBSCRIBE_PATTERNS_FIELD } from './protocol/index.js';
 import { HubDialError, dialHub, type HubConnection } from './dial-hub.js';
 import { RefusalTracker } from './hub-refusal.js';
-import { withInboxOf } from './policy.js';
+import { ChannelFilter, withInboxOf } from './policy.js';
 import { senderReadBytes } from './sender.js';
 import { Session } from './session.js';
 
 /** One hub to connect to. */
 export interface HubRef {
   addr: string;
-  /** Channels requested from the hub and accepted from it. */
+  /** Channels (names or patterns) requested from the hub and accepted from it. */
   subscribe: readonly string[];
-  /** Channels sent to the hub (empty: none). */
+  /** Channels (names or patterns) sent to the hub (empty: none). */
   publish: readonly string[];
 }
 
@@ -58,6 +58,13 @@ export class HubClient {
   readonly #logger: Logger;
   readonly #cursors = new Map<string, Cursor>();
   readonly #closing = new AbortController();
+  /** The `publish` list; a local channel created later that a pattern matches is sent too. */
+  readonly #publish: ChannelFilter;
+  /** The channels sent to the hub, their cursors open or being opened. */
+  readonly #sending = new Set<string>();
+  /** Cursors being opened for channels created later, one after the other. */
+  #starts: Promise<void> = Promise.resolve();
+  #stopWatching: () => void = () => undefined;
   #session: Session | undefined;
   #loop: Promise<void> = Promise.resolve();
   #state: HubClientState = 'connecting';
@@ -69,28 +76,29 @@ export class HubClient {
   private constructor(opts: HubClientOptions) {
     this.#opts = opts;
     this.#logger = opts.ctx.logger.child({ component: 'hub-client', hub: opts.hub.addr });
+    this.#publish = new ChannelFilter(opts.hub.publish);
   }
 
   /** Opens the `fedout-` cursors and starts dialling in the background (a hub that is down never blocks). */
   static async start(opts: HubClientOptions): Promise<HubClient> {
     const client = new HubClient(opts);
-    const { ctx, hub } = opts;
-    for (const channel of new Set(hub.publish)) {
-      client.#cursors.set(
-        channel,
-        await Cursor.open(
-          {
-            log: await ctx.storage.log(channel),
-            offsets: ctx.storage.offsets,
-            id: `fedout-${hub.addr}`,
-            flushIntervalMs: ctx.offsetFlushIntervalMs,
-            batchBytes: senderReadBytes(ctx.maxBatchBytes),
-            clock: ctx.clock,
-            logger: client.#logger,
-          },
-          'end',
-        ),
-      );
+    const { storage } = opts.ctx;
+    const publish = client.#publish;
+    if (publish.patterns.length > 0) {
+      // Listening first: a channel created while the existing ones are listed is not missed.
+      client.#stopWatching = storage.onLogOpened((log) => {
+        if (!publish.has(log.channel) || client.#sending.has(log.channel)) return;
+        client.#sending.add(log.channel);
+        client.#starts = client.#starts.then(() => client.#sendCreated(log.channel));
+      });
+    }
+    const existing = publish.patterns.length > 0 ? await storage.existingChannels() : [];
+    const channels = [...new Set([...publish.names, ...existing])].filter(
+      (c) => publish.has(c) && !client.#sending.has(c),
+    );
+    for (const channel of channels) client.#sending.add(channel);
+    for (const channel of channels) {
+      client.#cursors.set(channel, await client.#openCursor(channel, 'end'));
     }
     if (opts.tls === undefined)
       client.#logger.warn({}, 'federation client WITHOUT TLS: the hub is not authenticated');
@@ -137,10 +145,62 @@ export class HubClient {
   async close(): Promise<void> {
     if (this.#closing.signal.aborted) return this.#loop;
     this.#closing.abort();
+    this.#stopWatching();
     await this.#session?.close(1000, 'client shutting down');
     await this.#loop;
+    await this.#starts;
     await Promise.all([...this.#cursors.values()].map((c) => c.close()));
     this.#setState('closed');
+  }
+
+  /**
+   * Warns when this client subscribes by pattern and the hub is a Go hub (it announces no
+   * `max_batch_bytes`), which ignores patterns: only the named channels come from it.
+   */
+  #warnIfPatternsIgnored(peerMaxBatchBytes: number | undefined): void {
+    const patterns = new ChannelFilter(this.#opts.hub.subscribe).patterns;
+    if (patterns.length === 0 || peerMaxBatchBytes !== undefined) return;
+    this.#logger.warn(
+      { subscribe_patterns: patterns },
+      'the hub does not take subscription patterns (a Go hub): only the named channels are received from it',
+    );
+  }
+
+  /** Opens the `fedout-<hub>` cursor of `channel`. */
+  async #openCursor(channel: string, from: 'end' | 'beginning'): Promise<Cursor> {
+    const { ctx, hub } = this.#opts;
+    return Cursor.open(
+      {
+        log: await ctx.storage.log(channel),
+        offsets: ctx.storage.offsets,
+        id: `fedout-${hub.addr}`,
+        flushIntervalMs: ctx.offsetFlushIntervalMs,
+        batchBytes: senderReadBytes(ctx.maxBatchBytes),
+        clock: ctx.clock,
+        logger: this.#logger,
+      },
+      from,
+    );
+  }
+
+  /**
+   * Sends a local channel created after the start that a `publish` pattern matches, from its first
+   * record (or its stored offset); to the live session now, to later sessions with the others. Never throws.
+   */
+  async #sendCreated(channel: string): Promise<void> {
+    if (this.#closing.signal.aborted) return;
+    try {
+      const cursor = await this.#openCursor(channel, 'beginning');
+      if (this.#closing.signal.aborted) {
+        await cursor.close();
+        return;
+      }
+      this.#cursors.set(channel, cursor);
+      this.#session?.addChannel(channel, cursor);
+      this.#logger.info({ channel }, 'local channel matches a publish pattern; sending it to the hub');
+    } catch (err) {
+      this.#logger.error({ err, channel }, 'cannot send a channel matching a publish pattern to the hub');
+    }
   }
 
   #setState(state: HubClientState): void {
@@ -182,7 +242,7 @@ export class HubClient {
           peer: identity,
           framesInFlight,
           peerMaxBatchBytes,
-          accepted: withInboxOf(new Set(hub.subscribe), ctx.name),
+          accepted: withInboxOf(new ChannelFilter(hub.subscribe), ctx.name),
           cursors: this.#cursors,
           auditForwards: true,
           logger: this.#logger.child({ peer: identity }),
@@ -194,6 +254,7 @@ export class HubClient {
           'connected to hub',
         );
         ctx.audit.log({ event: AuditEvent.PEER_CONNECTED, peer: identity, peer_addr: hub.addr });
+        this.#warnIfPatternsIgnored(peerMaxBatchBytes);
         const end = await session.done;
         this.#session = undefined;
         this.#setState('disconnected');
@@ -250,6 +311,7 @@ export class HubClient {
   /** Opens the WebSocket and exchanges handshakes. */
   #dial(): Promise<HubConnection> {
     const { ctx, hub, tls } = this.#opts;
+    const subscribe = new ChannelFilter(hub.subscribe);
     return dialHub({
       addr: hub.addr,
       tls,
@@ -258,7 +320,9 @@ export class HubClient {
         role: ROLE_CLIENT,
         version: PROTOCOL_VERSION,
         // The instance's own inbox comes along: request/reply answers reach it from every hub.
-        subscribe: [...new Set([...hub.subscribe, inboxChannelOf(ctx.name)])],
+        subscribe: [...new Set([...subscribe.names, inboxChannelOf(ctx.name)])],
+        // Patterns in a field of their own: a Go hub ignores it and sees exact names only.
+        ...(subscribe.patterns.length > 0 ? { [SUBSCRIBE_PATTERNS_FIELD]: subscribe.patterns } : {}),
       },
       handshakeTimeoutMs: ctx.handshakeTimeoutMs,
       maxBatchBytes: ctx.maxBatchBytes,

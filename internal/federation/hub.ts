@@ -13,19 +13,29 @@ import { Cursor, type StartPosition } from '../delivery/index.js';
 import { errorMessage } from '../errors/index.js';
 import { listenerTimeoutOptions, parseListenAddr } from '../http/index.js';
 import type { Logger } from '../logger/index.js';
+import { isChannelPattern } from '../naming/index.js';
 import type { MutualTlsOptions } from '../tlsutil/index.js';
 import { peerCommonName } from '../tlsutil/index.js';
 import { watchConnectionErrors, type ConnectionErrors } from './connection-errors.js';
 import type { FederationContext } from './context.js';
 import { guardHttpErrors, guardUpgradeErrors } from './http-errors.js';
 import { MessageQueue } from './message-queue.js';
-import { anyWhenEmpty, effectiveSubscriptions, withInboxOf } from './policy.js';
+import {
+  ChannelFilter,
+  anyWhenEmpty,
+  effectiveSubscriptions,
+  inboundRefusal,
+  requestedPatterns,
+  withInboxOf,
+  type ChannelSet,
+} from './policy.js';
 import {
   CLOSE_NOT_IN_ALLOWLIST,
   CLOSE_REASON_NOT_IN_ALLOWLIST,
   CLOSE_TOO_MANY_SUBSCRIPTIONS,
   PROTOCOL_VERSION,
   ROLE_HUB,
+  SUBSCRIBE_PATTERNS_FIELD,
   encodeHandshake,
   MAX_FRAMES_IN_FLIGHT,
   framesInFlightOf,
@@ -70,6 +80,12 @@ interface PeerEntry {
   ephemeral: boolean;
   session: Session;
   cursors: Cursor[];
+  /** The channels sent to the peer (or being opened for it). */
+  sending: Set<string>;
+  /** The peer's subscription patterns, as its allowlist entry ({@link allowed}) narrows them. */
+  patterns: ChannelFilter | undefined;
+  /** The channels the peer's allowlist entry lets it receive. */
+  allowed: ChannelSet;
   /** Cursors being opened for channels that came to exist, one after the other. */
   starts: Promise<void>;
   ended: boolean;
@@ -91,6 +107,7 @@ export class Hub {
   /** Subscribed channels that do not exist yet, sent from their first record once they do. */
   readonly #waits: ChannelWaits<PeerEntry>;
   readonly #waitingLists: WaitingChannels;
+  readonly #stopWatchingPatterns: () => void;
   #sweep: { clear(): void } | undefined;
   #closing = false;
 
@@ -126,7 +143,12 @@ export class Hub {
     });
     this.#waitingLists = new WaitingChannels(path.join(opts.ctx.storage.options.dataDir, 'subscribers'));
     this.#waits = new ChannelWaits(opts.ctx.storage, (entry, channel) => {
-      entry.starts = entry.starts.then(() => this.#sendCreated(entry, channel));
+      this.#startSending(entry, channel);
+    });
+    this.#stopWatchingPatterns = opts.ctx.storage.onLogOpened((log) => {
+      for (const entry of [...this.#peers.values(), ...this.#ephemeral]) {
+        if (this.#matchesPatterns(entry, log.channel)) this.#startSending(entry, log.channel);
+      }
     });
   }
 
@@ -181,6 +203,7 @@ export class Hub {
     this.#closing = true;
     this.#sweep?.clear();
     this.#waits.close();
+    this.#stopWatchingPatterns();
     const closed = new Promise<void>((resolve) =>
       this.#server.close(() => {
         resolve();
@@ -277,16 +300,18 @@ export class Hub {
     }
     if (this.#closing || ws.readyState !== ws.OPEN) return;
     const requested = new Set(handshake.subscribe ?? []);
-    if (requested.size > this.#opts.maxSubscriptionsPerPeer) {
-      this.#refuseSubscriptions(ws, identity, remote, requested.size);
+    const patterns = requestedPatterns(handshake[SUBSCRIBE_PATTERNS_FIELD]);
+    const subscriptions = requested.size + patterns.valid.length + patterns.refused.length;
+    if (subscriptions > this.#opts.maxSubscriptionsPerPeer) {
+      this.#refuseSubscriptions(ws, identity, remote, subscriptions);
       return;
     }
     const ephemeral = handshake.ephemeral === true;
-    const { accepted: sendChannels, refused } = effectiveSubscriptions(
-      [...requested],
-      withInboxOf(anyWhenEmpty(entry?.subscribe ?? []), identity),
-    );
+    const allowed = withInboxOf(anyWhenEmpty(entry?.subscribe ?? []), identity);
+    const { accepted: sendChannels, refused } = effectiveSubscriptions([...requested], allowed);
+    refused.push(...patterns.refused);
     if (refused.length > 0) this.#auditRefusedSubscriptions(identity, remote, refused);
+    const patternFilter = patterns.valid.length > 0 ? new ChannelFilter(patterns.valid) : undefined;
     const older = ephemeral ? undefined : this.#peers.get(identity);
     if (older !== undefined) {
       this.#logger.info({ peer: identity }, 'replacing the older connection of the same peer');
@@ -296,7 +321,9 @@ export class Hub {
     if (this.#closing || ws.readyState !== ws.OPEN) return;
     // A channel that does not exist yet gets nothing (no folder, cursor file or watch) until it does,
     // but a durable peer's waiting list: one created while the peer was away is sent from its start.
+    // Its remembered patterns likewise: a matching channel without a cursor was created while it was away.
     const remembered = ephemeral ? new Set<string>() : await this.#readWaitingList(identity);
+    const rememberedPatterns = new ChannelFilter([...remembered].filter(isChannelPattern));
     const cursors = new Map<string, Cursor>();
     const waiting = new Set<string>();
     for (const channel of sendChannels) {
@@ -307,7 +334,16 @@ export class Hub {
         waiting.add(channel);
       }
     }
-    if (remembered.size > 0 || waiting.size > 0) await this.#waitingLists.write(identity, waiting);
+    const matching = patternFilter === undefined ? [] : await ctx.storage.existingChannels();
+    for (const channel of matching) {
+      if (cursors.has(channel) || !matchesSubscription(patternFilter, allowed, channel)) continue;
+      const from = rememberedPatterns.has(channel) ? 'beginning' : 'end';
+      cursors.set(channel, await this.#openCursor(channel, identity, ephemeral, from));
+    }
+    const remember = new Set([...waiting, ...(patternFilter?.patterns ?? [])]);
+    if (!ephemeral && (remembered.size > 0 || remember.size > 0)) {
+      await this.#waitingLists.write(identity, remember);
+    }
     if (this.#closing || ws.readyState !== ws.OPEN) {
       // Gone while its cursors were opened: a link over a closed socket would never end.
       await Promise.all([...cursors.values()].map((c) => c.close()));
@@ -340,6 +376,9 @@ export class Hub {
       ephemeral,
       session,
       cursors: [...cursors.values()],
+      sending: new Set([...cursors.keys(), ...waiting]),
+      patterns: patternFilter,
+      allowed,
       starts: Promise.resolve(),
       ended: false,
       closed: Promise.resolve(),
@@ -348,15 +387,22 @@ export class Hub {
     if (ephemeral) this.#ephemeral.add(peerEntry);
     else this.#peers.set(identity, peerEntry);
     this.#waits.add(peerEntry, waiting);
+    // A matching channel created while the cursors were opened: the listener was not called for this peer.
+    if (patternFilter !== undefined) {
+      for (const channel of await ctx.storage.existingChannels()) {
+        if (this.#matchesPatterns(peerEntry, channel)) this.#startSending(peerEntry, channel);
+      }
+    }
+    const sent = [...peerEntry.sending];
     this.#logger.info(
-      { peer: identity, remote, ephemeral, subscribe: sendChannels },
+      { peer: identity, remote, ephemeral, subscribe: sent, subscribe_patterns: patternFilter?.patterns },
       'federation peer connected',
     );
     ctx.audit.log({
       event: AuditEvent.CLIENT_CONNECTED,
       peer: identity,
       peer_addr: remote,
-      detail: `addr=${remote}${sendChannels.length > 0 ? ` sub=[${sendChannels.join(',')}]` : ''}${publish.length > 0 ? ` pub=[${publish.join(',')}]` : ''}${ephemeral ? ' ephemeral' : ''}`,
+      detail: `addr=${remote}${sent.length > 0 ? ` sub=[${sent.join(',')}]` : ''}${patternFilter === undefined ? '' : ` sub_patterns=[${patternFilter.patterns.join(',')}]`}${publish.length > 0 ? ` pub=[${publish.join(',')}]` : ''}${ephemeral ? ' ephemeral' : ''}`,
     });
     peerEntry.closed = session.done.then(async (end) => {
       peerEntry.ended = true;
@@ -430,6 +476,22 @@ export class Hub {
     );
   }
 
+  /** Whether `channel`, not yet sent to the peer of `entry`, matches its subscription patterns. */
+  #matchesPatterns(entry: PeerEntry, channel: string): boolean {
+    return (
+      !entry.ended &&
+      !entry.sending.has(channel) &&
+      matchesSubscription(entry.patterns, entry.allowed, channel)
+    );
+  }
+
+  /** Starts sending `channel` to the peer of `entry` from its first record, once per channel. */
+  #startSending(entry: PeerEntry, channel: string): void {
+    if (entry.ended) return;
+    entry.sending.add(channel);
+    entry.starts = entry.starts.then(() => this.#sendCreated(entry, channel));
+  }
+
   /** Sends a channel created after the session subscribed to it, from its first record. Never throws. */
   async #sendCreated(entry: PeerEntry, channel: string): Promise<void> {
     try {
@@ -440,7 +502,10 @@ export class Hub {
       }
       entry.cursors.push(cursor);
       entry.session.addChannel(channel, cursor);
-      if (!entry.ephemeral) await this.#waitingLists.write(entry.identity, this.#waits.waiting(entry));
+      if (!entry.ephemeral) {
+        const remember = [...this.#waits.waiting(entry), ...(entry.patterns?.patterns ?? [])];
+        await this.#waitingLists.write(entry.identity, new Set(remember));
+      }
       this.#logger.info(
         { peer: entry.identity, channel },
         'subscribed channel created; sending it to the peer',
@@ -502,6 +567,18 @@ export class Hub {
       );
     }, interval);
   }
+}
+
+/**
+ * Whether `channel` matches the subscription `patterns` of a peer and its allowlist entry lets it
+ * receive it (valid names only, never a dead-letter channel).
+ */
+function matchesSubscription(
+  patterns: ChannelFilter | undefined,
+  allowed: ChannelSet,
+  channel: string,
+): boolean {
+  return patterns?.has(channel) === true && inboundRefusal(allowed, channel) === undefined;
 }
 
 /** Refused channels named in one log line or audit record; the rest are counted. */

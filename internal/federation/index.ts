@@ -8,6 +8,7 @@ export {
   type HubRef,
   type ReconnectPolicy,
 } from './hub-client.js';
+export { ChannelFilter, type ChannelSet } from './policy.js';
 export { sweepStaleCursors } from './ttl-sweep.js';
 export {
   rememberRecentIds,

@@ -1,14 +1,51 @@
 /**
- * Channel policies of federation links: which channels a peer may receive and send.
+ * Channel policies of federation links: which channels a peer may receive and send. A policy list
+ * holds channel names and patterns (`*` one dot-separated token, a final `>` the rest); a pattern
+ * never matches a `.dead-letter` channel, only its exact name does.
  */
-import { channelNameProblem, inboxChannelOf, isDeadLetterChannel } from '../naming/index.js';
+import {
+  ChannelPatternSet,
+  channelNameProblem,
+  channelPatternProblem,
+  inboxChannelOf,
+  isChannelPattern,
+  isDeadLetterChannel,
+} from '../naming/index.js';
+
+/** The channels of a policy list: exact names plus patterns. */
+export class ChannelFilter {
+  /** The exact names of the list. */
+  readonly names: ReadonlySet<string>;
+  /** The patterns of the list. */
+  readonly patterns: readonly string[];
+  readonly #patternSet: ChannelPatternSet;
+
+  /** @param entries - valid channel names and patterns */
+  constructor(entries: Iterable<string>) {
+    const list = [...new Set(entries)];
+    this.names = new Set(list.filter((entry) => !isChannelPattern(entry)));
+    this.patterns = list.filter(isChannelPattern);
+    this.#patternSet = new ChannelPatternSet(this.patterns);
+  }
+
+  /** Whether `channel` is named, or matched by a pattern (dead-letter channels only when named). */
+  has(channel: string): boolean {
+    if (this.names.has(channel)) return true;
+    return this.patterns.length > 0 && !isDeadLetterChannel(channel) && this.#patternSet.matches(channel);
+  }
+
+  /** This filter plus `channel`. */
+  with(channel: string): ChannelFilter {
+    return new ChannelFilter([...this.names, ...this.patterns, channel]);
+  }
+}
 
 /** A set of channels; `undefined` means every channel. */
-export type ChannelSet = ReadonlySet<string> | undefined;
+export type ChannelSet = ChannelFilter | undefined;
 
 /** The set for a policy list where an empty list means "any channel" (hub allowlists). */
 export function anyWhenEmpty(list: readonly string[]): ChannelSet {
-  return list.length === 0 ? undefined : new Set(list);
+  return list.length === 0 ? undefined : new ChannelFilter(list);
 }
 
 /**
@@ -16,7 +53,7 @@ export function anyWhenEmpty(list: readonly string[]): ChannelSet {
  * inbox, and an instance always accepts its own, without listing them in a policy.
  */
 export function withInboxOf(set: ChannelSet, instance: string): ChannelSet {
-  return set === undefined ? undefined : new Set([...set, inboxChannelOf(instance)]);
+  return set?.with(inboxChannelOf(instance));
 }
 
 /** Whether `channel` is in `set` (every channel when `set` is undefined). */
@@ -51,4 +88,23 @@ export function effectiveSubscriptions(
     else refused.push(channel);
   }
   return { accepted, refused };
+}
+
+/**
+ * The subscription patterns of a handshake (its `subscribe_patterns` field) split into the valid
+ * ones and the refused ones (not a list of strings, or not a valid pattern).
+ */
+export function requestedPatterns(value: unknown): { valid: string[]; refused: string[] } {
+  if (!Array.isArray(value))
+    return { valid: [], refused: value === undefined ? [] : [JSON.stringify(value)] };
+  const valid: string[] = [];
+  const refused: string[] = [];
+  for (const entry of new Set(value as unknown[])) {
+    if (typeof entry === 'string' && channelPatternProblem(entry) === undefined && isChannelPattern(entry)) {
+      valid.push(entry);
+    } else {
+      refused.push(typeof entry === 'string' ? entry : JSON.stringify(entry));
+    }
+  }
+  return { valid, refused };
 }

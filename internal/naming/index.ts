@@ -14,4 +14,9 @@ export {
   validatePublishChannel,
 } from './channel-rules.js';
 export { inboxChannelOf } from './inbox.js';
-export { ChannelPatternSet, channelPatternProblem, matchesChannelPattern } from './patterns.js';
+export {
+  ChannelPatternSet,
+  channelPatternProblem,
+  isChannelPattern,
+  matchesChannelPattern,
+} from './patterns.js';

@@ -23,6 +23,11 @@ export function channelPatternProblem(pattern: string): string | undefined {
   return undefined;
 }
 
+/** True when `entry` (a channel name or pattern) has a wildcard token, so stands for more than itself. */
+export function isChannelPattern(entry: string): boolean {
+  return entry.split('.').some((token) => token === '*' || token === '>');
+}
+
 /** True when `channel` matches the (valid) `pattern`. */
 export function matchesChannelPattern(pattern: string, channel: string): boolean {
   if (pattern === channel) return true;

@@ -3,6 +3,7 @@
  * tell cursors there is more to read (from this process's writer, or from another process's
  * appends seen through a file watch and a slow poll).
  */
+import { offsetAtTime } from './time-seek.js';
 import fs from 'node:fs';
 import fsp, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
@@ -54,6 +55,8 @@ export class ChannelLog {
   readonly #opts: ChannelLogOptions;
   readonly #logger: Logger;
   #segments: Segment[];
+  /** Times of segments' first records, by segment start (see {@link offsetAtTime}). */
+  readonly #firstTimes = new Map<number, number>();
   #end: number;
   #writer: LogWriter | undefined;
   #cache: TailCache;
@@ -239,6 +242,23 @@ export class ChannelLog {
       position += bytesRead;
     }
     return segmentEnd;
+  }
+
+  /**
+   * The offset of the first record whose envelope `ts` is at or after `timeMs` (the end when there
+   * is none): a binary search over the segments by their first record's time, then a scan of one.
+   */
+  async offsetAtTime(timeMs: number): Promise<number> {
+    for (const start of this.#firstTimes.keys()) if (start < this.start) this.#firstTimes.delete(start);
+    return offsetAtTime(
+      {
+        segments: this.#segments,
+        end: this.#end,
+        read: (offset, maxBytes) => this.read(offset, maxBytes),
+        firstTimes: this.#firstTimes,
+      },
+      timeMs,
+    );
   }
 
   /**

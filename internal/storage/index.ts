@@ -16,5 +16,6 @@ export {
   type RetentionRules,
 } from './retention.js';
 export { listSegments, segmentFileName, type Segment } from './segments.js';
+export { offsetAtTime, type TimeSeekSource } from './time-seek.js';
 export { Storage, type StorageOptions } from './storage.js';
 export { repairTornTail } from './torn-tail.js';

@@ -148,6 +148,12 @@ export class Storage {
     return entries.filter((e) => e.isDirectory()).map((e) => e.name);
   }
 
+  /** Every channel: a folder in the data dir, or a log opened in this process (maybe not on disk yet). */
+  async existingChannels(): Promise<Set<string>> {
+    const opened = (await this.openLogs()).map((log) => log.channel);
+    return new Set([...(await this.channelsOnDisk()), ...opened]);
+  }
+
   /**
    * Marks `channel` retained (never compacted by consumption, nor evicted by retention unless an
    * override names it) or not; the mark is kept on disk.

@@ -4,7 +4,12 @@
  * suggestion), duplicate keys and wrong types. A value with a problem is replaced by its default so
  * later checks see a well-typed config; the problem itself is already recorded.
  */
-import { channelNameProblem, DEAD_LETTER_SUFFIX, isDeadLetterChannel } from '../../internal/naming/index.js';
+import {
+  channelNameProblem,
+  channelPatternProblem,
+  DEAD_LETTER_SUFFIX,
+  isDeadLetterChannel,
+} from '../../internal/naming/index.js';
 import { parseGoDuration, parseRetention } from './duration.js';
 import { childPath, indexPath } from './issues.js';
 import type { ConfigIssues } from './issues.js';
@@ -220,10 +225,12 @@ class Decoder {
   }
 
   private channels(spec: ChannelListSpec, node: SourceNode, path: string): string[] | undefined {
-    return this.texts(node, path, 'a list of channel names', (name, itemPath) => {
-      const problem = channelNameProblem(name);
+    return this.texts(node, path, 'a list of channel names or patterns', (name, itemPath) => {
+      const pattern = /[*>]/.test(name);
+      const problem = pattern ? channelPatternProblem(name) : channelNameProblem(name);
       if (problem !== undefined) {
-        this.issues.add(itemPath, ` ${JSON.stringify(name)} is not a valid channel name: ${problem}`);
+        const what = pattern ? 'channel pattern' : 'channel name';
+        this.issues.add(itemPath, ` ${JSON.stringify(name)} is not a valid ${what}: ${problem}`);
         return false;
       }
       if (spec.publish && isDeadLetterChannel(name)) {

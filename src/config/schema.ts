@@ -51,7 +51,10 @@ export interface DurationSpec {
 export interface RetentionSpec {
   readonly kind: 'retention';
 }
-/** A list of channel names; `publish` lists may not name `.dead-letter` channels. */
+/**
+ * A list of channel names and patterns (`*` one token, a final `>` the rest); `publish` lists may not
+ * name `.dead-letter` channels.
+ */
 export interface ChannelListSpec {
   readonly kind: 'channels';
   readonly publish: boolean;

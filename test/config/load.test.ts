@@ -152,7 +152,7 @@ describe('loadConfigFile: validation, every problem at once with its line:column
       'hub.allowed_peers (line 4:18) must be a list, got a mapping',
       'client.enabled (line 6:12) must be true or false, got string "true"',
       'client.hubs[0].addr (line 8:13) must be a string, got a list',
-      'client.hubs[0].publish (line 9:16) must be a list of channel names, got string "alerts"',
+      'client.hubs[0].publish (line 9:16) must be a list of channel names or patterns, got string "alerts"',
       'federation.reconnect_base_ms (line 11:22) must be an integer, got string "500"',
       'federation.reconnect_jitter (line 12:21) must be a number, got string "lots"',
       'federation.send_buffer_messages (line 13:25) must be an integer, got number 1.5',
@@ -189,6 +189,41 @@ describe('loadConfigFile: validation, every problem at once with its line:column
         'c'.repeat(256) +
         '" is not a valid channel name: name exceeds 255 bytes',
     ]);
+  });
+
+  it('accepts channel patterns in subscribe and publish lists and names a bad one by line:column', async () => {
+    const yaml = [
+      'hub:', //                                                       1
+      '  allowed_peers:', //                                           2
+      '    - name: edge', //                                           3
+      '      subscribe: ["events.>", "sk.*.state", "a.b*"]', //        4
+      '      publish: ["_inbox.*", "x.>.y"]', //                       5
+      'client:', //                                                    6
+      '  hubs:', //                                                    7
+      '    - addr: hub:7740', //                                       8
+      '      subscribe: ["*.dead-letter", "a/*"]', //                  9
+      '      publish: [">"]', //                                       10
+    ].join('\n');
+    expect(await yamlIssues(yaml)).toEqual([
+      'hub.allowed_peers[0].subscribe[2] (line 4:45) "a.b*" is not a valid channel pattern: wildcard inside token "b*"',
+      'hub.allowed_peers[0].publish[1] (line 5:29) "x.>.y" is not a valid channel pattern: ">" must be the last token',
+      'client.hubs[0].subscribe[1] (line 9:36) "a/*" is not a valid channel pattern: contains characters outside [a-zA-Z0-9._-] and the wildcards * >',
+    ]);
+    const config = resolveConfig(
+      {
+        storage: { dataDir: '/var/lib/km' },
+        hub: {
+          allowedPeers: [{ name: 'edge', subscribe: ['events.>', 'sk.*.state'], publish: ['_inbox.*'] }],
+        },
+        client: { hubs: [{ addr: 'hub:7740', subscribe: ['*.dead-letter'], publish: ['>'] }] },
+      },
+      { requireDataDir: true, env: {} },
+    );
+    expect(config.hub.allowedPeers[0]).toMatchObject({
+      subscribe: ['events.>', 'sk.*.state'],
+      publish: ['_inbox.*'],
+    });
+    expect(config.client.hubs[0]).toMatchObject({ subscribe: ['*.dead-letter'], publish: ['>'] });
   });
 
   it('requires unique, non-empty peer names and unique hub addresses', async () => {

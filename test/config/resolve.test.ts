@@ -95,7 +95,7 @@ describe('resolveConfig (the library config object)', () => {
       'storage.sync_policy "fast" is invalid: must be "none", "periodic", or "always"',
       'storage.sync_interval_ms must be an integer, got string "200"',
       'hub.enabled must be true or false, got string "yes"',
-      'hub.allowed_peers[0].subscribe must be a list of channel names, got string "a"',
+      'hub.allowed_peers[0].subscribe must be a list of channel names or patterns, got string "a"',
       'hub.fed_client_offset_ttl must be an integer, got string "168h"',
       'client.hubs must be a list, got a mapping',
       'tls.min_version must be a string, got number 1.3',

@@ -5,6 +5,7 @@ import { Messenger, type StartPosition } from '../../src/index.js';
 import { collector } from '../support/messages.js';
 import { MemoryLogger } from '../support/memory-logger.js';
 import { tempDir } from '../support/temp-dir.js';
+import { FakeClock } from '../support/fake-clock.js';
 
 async function withRecords(count: number, logger = new MemoryLogger()) {
   const dataDir = tempDir();
@@ -20,6 +21,9 @@ describe('subscribe start positions', () => {
     ['a negative offset', -1, /got -1/],
     ['a fraction', 1.5, /got 1\.5/],
     ['another word', 'start', /got "start"/],
+    ['an invalid Date as a time', { time: new Date(Number.NaN) }, /got \{ time: a Date \(Invalid Date\) \}/],
+    ['a negative time', { time: -5 }, /got \{ time: -5 \}/],
+    ['a time that is not a Date or a number', { time: '2026-12-05' }, /got \{ time: "2026-12-05" \}/],
   ])('refuses %s with ERR_INVALID_ARGUMENT and writes no offset file', async (_name, from, message) => {
     const { m, offsetFile } = await withRecords(1);
     const subscribing = m.subscribe('orders', 'r', () => undefined, { from: from as StartPosition });
@@ -63,6 +67,32 @@ describe('subscribe start positions', () => {
     await got.waitFor(2);
     expect(got.messages.map((x) => x.payload)).toEqual([1, 2]);
     expect(logger.find('start offset is inside a record')).toEqual([]);
+    await m.close();
+  });
+
+  it("starts at the first record at or after a time (a Date or milliseconds), by the envelopes' ts", async () => {
+    const clock = new FakeClock(Date.UTC(2026, 11, 5, 12));
+    const m = await Messenger.open({ storage: { dataDir: tempDir(), syncPolicy: 'always' } }, { clock });
+    const times: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      times.push(clock.now());
+      await m.publish('orders', 'N', i);
+      await clock.advance(1000);
+    }
+    const fromDate = collector<number>();
+    await m.subscribe('orders', 'by-date', fromDate.handler, { from: { time: new Date(times[2]!) } });
+    await fromDate.waitFor(4);
+    expect(fromDate.messages.map((x) => x.payload)).toEqual([2, 3, 4, 5]);
+    const fromMs = collector<number>();
+    await m.subscribe('orders', 'by-ms', fromMs.handler, { from: { time: times[3]! + 1 } });
+    await fromMs.waitFor(2);
+    expect(fromMs.messages.map((x) => x.payload)).toEqual([4, 5]);
+    // After the last record: only what is published from now on.
+    const later = collector<number>();
+    await m.subscribe('orders', 'later', later.handler, { from: { time: clock.now() + 60_000 } });
+    await m.publish('orders', 'N', 6);
+    await later.waitFor(1);
+    expect(later.messages.map((x) => x.payload)).toEqual([6]);
     await m.close();
   });
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SeenIds } from '../../internal/dedup/index.js';
-import { recentTailBytes, rememberRecentIds } from '../../internal/federation/index.js';
+import { ChannelFilter, recentTailBytes, rememberRecentIds } from '../../internal/federation/index.js';
 import { segmentFileName } from '../../internal/storage/index.js';
 import { MemoryLogger } from '../support/memory-logger.js';
 import { envelope, uuid } from '../support/raw-peer.js';
@@ -39,7 +39,7 @@ describe('rebuilding the dedup set from channel tails', () => {
     const tailBytes = Buffer.byteLength(active) + Buffer.byteLength(sealed) - 10;
     const result = await rememberRecentIds({
       channelsDir,
-      channels: new Set(['orders', 'orders.dead-letter']),
+      channels: new ChannelFilter(['orders', 'orders.dead-letter']),
       tailBytes,
       seen,
       logger: new MemoryLogger(),

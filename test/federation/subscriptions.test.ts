@@ -109,6 +109,29 @@ describe('handshake subscriptions', () => {
     expect(fs.readFileSync(path.join(h.dataDir, 'subscribers', 'fed-a.waiting'), 'utf8')).toBe('["never"]\n');
   });
 
+  it('keeps a durable peer’s waiting list when an ephemeral session of the same identity comes and goes', async () => {
+    const h = await hub();
+    const durable = await subscribe(h, ['later']);
+    await durable.next();
+    durable.ws.close();
+    await durable.closed;
+    const list = path.join(h.dataDir, 'subscribers', 'fed-a.waiting');
+    expect(fs.readFileSync(list, 'utf8')).toBe('["later"]\n');
+    const peer = await dialRawPeer(h.hubAddr, pki, 'a');
+    peers.push(peer);
+    peer.ws.send(
+      JSON.stringify({
+        instance_name: 'a',
+        role: 'client',
+        version: '1',
+        subscribe: ['other'],
+        ephemeral: true,
+      }),
+    );
+    expect((await peer.next()).binary).toBe(false);
+    expect(fs.readFileSync(list, 'utf8')).toBe('["later"]\n');
+  });
+
   it('relays to a waiting peer a channel first created by another peer’s records', async () => {
     const h = await hub();
     const peer = await subscribe(h, ['relay']);

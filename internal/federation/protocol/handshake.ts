@@ -127,6 +127,12 @@ export function handshakeExtensions(maxBatchBytes: number, announceLimit = true)
   };
 }
 
+/**
+ * The extra handshake field in which a client of this port asks for channel patterns. `subscribe`
+ * keeps exact names only, so a Go hub (which ignores unknown fields) never sees a pattern.
+ */
+export const SUBSCRIBE_PATTERNS_FIELD = 'subscribe_patterns';
+
 const WHAT = 'handshake';
 
 /** The known fields in Go's struct order, which is the order on the wire. */

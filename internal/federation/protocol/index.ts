@@ -12,6 +12,7 @@ export {
   ROLE_CLIENT,
   ROLE_HUB,
   PROTOCOL_VERSION,
+  SUBSCRIBE_PATTERNS_FIELD,
   decodeHandshake,
   encodeHandshake,
   frameBytesFor,
