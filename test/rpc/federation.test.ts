@@ -130,3 +130,27 @@ describe('StreamRpc inboxes in federation policies', () => {
     expect(await requester.request('count.req', 'count.v1', 1)).toBe(0);
   });
 });
+
+describe('StreamRpc between two clients of one hub', () => {
+  it('relays answers with the _inbox.> pattern in the server side policies', async () => {
+    const hub = await node({
+      name: 'hub1',
+      hub: {
+        allowedPeers: [
+          { name: 'alpha', publish: ['svc.>'] },
+          { name: 'beta', subscribe: ['svc.>'], publish: ['_inbox.>'] },
+        ],
+      },
+    });
+    const requesterNode = await node({ name: 'alpha', hubs: [{ addr: hub.hubAddr, publish: ['svc.>'] }] });
+    const serverNode = await node({
+      name: 'beta',
+      hubs: [{ addr: hub.hubAddr, subscribe: ['svc.>'], publish: ['_inbox.>'] }],
+    });
+    await connected(requesterNode);
+    await connected(serverNode);
+    await (await rpcOn(serverNode)).serve('svc.count', 'count.v1', count);
+    const requester = await rpcOn(requesterNode);
+    expect(await drain(requester.openStream('svc.count', 'count.v1', 4))).toEqual([0, 1, 2, 3]);
+  });
+});
