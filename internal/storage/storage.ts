@@ -9,7 +9,8 @@ import type { Logger } from '../logger/index.js';
 import { validateChannelName } from '../naming/index.js';
 import { ChannelLog } from './channel-log.js';
 import { createDataDirFolders, dataDirError } from './data-dir-errors.js';
-import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
+import { assertDataDirUnowned, lockDataDir, type DataDirLock } from './data-dir-lock.js';
+import { ErrorCode, MessengerError } from '../errors/index.js';
 import type { SyncPolicy } from './log-writer.js';
 import { OffsetStore } from './offset-store.js';
 import { nodeSegmentFs, type SegmentFs } from './segment-file.js';
@@ -39,7 +40,7 @@ const RETAINED_MARKER = '.retained';
 /** An open data dir. */
 export class Storage {
   readonly #opts: StorageOptions;
-  readonly #lock: DataDirLock;
+  readonly #lock: DataDirLock | undefined;
   readonly #logs = new Map<string, Promise<ChannelLog>>();
   readonly #openListeners = new Set<(log: ChannelLog) => void>();
   readonly #poll: { clear(): void };
@@ -49,7 +50,7 @@ export class Storage {
   readonly channelsDir: string;
   #closed = false;
 
-  private constructor(opts: StorageOptions, lock: DataDirLock) {
+  private constructor(opts: StorageOptions, lock: DataDirLock | undefined) {
     this.#opts = opts;
     this.#lock = lock;
     this.channelsDir = path.join(opts.dataDir, 'channels');
@@ -76,6 +77,30 @@ export class Storage {
     return new Storage(opts, lock);
   }
 
+  /**
+   * Opens an existing data dir to read it, changing nothing on disk: no lock is taken (a stale one is
+   * left in place), no folder is created, torn tails stay unread, appends and retention marks are
+   * refused.
+   *
+   * @throws MessengerError `ERR_DATA_DIR_LOCKED` while a live process owns the data dir;
+   * `ERR_DATA_DIR_UNUSABLE` when it has no `channels` folder.
+   */
+  static async openReadOnly(opts: StorageOptions): Promise<Storage> {
+    const channels = path.join(opts.dataDir, 'channels');
+    try {
+      await fsp.access(channels);
+    } catch (err) {
+      throw dataDirError(opts.dataDir, 'reading the folder', channels, err);
+    }
+    assertDataDirUnowned(opts.dataDir);
+    return new Storage(opts, undefined);
+  }
+
+  /** Whether this storage was opened with {@link Storage.openReadOnly}. */
+  get readOnly(): boolean {
+    return this.#lock === undefined;
+  }
+
   /** The settings this storage was opened with. */
   get options(): Readonly<StorageOptions> {
     return this.#opts;
@@ -99,6 +124,7 @@ export class Storage {
         retryMaxMs: this.#opts.retryMaxMs,
         clock: this.#opts.clock,
         logger: this.#opts.logger,
+        readOnly: this.readOnly,
       });
       this.#logs.set(channel, log);
       log.then(
@@ -143,6 +169,12 @@ export class Storage {
   /** Marks `channel` retained (never compacted by consumption) or not; the mark is kept on disk. */
   async setRetained(channel: string, retained: boolean): Promise<void> {
     validateChannelName(channel);
+    if (this.readOnly) {
+      throw new MessengerError(
+        ErrorCode.INVALID_ARGUMENT,
+        `channel ${JSON.stringify(channel)}: the data dir is open read-only`,
+      );
+    }
     const marker = path.join(this.channelsDir, channel, RETAINED_MARKER);
     if (retained) {
       await fsp.mkdir(path.dirname(marker), { recursive: true });
@@ -171,7 +203,7 @@ export class Storage {
     for (const result of logs) {
       if (result.status === 'fulfilled') await result.value.close();
     }
-    this.#lock.release();
+    this.#lock?.release();
   }
 
   async #pollForeignAppends(): Promise<void> {

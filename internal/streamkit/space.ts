@@ -15,8 +15,11 @@ import type { TrxMemory } from './trx-memory.js';
 
 /** What a space needs from its store. */
 export interface SpaceContext {
-  /** The store's authority. */
-  authority: string;
+  /**
+   * The store's authority; undefined when unknown (a read-only inspection): then the writer of the
+   * space's first transaction is taken as the authority, and the checks hold every later one to it.
+   */
+  authority: string | undefined;
   /** Whether this instance is the authority (it then seals torn tails and writes). */
   writable: boolean;
   memory: TrxMemory;
@@ -49,6 +52,7 @@ export class Space {
   readonly index: SpaceIndex;
   readonly #ctx: SpaceContext;
   readonly #reserved = new Map<string, ReservedHead>();
+  #authority: string | undefined;
   #nextPosition = 1;
   #failure: StreamkitError | undefined;
   #assembler: TrxAssembler;
@@ -67,6 +71,7 @@ export class Space {
     this.log = log;
     this.index = new SpaceIndex(name);
     this.#ctx = ctx;
+    this.#authority = ctx.authority;
     this.#scanned = log.start;
     this.#assembler = this.#newAssembler();
   }
@@ -181,7 +186,7 @@ export class Space {
 
   /** Makes a written transaction visible; returns its status. */
   commit(entries: LocatedEntry[]): SegmentStatus {
-    const problem = this.index.check(entries, this.#ctx.authority, (id) => this.#ctx.memory.has(id));
+    const problem = this.#check(entries);
     if (problem !== undefined) {
       this.fail(problem);
       throw problem;
@@ -205,8 +210,13 @@ export class Space {
     return head;
   }
 
+  #check(entries: readonly LocatedEntry[]): StreamkitError | undefined {
+    this.#authority ??= entries[0]?.entry.origin;
+    return this.index.check(entries, this.#authority ?? '', (id) => this.#ctx.memory.has(id));
+  }
+
   #applyRead(entries: LocatedEntry[]): void {
-    const problem = this.index.check(entries, this.#ctx.authority, (id) => this.#ctx.memory.has(id));
+    const problem = this.#check(entries);
     if (problem !== undefined) {
       this.refused += entries.length;
       this.#ctx.logger.error(

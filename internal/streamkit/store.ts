@@ -30,6 +30,7 @@ import {
   requestProduce,
   type ProduceRpc,
 } from './remote-produce.js';
+import { PEEK_TYPE, peekHandler } from './remote-peek.js';
 import { Space } from './space.js';
 import { writeTransaction } from './trx-writer.js';
 import { mergeSpaces, readPositions, readSegment, readSpace, type SpaceReader } from './space-reads.js';
@@ -83,6 +84,12 @@ export interface SkStoreOptions {
   requestTimeoutMs?: number;
   /** How often a replica looks for space channels that federation created; default 1 000 ms. */
   discoveryIntervalMs?: number;
+  /**
+   * Inspect only (the CLI on a stopped instance's data dir): load the spaces on disk once, follow
+   * nothing, write nothing (no abort marker, no retention mark), refuse produces. Without an
+   * `authority`, each space's first writer is taken as it.
+   */
+  readOnly?: boolean;
 }
 
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -101,7 +108,7 @@ const TRX_ID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-
 export class SkStore {
   /** The store name. */
   readonly store: string;
-  /** The store's authority instance. */
+  /** The store's authority instance ('' when opened read-only without one: learned per space). */
   readonly authority: string;
   readonly #host: StoreHost;
   readonly #spaces = new Map<string, Space>();
@@ -112,6 +119,7 @@ export class SkStore {
   readonly #logger: Logger;
   readonly #rpc: ProduceRpc | undefined;
   readonly #requestTimeoutMs: number;
+  readonly #readOnly: boolean;
   #service: { stop(): Promise<void> } | undefined;
   #discovery: TimerHandle | undefined;
   #lastTimestamp = 0;
@@ -120,7 +128,8 @@ export class SkStore {
   private constructor(host: StoreHost, options: SkStoreOptions) {
     this.#host = host;
     this.store = options.store;
-    this.authority = options.authority ?? host.name;
+    this.#readOnly = options.readOnly === true;
+    this.authority = options.authority ?? (this.#readOnly ? '' : host.name);
     this.#rpc = options.rpc;
     this.#requestTimeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
     this.#encoder = new EnvelopeEncoder(host.name);
@@ -144,9 +153,21 @@ export class SkStore {
           trxId: call.trxId,
         }),
       );
-      opened.#service = await options.rpc.serve(requestChannel(options.store), PRODUCE_TYPE, handler);
+      const channel = requestChannel(options.store);
+      const produce = await options.rpc.serve(channel, PRODUCE_TYPE, handler);
+      const peek = await options.rpc.serve(
+        channel,
+        PEEK_TYPE,
+        peekHandler((space, segment) => opened.peek(space, segment)),
+      );
+      opened.#service = {
+        stop: async () => {
+          await produce.stop();
+          await peek.stop();
+        },
+      };
     }
-    if (!opened.isAuthority) {
+    if (!opened.isAuthority && !opened.#readOnly) {
       opened.#discovery = host.clock.setInterval(() => {
         void opened.#discoverSpaces().catch((err: unknown) => {
           opened.#logger.warn({ err }, 'looking for new space channels failed');
@@ -156,9 +177,9 @@ export class SkStore {
     return opened;
   }
 
-  /** Whether this instance writes the store. */
+  /** Whether this instance writes the store (never when opened read-only). */
   get isAuthority(): boolean {
-    return this.authority === this.#host.name;
+    return !this.#readOnly && this.authority === this.#host.name;
   }
 
   /**
@@ -195,6 +216,9 @@ export class SkStore {
     }
     const prepared = records.map((r, i) => prepareRecord(r, i));
     checkSizes(prepared, segment);
+    if (this.#readOnly) {
+      throw new StreamkitError(SkCode.NOT_AUTHORITY, `store ${JSON.stringify(this.store)} is open read-only`);
+    }
     if (!this.isAuthority) {
       const rpc = this.#rpc;
       if (rpc === undefined) {
@@ -378,7 +402,7 @@ export class SkStore {
 
   async #waitForSpace(space: string, window: ConsumeWindow): Promise<Space | undefined> {
     const existing = this.#spaces.get(space);
-    if (existing !== undefined || window.follow !== true) return existing;
+    if (existing !== undefined || window.follow !== true || this.#readOnly) return existing;
     return this.#space(space);
   }
 
@@ -397,10 +421,10 @@ export class SkStore {
   async #load(name: string): Promise<Space> {
     const channel = spaceChannel(this.store, name);
     const { storage } = this.#host;
-    if (!(await storage.isRetained(channel))) await storage.setRetained(channel, true);
+    if (!this.#readOnly && !(await storage.isRetained(channel))) await storage.setRetained(channel, true);
     const log = await this.#host.log(channel);
     const space = await Space.load(name, log, {
-      authority: this.authority,
+      authority: this.authority === '' ? undefined : this.authority,
       writable: this.isAuthority,
       memory: this.#memory,
       encoder: this.#encoder,
@@ -417,7 +441,7 @@ export class SkStore {
       const status = space.index.status(segment);
       if (status !== undefined) this.#hub.publish(status);
     }
-    if (!this.isAuthority) space.follow();
+    if (!this.isAuthority && !this.#readOnly) space.follow();
     return space;
   }
 }
@@ -426,7 +450,7 @@ export class SkStore {
 const ENTRY_OVERHEAD_BYTES = 512;
 
 /** Refuses (4000, before anything is reserved) records that would break the size limits. */
-function checkSizes(prepared: readonly PreparedRecord[], segment: string): void {
+export function checkSizes(prepared: readonly PreparedRecord[], segment: string): void {
   const overhead = ENTRY_OVERHEAD_BYTES + 2 * Buffer.byteLength(segment);
   let total = 0;
   for (const [index, record] of prepared.entries()) {
