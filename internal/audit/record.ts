@@ -4,7 +4,8 @@
 
 /**
  * The audit event names (Go's constants, plus `loop_dropped`, `oversized_dropped`, `invalid_dropped`,
- * `http_refused`, `protocol_error`, `tls_refused` and `subscription_refused` of this port).
+ * `http_refused`, `protocol_error`, `tls_refused`, `subscription_refused` and `streamkit_refused` of
+ * this port).
  */
 export const AuditEvent = {
   /** An inbound federated message was stored. */
@@ -44,6 +45,13 @@ export const AuditEvent = {
   TLS_REFUSED: 'tls_refused',
   /** A hub refused channels a peer asked to subscribe to (its policy does not allow them, or invalid names). */
   SUBSCRIPTION_REFUSED: 'subscription_refused',
+  /**
+   * A streamkit transaction in a space channel failed the replica checks (a foreign writer, a gap, a
+   * repeat, a second writer, a skipped or repeated trx number) and was not applied: `channel` the
+   * space channel, `peer` the writer named in its origin, `detail` the wire code, the trx id, the
+   * entry count and what was wrong.
+   */
+  STREAMKIT_REFUSED: 'streamkit_refused',
 } as const;
 
 /** One of the values of {@link AuditEvent}. */

@@ -3,6 +3,7 @@
  * torn tail with an abort marker when this instance is the authority), and the authority's write
  * state: the heads reserved by produces accepted but not yet written.
  */
+import { AuditEvent, type AuditRecord } from '../audit/index.js';
 import type { EnvelopeEncoder } from '../envelope/index.js';
 import type { Logger } from '../logger/index.js';
 import type { ChannelLog } from '../storage/index.js';
@@ -30,6 +31,8 @@ export interface SpaceContext {
   append(channel: string, lines: Buffer, records: number): Promise<{ start: number; end: number }>;
   /** Called for every transaction made visible. */
   committed(status: SegmentStatus): void;
+  /** Records a transaction the checks refused in the audit log, when one runs. */
+  audit(record: AuditRecord): void;
 }
 
 /** Heads reserved for one produce. */
@@ -223,6 +226,13 @@ export class Space {
         { err: problem, channel: this.channel },
         'transaction refused by the index checks',
       );
+      const first = entries[0]?.entry;
+      this.#ctx.audit({
+        event: AuditEvent.STREAMKIT_REFUSED,
+        channel: this.channel,
+        peer: first?.origin ?? '',
+        detail: `code=${problem.wireCode} trx=${first?.trx.id ?? ''} entries=${entries.length}: ${problem.message}`,
+      });
       return;
     }
     this.#apply(entries, true);

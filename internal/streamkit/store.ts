@@ -2,6 +2,7 @@
  * A streamkit store on one instance: its spaces (loaded at open), local produce when this instance is
  * the authority, the reads of §5 and the status subscriptions.
  */
+import type { AuditRecord } from '../audit/index.js';
 import type { Clock, TimerHandle } from '../clock/index.js';
 import { EnvelopeEncoder } from '../envelope/index.js';
 import type { Logger } from '../logger/index.js';
@@ -52,6 +53,8 @@ export interface StoreHost {
   readonly logger: Logger;
   log(channel: string): Promise<ChannelLog>;
   append(channel: string, lines: Buffer, records: number): Promise<AppendResult>;
+  /** Writes to the federation audit log, when one runs (replica refusals go there). */
+  audit?(record: AuditRecord): void;
 }
 
 /** Options of one produce. */
@@ -434,6 +437,7 @@ export class SkStore {
       committed: (status) => {
         this.#hub.publish(status);
       },
+      audit: (record) => this.#host.audit?.(record),
     });
     this.#lastTimestamp = Math.max(this.#lastTimestamp, space.index.lastTimestamp);
     this.#spaces.set(name, space);
