@@ -124,14 +124,27 @@ export function entryLines(
   h: TrxHeader,
   records: readonly PreparedRecord[],
 ): string[] {
-  const ts = formatMillis(h.timestamp);
+  const ts = stampOf(h.timestamp);
   const segment = `{"segment":${JSON.stringify(h.segment)},"sequence":`;
   const trx = `,"timestamp":${h.timestamp},"trx":{"id":${JSON.stringify(h.trxId)},"number":${h.trxNumber},"index":`;
   const count = `,"count":${records.length}},`;
   return records.map((record, index) => {
     const payload = `${segment}${h.firstSequence + index},"position":${h.firstPosition + index}${trx}${index}${count}${record.body}}`;
-    return encoder.line(newEnvelopeId(), ts, h.channel, ENTRY_TYPE, payload, h.trxId);
+    // The store's timestamp is the current time (or just past it): no clock read per entry.
+    return encoder.line(newEnvelopeId(h.timestamp), ts, h.channel, ENTRY_TYPE, payload, h.trxId);
   });
+}
+
+let lastStampMs = -1;
+let lastStamp = '';
+
+/** `formatMillis(ms)`, remembered for the last millisecond (many transactions share one). */
+function stampOf(ms: number): string {
+  if (ms !== lastStampMs) {
+    lastStampMs = ms;
+    lastStamp = formatMillis(ms);
+  }
+  return lastStamp;
 }
 
 /** An abort marker's payload. */

@@ -150,15 +150,14 @@ export class Space {
   }
 
   /**
-   * Checks the expectation and reserves sequences, positions and a trx number for `count` entries;
-   * synchronous, so produces are ordered as they call it. Throws 4009 (nothing reserved) or 5003
-   * after a failed write.
+   * Checks the expectation and reserves sequences, positions and a trx number for `records` (each
+   * may name the sequence it must get); synchronous, so produces are ordered as they call it.
+   * Throws 4009 (nothing reserved) or 5003 after a failed write.
    */
   reserve(
     segment: string,
-    count: number,
     expected: number | 'any',
-    sequences: readonly (number | undefined)[],
+    records: readonly { sequence: number | undefined }[],
   ): Reservation {
     if (this.#failure !== undefined) {
       throw new StreamkitError(
@@ -168,14 +167,15 @@ export class Space {
       );
     }
     const head = this.#head(segment);
-    const where = `${this.name}/${segment}`;
     if (expected !== 'any' && expected !== head.last)
-      throw new SequenceMismatchError(where, expected, head.last);
-    for (const [i, sequence] of sequences.entries()) {
+      throw new SequenceMismatchError(`${this.name}/${segment}`, expected, head.last);
+    for (let i = 0; i < records.length; i++) {
+      const sequence = records[i]?.sequence;
       if (sequence !== undefined && sequence !== head.last + 1 + i) {
-        throw new SequenceMismatchError(where, sequence - 1 - i, head.last);
+        throw new SequenceMismatchError(`${this.name}/${segment}`, sequence - 1 - i, head.last);
       }
     }
+    const count = records.length;
     const reservation = {
       firstSequence: head.last + 1,
       firstPosition: this.#nextPosition,

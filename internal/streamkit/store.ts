@@ -33,7 +33,7 @@ import {
 } from './remote-produce.js';
 import { PEEK_TYPE, peekHandler } from './remote-peek.js';
 import { Space } from './space.js';
-import { writeTransaction } from './trx-writer.js';
+import { writeTransaction, type WriteContext } from './trx-writer.js';
 import { mergeSpaces, readPositions, readSegment, readSpace, type SpaceReader } from './space-reads.js';
 import { byUtf8Bytes } from './space-index.js';
 import {
@@ -123,6 +123,8 @@ export class SkStore {
   readonly #rpc: ProduceRpc | undefined;
   readonly #requestTimeoutMs: number;
   readonly #readOnly: boolean;
+  /** What every transaction write needs (made once: a produce allocates as little as it can). */
+  readonly #writeContext: WriteContext;
   #service: { stop(): Promise<void> } | undefined;
   #discovery: TimerHandle | undefined;
   #lastTimestamp = 0;
@@ -138,6 +140,14 @@ export class SkStore {
     this.#encoder = new EnvelopeEncoder(host.name);
     this.#logger = host.logger.child({ component: 'streamkit', store: options.store });
     this.#hub = new StatusHub(host.clock, this.#logger);
+    this.#writeContext = {
+      encoder: this.#encoder,
+      origin: host.name,
+      append: (channel, data, records) => host.append(channel, data, records),
+      forget: (id) => {
+        this.#memory.forget(id);
+      },
+    };
   }
 
   /**
@@ -189,11 +199,26 @@ export class SkStore {
    * Produces `records` to (space, segment) as one transaction; resolves with the segment's status
    * once it is durable. A known trx id answers its original status and writes nothing.
    */
-  async produce(
+  produce(
     space: string,
     segment: string,
     records: readonly RecordInput[],
     options: ProduceOptions = {},
+  ): Promise<SegmentStatus> {
+    // Not async: on a loaded space the write is the promise returned, without an extra hop.
+    try {
+      return this.#produce(space, segment, records, options);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** {@link SkStore.produce}, throwing synchronously what it refuses before writing. */
+  #produce(
+    space: string,
+    segment: string,
+    records: readonly RecordInput[],
+    options: ProduceOptions,
   ): Promise<SegmentStatus> {
     this.#assertOpen();
     validateSpace(space);
@@ -202,27 +227,26 @@ export class SkStore {
     if (expected !== 'any' && (!Number.isSafeInteger(expected) || expected < 0)) {
       throw badRequest(`expectedLastSequence must be a whole number ≥ 0 or "any", got ${String(expected)}`);
     }
-    const trxId = options.trxId ?? crypto.randomUUID();
-    if (options.trxId !== undefined && !TRX_ID.test(trxId)) {
-      throw badRequest(`trxId must be a UUID, got ${JSON.stringify(trxId)}`);
+    const callerTrxId = options.trxId;
+    if (callerTrxId !== undefined && !TRX_ID.test(callerTrxId)) {
+      throw badRequest(`trxId must be a UUID, got ${JSON.stringify(callerTrxId)}`);
     }
     // A trx id made here is new: only a caller's id can be a retry.
-    const known = options.trxId === undefined ? undefined : this.#memory.get(trxId);
-    if (known !== undefined) {
-      if (known.space !== space || known.segment !== segment) {
-        throw badRequest(`trx id ${trxId} was used for ${known.space}/${known.segment}`);
-      }
-      return known.status;
-    }
+    const known = this.#known(callerTrxId, space, segment);
+    if (known !== undefined) return known;
     if (records.length === 0 || records.length > MAX_TRX_RECORDS) {
       throw badRequest(`a transaction holds 1 to ${MAX_TRX_RECORDS} records, got ${records.length}`);
     }
     const prepared = records.map((r, i) => prepareRecord(r, i));
     checkSizes(prepared, segment);
-    if (this.#readOnly) {
-      throw new StreamkitError(SkCode.NOT_AUTHORITY, `store ${JSON.stringify(this.store)} is open read-only`);
-    }
+    const trxId = callerTrxId ?? crypto.randomUUID();
     if (!this.isAuthority) {
+      if (this.#readOnly) {
+        throw new StreamkitError(
+          SkCode.NOT_AUTHORITY,
+          `store ${JSON.stringify(this.store)} is open read-only`,
+        );
+      }
       const rpc = this.#rpc;
       if (rpc === undefined) {
         throw new StreamkitError(
@@ -233,27 +257,38 @@ export class SkStore {
       const body = produceBody({ space, segment, expectedLastSequence: expected, trxId }, prepared);
       return requestProduce(rpc, requestChannel(this.store), body, this.#requestTimeoutMs);
     }
-    let target = this.#spaces.get(space);
-    if (target === undefined) {
-      target = await this.#space(space);
-      this.#assertOpen();
-      const again = options.trxId === undefined ? undefined : this.#memory.get(trxId);
-      if (again !== undefined) return again.status;
+    const write = { segment, prepared, expected, trxId, callerTrxId };
+    const target = this.#spaces.get(space);
+    return target === undefined ? this.#writeOnceLoaded(space, write) : this.#write(target, write);
+  }
+
+  /** The answer of a retry: the original status when the caller's trx id is known. */
+  #known(trxId: string | undefined, space: string, segment: string): Promise<SegmentStatus> | undefined {
+    const known = trxId === undefined ? undefined : this.#memory.get(trxId);
+    if (known === undefined) return undefined;
+    if (known.space !== space || known.segment !== segment) {
+      throw badRequest(`trx id ${trxId ?? ''} was used for ${known.space}/${known.segment}`);
     }
-    const written = writeTransaction(
-      {
-        encoder: this.#encoder,
-        origin: this.#host.name,
-        append: (channel, data, records) => this.#host.append(channel, data, records),
-        forget: (id) => {
-          this.#memory.forget(id);
-        },
-      },
-      target,
-      { segment, prepared, expected, trxId, timestamp: this.#stamp() },
-    );
+    return known.status;
+  }
+
+  /** The first produce to a space: loads it (creating its channel), then writes. */
+  async #writeOnceLoaded(space: string, write: PendingWrite): Promise<SegmentStatus> {
+    const target = await this.#space(space);
+    this.#assertOpen();
+    return this.#known(write.callerTrxId, space, write.segment) ?? this.#write(target, write);
+  }
+
+  #write(target: Space, w: PendingWrite): Promise<SegmentStatus> {
+    const written = writeTransaction(this.#writeContext, target, {
+      segment: w.segment,
+      prepared: w.prepared,
+      expected: w.expected,
+      trxId: w.trxId,
+      timestamp: this.#stamp(),
+    });
     // Only a caller's trx id can come back in a retry; ids read from the channel are remembered too.
-    if (options.trxId !== undefined) this.#memory.remember(trxId, space, segment, written);
+    if (w.callerTrxId !== undefined) this.#memory.remember(w.trxId, target.name, w.segment, written);
     return written;
   }
 
@@ -450,6 +485,16 @@ export class SkStore {
   }
 }
 
+/** A produce accepted for writing, on its way to {@link writeTransaction}. */
+interface PendingWrite {
+  segment: string;
+  prepared: PreparedRecord[];
+  expected: number | 'any';
+  trxId: string;
+  /** The caller's trx id (a retry may repeat it), when it gave one. */
+  callerTrxId: string | undefined;
+}
+
 /** Room an entry's envelope and fields take besides its record and segment (generous). */
 const ENTRY_OVERHEAD_BYTES = 512;
 
@@ -457,8 +502,11 @@ const ENTRY_OVERHEAD_BYTES = 512;
 export function checkSizes(prepared: readonly PreparedRecord[], segment: string): void {
   const overhead = ENTRY_OVERHEAD_BYTES + 2 * Buffer.byteLength(segment);
   let total = 0;
-  for (const [index, record] of prepared.entries()) {
-    const size = Buffer.byteLength(record.body) + overhead;
+  for (let index = 0; index < prepared.length; index++) {
+    const body = prepared[index]?.body ?? '';
+    // A UTF-16 unit is at most 3 UTF-8 bytes: count the bytes only when the bound is not enough.
+    const bound = 3 * body.length + overhead;
+    const size = bound <= MAX_ENTRY_BYTES ? bound : Buffer.byteLength(body) + overhead;
     if (size > MAX_ENTRY_BYTES) {
       throw badRequest(
         `record ${index}: about ${size} bytes as an entry, over the ${MAX_ENTRY_BYTES}-byte limit`,
@@ -466,6 +514,13 @@ export function checkSizes(prepared: readonly PreparedRecord[], segment: string)
     }
     total += size;
   }
+  if (total > MAX_TRX_BYTES) checkTotal(prepared, overhead);
+}
+
+/** The exact total of a transaction whose bound passed {@link MAX_TRX_BYTES}. */
+function checkTotal(prepared: readonly PreparedRecord[], overhead: number): void {
+  let total = 0;
+  for (const record of prepared) total += Buffer.byteLength(record.body) + overhead;
   if (total > MAX_TRX_BYTES) {
     throw badRequest(`transaction of about ${total} bytes exceeds the ${MAX_TRX_BYTES}-byte limit`);
   }

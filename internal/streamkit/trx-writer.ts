@@ -39,12 +39,7 @@ export function writeTransaction(
   t: TransactionToWrite,
 ): Promise<SegmentStatus> {
   const { segment, prepared, trxId, timestamp } = t;
-  const reservation = space.reserve(
-    segment,
-    prepared.length,
-    t.expected,
-    prepared.map((r) => r.sequence),
-  );
+  const reservation = space.reserve(segment, t.expected, prepared);
   const lines = entryLines(
     ctx.encoder,
     {
@@ -65,7 +60,8 @@ export function writeTransaction(
   let bytes = 0;
   // One trx object for the index (it reads the id and number); entries read back carry their own.
   const trx = { id: trxId, number: reservation.trxNumber, index: 0, count: lines.length };
-  for (const [index, line] of lines.entries()) {
+  for (let index = 0; index < lines.length; index++) {
+    const line = lines[index] ?? '';
     const size = ascii ? line.length : Buffer.byteLength(line);
     const sequence = reservation.firstSequence + index;
     const position = reservation.firstPosition + index;
