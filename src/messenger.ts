@@ -16,6 +16,7 @@ import {
   nowTimestamp,
   type DeadLetterPayload,
   type Envelope,
+  LineBatch,
 } from '../internal/envelope/index.js';
 import { ErrorCode, MessengerError, errorMessage } from '../internal/errors/index.js';
 import { silentLogger, withUniqueKeys, type Logger } from '../internal/logger/index.js';
@@ -42,7 +43,7 @@ import {
   type FederationTuning,
 } from './federation-setup.js';
 import { registerInternals } from './internal-access.js';
-import { LineBatch } from './line-batch.js';
+
 import { PublishEncoder } from './publish-line.js';
 import type { ChannelStats, MessengerStats } from './stats.js';
 import type { Subscription } from './subscription.js';

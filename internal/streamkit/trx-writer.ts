@@ -3,7 +3,7 @@
  * append them in one call, and make them visible once durable. Nothing awaits between the reservation
  * and the append call, so produces are written in the order they reserved.
  */
-import type { EnvelopeEncoder } from '../envelope/index.js';
+import { LineBatch, type EnvelopeEncoder } from '../envelope/index.js';
 import type { AppendResult } from '../storage/index.js';
 import { entryLines, type PreparedRecord, type SegmentStatus } from './entry.js';
 import { SkCode, StreamkitError } from './errors.js';
@@ -53,9 +53,9 @@ export function writeTransaction(
     },
     prepared,
   );
-  const text = lines.join('');
-  const data = Buffer.from(text);
-  const ascii = data.length === text.length;
+  const batch = new LineBatch();
+  for (const line of lines) batch.add(line);
+  const { data, ascii } = batch.encode();
   const located: LocatedEntry[] = [];
   let bytes = 0;
   // One trx object for the index (it reads the id and number); entries read back carry their own.
