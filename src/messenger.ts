@@ -16,6 +16,7 @@ import {
   nowTimestamp,
   type DeadLetterPayload,
   type Envelope,
+  LineBatch,
 } from '../internal/envelope/index.js';
 import { ErrorCode, MessengerError, errorMessage } from '../internal/errors/index.js';
 import { silentLogger, withUniqueKeys, type Logger } from '../internal/logger/index.js';
@@ -44,7 +45,6 @@ import {
 } from './federation-setup.js';
 import { registerInternals } from './internal-access.js';
 import { RetentionAudit, retentionRulesOf } from './retention.js';
-import { LineBatch } from './line-batch.js';
 import { PublishEncoder } from './publish-line.js';
 import type { ChannelStats, MessengerStats } from './stats.js';
 import type { Subscription } from './subscription.js';

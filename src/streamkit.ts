@@ -2,6 +2,7 @@
  * StreamStore: a streamkit store (docs/conventions/streamkit.md) on a Messenger. Spaces are retained
  * channels `sk.<store>.<space>`; this instance writes them when it is the store's authority.
  */
+import type { AuditRecord } from '../internal/audit/index.js';
 import {
   SkStore,
   type ConsumeWindow,
@@ -66,6 +67,7 @@ export class StreamStore {
       logger: internals.logger,
       log: (channel: string) => internals.log(channel),
       append: (channel: string, lines: Buffer, records: number) => internals.append(channel, lines, records),
+      audit: (record: AuditRecord) => internals.federation()?.audit.log(record),
     };
     return new StreamStore(await SkStore.open(host, options));
   }

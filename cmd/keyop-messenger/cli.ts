@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { ErrorCode, errorMessage, hasErrorCode } from '../../internal/errors/index.js';
 import { RpcCloseError } from '../../internal/rpc/index.js';
+import { StreamkitError } from '../../internal/streamkit/index.js';
 
 /** Process exit codes (sysexits-style 78 lets systemd skip restarts on a bad config). */
 export const ExitCode = {
@@ -15,7 +16,10 @@ export const ExitCode = {
   FAILURE: 1,
   /** Bad usage: unknown command or option, missing or invalid argument. */
   USAGE: 2,
-  /** A temporary failure worth retrying, e.g. a request stream closed 1001 or 1006 (EX_TEMPFAIL). */
+  /**
+   * A temporary failure worth retrying, e.g. a request stream closed 1001 or 1006, a retryable
+   * streamkit error (EX_TEMPFAIL).
+   */
   TEMPFAIL: 75,
   /** Invalid configuration (EX_CONFIG). */
   CONFIG: 78,
@@ -82,7 +86,8 @@ export async function runCli(
       if (err.exitCode === 0) return ExitCode.OK;
     }
     ctx.stderr(`error: ${errorMessage(err)}\n`);
-    if (err instanceof RpcCloseError && err.retryable) return ExitCode.TEMPFAIL;
+    if ((err instanceof RpcCloseError || err instanceof StreamkitError) && err.retryable)
+      return ExitCode.TEMPFAIL;
     return hasErrorCode(err, ErrorCode.CONFIG) ? ExitCode.CONFIG : ExitCode.FAILURE;
   }
 }

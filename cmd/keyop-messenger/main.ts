@@ -6,6 +6,7 @@ import { register as registerGenCert } from './commands/gen-cert.js';
 import { register as registerPublish } from './commands/publish.js';
 import { register as registerRequest } from './commands/request.js';
 import { register as registerRun } from './commands/run.js';
+import { register as registerSk } from './commands/sk.js';
 import { register as registerTail } from './commands/tail.js';
 import { register as registerVersion } from './commands/version.js';
 
@@ -27,6 +28,7 @@ process.exitCode = await runCli(process.argv, context, [
   registerPublish,
   registerTail,
   registerRequest,
+  registerSk,
   registerGenCert,
   registerVersion,
 ]);

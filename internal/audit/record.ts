@@ -4,8 +4,8 @@
 
 /**
  * The audit event names (Go's constants, plus `loop_dropped`, `oversized_dropped`, `invalid_dropped`,
- * `http_refused`, `protocol_error`, `tls_refused`, `subscription_refused`, `retention_evicted` and
- * `retention_skipped` of this port).
+ * `http_refused`, `protocol_error`, `tls_refused`, `subscription_refused`, `retention_evicted`,
+ * `retention_skipped` and `streamkit_refused` of this port).
  */
 export const AuditEvent = {
   /** An inbound federated message was stored. */
@@ -52,6 +52,13 @@ export const AuditEvent = {
   RETENTION_EVICTED: 'retention_evicted',
   /** A cursor (named in `peer`) stepped over records retention had deleted (`detail`: the byte range). */
   RETENTION_SKIPPED: 'retention_skipped',
+  /**
+   * A streamkit transaction in a space channel failed the replica checks (a foreign writer, a gap, a
+   * repeat, a second writer, a skipped or repeated trx number) and was not applied: `channel` the
+   * space channel, `peer` the writer named in its origin, `detail` the wire code, the trx id, the
+   * entry count and what was wrong.
+   */
+  STREAMKIT_REFUSED: 'streamkit_refused',
 } as const;
 
 /** One of the values of {@link AuditEvent}. */

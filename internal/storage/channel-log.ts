@@ -17,7 +17,7 @@ import { newestRecordTime } from './segment-time.js';
 import type { SegmentFs } from './segment-file.js';
 import { findSegmentIndex, listSegments, segmentFileName, type Segment } from './segments.js';
 import { TailCache } from './tail-cache.js';
-import { repairTornTail } from './torn-tail.js';
+import { repairTornTail, wholeLinesSize } from './torn-tail.js';
 
 /** Settings of a {@link ChannelLog}. */
 export interface ChannelLogOptions {
@@ -35,6 +35,11 @@ export interface ChannelLogOptions {
   logger: Logger;
   /** Told of records a cursor lost to retention (after they are logged and counted). */
   onRetentionLoss?: ((loss: RetentionLoss) => void) | undefined;
+  /**
+   * Opens without changing anything on disk: the folder must exist, a torn tail is left in place
+   * (and not read), and appends are refused.
+   */
+  readOnly?: boolean;
 }
 
 interface Waiter {
@@ -85,15 +90,18 @@ export class ChannelLog {
 
   /**
    * Opens the log in `opts.dir` (created if missing). A trailing partial record left by a crash is
-   * truncated away and logged with its byte count.
+   * truncated away and logged with its byte count (read-only: left in place, unread).
    */
   static async open(opts: ChannelLogOptions): Promise<ChannelLog> {
-    await fsp.mkdir(opts.dir, { recursive: true });
+    if (opts.readOnly !== true) await fsp.mkdir(opts.dir, { recursive: true });
     const segments = await listSegments(opts.dir);
     const last = segments[segments.length - 1];
     let end = 0;
     if (last !== undefined) {
-      const size = await repairTornTail(last.path, opts.logger.child({ channel: opts.channel }));
+      const size =
+        opts.readOnly === true
+          ? await wholeLinesSize(last.path)
+          : await repairTornTail(last.path, opts.logger.child({ channel: opts.channel }));
       end = last.start + size;
     }
     return new ChannelLog(opts, segments, end);
@@ -180,6 +188,14 @@ export class ChannelLog {
    * are durable per the sync policy; see {@link LogWriter.append} for abort semantics.
    */
   append(data: Buffer, records: number, signal?: AbortSignal): Promise<AppendResult> {
+    if (this.#opts.readOnly === true) {
+      return Promise.reject(
+        new MessengerError(
+          ErrorCode.WRITER_CLOSED,
+          `channel ${JSON.stringify(this.channel)}: opened read-only, appends are refused`,
+        ),
+      );
+    }
     if (this.#closed) {
       return Promise.reject(
         new MessengerError(ErrorCode.WRITER_CLOSED, `channel ${JSON.stringify(this.channel)}: log is closed`),

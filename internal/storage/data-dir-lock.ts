@@ -148,6 +148,25 @@ export function lockDataDir(dataDir: string): DataDirLock {
   }
 }
 
+/**
+ * Throws ERR_DATA_DIR_LOCKED when a live process (or a Messenger in this process) owns `dataDir`;
+ * changes nothing: a lock file left by a dead process is left in place, not taken over. What a
+ * read-only open checks (it takes no lock, so a daemon may start while it reads: it then reads a
+ * prefix of what the daemon holds).
+ */
+export function assertDataDirUnowned(dataDir: string): void {
+  const dir = fs.realpathSync(dataDir);
+  const file = path.join(dir, LOCK_NAME);
+  const owner = readHolder(file);
+  if (heldInThisProcess.has(dir) || (owner !== undefined && owner.pid !== 0 && !isStale(owner))) {
+    const who = owner === undefined ? 'a Messenger in this process' : `process ${owner.pid}`;
+    throw new MessengerError(
+      ErrorCode.DATA_DIR_LOCKED,
+      `data dir ${dataDir} is in use by ${who} (lock file ${file}); stop it first, or go through a hub`,
+    );
+  }
+}
+
 function held(dir: string, file: string, me: string): DataDirLock {
   heldInThisProcess.add(dir);
   let released = false;

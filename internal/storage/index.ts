@@ -2,7 +2,7 @@
 export { ChannelLog, type ChannelLogOptions, type SegmentInfo } from './channel-log.js';
 export { compactAll, compactChannel, type CompactionResult, type CompactionSettings } from './compactor.js';
 export { dataDirError } from './data-dir-errors.js';
-export { lockDataDir, type DataDirLock } from './data-dir-lock.js';
+export { assertDataDirUnowned, lockDataDir, type DataDirLock } from './data-dir-lock.js';
 export type { ReadResult, SkipReason } from './log-reader.js';
 export { SINGLES_BEFORE_SYNC_ON_LOOP, type AppendResult, type SyncPolicy } from './log-writer.js';
 export { OffsetStore, type StoredOffset } from './offset-store.js';

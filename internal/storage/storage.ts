@@ -9,7 +9,8 @@ import type { Logger } from '../logger/index.js';
 import { isDeadLetterChannel, validateChannelName } from '../naming/index.js';
 import { ChannelLog } from './channel-log.js';
 import { createDataDirFolders, dataDirError } from './data-dir-errors.js';
-import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
+import { assertDataDirUnowned, lockDataDir, type DataDirLock } from './data-dir-lock.js';
+import { ErrorCode, MessengerError } from '../errors/index.js';
 import type { SyncPolicy } from './log-writer.js';
 import { OffsetStore } from './offset-store.js';
 import type { RetentionLoss } from './retention.js';
@@ -44,7 +45,7 @@ const RETAINED_MARKER = '.retained';
 /** An open data dir. */
 export class Storage {
   readonly #opts: StorageOptions;
-  readonly #lock: DataDirLock;
+  readonly #lock: DataDirLock | undefined;
   readonly #logs = new Map<string, Promise<ChannelLog>>();
   readonly #openListeners = new Set<(log: ChannelLog) => void>();
   readonly #poll: { clear(): void };
@@ -54,7 +55,7 @@ export class Storage {
   readonly channelsDir: string;
   #closed = false;
 
-  private constructor(opts: StorageOptions, lock: DataDirLock) {
+  private constructor(opts: StorageOptions, lock: DataDirLock | undefined) {
     this.#opts = opts;
     this.#lock = lock;
     this.channelsDir = path.join(opts.dataDir, 'channels');
@@ -79,6 +80,30 @@ export class Storage {
       throw dataDirError(opts.dataDir, 'writing the lock file', path.join(opts.dataDir, 'LOCK'), err);
     }
     return new Storage(opts, lock);
+  }
+
+  /**
+   * Opens an existing data dir to read it, changing nothing on disk: no lock is taken (a stale one is
+   * left in place), no folder is created, torn tails stay unread, appends and retention marks are
+   * refused.
+   *
+   * @throws MessengerError `ERR_DATA_DIR_LOCKED` while a live process owns the data dir;
+   * `ERR_DATA_DIR_UNUSABLE` when it has no `channels` folder.
+   */
+  static async openReadOnly(opts: StorageOptions): Promise<Storage> {
+    const channels = path.join(opts.dataDir, 'channels');
+    try {
+      await fsp.access(channels);
+    } catch (err) {
+      throw dataDirError(opts.dataDir, 'reading the folder', channels, err);
+    }
+    assertDataDirUnowned(opts.dataDir);
+    return new Storage(opts, undefined);
+  }
+
+  /** Whether this storage was opened with {@link Storage.openReadOnly}. */
+  get readOnly(): boolean {
+    return this.#lock === undefined;
   }
 
   /** The settings this storage was opened with. */
@@ -107,6 +132,7 @@ export class Storage {
         clock: this.#opts.clock,
         logger: this.#opts.logger,
         onRetentionLoss: this.#opts.onRetentionLoss,
+        readOnly: this.readOnly,
       });
       this.#logs.set(channel, log);
       log.then(
@@ -160,6 +186,12 @@ export class Storage {
    */
   async setRetained(channel: string, retained: boolean): Promise<void> {
     validateChannelName(channel);
+    if (this.readOnly) {
+      throw new MessengerError(
+        ErrorCode.INVALID_ARGUMENT,
+        `channel ${JSON.stringify(channel)}: the data dir is open read-only`,
+      );
+    }
     const marker = path.join(this.channelsDir, channel, RETAINED_MARKER);
     if (retained) {
       await fsp.mkdir(path.dirname(marker), { recursive: true });
@@ -188,7 +220,7 @@ export class Storage {
     for (const result of logs) {
       if (result.status === 'fulfilled') await result.value.close();
     }
-    this.#lock.release();
+    this.#lock?.release();
   }
 
   async #pollForeignAppends(): Promise<void> {

@@ -13,24 +13,39 @@ export async function repairTornTail(file: string, logger: Logger): Promise<numb
   const fh = await fsp.open(file, 'r+');
   try {
     const { size } = await fh.stat();
-    let position = size;
-    const chunk = Buffer.allocUnsafe(64 * 1024);
-    while (position > 0) {
-      const length = Math.min(chunk.length, position);
-      position -= length;
-      const { bytesRead } = await fh.read(chunk, 0, length, position);
-      const newline = chunk.subarray(0, bytesRead).lastIndexOf(10);
-      if (newline >= 0) {
-        const keep = position + newline + 1;
-        if (keep < size) await truncateTail(fh, file, keep, size, logger);
-        return keep;
-      }
-    }
-    if (size > 0) await truncateTail(fh, file, 0, size, logger);
-    return 0;
+    const keep = await wholeLinesLength(fh, size);
+    if (keep < size) await truncateTail(fh, file, keep, size, logger);
+    return keep;
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * The length of `file` up to its last newline, without changing it: what a read-only open reads
+ * (half a line at the end is left where it is, unread).
+ */
+export async function wholeLinesSize(file: string): Promise<number> {
+  const fh = await fsp.open(file, 'r');
+  try {
+    return await wholeLinesLength(fh, (await fh.stat()).size);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The offset just past the last newline among the first `size` bytes of `fh` (0 when none). */
+async function wholeLinesLength(fh: FileHandle, size: number): Promise<number> {
+  let position = size;
+  const chunk = Buffer.allocUnsafe(64 * 1024);
+  while (position > 0) {
+    const length = Math.min(chunk.length, position);
+    position -= length;
+    const { bytesRead } = await fh.read(chunk, 0, length, position);
+    const newline = chunk.subarray(0, bytesRead).lastIndexOf(10);
+    if (newline >= 0) return position + newline + 1;
+  }
+  return 0;
 }
 
 async function truncateTail(

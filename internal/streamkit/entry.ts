@@ -124,14 +124,27 @@ export function entryLines(
   h: TrxHeader,
   records: readonly PreparedRecord[],
 ): string[] {
-  const ts = formatMillis(h.timestamp);
+  const ts = stampOf(h.timestamp);
   const segment = `{"segment":${JSON.stringify(h.segment)},"sequence":`;
   const trx = `,"timestamp":${h.timestamp},"trx":{"id":${JSON.stringify(h.trxId)},"number":${h.trxNumber},"index":`;
   const count = `,"count":${records.length}},`;
   return records.map((record, index) => {
     const payload = `${segment}${h.firstSequence + index},"position":${h.firstPosition + index}${trx}${index}${count}${record.body}}`;
-    return encoder.line(newEnvelopeId(), ts, h.channel, ENTRY_TYPE, payload, h.trxId);
+    // The store's timestamp is the current time (or just past it): no clock read per entry.
+    return encoder.line(newEnvelopeId(h.timestamp), ts, h.channel, ENTRY_TYPE, payload, h.trxId);
   });
+}
+
+let lastStampMs = -1;
+let lastStamp = '';
+
+/** `formatMillis(ms)`, remembered for the last millisecond (many transactions share one). */
+function stampOf(ms: number): string {
+  if (ms !== lastStampMs) {
+    lastStampMs = ms;
+    lastStamp = formatMillis(ms);
+  }
+  return lastStamp;
 }
 
 /** An abort marker's payload. */
@@ -172,12 +185,19 @@ export function readSpaceRecord(env: Envelope, space: string): SpaceRecord | und
     return { kind: 'abort', marker: { trxId, segment, position, count, found } };
   }
   if (env.payload_type !== ENTRY_TYPE) return { kind: 'other' };
+  const entry = entryOf(p, space, env.origin);
+  if (entry === undefined || entry.trx.index >= entry.trx.count) return undefined;
+  return { kind: 'entry', entry, hasBytes: entry.bytes !== undefined };
+}
+
+/** The entry in payload fields `p` (§2.1); undefined when malformed. */
+function entryOf(p: Record<string, unknown>, space: string, origin: string): StreamEntry | undefined {
   const { segment, sequence, position, timestamp, trx, data, data_b64: b64, metadata } = p;
   if (typeof segment !== 'string' || !isCount(sequence) || !isCount(position) || !isCount(timestamp))
     return undefined;
   const t = trx as Record<string, unknown> | null;
   if (t === null || typeof t !== 'object' || typeof t.id !== 'string') return undefined;
-  if (!isCount(t.number) || !isCount(t.index) || !isCount(t.count) || t.index >= t.count) return undefined;
+  if (!isCount(t.number) || !isCount(t.index) || !isCount(t.count)) return undefined;
   const entry: StreamEntry = {
     space,
     segment,
@@ -185,12 +205,12 @@ export function readSpaceRecord(env: Envelope, space: string): SpaceRecord | und
     position,
     timestamp,
     trx: { id: t.id, number: t.number, index: t.index, count: t.count },
-    origin: env.origin,
+    origin,
   };
   if (typeof b64 === 'string') entry.bytes = Buffer.from(b64, 'base64');
-  else entry.data = data;
+  else if (data !== undefined) entry.data = data;
   if (metadata !== null && typeof metadata === 'object') entry.metadata = metadata as Record<string, string>;
-  return { kind: 'entry', entry, hasBytes: typeof b64 === 'string' };
+  return entry;
 }
 
 function isCount(value: unknown): value is number {
@@ -237,4 +257,33 @@ export function statusFromWire(value: unknown): SegmentStatus | undefined {
   if (typeof space !== 'string' || typeof segment !== 'string') return undefined;
   if (!isCount(fs) || !isCount(ft) || !isCount(ls) || !isCount(lt)) return undefined;
   return { space, segment, firstSequence: fs, firstTimestamp: ft, lastSequence: ls, lastTimestamp: lt };
+}
+
+/**
+ * An entry as it travels and as the CLI prints it: the fields of §2.1 plus `space` and `origin`
+ * (`data_b64` for bytes).
+ */
+export function entryToWire(e: StreamEntry): Record<string, unknown> {
+  const wire: Record<string, unknown> = {
+    space: e.space,
+    segment: e.segment,
+    sequence: e.sequence,
+    position: e.position,
+    timestamp: e.timestamp,
+    trx: e.trx,
+    origin: e.origin,
+  };
+  if (e.bytes !== undefined) wire.data_b64 = Buffer.from(e.bytes).toString('base64');
+  else if (e.data !== undefined) wire.data = e.data;
+  if (e.metadata !== undefined) wire.metadata = e.metadata;
+  return wire;
+}
+
+/** An entry read from the wire (the form of {@link entryToWire}); undefined when malformed. */
+export function entryFromWire(value: unknown): StreamEntry | undefined {
+  const v = value as Record<string, unknown> | null;
+  if (v === null || typeof v !== 'object') return undefined;
+  const { space, origin } = v;
+  if (typeof space !== 'string' || typeof origin !== 'string') return undefined;
+  return entryOf(v, space, origin);
 }

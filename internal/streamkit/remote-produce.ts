@@ -36,7 +36,8 @@ export interface ProduceBody {
   records: WireRecord[];
 }
 
-interface WireRecord {
+/** A record as it travels (§4.1). */
+export interface WireRecord {
   data?: unknown;
   data_b64?: string;
   metadata?: Record<string, string>;
@@ -85,11 +86,12 @@ export function produceCallOf(body: unknown): ProduceCall {
     segment,
     expectedLastSequence: expected,
     trxId,
-    records: records.map((r: WireRecord, i) => recordOf(r, i)),
+    records: records.map((r: WireRecord, i) => recordFromWire(r, i)),
   };
 }
 
-function recordOf(r: WireRecord | null, index: number): RecordInput {
+/** One record of a request body (or a CLI input line), 4000 naming it when malformed. */
+export function recordFromWire(r: WireRecord | null, index: number): RecordInput {
   if (r === null || typeof r !== 'object') throw badRequest(`record ${index}: must be an object`);
   const record: RecordInput = {};
   if (typeof r.data_b64 === 'string') record.bytes = Buffer.from(r.data_b64, 'base64');
@@ -115,25 +117,37 @@ export function produceHandler(produce: (call: ProduceCall) => Promise<SegmentSt
 }
 
 /** Sends a produce to the authority and rebuilds its answer or its typed error. */
-export async function requestProduce(
+export function requestProduce(
   rpc: ProduceRpc,
   channel: string,
   body: ProduceBody,
   timeoutMs: number,
 ): Promise<SegmentStatus> {
+  return requestAuthority(
+    rpc,
+    { channel, type: PRODUCE_TYPE, body, timeoutMs },
+    statusFromWire,
+    () => `produce ${body.trx_id}: the authority answered no segment status`,
+  );
+}
+
+/** One request to the authority, its answer read by `read`, a close rebuilt as its typed error. */
+export async function requestAuthority<T>(
+  rpc: Pick<ProduceRpc, 'request'>,
+  request: { channel: string; type: string; body: unknown; timeoutMs: number },
+  read: (answer: unknown) => T | undefined,
+  unreadable: () => string,
+): Promise<T> {
   let answer: unknown;
   try {
-    answer = await rpc.request(channel, PRODUCE_TYPE, body, { timeoutMs });
+    answer = await rpc.request(request.channel, request.type, request.body, {
+      timeoutMs: request.timeoutMs,
+    });
   } catch (err) {
     if (err instanceof RpcCloseError) throw errorFromWire(err.closeCode, err.text, err);
     throw err;
   }
-  const status = statusFromWire(answer);
-  if (status === undefined) {
-    throw new StreamkitError(
-      SkCode.INTERNAL,
-      `produce ${body.trx_id}: the authority answered no segment status`,
-    );
-  }
-  return status;
+  const value = read(answer);
+  if (value === undefined) throw new StreamkitError(SkCode.INTERNAL, unreadable());
+  return value;
 }

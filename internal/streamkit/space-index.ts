@@ -97,25 +97,27 @@ export class SpaceIndex {
   ): StreamkitError | undefined {
     const first = entries[0]?.entry;
     if (first === undefined) return undefined;
-    const where = `space ${JSON.stringify(this.space)} segment ${JSON.stringify(first.segment)} trx ${first.trx.id}`;
+    // Built only for a refusal: the check runs once per transaction on the produce path.
+    const where = (): string =>
+      `space ${JSON.stringify(this.space)} segment ${JSON.stringify(first.segment)} trx ${first.trx.id}`;
     if (first.origin !== authority) {
       return new StreamkitError(
         SkCode.FOREIGN_WRITER,
-        `${where}: written by ${JSON.stringify(first.origin)}, not the authority ${JSON.stringify(authority)}`,
+        `${where()}: written by ${JSON.stringify(first.origin)}, not the authority ${JSON.stringify(authority)}`,
       );
     }
     const next = this.lastPosition + 1;
     if (first.position > next) {
       return new StreamkitError(
         SkCode.POSITION_AHEAD,
-        `${where}: position ${first.position} after ${this.lastPosition} (a gap)`,
+        `${where()}: position ${first.position} after ${this.lastPosition} (a gap)`,
       );
     }
     if (first.position < next) {
       const code = knownTrx(first.trx.id) ? SkCode.POSITION_BEHIND : SkCode.TRX_ID_MISMATCH;
       return new StreamkitError(
         code,
-        `${where}: position ${first.position} is already held (last ${this.lastPosition})`,
+        `${where()}: position ${first.position} is already held (last ${this.lastPosition})`,
       );
     }
     const head = this.#segments.get(first.segment);
@@ -123,13 +125,13 @@ export class SpaceIndex {
     if (first.trx.number > trxNumber + 1) {
       return new StreamkitError(
         SkCode.TRX_NUMBER_AHEAD,
-        `${where}: trx number ${first.trx.number} after ${trxNumber}`,
+        `${where()}: trx number ${first.trx.number} after ${trxNumber}`,
       );
     }
     if (first.trx.number <= trxNumber) {
       return new StreamkitError(
         SkCode.TRX_NUMBER_BEHIND,
-        `${where}: trx number ${first.trx.number} repeats (last ${trxNumber})`,
+        `${where()}: trx number ${first.trx.number} repeats (last ${trxNumber})`,
       );
     }
     const lastSequence = head?.positions.length ?? 0;
@@ -141,7 +143,7 @@ export class SpaceIndex {
       ) {
         return new StreamkitError(
           SkCode.SEQUENCE_MISMATCH,
-          `${where}: entry ${i} is ${JSON.stringify(entry.segment)} sequence ${entry.sequence} position ${entry.position}, expected sequence ${lastSequence + 1 + i} position ${first.position + i}`,
+          `${where()}: entry ${i} is ${JSON.stringify(entry.segment)} sequence ${entry.sequence} position ${entry.position}, expected sequence ${lastSequence + 1 + i} position ${first.position + i}`,
         );
       }
     }

@@ -3,6 +3,7 @@
  * torn tail with an abort marker when this instance is the authority), and the authority's write
  * state: the heads reserved by produces accepted but not yet written.
  */
+import { AuditEvent, type AuditRecord } from '../audit/index.js';
 import type { EnvelopeEncoder } from '../envelope/index.js';
 import type { Logger } from '../logger/index.js';
 import type { ChannelLog } from '../storage/index.js';
@@ -15,8 +16,11 @@ import type { TrxMemory } from './trx-memory.js';
 
 /** What a space needs from its store. */
 export interface SpaceContext {
-  /** The store's authority. */
-  authority: string;
+  /**
+   * The store's authority; undefined when unknown (a read-only inspection): then the writer of the
+   * space's first transaction is taken as the authority, and the checks hold every later one to it.
+   */
+  authority: string | undefined;
   /** Whether this instance is the authority (it then seals torn tails and writes). */
   writable: boolean;
   memory: TrxMemory;
@@ -27,6 +31,8 @@ export interface SpaceContext {
   append(channel: string, lines: Buffer, records: number): Promise<{ start: number; end: number }>;
   /** Called for every transaction made visible. */
   committed(status: SegmentStatus): void;
+  /** Records a transaction the checks refused in the audit log, when one runs. */
+  audit(record: AuditRecord): void;
 }
 
 /** Heads reserved for one produce. */
@@ -49,6 +55,7 @@ export class Space {
   readonly index: SpaceIndex;
   readonly #ctx: SpaceContext;
   readonly #reserved = new Map<string, ReservedHead>();
+  #authority: string | undefined;
   #nextPosition = 1;
   #failure: StreamkitError | undefined;
   #assembler: TrxAssembler;
@@ -67,6 +74,7 @@ export class Space {
     this.log = log;
     this.index = new SpaceIndex(name);
     this.#ctx = ctx;
+    this.#authority = ctx.authority;
     this.#scanned = log.start;
     this.#assembler = this.#newAssembler();
   }
@@ -142,15 +150,14 @@ export class Space {
   }
 
   /**
-   * Checks the expectation and reserves sequences, positions and a trx number for `count` entries;
-   * synchronous, so produces are ordered as they call it. Throws 4009 (nothing reserved) or 5003
-   * after a failed write.
+   * Checks the expectation and reserves sequences, positions and a trx number for `records` (each
+   * may name the sequence it must get); synchronous, so produces are ordered as they call it.
+   * Throws 4009 (nothing reserved) or 5003 after a failed write.
    */
   reserve(
     segment: string,
-    count: number,
     expected: number | 'any',
-    sequences: readonly (number | undefined)[],
+    records: readonly { sequence: number | undefined }[],
   ): Reservation {
     if (this.#failure !== undefined) {
       throw new StreamkitError(
@@ -160,14 +167,15 @@ export class Space {
       );
     }
     const head = this.#head(segment);
-    const where = `${this.name}/${segment}`;
     if (expected !== 'any' && expected !== head.last)
-      throw new SequenceMismatchError(where, expected, head.last);
-    for (const [i, sequence] of sequences.entries()) {
+      throw new SequenceMismatchError(`${this.name}/${segment}`, expected, head.last);
+    for (let i = 0; i < records.length; i++) {
+      const sequence = records[i]?.sequence;
       if (sequence !== undefined && sequence !== head.last + 1 + i) {
-        throw new SequenceMismatchError(where, sequence - 1 - i, head.last);
+        throw new SequenceMismatchError(`${this.name}/${segment}`, sequence - 1 - i, head.last);
       }
     }
+    const count = records.length;
     const reservation = {
       firstSequence: head.last + 1,
       firstPosition: this.#nextPosition,
@@ -181,7 +189,7 @@ export class Space {
 
   /** Makes a written transaction visible; returns its status. */
   commit(entries: LocatedEntry[]): SegmentStatus {
-    const problem = this.index.check(entries, this.#ctx.authority, (id) => this.#ctx.memory.has(id));
+    const problem = this.#check(entries);
     if (problem !== undefined) {
       this.fail(problem);
       throw problem;
@@ -205,14 +213,26 @@ export class Space {
     return head;
   }
 
+  #check(entries: readonly LocatedEntry[]): StreamkitError | undefined {
+    this.#authority ??= entries[0]?.entry.origin;
+    return this.index.check(entries, this.#authority ?? '', (id) => this.#ctx.memory.has(id));
+  }
+
   #applyRead(entries: LocatedEntry[]): void {
-    const problem = this.index.check(entries, this.#ctx.authority, (id) => this.#ctx.memory.has(id));
+    const problem = this.#check(entries);
     if (problem !== undefined) {
       this.refused += entries.length;
       this.#ctx.logger.error(
         { err: problem, channel: this.channel },
         'transaction refused by the index checks',
       );
+      const first = entries[0]?.entry;
+      this.#ctx.audit({
+        event: AuditEvent.STREAMKIT_REFUSED,
+        channel: this.channel,
+        peer: first?.origin ?? '',
+        detail: `code=${problem.wireCode} trx=${first?.trx.id ?? ''} entries=${entries.length}: ${problem.message}`,
+      });
       return;
     }
     this.#apply(entries, true);

@@ -2,8 +2,9 @@
  * A streamkit store on one instance: its spaces (loaded at open), local produce when this instance is
  * the authority, the reads of §5 and the status subscriptions.
  */
+import type { AuditRecord } from '../audit/index.js';
 import type { Clock, TimerHandle } from '../clock/index.js';
-import { EnvelopeEncoder } from '../envelope/index.js';
+import { EnvelopeEncoder, newEnvelopeId } from '../envelope/index.js';
 import type { Logger } from '../logger/index.js';
 import type { AppendResult, ChannelLog, Storage } from '../storage/index.js';
 import {
@@ -30,8 +31,9 @@ import {
   requestProduce,
   type ProduceRpc,
 } from './remote-produce.js';
+import { PEEK_TYPE, peekHandler } from './remote-peek.js';
 import { Space } from './space.js';
-import { writeTransaction } from './trx-writer.js';
+import { writeTransaction, type WriteContext } from './trx-writer.js';
 import { mergeSpaces, readPositions, readSegment, readSpace, type SpaceReader } from './space-reads.js';
 import { byUtf8Bytes } from './space-index.js';
 import {
@@ -51,6 +53,8 @@ export interface StoreHost {
   readonly logger: Logger;
   log(channel: string): Promise<ChannelLog>;
   append(channel: string, lines: Buffer, records: number): Promise<AppendResult>;
+  /** Writes to the federation audit log, when one runs (replica refusals go there). */
+  audit?(record: AuditRecord): void;
 }
 
 /** Options of one produce. */
@@ -83,6 +87,12 @@ export interface SkStoreOptions {
   requestTimeoutMs?: number;
   /** How often a replica looks for space channels that federation created; default 1 000 ms. */
   discoveryIntervalMs?: number;
+  /**
+   * Inspect only (the CLI on a stopped instance's data dir): load the spaces on disk once, follow
+   * nothing, write nothing (no abort marker, no retention mark), refuse produces. Without an
+   * `authority`, each space's first writer is taken as it.
+   */
+  readOnly?: boolean;
 }
 
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -101,7 +111,7 @@ const TRX_ID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-
 export class SkStore {
   /** The store name. */
   readonly store: string;
-  /** The store's authority instance. */
+  /** The store's authority instance ('' when opened read-only without one: learned per space). */
   readonly authority: string;
   readonly #host: StoreHost;
   readonly #spaces = new Map<string, Space>();
@@ -112,6 +122,9 @@ export class SkStore {
   readonly #logger: Logger;
   readonly #rpc: ProduceRpc | undefined;
   readonly #requestTimeoutMs: number;
+  readonly #readOnly: boolean;
+  /** What every transaction write needs (made once: a produce allocates as little as it can). */
+  readonly #writeContext: WriteContext;
   #service: { stop(): Promise<void> } | undefined;
   #discovery: TimerHandle | undefined;
   #lastTimestamp = 0;
@@ -120,12 +133,21 @@ export class SkStore {
   private constructor(host: StoreHost, options: SkStoreOptions) {
     this.#host = host;
     this.store = options.store;
-    this.authority = options.authority ?? host.name;
+    this.#readOnly = options.readOnly === true;
+    this.authority = options.authority ?? (this.#readOnly ? '' : host.name);
     this.#rpc = options.rpc;
     this.#requestTimeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
     this.#encoder = new EnvelopeEncoder(host.name);
     this.#logger = host.logger.child({ component: 'streamkit', store: options.store });
     this.#hub = new StatusHub(host.clock, this.#logger);
+    this.#writeContext = {
+      encoder: this.#encoder,
+      origin: host.name,
+      append: (channel, data, records) => host.append(channel, data, records),
+      forget: (id) => {
+        this.#memory.forget(id);
+      },
+    };
   }
 
   /**
@@ -144,9 +166,21 @@ export class SkStore {
           trxId: call.trxId,
         }),
       );
-      opened.#service = await options.rpc.serve(requestChannel(options.store), PRODUCE_TYPE, handler);
+      const channel = requestChannel(options.store);
+      const produce = await options.rpc.serve(channel, PRODUCE_TYPE, handler);
+      const peek = await options.rpc.serve(
+        channel,
+        PEEK_TYPE,
+        peekHandler((space, segment) => opened.peek(space, segment)),
+      );
+      opened.#service = {
+        stop: async () => {
+          await produce.stop();
+          await peek.stop();
+        },
+      };
     }
-    if (!opened.isAuthority) {
+    if (!opened.isAuthority && !opened.#readOnly) {
       opened.#discovery = host.clock.setInterval(() => {
         void opened.#discoverSpaces().catch((err: unknown) => {
           opened.#logger.warn({ err }, 'looking for new space channels failed');
@@ -156,20 +190,35 @@ export class SkStore {
     return opened;
   }
 
-  /** Whether this instance writes the store. */
+  /** Whether this instance writes the store (never when opened read-only). */
   get isAuthority(): boolean {
-    return this.authority === this.#host.name;
+    return !this.#readOnly && this.authority === this.#host.name;
   }
 
   /**
    * Produces `records` to (space, segment) as one transaction; resolves with the segment's status
    * once it is durable. A known trx id answers its original status and writes nothing.
    */
-  async produce(
+  produce(
     space: string,
     segment: string,
     records: readonly RecordInput[],
     options: ProduceOptions = {},
+  ): Promise<SegmentStatus> {
+    // Not async: on a loaded space the write is the promise returned, without an extra hop.
+    try {
+      return this.#produce(space, segment, records, options);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** {@link SkStore.produce}, throwing synchronously what it refuses before writing. */
+  #produce(
+    space: string,
+    segment: string,
+    records: readonly RecordInput[],
+    options: ProduceOptions,
   ): Promise<SegmentStatus> {
     this.#assertOpen();
     validateSpace(space);
@@ -178,24 +227,27 @@ export class SkStore {
     if (expected !== 'any' && (!Number.isSafeInteger(expected) || expected < 0)) {
       throw badRequest(`expectedLastSequence must be a whole number ≥ 0 or "any", got ${String(expected)}`);
     }
-    const trxId = options.trxId ?? crypto.randomUUID();
-    if (options.trxId !== undefined && !TRX_ID.test(trxId)) {
-      throw badRequest(`trxId must be a UUID, got ${JSON.stringify(trxId)}`);
+    const callerTrxId = options.trxId;
+    if (callerTrxId !== undefined && !TRX_ID.test(callerTrxId)) {
+      throw badRequest(`trxId must be a UUID, got ${JSON.stringify(callerTrxId)}`);
     }
     // A trx id made here is new: only a caller's id can be a retry.
-    const known = options.trxId === undefined ? undefined : this.#memory.get(trxId);
-    if (known !== undefined) {
-      if (known.space !== space || known.segment !== segment) {
-        throw badRequest(`trx id ${trxId} was used for ${known.space}/${known.segment}`);
-      }
-      return known.status;
-    }
+    const known = this.#known(callerTrxId, space, segment);
+    if (known !== undefined) return known;
     if (records.length === 0 || records.length > MAX_TRX_RECORDS) {
       throw badRequest(`a transaction holds 1 to ${MAX_TRX_RECORDS} records, got ${records.length}`);
     }
     const prepared = records.map((r, i) => prepareRecord(r, i));
     checkSizes(prepared, segment);
+    // A UUID v7 like envelope ids: unique, and cheaper than a random v4 from the crypto module.
+    const trxId = callerTrxId ?? newEnvelopeId();
     if (!this.isAuthority) {
+      if (this.#readOnly) {
+        throw new StreamkitError(
+          SkCode.NOT_AUTHORITY,
+          `store ${JSON.stringify(this.store)} is open read-only`,
+        );
+      }
       const rpc = this.#rpc;
       if (rpc === undefined) {
         throw new StreamkitError(
@@ -206,27 +258,38 @@ export class SkStore {
       const body = produceBody({ space, segment, expectedLastSequence: expected, trxId }, prepared);
       return requestProduce(rpc, requestChannel(this.store), body, this.#requestTimeoutMs);
     }
-    let target = this.#spaces.get(space);
-    if (target === undefined) {
-      target = await this.#space(space);
-      this.#assertOpen();
-      const again = options.trxId === undefined ? undefined : this.#memory.get(trxId);
-      if (again !== undefined) return again.status;
+    const write = { segment, prepared, expected, trxId, callerTrxId };
+    const target = this.#spaces.get(space);
+    return target === undefined ? this.#writeOnceLoaded(space, write) : this.#write(target, write);
+  }
+
+  /** The answer of a retry: the original status when the caller's trx id is known. */
+  #known(trxId: string | undefined, space: string, segment: string): Promise<SegmentStatus> | undefined {
+    const known = trxId === undefined ? undefined : this.#memory.get(trxId);
+    if (known === undefined) return undefined;
+    if (known.space !== space || known.segment !== segment) {
+      throw badRequest(`trx id ${trxId ?? ''} was used for ${known.space}/${known.segment}`);
     }
-    const written = writeTransaction(
-      {
-        encoder: this.#encoder,
-        origin: this.#host.name,
-        append: (channel, data, records) => this.#host.append(channel, data, records),
-        forget: (id) => {
-          this.#memory.forget(id);
-        },
-      },
-      target,
-      { segment, prepared, expected, trxId, timestamp: this.#stamp() },
-    );
+    return known.status;
+  }
+
+  /** The first produce to a space: loads it (creating its channel), then writes. */
+  async #writeOnceLoaded(space: string, write: PendingWrite): Promise<SegmentStatus> {
+    const target = await this.#space(space);
+    this.#assertOpen();
+    return this.#known(write.callerTrxId, space, write.segment) ?? this.#write(target, write);
+  }
+
+  #write(target: Space, w: PendingWrite): Promise<SegmentStatus> {
+    const written = writeTransaction(this.#writeContext, target, {
+      segment: w.segment,
+      prepared: w.prepared,
+      expected: w.expected,
+      trxId: w.trxId,
+      timestamp: this.#stamp(),
+    });
     // Only a caller's trx id can come back in a retry; ids read from the channel are remembered too.
-    if (options.trxId !== undefined) this.#memory.remember(trxId, space, segment, written);
+    if (w.callerTrxId !== undefined) this.#memory.remember(w.trxId, target.name, w.segment, written);
     return written;
   }
 
@@ -378,7 +441,7 @@ export class SkStore {
 
   async #waitForSpace(space: string, window: ConsumeWindow): Promise<Space | undefined> {
     const existing = this.#spaces.get(space);
-    if (existing !== undefined || window.follow !== true) return existing;
+    if (existing !== undefined || window.follow !== true || this.#readOnly) return existing;
     return this.#space(space);
   }
 
@@ -397,10 +460,10 @@ export class SkStore {
   async #load(name: string): Promise<Space> {
     const channel = spaceChannel(this.store, name);
     const { storage } = this.#host;
-    if (!(await storage.isRetained(channel))) await storage.setRetained(channel, true);
+    if (!this.#readOnly && !(await storage.isRetained(channel))) await storage.setRetained(channel, true);
     const log = await this.#host.log(channel);
     const space = await Space.load(name, log, {
-      authority: this.authority,
+      authority: this.authority === '' ? undefined : this.authority,
       writable: this.isAuthority,
       memory: this.#memory,
       encoder: this.#encoder,
@@ -410,6 +473,7 @@ export class SkStore {
       committed: (status) => {
         this.#hub.publish(status);
       },
+      audit: (record) => this.#host.audit?.(record),
     });
     this.#lastTimestamp = Math.max(this.#lastTimestamp, space.index.lastTimestamp);
     this.#spaces.set(name, space);
@@ -417,20 +481,33 @@ export class SkStore {
       const status = space.index.status(segment);
       if (status !== undefined) this.#hub.publish(status);
     }
-    if (!this.isAuthority) space.follow();
+    if (!this.isAuthority && !this.#readOnly) space.follow();
     return space;
   }
+}
+
+/** A produce accepted for writing, on its way to {@link writeTransaction}. */
+interface PendingWrite {
+  segment: string;
+  prepared: PreparedRecord[];
+  expected: number | 'any';
+  trxId: string;
+  /** The caller's trx id (a retry may repeat it), when it gave one. */
+  callerTrxId: string | undefined;
 }
 
 /** Room an entry's envelope and fields take besides its record and segment (generous). */
 const ENTRY_OVERHEAD_BYTES = 512;
 
 /** Refuses (4000, before anything is reserved) records that would break the size limits. */
-function checkSizes(prepared: readonly PreparedRecord[], segment: string): void {
+export function checkSizes(prepared: readonly PreparedRecord[], segment: string): void {
   const overhead = ENTRY_OVERHEAD_BYTES + 2 * Buffer.byteLength(segment);
   let total = 0;
-  for (const [index, record] of prepared.entries()) {
-    const size = Buffer.byteLength(record.body) + overhead;
+  for (let index = 0; index < prepared.length; index++) {
+    const body = prepared[index]?.body ?? '';
+    // A UTF-16 unit is at most 3 UTF-8 bytes: count the bytes only when the bound is not enough.
+    const bound = 3 * body.length + overhead;
+    const size = bound <= MAX_ENTRY_BYTES ? bound : Buffer.byteLength(body) + overhead;
     if (size > MAX_ENTRY_BYTES) {
       throw badRequest(
         `record ${index}: about ${size} bytes as an entry, over the ${MAX_ENTRY_BYTES}-byte limit`,
@@ -438,6 +515,13 @@ function checkSizes(prepared: readonly PreparedRecord[], segment: string): void 
     }
     total += size;
   }
+  if (total > MAX_TRX_BYTES) checkTotal(prepared, overhead);
+}
+
+/** The exact total of a transaction whose bound passed {@link MAX_TRX_BYTES}. */
+function checkTotal(prepared: readonly PreparedRecord[], overhead: number): void {
+  let total = 0;
+  for (const record of prepared) total += Buffer.byteLength(record.body) + overhead;
   if (total > MAX_TRX_BYTES) {
     throw badRequest(`transaction of about ${total} bytes exceeds the ${MAX_TRX_BYTES}-byte limit`);
   }

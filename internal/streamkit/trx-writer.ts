@@ -3,7 +3,7 @@
  * append them in one call, and make them visible once durable. Nothing awaits between the reservation
  * and the append call, so produces are written in the order they reserved.
  */
-import type { EnvelopeEncoder } from '../envelope/index.js';
+import { LineBatch, type EnvelopeEncoder } from '../envelope/index.js';
 import type { AppendResult } from '../storage/index.js';
 import { entryLines, type PreparedRecord, type SegmentStatus } from './entry.js';
 import { SkCode, StreamkitError } from './errors.js';
@@ -39,12 +39,7 @@ export function writeTransaction(
   t: TransactionToWrite,
 ): Promise<SegmentStatus> {
   const { segment, prepared, trxId, timestamp } = t;
-  const reservation = space.reserve(
-    segment,
-    prepared.length,
-    t.expected,
-    prepared.map((r) => r.sequence),
-  );
+  const reservation = space.reserve(segment, t.expected, prepared);
   const lines = entryLines(
     ctx.encoder,
     {
@@ -58,14 +53,15 @@ export function writeTransaction(
     },
     prepared,
   );
-  const text = lines.join('');
-  const data = Buffer.from(text);
-  const ascii = data.length === text.length;
+  const batch = new LineBatch();
+  for (const line of lines) batch.add(line);
+  const { data, ascii } = batch.encode();
   const located: LocatedEntry[] = [];
   let bytes = 0;
   // One trx object for the index (it reads the id and number); entries read back carry their own.
   const trx = { id: trxId, number: reservation.trxNumber, index: 0, count: lines.length };
-  for (const [index, line] of lines.entries()) {
+  for (let index = 0; index < lines.length; index++) {
+    const line = lines[index] ?? '';
     const size = ascii ? line.length : Buffer.byteLength(line);
     const sequence = reservation.firstSequence + index;
     const position = reservation.firstPosition + index;

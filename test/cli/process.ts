@@ -19,10 +19,17 @@ export function assertCliBuilt(): void {
   }
 }
 
-/** Runs `file args` in `cwd` and collects its output. */
-export function runProcess(file: string, args: readonly string[], cwd: string): Promise<ProcessResult> {
+/** Runs `file args` in `cwd` (with `input` on its stdin, if given) and collects its output. */
+export function runProcess(
+  file: string,
+  args: readonly string[],
+  cwd: string,
+  input?: string,
+): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(file, args, { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    // Without input, stdin reads as empty, as /dev/null would.
+    child.stdin.end(input ?? '');
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -34,9 +41,9 @@ export function runProcess(file: string, args: readonly string[], cwd: string): 
   });
 }
 
-/** Runs `keyop-messenger args` in `cwd`. */
-export function runCli(args: readonly string[], cwd: string): Promise<ProcessResult> {
-  return runProcess(process.execPath, [CLI_MAIN, ...args], cwd);
+/** Runs `keyop-messenger args` in `cwd`, with `input` on its stdin if given. */
+export function runCli(args: readonly string[], cwd: string, input?: string): Promise<ProcessResult> {
+  return runProcess(process.execPath, [CLI_MAIN, ...args], cwd, input);
 }
 
 /** Runs openssl and fails the test with its stderr when it exits non-zero. */

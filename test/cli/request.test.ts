@@ -1,6 +1,7 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { RpcCloseError, StreamRpc } from '../../src/index.js';
 import { makePki, startNode, type TestNode, type TestPki } from '../support/cluster.js';
+import { closedAfterEach } from '../support/closing.js';
 import { tempDir } from '../support/temp-dir.js';
 import { assertCliBuilt, runCli } from './process.js';
 
@@ -10,10 +11,7 @@ beforeAll(async () => {
   pki = await makePki(['hub1', 'asker']);
 });
 
-const closing: { close(): Promise<void> }[] = [];
-afterEach(async () => {
-  for (const c of closing.splice(0).reverse()) await c.close();
-});
+const closing = closedAfterEach();
 
 async function serving(): Promise<TestNode> {
   const hub = await startNode({

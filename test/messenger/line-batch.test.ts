@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LineBatch } from '../../src/line-batch.js';
+import { LineBatch } from '../../internal/envelope/index.js';
 
 function encoded(lines: string[]): { data: Buffer; ascii: boolean } {
   const batch = new LineBatch();

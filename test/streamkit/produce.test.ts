@@ -166,6 +166,21 @@ describe('streamkit produce', () => {
     expect(store.getSpaces()).toEqual([]);
   });
 
+  it('counts the UTF-8 bytes of records near the limits, not their length in characters', async () => {
+    const { store } = await openStore();
+    // 3 × 400,000 characters would pass 1 MiB, the 400,000 bytes do not.
+    await store.append('s', 'ascii', 'x'.repeat(400_000));
+    // 350,000 characters of 3 bytes each are 1,050,000 bytes: over.
+    const wide = await caught(store.append('s', 'wide', '€'.repeat(350_000)));
+    expect((wide as StreamkitError).wireCode).toBe(SkCode.BAD_REQUEST);
+    expect((wide as Error).message).toContain('record 0');
+    // 20 × 300,000 bytes fit in 16 MiB; three bytes a character would not.
+    const many = Array.from({ length: 20 }, () => ({ data: 'y'.repeat(300_000) }));
+    expect((await store.produce('s', 'many', many)).lastSequence).toBe(20);
+    const tooMany = Array.from({ length: 20 }, () => ({ data: 'é'.repeat(450_000) }));
+    expect(((await caught(store.produce('s', 'many', tooMany))) as Error).message).toContain('exceeds');
+  });
+
   it('refuses to produce on an instance that is not the authority', async () => {
     const { store } = await openStore({ authority: 'hub-1' });
     const err = await caught(store.append('s', 'seg', 1));

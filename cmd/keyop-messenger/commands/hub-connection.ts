@@ -8,17 +8,20 @@ import { EphemeralMessenger, type EphemeralConfig } from '../../../src/index.js'
 
 /** The parsed hub options. */
 export interface HubFlags {
-  readonly hub: string;
+  readonly hub?: string;
   readonly cert?: string;
   readonly key?: string;
   readonly ca?: string;
   readonly name?: string;
 }
 
-/** Adds `--hub` (required), `--cert`, `--key`, `--ca` and `--name` to `command`. */
-export function withHubOptions(command: Command): Command {
-  return command
-    .requiredOption('--hub <addr>', 'host:port of the hub')
+/** Adds `--hub` (required unless `hubRequired` is false), `--cert`, `--key`, `--ca` and `--name` to `command`. */
+export function withHubOptions(command: Command, hubRequired = true): Command {
+  return (
+    hubRequired
+      ? command.requiredOption('--hub <addr>', 'host:port of the hub')
+      : command.option('--hub <addr>', 'host:port of the hub')
+  )
     .option('--cert <file>', 'client certificate (PEM); its CN is the client identity')
     .option('--key <file>', 'client private key (PEM)')
     .option('--ca <file>', 'CA certificate the hub must chain to (PEM)')
@@ -43,7 +46,7 @@ export function createEphemeral(
   }
   try {
     return new EphemeralMessenger({
-      hubAddr: flags.hub,
+      hubAddr: flags.hub ?? '',
       ...(flags.name === undefined ? {} : { instanceName: flags.name }),
       ...(flags.cert === undefined || flags.key === undefined || flags.ca === undefined
         ? {}
