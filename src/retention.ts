@@ -6,18 +6,31 @@ import { AuditEvent, type AuditLog } from '../internal/audit/index.js';
 import type { RetentionLoss, RetentionRules } from '../internal/storage/index.js';
 import type { MessengerConfig } from './config/index.js';
 
-/** The storage rules of a resolved configuration (an override's -1 means "not set"). */
+/**
+ * Request/reply inboxes (`_inbox.*`) keep an hour unless an override of `storage.channels` names them:
+ * a frame is useless once its stream has ended (3 keepalives of silence), and an inbox left behind
+ * by a requester that never returns must not grow forever.
+ */
+export const INBOX_RETENTION = { match: '_inbox.>', maxAgeMs: 3_600_000, maxFiles: undefined } as const;
+
+/**
+ * The storage rules of a resolved configuration (an override's -1 means "not set"); the built-in
+ * {@link INBOX_RETENTION} comes after the configured overrides, so any of them that matches wins.
+ */
 export function retentionRulesOf(config: MessengerConfig): RetentionRules {
   const { storage } = config;
   const set = (value: number): number | undefined => (value < 0 ? undefined : value);
   return {
     channels: { maxAgeMs: storage.retentionMs, maxFiles: storage.maxFiles },
     deadLetter: { maxAgeMs: storage.deadLetterRetentionMs, maxFiles: storage.maxFiles },
-    overrides: storage.channels.map((o) => ({
-      match: o.match,
-      maxAgeMs: set(o.retentionMs),
-      maxFiles: set(o.maxFiles),
-    })),
+    overrides: [
+      ...storage.channels.map((o) => ({
+        match: o.match,
+        maxAgeMs: set(o.retentionMs),
+        maxFiles: set(o.maxFiles),
+      })),
+      INBOX_RETENTION,
+    ],
   };
 }
 

@@ -189,6 +189,23 @@ describe('retention', () => {
     await old.close();
   });
 
+  it('keeps request/reply inboxes an hour by default, unless an override names them', async () => {
+    const dataDir = tempDir();
+    const clock = new FakeClock();
+    const m = await open(dataDir, clock, { channels: [{ match: '_inbox.kept', retentionMs: 0 }] });
+    for (const channel of ['_inbox.gone', '_inbox.kept', 'plain']) {
+      holdWithCursor(dataDir, channel, 0);
+      await fill(m, channel, 3);
+    }
+    await clock.advance(HOUR / 2);
+    expect((await m.compact()).segments).toBe(0);
+    await clock.advance(HOUR);
+    await m.compact();
+    const files = (channel: string): number => segmentFiles(dataDir, channel).length;
+    expect([files('_inbox.gone'), files('_inbox.kept'), files('plain')]).toEqual([1, 3, 3]);
+    await m.close();
+  });
+
   it('applies storage.channels overrides (first match wins); retained channels keep everything unless an override names them', async () => {
     const dataDir = tempDir();
     const clock = new FakeClock();
