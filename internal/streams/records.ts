@@ -13,6 +13,7 @@
  * JSON text followed by a newline.
  */
 import { isUtf8 } from 'node:buffer';
+import type { Clock } from '../clock/index.js';
 import { newEnvelopeId, nowTimestamp, parseEnvelope, type EnvelopeEncoder } from '../envelope/index.js';
 
 /** Payload types written by the streams layer. */
@@ -45,10 +46,14 @@ export interface ControlPayload {
   seq?: string;
 }
 
-/** Who writes envelopes: the channel (a valid channel name), and the encoder of this instance (its origin). */
+/**
+ * Who writes envelopes: the channel (a valid channel name), the encoder of this instance (its
+ * origin), and the clock whose time stamps them.
+ */
 export interface EnvelopeSource {
   channel: string;
   encoder: EnvelopeEncoder;
+  clock: Clock;
 }
 
 /** Encodes payloads (already JSON text) of one type as envelope lines, each ending in `\n`. */
@@ -58,7 +63,7 @@ export function encodeLines(
   payloads: readonly string[],
 ): string {
   let out = '';
-  const ts = nowTimestamp();
+  const ts = nowTimestamp(source.clock.now());
   for (const payload of payloads) {
     out += source.encoder.line(newEnvelopeId(), ts, source.channel, payloadType, payload);
   }

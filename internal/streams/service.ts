@@ -104,6 +104,7 @@ export class StreamService {
       maxBatchBytes: opts.maxBatchBytes ?? 4 << 20,
       fsyncEachWrite: opts.host.storage.options.syncPolicy === 'always',
       logger: this.#logger,
+      clock: opts.host.clock,
     };
   }
 

@@ -78,6 +78,19 @@ export function ownSpan(source: ReadSource): OpenSpan {
   return own;
 }
 
+/**
+ * Stream offset of the first record at or after `timeMs` (by the envelopes' `ts`), or the tail when
+ * there is none: the spans are searched in order (a fork's parents first), each by a binary search
+ * over its channel's segments, and the first span holding such a record answers.
+ */
+export async function streamOffsetAtTime(source: ReadSource, timeMs: number): Promise<number> {
+  for (const [index, span] of source.spans.entries()) {
+    const chan = Math.max(span.from, await span.log.offsetAtTime(timeMs));
+    if (chan < spanLimit(source, index)) return span.at + (chan - span.from);
+  }
+  return streamTail(source);
+}
+
 function spanIndexOf(spans: readonly OpenSpan[], offset: number): number {
   for (let i = spans.length - 1; i >= 0; i--) {
     const span = spans[i];

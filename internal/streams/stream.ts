@@ -2,6 +2,7 @@
  * One stream at run time: its metadata, its opened spans, the writer state, the ordered append
  * path, and the readers' view (start, tail, closure).
  */
+import type { Clock } from '../clock/index.js';
 import type { AppendResult } from '../storage/index.js';
 import type { EnvelopeEncoder } from '../envelope/index.js';
 import type { Logger } from '../logger/index.js';
@@ -23,6 +24,7 @@ import {
   isBoundary,
   ownSpan,
   readStream,
+  streamOffsetAtTime,
   streamStart,
   streamTail,
   type OpenSpan,
@@ -73,6 +75,8 @@ export interface StreamContext {
   fsyncEachWrite: boolean;
   /** Where reads report the bytes they skip. */
   logger: Logger;
+  /** The time that stamps the envelopes written. */
+  clock: Clock;
 }
 
 /** A stream at run time. */
@@ -106,7 +110,7 @@ export class Stream implements ReadSource {
     this.spans = spans;
     this.mode = streamModeOf(meta.contentType);
     this.lastAccess = now;
-    this.#source = { channel: meta.channel, encoder: context.encoder };
+    this.#source = { channel: meta.channel, encoder: context.encoder, clock: context.clock };
     this.#logger = context.logger;
     this.#batcher = new AppendBatcher(
       (data, records) => context.append(meta.channel, data, records),
@@ -184,6 +188,11 @@ export class Stream implements ReadSource {
       },
       'stream read skipped bytes that hold no record',
     );
+  }
+
+  /** Stream offset of the first record at or after `timeMs`, or the tail (see {@link streamOffsetAtTime}). */
+  offsetAtTime(timeMs: number): Promise<number> {
+    return streamOffsetAtTime(this, timeMs);
   }
 
   /** Stream offset of own-channel offset `chan`. */

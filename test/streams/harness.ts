@@ -8,7 +8,7 @@ export interface StreamsInstance {
   endpoint: HttpEndpoint;
   dataDir: string;
   /** Absolute URL of stream `path`. */
-  url(path: string): string;
+  url: (path: string) => string;
   close(): Promise<void>;
 }
 
@@ -17,13 +17,24 @@ export async function startInstance(
   options: {
     dataDir?: string;
     syncPolicy?: 'always' | 'periodic';
+    /** Segment roll size in MiB (`compaction_threshold_mb`); default: the config default. */
+    compactionThresholdMb?: number;
     longPollTimeoutMs?: number;
     messenger?: MessengerOptions;
   } = {},
 ): Promise<StreamsInstance> {
   const dataDir = options.dataDir ?? tempDir('keyop-streams-');
   const messenger = await Messenger.open(
-    { name: 'streams-test', storage: { dataDir, syncPolicy: options.syncPolicy ?? 'always' } },
+    {
+      name: 'streams-test',
+      storage: {
+        dataDir,
+        syncPolicy: options.syncPolicy ?? 'always',
+        ...(options.compactionThresholdMb === undefined
+          ? {}
+          : { compactionThresholdMb: options.compactionThresholdMb }),
+      },
+    },
     options.messenger,
   );
   const endpoint = await startHttpEndpoint(messenger, {

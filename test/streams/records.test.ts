@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EnvelopeEncoder, encodeEnvelope } from '../../internal/envelope/index.js';
+import { systemClock } from '../../internal/clock/index.js';
 import {
   LineScanner,
   PAYLOAD_TYPES,
@@ -12,7 +13,7 @@ import {
 } from '../../internal/streams/records.js';
 
 const origin = 'node-é';
-const source = { channel: 'events.eu', encoder: new EnvelopeEncoder(origin) };
+const source = { channel: 'events.eu', encoder: new EnvelopeEncoder(origin), clock: systemClock };
 
 function scanAll(text: string, scanner?: LineScanner): { kind: string; payload: string }[] {
   const bytes = Buffer.from(text).toString('latin1');

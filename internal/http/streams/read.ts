@@ -2,7 +2,7 @@
 import { fail, formatOffset, nextCursor, type Stream, type StreamChunk } from '../../streams/index.js';
 import { readBodyOf } from './bodies.js';
 import { clientGone, header, type StreamRequest } from './context.js';
-import { offsetParam, startOffset } from './offsets.js';
+import { offsetParam, sinceParam, startOffset } from './offsets.js';
 import { CACHEABLE, H, NO_STORE } from './protocol.js';
 import { empty, refuse } from './respond.js';
 import { serveSse } from './sse.js';
@@ -26,13 +26,24 @@ export async function serveHead(request: StreamRequest): Promise<void> {
 export async function serveGet(request: StreamRequest): Promise<void> {
   const { url, opts } = request;
   const offset = offsetParam(url);
+  const since = sinceParam(url);
   const live = url.searchParams.get('live') ?? undefined;
   if (live !== undefined && live !== 'long-poll' && live !== 'sse') {
     throw fail.badRequest(`live must be long-poll or sse, not ${JSON.stringify(live)}`);
   }
+  if (since !== undefined && offset !== undefined) {
+    throw fail.badRequest(
+      'since and offset must not be given together: since starts a read, offset continues one',
+    );
+  }
+  if (since !== undefined && live !== undefined) {
+    throw fail.badRequest(
+      `since starts a catch-up read, not live=${live}: continue from its Stream-Next-Offset`,
+    );
+  }
   if (live !== undefined && offset === undefined) throw fail.badRequest(`live=${live} needs an offset`);
   const stream = await opts.service.get(request.path, true);
-  const from = await startOffset(stream, offset);
+  const from = since === undefined ? await startOffset(stream, offset) : await stream.offsetAtTime(since);
   if (live === 'sse') {
     await serveSse(request, stream, from);
     return;
