@@ -44,8 +44,16 @@ describe('keyop-messenger run: /readyz', () => {
     await vi.waitFor(async () => {
       expect(await getStatus(`${httpUrl as string}/readyz`, ca)).toBe(503);
     });
-    const refusals = daemon.lines.filter((line) => line.msg.startsWith('the hub refuses this instance'));
-    expect(refusals.filter((line) => line.level === LogLevel.error)).toEqual([
+    // The log line and the HTTP answer travel on separate pipes: wait for the line, then check it is
+    // the only error-level one.
+    const refusalErrors = (): unknown[] =>
+      daemon.lines.filter(
+        (line) => line.msg.startsWith('the hub refuses this instance') && line.level === LogLevel.error,
+      );
+    await vi.waitFor(() => {
+      expect(refusalErrors().length).toBeGreaterThan(0);
+    });
+    expect(refusalErrors()).toEqual([
       expect.objectContaining({
         code: 'ERR_LINK_REFUSED',
         reason: expect.stringContaining('not in allowlist (close code 4403)') as string,
