@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import type { GroupOptions, Metrics } from './measure.js';
 import { runEphemeralBench } from './ephemeral.js';
 import { runFederationBench } from './federation.js';
+import { runFootprintBench } from './footprint.js';
 import { runRpcBench } from './rpc.js';
 import { runStorageBench } from './storage.js';
 import { runStreamkitBench } from './streamkit.js';
@@ -20,6 +21,7 @@ const GROUPS: Record<string, (opts: GroupOptions) => Promise<Metrics>> = {
   streams: runStreamsBench,
   rpc: runRpcBench,
   streamkit: runStreamkitBench,
+  footprint: runFootprintBench,
 };
 
 const { values } = parseArgs({

@@ -1,24 +1,11 @@
 /**
  * The HTTP endpoint of a Messenger: `/healthz`, `/readyz`, and the channel conventions served over
- * HTTP (Durable Streams under `streamsPrefix`).
+ * HTTP (Durable Streams under `streamsPrefix`). The service itself (server, routes, streams) lives in
+ * http-serve.ts and is loaded by the first {@link startHttpEndpoint}, so that importing the library
+ * does not pay for it.
  */
-import path from 'node:path';
 import type { SecureVersion } from 'node:tls';
-import { AuditEvent } from '../internal/audit/index.js';
-import { ConfigError } from '../internal/errors/index.js';
-import {
-  CorsPolicy,
-  HostCheck,
-  HttpServer,
-  parseListenAddr,
-  type ListenerTimeouts,
-} from '../internal/http/index.js';
-import { HttpAuth, type AccessTarget } from '../internal/http/auth/index.js';
-import { controlRoutes, streamsRoute, type StreamsAccess } from '../internal/http/streams/index.js';
-import { StreamService } from '../internal/streams/index.js';
-import { SubscriptionManager } from '../internal/streams/subscriptions/index.js';
-import { anonymousExposureProblem, isLoopbackListenAddr } from './config/validate-http.js';
-import { internalsOf, type MessengerInternals } from './internal-access.js';
+import type { ListenerTimeouts } from '../internal/http/index.js';
 import type { Messenger } from './messenger.js';
 
 /** Settings of {@link startHttpEndpoint}. */
@@ -54,23 +41,6 @@ export interface HttpEndpoint {
   close(): Promise<void>;
 }
 
-const DEFAULT_STREAMS_PREFIX = '/v1/stream';
-/** Largest append body (a 10 MiB body still fits one record once base64-encoded). */
-const MAX_APPEND_BYTES = 10 * 1024 * 1024;
-/** Channel bytes per catch-up response or SSE event. */
-const READ_PAGE_BYTES = 4 * 1024 * 1024;
-/** SSE connections are closed after this long; clients reconnect from the last offset. */
-const SSE_MAX_DURATION_MS = 60_000;
-
-/**
- * Whether a configured hub refuses this instance for good (allowlist, certificates, limits): an
- * operator must act, so the instance is not ready. A hub that is merely unreachable does not count
- * (what is published meanwhile is kept and sent once it is back).
- */
-function refusedByAHub(internals: MessengerInternals): boolean {
-  return internals.federation()?.clients.some((client) => client.state === 'refused') ?? false;
-}
-
 /**
  * Starts the HTTP endpoint of `messenger`, serving its channels as Durable Streams to the clients of
  * `http.auth` (anyone when it is not configured), browsers of `http.cors_origins`, and requests
@@ -86,135 +56,6 @@ export async function startHttpEndpoint(
   messenger: Messenger,
   options: HttpEndpointOptions,
 ): Promise<HttpEndpoint> {
-  const internals = internalsOf(messenger);
-  const logger = internals.logger.child({ component: 'http' });
-  const settings = messenger.config.http;
-  const exposure = anonymousExposureProblem(options.listenAddr, settings);
-  if (exposure !== undefined) throw new ConfigError([`http.listen_addr${exposure}`]);
-  const auth = await HttpAuth.load(settings.auth);
-  warnAboutExposure(options, messenger.config, logger);
-  let ready = false;
-  const service = await StreamService.open({ host: internals });
-  const prefix = (options.streamsPrefix ?? DEFAULT_STREAMS_PREFIX).replace(/\/+$/, '');
-  const subscriptions = await SubscriptionManager.open({
-    service,
-    dir: path.join(internals.storage.options.dataDir, 'streams'),
-    clock: internals.clock,
-    logger: logger.child({ component: 'subscriptions' }),
-  });
-  const server = new HttpServer({
-    listenAddr: options.listenAddr,
-    logger,
-    hostCheck: new HostCheck(parseListenAddr(options.listenAddr).host, settings.allowedHosts),
-    isReady: () => ready && !refusedByAHub(internals),
-    readinessDetail: () => {
-      const clients = messenger.stats().federation?.clients;
-      return clients === undefined ? {} : { hubs: clients };
-    },
-    ...(options.tls === undefined ? {} : { tls: listenerTls(options.tls, messenger.config, auth) }),
-    ...(options.timeouts === undefined ? {} : { timeouts: options.timeouts }),
-  });
-  server.addRoute(
-    streamsRoute(
-      {
-        service,
-        prefix,
-        longPollTimeoutMs: options.longPollTimeoutMs ?? messenger.config.http.longPollTimeoutMs,
-        readPageBytes: READ_PAGE_BYTES,
-        maxAppendBytes: MAX_APPEND_BYTES,
-        sseMaxDurationMs: SSE_MAX_DURATION_MS,
-        clock: internals.clock,
-        logger,
-        access: {
-          auth,
-          cors: new CorsPolicy(settings.corsOrigins),
-          refused: refusalReporter(internals, logger),
-        },
-      },
-      controlRoutes(subscriptions, prefix),
-    ),
-  );
-  let url: string;
-  try {
-    url = await server.start();
-  } catch (err) {
-    await subscriptions.close();
-    await service.close();
-    throw err;
-  }
-  return {
-    url,
-    setReady: (value) => {
-      ready = value;
-    },
-    close: async () => {
-      await Promise.all([server.close(), subscriptions.close(), service.close()]);
-    },
-  };
-}
-
-/**
- * The HTTPS settings: `tls.min_version` unless given, and client certificates asked for only when
- * they can identify someone (`http.auth` configured).
- */
-function listenerTls(
-  tls: NonNullable<HttpEndpointOptions['tls']>,
-  config: Messenger['config'],
-  auth: HttpAuth,
-): NonNullable<HttpEndpointOptions['tls']> {
-  const { ca, ...own } = tls;
-  const withVersion = { minVersion: `TLSv${config.tls.minVersion}` as const, ...own };
-  return ca !== undefined && auth.required ? { ...withVersion, ca } : withVersion;
-}
-
-/** Logs each refused request and audits it (when the federation's audit log runs). */
-function refusalReporter(
-  internals: MessengerInternals,
-  logger: MessengerInternals['logger'],
-): StreamsAccess['refused'] {
-  return (req, decision, target) => {
-    const resource = describeTarget(target);
-    const detail = `status=${decision.status} method=${req.method ?? ''} ${resource} reason=${decision.reason}`;
-    logger.warn(
-      {
-        status: decision.status,
-        method: req.method,
-        resource,
-        client: decision.client,
-        remote: req.socket.remoteAddress,
-      },
-      'HTTP request refused',
-    );
-    internals.federation()?.audit.log({
-      event: AuditEvent.HTTP_REFUSED,
-      ...(typeof target === 'object' ? { channel: target.channel } : {}),
-      ...(decision.client === undefined ? {} : { peer: decision.client }),
-      ...(req.socket.remoteAddress === undefined ? {} : { peer_addr: req.socket.remoteAddress }),
-      detail,
-    });
-  };
-}
-
-function describeTarget(target: AccessTarget): string {
-  return target === 'instance' ? 'control API' : `${target.right} ${target.channel}`;
-}
-
-/** Warns at start about the loud opt-out, and about bearer tokens sent in clear text off loopback. */
-function warnAboutExposure(
-  options: HttpEndpointOptions,
-  config: Messenger['config'],
-  logger: MessengerInternals['logger'],
-): void {
-  if (isLoopbackListenAddr(options.listenAddr)) return;
-  if (config.http.insecureAllowAnonymous) {
-    logger.warn(
-      { listenAddr: options.listenAddr, key: 'http.insecure_allow_anonymous' },
-      'INSECURE: the HTTP endpoint serves anonymous clients with full rights on a non-loopback address',
-    );
-  } else if (config.http.auth.tokensFile !== '' && options.tls === undefined) {
-    logger.warn(
-      { listenAddr: options.listenAddr },
-      'bearer tokens are accepted over plain HTTP on a non-loopback address; configure tls to protect them',
-    );
-  }
+  const { serveHttpEndpoint } = await import('./http-serve.js');
+  return serveHttpEndpoint(messenger, options);
 }

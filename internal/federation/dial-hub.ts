@@ -4,7 +4,7 @@
  */
 import { isIP, type createConnection } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import type { Clock } from '../clock/index.js';
 import { ErrorCode, MessengerError, errorMessage } from '../errors/index.js';
 import { peerCommonName, type MutualTlsOptions } from '../tlsutil/index.js';
@@ -84,6 +84,8 @@ export class HubDialError extends MessengerError {
 /** Opens a connection to a hub and exchanges handshakes. */
 export async function dialHub(opts: DialHubOptions): Promise<HubConnection> {
   const { addr, tls, signal } = opts;
+  // Loaded here, not at import: a library that never federates never pays for `ws`.
+  const { default: WebSocketClient } = await import('ws');
   signal.throwIfAborted();
   const facts: { -readonly [K in keyof DialFacts]: DialFacts[K] } = {
     tlsEstablished: false,
@@ -111,7 +113,7 @@ export async function dialHub(opts: DialHubOptions): Promise<HubConnection> {
     });
     return tlsSocket;
   };
-  const ws = new WebSocket(`${tls === undefined ? 'ws' : 'wss'}://${addr}/`, {
+  const ws = new WebSocketClient(`${tls === undefined ? 'ws' : 'wss'}://${addr}/`, {
     handshakeTimeout: opts.handshakeTimeoutMs,
     maxPayload: Math.max(16 * 2 ** 20, 4 * opts.maxBatchBytes),
     perMessageDeflate: false,

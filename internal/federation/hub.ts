@@ -7,7 +7,7 @@ import https from 'node:https';
 import path from 'node:path';
 import type { AddressInfo, Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocket, WebSocketServer } from 'ws';
 import { AuditEvent } from '../audit/index.js';
 import { Cursor, type StartPosition } from '../delivery/index.js';
 import { errorMessage } from '../errors/index.js';
@@ -111,7 +111,7 @@ export class Hub {
   #sweep: { clear(): void } | undefined;
   #closing = false;
 
-  private constructor(opts: HubOptions) {
+  private constructor(opts: HubOptions, Server: typeof WebSocketServer) {
     this.#opts = opts;
     this.#logger = opts.ctx.logger.child({ component: 'hub' });
     // TLS handshake, upgrade request and federation handshake each within handshakeTimeoutMs.
@@ -127,7 +127,7 @@ export class Hub {
       this.#server = server;
     }
     guardHttpErrors(this.#server, sink);
-    this.#wss = new WebSocketServer({
+    this.#wss = new Server({
       noServer: true,
       maxPayload: Math.max(16 * 2 ** 20, 4 * opts.ctx.maxBatchBytes),
       perMessageDeflate: false,
@@ -154,7 +154,9 @@ export class Hub {
 
   /** Starts listening on `opts.listenAddr`; rejects when the address cannot be bound. */
   static async listen(opts: HubOptions): Promise<Hub> {
-    const hub = new Hub(opts);
+    // Loaded here, not at import: a library that never federates never pays for `ws`.
+    const { WebSocketServer } = await import('ws');
+    const hub = new Hub(opts, WebSocketServer);
     const { host, port } = parseListenAddr(opts.listenAddr);
     await new Promise<void>((resolve, reject) => {
       hub.#server.once('error', reject);

@@ -4,7 +4,6 @@ import { ConfigError, errorMessage } from '../../internal/errors/index.js';
 import { ConfigIssues } from './issues.js';
 import { CONFIG_PATH_ENV, resolveConfig, resolveSource } from './resolve.js';
 import type { MessengerConfig } from './types.js';
-import { parseYamlSource } from './yaml-source.js';
 
 /** A resolved configuration and the file it came from (undefined: built-in defaults). */
 export interface LoadedConfig {
@@ -35,6 +34,8 @@ export async function loadConfigFile(
   } catch (err) {
     throw new ConfigError([`open config ${JSON.stringify(file)}: ${errorMessage(err)}`], file);
   }
+  // The YAML parser is loaded only when a file is read: `Messenger.open` with an object never pays for it.
+  const { parseYamlSource } = await import('./yaml-source.js');
   const issues = new ConfigIssues();
   const root = parseYamlSource(text, issues);
   issues.throwIfAny(file);

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { exited, spawnFixture, stdoutLines } from '../support/child.js';
+import { tempDir } from '../support/temp-dir.js';
+
+interface FootprintStep {
+  step: string;
+  heavy: string[];
+}
+
+describe('module footprint of the library', () => {
+  it('loads no heavy package for Messenger.open and publish, and YAML only for a config file', async () => {
+    const child = spawnFixture('module-footprint.mjs', [tempDir()]);
+    const lines = stdoutLines(child);
+    const stderr: string[] = [];
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk.toString('utf8')));
+    expect(await exited(child), stderr.join('')).toBe(0);
+    const steps = lines.map((line) => JSON.parse(line) as FootprintStep);
+    expect(steps).toEqual([
+      { step: 'open-publish', heavy: [] },
+      // The recorder sees a package once a path needs it: proof that the empty list above can fail.
+      { step: 'config-file', heavy: ['yaml'] },
+    ]);
+  });
+});
