@@ -51,9 +51,12 @@ const USAGE_ERRORS = new Set([
   'commander.invalidArgument',
   'commander.excessArguments',
   'commander.conflictingOption',
-  // Help shown because no subcommand was given.
-  'commander.help',
 ]);
+
+/** What `version` and `--version` print (without the newline). */
+export function versionLine(ctx: CliContext): string {
+  return `keyop-messenger ${ctx.version}`;
+}
 
 /**
  * Builds the program. Settings are applied before the commands register, because commander copies
@@ -62,6 +65,7 @@ const USAGE_ERRORS = new Set([
 export function createProgram(ctx: CliContext, commands: readonly RegisterCommand[]): Command {
   const program = new Command('keyop-messenger')
     .description('federated pub-sub daemon and certificate tool')
+    .version(versionLine(ctx), '-V, --version', 'print the version')
     .exitOverride()
     .configureOutput({ writeOut: ctx.stdout, writeErr: ctx.stderr });
   for (const register of commands) register(program, ctx);
@@ -83,6 +87,8 @@ export async function runCli(
   } catch (err) {
     if (err instanceof CommanderError) {
       if (USAGE_ERRORS.has(err.code)) return ExitCode.USAGE;
+      // `help`, `--help` and `--version` end with 0; help shown because no subcommand was given, with 1.
+      if (err.code === 'commander.help') return err.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
       if (err.exitCode === 0) return ExitCode.OK;
     }
     ctx.stderr(`error: ${errorMessage(err)}\n`);
