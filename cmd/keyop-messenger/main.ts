@@ -2,6 +2,7 @@
 /** The `keyop-messenger` executable. Each command module registers itself in the list below. */
 import { readFileSync } from 'node:fs';
 import { runCli, type CliContext } from './cli.js';
+import { register as registerCompletion } from './commands/completion.js';
 import { register as registerGenCert } from './commands/gen-cert.js';
 import { register as registerPublish } from './commands/publish.js';
 import { register as registerRequest } from './commands/request.js';
@@ -31,4 +32,5 @@ process.exitCode = await runCli(process.argv, context, [
   registerSk,
   registerGenCert,
   registerVersion,
+  registerCompletion,
 ]);
