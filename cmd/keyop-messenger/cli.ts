@@ -5,8 +5,6 @@
  */
 import { Command, CommanderError } from 'commander';
 import { ErrorCode, errorMessage, hasErrorCode } from '../../internal/errors/index.js';
-import { RpcCloseError } from '../../internal/rpc/index.js';
-import { StreamkitError } from '../../internal/streamkit/index.js';
 
 /** Process exit codes (sysexits-style 78 lets systemd skip restarts on a bad config). */
 export const ExitCode = {
@@ -92,8 +90,19 @@ export async function runCli(
       if (err.exitCode === 0) return ExitCode.OK;
     }
     ctx.stderr(`error: ${errorMessage(err)}\n`);
-    if ((err instanceof RpcCloseError || err instanceof StreamkitError) && err.retryable)
-      return ExitCode.TEMPFAIL;
+    if (await isRetryable(err)) return ExitCode.TEMPFAIL;
     return hasErrorCode(err, ErrorCode.CONFIG) ? ExitCode.CONFIG : ExitCode.FAILURE;
   }
+}
+
+/**
+ * Whether `err` is a retryable request-stream or streamkit failure. The two error classes are loaded
+ * only here, on the failure path, so that starting a command does not load rpc and streamkit.
+ */
+async function isRetryable(err: unknown): Promise<boolean> {
+  const [{ RpcCloseError }, { StreamkitError }] = await Promise.all([
+    import('../../internal/rpc/index.js'),
+    import('../../internal/streamkit/index.js'),
+  ]);
+  return (err instanceof RpcCloseError || err instanceof StreamkitError) && err.retryable;
 }
