@@ -5,8 +5,6 @@
  */
 import { Command, CommanderError } from 'commander';
 import { ErrorCode, errorMessage, hasErrorCode } from '../../internal/errors/index.js';
-import { RpcCloseError } from '../../internal/rpc/index.js';
-import { StreamkitError } from '../../internal/streamkit/index.js';
 
 /** Process exit codes (sysexits-style 78 lets systemd skip restarts on a bad config). */
 export const ExitCode = {
@@ -51,9 +49,12 @@ const USAGE_ERRORS = new Set([
   'commander.invalidArgument',
   'commander.excessArguments',
   'commander.conflictingOption',
-  // Help shown because no subcommand was given.
-  'commander.help',
 ]);
+
+/** What `version` and `--version` print (without the newline). */
+export function versionLine(ctx: CliContext): string {
+  return `keyop-messenger ${ctx.version}`;
+}
 
 /**
  * Builds the program. Settings are applied before the commands register, because commander copies
@@ -62,6 +63,7 @@ const USAGE_ERRORS = new Set([
 export function createProgram(ctx: CliContext, commands: readonly RegisterCommand[]): Command {
   const program = new Command('keyop-messenger')
     .description('federated pub-sub daemon and certificate tool')
+    .version(versionLine(ctx), '-V, --version', 'print the version')
     .exitOverride()
     .configureOutput({ writeOut: ctx.stdout, writeErr: ctx.stderr });
   for (const register of commands) register(program, ctx);
@@ -83,11 +85,24 @@ export async function runCli(
   } catch (err) {
     if (err instanceof CommanderError) {
       if (USAGE_ERRORS.has(err.code)) return ExitCode.USAGE;
+      // `help`, `--help` and `--version` end with 0; help shown because no subcommand was given, with 1.
+      if (err.code === 'commander.help') return err.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
       if (err.exitCode === 0) return ExitCode.OK;
     }
     ctx.stderr(`error: ${errorMessage(err)}\n`);
-    if ((err instanceof RpcCloseError || err instanceof StreamkitError) && err.retryable)
-      return ExitCode.TEMPFAIL;
+    if (await isRetryable(err)) return ExitCode.TEMPFAIL;
     return hasErrorCode(err, ErrorCode.CONFIG) ? ExitCode.CONFIG : ExitCode.FAILURE;
   }
+}
+
+/**
+ * Whether `err` is a retryable request-stream or streamkit failure. The two error classes are loaded
+ * only here, on the failure path, so that starting a command does not load rpc and streamkit.
+ */
+async function isRetryable(err: unknown): Promise<boolean> {
+  const [{ RpcCloseError }, { StreamkitError }] = await Promise.all([
+    import('../../internal/rpc/index.js'),
+    import('../../internal/streamkit/index.js'),
+  ]);
+  return (err instanceof RpcCloseError || err instanceof StreamkitError) && err.retryable;
 }

@@ -1,14 +1,37 @@
 #!/usr/bin/env node
-/** The `keyop-messenger` executable. Each command module registers itself in the list below. */
+/**
+ * The `keyop-messenger` executable. Each command module registers itself; a command line naming one
+ * command loads only that module (and `--version` none), so a quick command does not pay for the others.
+ */
 import { readFileSync } from 'node:fs';
-import { runCli, type CliContext } from './cli.js';
-import { register as registerGenCert } from './commands/gen-cert.js';
-import { register as registerPublish } from './commands/publish.js';
-import { register as registerRequest } from './commands/request.js';
-import { register as registerRun } from './commands/run.js';
-import { register as registerSk } from './commands/sk.js';
-import { register as registerTail } from './commands/tail.js';
-import { register as registerVersion } from './commands/version.js';
+import { runCli, type CliContext, type RegisterCommand } from './cli.js';
+
+/** A command module: the names that select it and how to load it. */
+interface CommandModule {
+  readonly names: readonly string[];
+  readonly load: () => Promise<{ register: RegisterCommand }>;
+}
+
+/** Every command module, in the order help lists them. */
+const COMMANDS: readonly CommandModule[] = [
+  { names: ['run'], load: () => import('./commands/run.js') },
+  { names: ['publish'], load: () => import('./commands/publish.js') },
+  { names: ['tail'], load: () => import('./commands/tail.js') },
+  { names: ['request'], load: () => import('./commands/request.js') },
+  { names: ['sk'], load: () => import('./commands/sk.js') },
+  { names: ['gen-cert', 'keygen'], load: () => import('./commands/gen-cert.js') },
+  { names: ['version'], load: () => import('./commands/version.js') },
+  // `completion` describes every command, so it is never loaded alone.
+  { names: [], load: () => import('./commands/completion.js') },
+];
+
+/** The modules the command line `argv` needs: the one it names, none for `--version`, else all. */
+function modulesFor(argv: readonly string[]): readonly CommandModule[] {
+  const first = argv[2];
+  if (first === '--version' || first === '-V') return [];
+  const chosen = COMMANDS.find((module) => first !== undefined && module.names.includes(first));
+  return chosen === undefined ? COMMANDS : [chosen];
+}
 
 /** The version in package.json, three levels above the built file (dist/cmd/keyop-messenger/main.js). */
 function packageVersion(): string {
@@ -23,12 +46,9 @@ const context: CliContext = {
   stderr: (text) => process.stderr.write(text),
 };
 
-process.exitCode = await runCli(process.argv, context, [
-  registerRun,
-  registerPublish,
-  registerTail,
-  registerRequest,
-  registerSk,
-  registerGenCert,
-  registerVersion,
-]);
+const modules = await Promise.all(modulesFor(process.argv).map((module) => module.load()));
+process.exitCode = await runCli(
+  process.argv,
+  context,
+  modules.map((module) => module.register),
+);

@@ -6,15 +6,17 @@ import { assertCliBuilt, runCli } from './process.js';
 describe('keyop-messenger', () => {
   beforeAll(assertCliBuilt);
 
-  it('version prints the package version', async () => {
+  it('version, --version and -V print the package version and exit 0', async () => {
     const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
       version: string;
     };
-    expect(await runCli(['version'], tmpdir())).toEqual({
-      code: 0,
-      stdout: `keyop-messenger ${pkg.version}\n`,
-      stderr: '',
-    });
+    for (const args of [['version'], ['--version'], ['-V']]) {
+      expect(await runCli(args, tmpdir()), args.join(' ')).toEqual({
+        code: 0,
+        stdout: `keyop-messenger ${pkg.version}\n`,
+        stderr: '',
+      });
+    }
   });
 
   it('exits 2 with commander’s message on bad usage', async () => {
@@ -36,5 +38,20 @@ describe('keyop-messenger', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Usage: keyop-messenger /);
     expect(result.stdout).toContain('gen-cert|keygen');
+  });
+
+  it('prints help to stdout and exits 0 for `help` and `help COMMAND`', async () => {
+    const top = await runCli(['help'], tmpdir());
+    expect(top).toMatchObject({ code: 0, stderr: '' });
+    expect(top.stdout).toMatch(/^Usage: keyop-messenger /);
+    const tail = await runCli(['help', 'tail'], tmpdir());
+    expect(tail).toMatchObject({ code: 0, stderr: '' });
+    expect(tail.stdout).toMatch(/^Usage: keyop-messenger tail /);
+  });
+
+  it('prints help to stderr and exits 2 when no command is given', async () => {
+    const result = await runCli([], tmpdir());
+    expect(result).toMatchObject({ code: 2, stdout: '' });
+    expect(result.stderr).toMatch(/^Usage: keyop-messenger /);
   });
 });

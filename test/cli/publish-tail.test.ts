@@ -206,6 +206,14 @@ describe('keyop-messenger publish', () => {
         message: "'--channel <channel>'",
       },
       { args: ['tail', ...tlsArgs(h.hubAddr, 'tailer')], message: "'--channel <channel>'" },
+      {
+        args: ['tail', ...tlsArgs(h.hubAddr, 'tailer'), '--channel', 'alerts', '--count', '0'],
+        message: "'--count <n>' argument '0' is invalid. expected a whole number of messages >= 1",
+      },
+      {
+        args: ['tail', ...tlsArgs(h.hubAddr, 'tailer'), '--channel', 'alerts', '--from', 'beginning'],
+        message: 'tail --from is not supported: tail is live-only',
+      },
     ];
     for (const { args, message } of cases) {
       const result = await cli(args).result;
@@ -270,6 +278,18 @@ describe('keyop-messenger tail', () => {
     tail.child.kill('SIGINT');
     const result = await tail.result;
     expect(result.code).toBe(0);
+  });
+
+  it('exits 0 after --count messages, printing no more than that', async () => {
+    const h = await hub();
+    const tail = cli(['tail', ...tlsArgs(h.hubAddr, 'tailer'), '--channel', 'alerts', '--count', '2']);
+    await vi.waitFor(() => {
+      expect(tail.stderr()).toContain('tail: connected to hub1');
+    });
+    for (const n of [1, 2, 3]) await h.messenger.publish('alerts', 'Alert', n);
+    const result = await tail.result;
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^\S+ alerts hub1 Alert 1\n\S+ alerts hub1 Alert 2\n$/);
   });
 
   it('prints one text line per message, reports reconnects on stderr, and exits 1 when refused', async () => {

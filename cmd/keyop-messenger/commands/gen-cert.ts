@@ -20,6 +20,7 @@ import {
 } from '../../../internal/tlsutil/index.js';
 import type { CliContext } from '../cli.js';
 import { createdFields, formatFields, formatJson, infoJson, inspectedFields } from './cert-output.js';
+import { wholeNumberAtLeastOne } from './whole-number.js';
 
 interface OutputFlags {
   readonly outCert: string;
@@ -115,7 +116,7 @@ function withOutputOptions(command: Command, defaultName?: string): Command {
   output('--out-cert <file>', 'certificate output', 'crt');
   output('--out-key <file>', 'private key output, mode 0600', 'key');
   return command
-    .option('--days <n>', 'validity in days', parseDays, DEFAULT_VALIDITY_DAYS)
+    .option('--days <n>', 'validity in days', wholeNumberAtLeastOne('days'), DEFAULT_VALIDITY_DAYS)
     .option('--force', 'overwrite existing output files')
     .option('--json', 'print JSON');
 }
@@ -164,14 +165,6 @@ async function readInput(path: string): Promise<string> {
       cause: err,
     });
   }
-}
-
-function parseDays(value: string): number {
-  const days = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(days) || days < 1) {
-    throw new InvalidArgumentError('expected a whole number of days >= 1');
-  }
-  return days;
 }
 
 function parseDnsName(value: string): string {

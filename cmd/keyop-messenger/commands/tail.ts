@@ -1,8 +1,9 @@
 /**
  * `keyop-messenger tail`: prints the live messages of channels through a hub as an ephemeral client,
- * reconnecting as needed, until SIGINT or SIGTERM (exit 0) or a refusal by the hub (exit 1).
+ * reconnecting as needed, until `--count` messages, SIGINT or SIGTERM (exit 0) or a refusal by the hub
+ * (exit 1). Tail is live-only (an ephemeral client has no offset on the hub), so `--from` is refused.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { systemClock } from '../../../internal/clock/index.js';
 import { encodeEnvelope } from '../../../internal/envelope/index.js';
 import { errorMessage } from '../../../internal/errors/index.js';
@@ -10,17 +11,27 @@ import { silentLogger } from '../../../internal/logger/index.js';
 import type { EphemeralMessenger, EphemeralStatus, Message } from '../../../src/index.js';
 import type { CliContext } from '../cli.js';
 import { watchStopSignals } from '../daemon/stop-signals.js';
-import { createEphemeral, withHubOptions, type HubFlags } from './hub-connection.js';
+import { createEphemeral, usageError, withHubOptions, type HubFlags } from './hub-connection.js';
+import { wholeNumberAtLeastOne } from './whole-number.js';
 
 interface TailFlags extends HubFlags {
   readonly channel: readonly string[];
   readonly json?: true;
+  readonly count?: number;
+  readonly from?: string;
 }
+
+/** Why `--from` is refused, and where history can be read instead. */
+const LIVE_ONLY =
+  'error: tail --from is not supported: tail is live-only (an ephemeral client gets the messages ' +
+  'published while it is connected; the hub keeps no position for it). To read from the beginning, ' +
+  'an offset or a time, subscribe durably through the library: messenger.subscribe(channel, id, ' +
+  "handler, { from: 'beginning' | offset | { time } })";
 
 /** How long closing may take after the first signal; a second signal exits at once. */
 const CLOSE_DEADLINE_MS = 5_000;
 
-/** Registers `tail --hub … --channel C [--channel C2] [--json]`. */
+/** Registers `tail --hub … --channel C [--channel C2] [--json] [--count N]`. */
 export function register(program: Command, ctx: CliContext): void {
   withHubOptions(
     program
@@ -33,9 +44,14 @@ export function register(program: Command, ctx: CliContext): void {
       (value: string, previous: readonly string[] | undefined) => [...(previous ?? []), value],
     )
     .option('--json', 'print each message as its envelope JSON, one per line')
+    .option('--count <n>', 'exit 0 after printing n messages', wholeNumberAtLeastOne('messages'))
+    // Hidden: accepted only to explain that tail is live-only (see LIVE_ONLY).
+    .addOption(new Option('--from <position>').hideHelp())
     .action(async (flags: TailFlags, command: Command) => {
+      if (flags.from !== undefined) usageError(command, LIVE_ONLY);
       const em = createEphemeral(command, flags, { subscribe: flags.channel, autoReconnect: true });
       const stop = new AbortController();
+      let printed = 0;
       void watchStopSignals({
         source: process,
         logger: silentLogger,
@@ -47,7 +63,10 @@ export function register(program: Command, ctx: CliContext): void {
       });
       for (const channel of flags.channel) {
         em.subscribe(channel, (message) => {
+          if (stop.signal.aborted) return;
           ctx.stdout(flags.json === true ? envelopeLine(message) : textLine(message));
+          printed += 1;
+          if (printed === flags.count) stop.abort();
         });
       }
       await tail(em, flags, stop.signal, ctx);

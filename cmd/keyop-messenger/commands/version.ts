@@ -1,6 +1,6 @@
 /** `keyop-messenger version`. */
 import type { Command } from 'commander';
-import type { CliContext } from '../cli.js';
+import { versionLine, type CliContext } from '../cli.js';
 
 /** Registers `version`, which prints `keyop-messenger <version>`. */
 export function register(program: Command, ctx: CliContext): void {
@@ -8,6 +8,6 @@ export function register(program: Command, ctx: CliContext): void {
     .command('version')
     .description('print the version')
     .action(() => {
-      ctx.stdout(`keyop-messenger ${ctx.version}\n`);
+      ctx.stdout(`${versionLine(ctx)}\n`);
     });
 }
