@@ -1,28 +1,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { internalsOf } from '../../src/internal-access.js';
 import { waitForAudit } from '../support/audit.js';
 import {
   connected,
   makePki,
-  startNode,
-  type NodeOptions,
+  nodesStoppedAfterEach,
   type TestNode,
   type TestPki,
 } from '../support/cluster.js';
 import { collector } from '../support/messages.js';
 
-const nodes: TestNode[] = [];
-afterEach(async () => {
-  for (const n of nodes.splice(0).reverse()) await n.stop().catch(() => undefined);
-});
-
-async function node(opts: NodeOptions): Promise<TestNode> {
-  const n = await startNode(opts);
-  nodes.push(n);
-  return n;
-}
+const node = nodesStoppedAfterEach();
 
 let pki: TestPki;
 beforeAll(async () => {

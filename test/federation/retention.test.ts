@@ -1,21 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, expect, it, vi } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import { auditLines } from '../support/audit.js';
-import { connected, startNode, type NodeOptions, type TestNode } from '../support/cluster.js';
+import { connected, nodesStoppedAfterEach } from '../support/cluster.js';
 import { collector } from '../support/messages.js';
 import { fill, segmentFiles } from '../support/segment-fill.js';
 
-const nodes: TestNode[] = [];
-afterEach(async () => {
-  for (const n of nodes.splice(0).reverse()) await n.stop().catch(() => undefined);
-});
-
-async function node(opts: NodeOptions): Promise<TestNode> {
-  const n = await startNode(opts);
-  nodes.push(n);
-  return n;
-}
+const node = nodesStoppedAfterEach();
 
 it('a peer whose hub cursor was evicted by retention resumes at the oldest remaining record, the loss audited and counted', async () => {
   const hub = await node({

@@ -3,6 +3,7 @@
  * 127.0.0.1 with port 0, restartable on the same port and data dir.
  */
 import path from 'node:path';
+import { afterEach } from 'vitest';
 import { Messenger, type MessengerConfigInput } from '../../src/index.js';
 import { internalsOf } from '../../src/internal-access.js';
 import type { HubClient } from '../../internal/federation/index.js';
@@ -155,4 +156,20 @@ export async function connected(node: TestNode): Promise<void> {
   for (const client of node.clients()) {
     while (client.state !== 'connected') await client.nextStateChange();
   }
+}
+
+/**
+ * A starter of nodes that are stopped after each test (newest first; a failed stop is ignored, as a
+ * test may have stopped the node itself).
+ */
+export function nodesStoppedAfterEach(): (opts: NodeOptions) => Promise<TestNode> {
+  const nodes: TestNode[] = [];
+  afterEach(async () => {
+    for (const n of nodes.splice(0).reverse()) await n.stop().catch(() => undefined);
+  });
+  return async (opts) => {
+    const n = await startNode(opts);
+    nodes.push(n);
+    return n;
+  };
 }
