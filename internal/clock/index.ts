@@ -47,3 +47,5 @@ export const systemClock: Clock = {
     };
   },
 };
+
+export { Backoff, backoffDelay, type BackoffPolicy } from './backoff.js';
