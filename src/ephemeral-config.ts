@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { errorMessage } from '../internal/errors/index.js';
 import { channelNameProblem, isDeadLetterChannel } from '../internal/naming/index.js';
 import { describeCertificate, parseCertificates } from '../internal/tlsutil/index.js';
-import { addressProblem } from './config/address.js';
+import { addressProblem } from '../internal/net/index.js';
 import { ConfigIssues, indexPath } from './config/issues.js';
 import { closestMatch } from './config/suggest.js';
 import type { TlsMinVersion } from './config/types.js';

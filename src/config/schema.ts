@@ -4,7 +4,7 @@
  * the snake_case form of the camelCase names unless a field says otherwise (`yamlKey`).
  */
 import { channelPatternProblem } from '../../internal/naming/index.js';
-import { hostNameProblem, originProblem } from './address.js';
+import { hostNameProblem, originProblem } from '../../internal/net/index.js';
 import {
   DEFAULT_CHANNEL_RETENTION,
   DEFAULT_HTTP_CLIENT,
