@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import { ErrorCode, MessengerError } from '../errors/index.js';
 
 /** Longest file name most file systems accept, in bytes. */
 const MAX_FILE_NAME_BYTES = 255;
@@ -97,7 +98,7 @@ export class StreamMetaStore {
       try {
         const meta = JSON.parse(await fsp.readFile(file, 'utf8')) as StreamMeta;
         if (meta.v !== 1 || typeof meta.channel !== 'string' || !Array.isArray(meta.spans)) {
-          throw new Error('not a stream metadata file');
+          throw new MessengerError(ErrorCode.STREAM_META_CORRUPT, `${file} is not a stream metadata file`);
         }
         metas.push(meta);
       } catch (err) {
