@@ -2,11 +2,9 @@
  * Configuration of an {@link EphemeralMessenger}: the shape, the defaults (the Go client's), and a
  * check that reports every problem at once as a ConfigError naming each field.
  */
-import { readFileSync } from 'node:fs';
-import { errorMessage } from '../internal/errors/index.js';
 import { channelNameProblem, isDeadLetterChannel } from '../internal/naming/index.js';
-import { describeCertificate, parseCertificates } from '../internal/tlsutil/index.js';
 import { addressProblem } from '../internal/net/index.js';
+import { certificateIdentity } from './config/identity.js';
 import { ConfigIssues, indexPath } from './config/issues.js';
 import { closestMatch } from './config/suggest.js';
 import type { TlsMinVersion } from './config/types.js';
@@ -203,33 +201,12 @@ function settleInstanceName(
       issues.add('instanceName', ' is required without tls (with tls it defaults to the certificate CN)');
     return name ?? '';
   }
-  const commonName = readCommonName(tls.cert, issues);
+  const commonName = certificateIdentity(tls.cert, issues);
   if (commonName === undefined) return name ?? '';
   if (name !== undefined && name !== commonName) {
     issues.add(
       'instanceName',
       ` ${JSON.stringify(name)} does not match the CN ${JSON.stringify(commonName)} of tls.cert; with TLS the certificate CN is the identity (omit instanceName or set it to ${JSON.stringify(commonName)})`,
-    );
-  }
-  return commonName;
-}
-
-function readCommonName(certPath: string, issues: ConfigIssues): string | undefined {
-  let commonName: string | undefined;
-  try {
-    const [certificate] = parseCertificates(readFileSync(certPath, 'utf8'), certPath);
-    commonName = describeCertificate(certificate).commonName;
-  } catch (err) {
-    issues.add(
-      'tls.cert',
-      ` ${JSON.stringify(certPath)} cannot be read as a certificate: ${errorMessage(err)}`,
-    );
-    return undefined;
-  }
-  if (commonName === undefined || commonName === '') {
-    issues.add(
-      'tls.cert',
-      ` ${JSON.stringify(certPath)} has no single CN in its subject; the CN is the identity`,
     );
   }
   return commonName;
