@@ -1,12 +1,12 @@
 /**
- * Offset files: `subscribers/<channel>/<id>.offset` holding `N\n`, replaced atomically
- * (write tmp, fsync, rename), the format the Go original reads and writes.
+ * Offset files: `subscribers/<channel>/<id>.offset` holding `N\n`, replaced atomically (see
+ * durable-file.ts), the format the Go original reads and writes.
  */
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { ErrorCode, MessengerError } from '../errors/index.js';
 import { sanitizeFileComponent } from '../naming/index.js';
-import { syncDirectory } from './log-writer.js';
+import { replaceFileDurably, syncDirectory } from './durable-file.js';
 
 const OFFSET_SUFFIX = '.offset';
 
@@ -40,20 +40,14 @@ export class OffsetStore {
   /** Stores `offset` atomically and durably. */
   async write(channel: string, id: string, offset: number): Promise<void> {
     const file = this.pathOf(channel, id);
-    const tmp = `${file}.tmp`;
+    const text = `${offset}\n`;
     try {
-      await writeDurably(tmp, `${offset}\n`);
+      await replaceFileDurably(file, text, { syncFolder: false });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       await fsp.mkdir(path.dirname(file), { recursive: true });
       syncDirectory(this.#root);
-      await writeDurably(tmp, `${offset}\n`);
-    }
-    try {
-      await fsp.rename(tmp, file);
-    } catch (err) {
-      await fsp.rm(tmp, { force: true });
-      throw err;
+      await replaceFileDurably(file, text, { syncFolder: false });
     }
   }
 
@@ -107,14 +101,4 @@ async function readOffsetFile(file: string): Promise<number | undefined> {
     );
   }
   return value;
-}
-
-async function writeDurably(file: string, text: string): Promise<void> {
-  const fh = await fsp.open(file, 'w');
-  try {
-    await fh.writeFile(text);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
 }

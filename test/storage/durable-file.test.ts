@@ -1,0 +1,60 @@
+/** One durable replacement for small state files: offsets, stream metadata, subscriptions, the webhook key. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { OffsetStore, fittingFileName, replaceFileDurably } from '../../internal/storage/index.js';
+import { WebhookSigner } from '../../internal/streams/subscriptions/webhook-security.js';
+import { tempDir } from '../support/temp-dir.js';
+
+describe('replaceFileDurably', () => {
+  it('replaces the whole file and leaves no temporary file', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'state.json');
+    await replaceFileDurably(file, '{"v":1}');
+    await replaceFileDurably(file, Buffer.from('{"v":2}'));
+    expect(fs.readFileSync(file, 'utf8')).toBe('{"v":2}');
+    expect(fs.readdirSync(dir)).toEqual(['state.json']);
+  });
+
+  it('writes a file whose name leaves no room for ".tmp" through a hashed temporary name', async () => {
+    const dir = tempDir();
+    const name = 'n'.repeat(254);
+    expect(fittingFileName(name, '.tmp')).toMatch(/^~[0-9a-f]{32}\.tmp$/);
+    expect(fittingFileName('short', '.tmp')).toBe('short.tmp');
+    await replaceFileDurably(path.join(dir, name), 'x');
+    expect(fs.readdirSync(dir)).toEqual([name]);
+  });
+
+  it('removes the temporary file and rethrows when the rename fails', async () => {
+    const dir = tempDir();
+    const target = path.join(dir, 'taken');
+    fs.mkdirSync(path.join(target, 'inside'), { recursive: true });
+    await expect(replaceFileDurably(target, 'x')).rejects.toThrow(/EISDIR|ENOTEMPTY|EEXIST/);
+    expect(fs.readdirSync(dir)).toEqual(['taken']);
+  });
+
+  it('gives a new file the mode asked for', async () => {
+    const file = path.join(tempDir(), 'secret.pem');
+    await replaceFileDurably(file, 'k', { mode: 0o600 });
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+  });
+});
+
+describe('its users', () => {
+  it('writes the webhook signing key with mode 0600 and loads the same key again', async () => {
+    const file = path.join(tempDir(), 'webhook-key.pem');
+    const first = await WebhookSigner.load(file);
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    expect(fs.readdirSync(path.dirname(file))).toEqual(['webhook-key.pem']);
+    expect((await WebhookSigner.load(file)).jwk).toEqual(first.jwk);
+  });
+
+  it('writes an offset into a channel folder that does not exist yet', async () => {
+    const root = path.join(tempDir(), 'subscribers');
+    const store = new OffsetStore(root);
+    await store.write('orders', 'r', 42);
+    await store.write('orders', 'r', 43);
+    expect(fs.readFileSync(store.pathOf('orders', 'r'), 'utf8')).toBe('43\n');
+    expect(fs.readdirSync(path.join(root, 'orders'))).toEqual(['r.offset']);
+  });
+});
