@@ -18,6 +18,14 @@ export interface StoredOffset {
   offset: number;
 }
 
+/** Where one offset file is: its channel and its id (the file name without `.offset`). */
+export interface OffsetFileRef {
+  /** The channel folder it is in. */
+  channel: string;
+  /** The file's id. */
+  id: string;
+}
+
 /** Reads and writes the offset files under one data dir's `subscribers/` folder. */
 export class OffsetStore {
   readonly #root: string;
@@ -54,6 +62,23 @@ export class OffsetStore {
   /** Deletes the offset file of `id` on `channel`, if any. */
   async remove(channel: string, id: string): Promise<void> {
     await fsp.rm(this.pathOf(channel, id), { force: true });
+  }
+
+  /** Every offset file of every channel, unread (for sweeps); folders that cannot be listed are skipped. */
+  async listAll(): Promise<OffsetFileRef[]> {
+    const refs: OffsetFileRef[] = [];
+    for (const channel of await namesIn(this.#root)) {
+      for (const name of await namesIn(path.join(this.#root, channel))) {
+        if (name.endsWith(OFFSET_SUFFIX)) refs.push({ channel, id: name.slice(0, -OFFSET_SUFFIX.length) });
+      }
+    }
+    return refs;
+  }
+
+  /** When the offset file of `id` on `channel` last changed (ms), or undefined when there is no such file. */
+  async modifiedAt(channel: string, id: string): Promise<number | undefined> {
+    const stat = await fsp.stat(this.pathOf(channel, id)).catch(() => undefined);
+    return stat?.isFile() === true ? stat.mtimeMs : undefined;
   }
 
   /** Every offset file of `channel`; unreadable files are reported in `errors`, never dropped silently. */
@@ -101,4 +126,9 @@ async function readOffsetFile(file: string): Promise<number | undefined> {
     );
   }
   return value;
+}
+
+/** The entries of `dir`, or none when it cannot be listed (missing, not a folder). */
+async function namesIn(dir: string): Promise<string[]> {
+  return fsp.readdir(dir).catch(() => []);
 }
