@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { OffsetStore, fittingFileName, replaceFileDurably } from '../../internal/storage/index.js';
+import { StreamMetaStore, type StreamMeta } from '../../internal/streams/stream-meta.js';
 import { WebhookSigner } from '../../internal/streams/subscriptions/webhook-security.js';
 import { tempDir } from '../support/temp-dir.js';
 
@@ -56,5 +57,22 @@ describe('its users', () => {
     await store.write('orders', 'r', 43);
     expect(fs.readFileSync(store.pathOf('orders', 'r'), 'utf8')).toBe('43\n');
     expect(fs.readdirSync(path.join(root, 'orders'))).toEqual(['r.offset']);
+  });
+});
+
+describe('stream metadata files', () => {
+  it('are written durably and a file of another shape is reported as ERR_STREAM_META_CORRUPT', async () => {
+    const dir = tempDir();
+    const store = new StreamMetaStore(dir);
+    await store.write({ v: 1, channel: 'orders', spans: [] } as unknown as StreamMeta);
+    fs.writeFileSync(path.join(dir, 'other.json'), '{"v":2}');
+    const { metas, errors } = await store.loadAll();
+    expect(metas.map((meta) => meta.channel)).toEqual(['orders']);
+    expect(errors).toEqual([
+      {
+        file: path.join(dir, 'other.json'),
+        err: expect.objectContaining({ code: 'ERR_STREAM_META_CORRUPT' }) as unknown,
+      },
+    ]);
   });
 });
