@@ -2,7 +2,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { OffsetStore, fittingFileName, replaceFileDurably } from '../../internal/storage/index.js';
+import {
+  OffsetStore,
+  fittingFileName,
+  nodeSegmentFs,
+  replaceFileDurably,
+  writeFully,
+  type SegmentFile,
+} from '../../internal/storage/index.js';
 import { StreamMetaStore, type StreamMeta } from '../../internal/streams/stream-meta.js';
 import { WebhookSigner } from '../../internal/streams/subscriptions/webhook-security.js';
 import { tempDir } from '../support/temp-dir.js';
@@ -74,5 +81,19 @@ describe('stream metadata files', () => {
         err: expect.objectContaining({ code: 'ERR_STREAM_META_CORRUPT' }) as unknown,
       },
     ]);
+  });
+});
+
+describe('segment file writes', () => {
+  it('report a write that makes no progress as ERR_STORAGE_IO, and a closed file too', () => {
+    const file = nodeSegmentFs.create(path.join(tempDir(), '00000000000000000000.log'));
+    const stuck: SegmentFile = Object.assign(Object.create(file) as SegmentFile, { write: () => 0 });
+    expect(() => {
+      writeFully(stuck, Buffer.from('x'));
+    }).toThrow(expect.objectContaining({ code: 'ERR_STORAGE_IO' }) as unknown);
+    file.close();
+    expect(() => file.write(Buffer.from('x'))).toThrow(
+      expect.objectContaining({ code: 'ERR_STORAGE_IO' }) as unknown,
+    );
   });
 });
