@@ -1,14 +1,14 @@
 /**
- * Configuration of an {@link EphemeralMessenger}: the shape, the defaults (the Go client's), and a
- * check that reports every problem at once as a ConfigError naming each field.
+ * Configuration of an {@link EphemeralMessenger}: the shape, the defaults (the Go client's), and its
+ * resolution through the daemon's decoder and schema (`EPHEMERAL_SCHEMA`), which reports every problem
+ * at once as a ConfigError naming each field.
  */
-import { readFileSync } from 'node:fs';
-import { errorMessage } from '../internal/errors/index.js';
-import { channelNameProblem, isDeadLetterChannel } from '../internal/naming/index.js';
-import { describeCertificate, parseCertificates } from '../internal/tlsutil/index.js';
-import { addressProblem } from './config/address.js';
-import { ConfigIssues, indexPath } from './config/issues.js';
-import { closestMatch } from './config/suggest.js';
+import { addressProblem } from '../internal/net/index.js';
+import { decodeSection } from './config/decode.js';
+import { certificateIdentity } from './config/identity.js';
+import { ConfigIssues } from './config/issues.js';
+import { EPHEMERAL_SCHEMA, type AnyFieldsSpec, type EphemeralSettings } from './config/schema.js';
+import { objectSource } from './config/source.js';
 import type { TlsMinVersion } from './config/types.js';
 
 /** Certificate files of an ephemeral client (PEM paths). */
@@ -54,17 +54,11 @@ export interface EphemeralConfig {
 }
 
 /** An {@link EphemeralConfig} with every default applied and the identity settled. */
-export interface ResolvedEphemeralConfig {
-  hubAddr: string;
-  instanceName: string;
+export interface ResolvedEphemeralConfig extends Omit<EphemeralSettings, 'subscribe' | 'tls'> {
+  /** The channels to receive live, each once. */
   subscribe: readonly string[];
+  /** Mutual TLS, when configured. */
   tls: EphemeralTlsConfig | undefined;
-  autoReconnect: boolean;
-  reconnectBaseMs: number;
-  reconnectMaxMs: number;
-  reconnectJitter: number;
-  maxBatchBytes: number;
-  writeQueueSize: number;
 }
 
 /** Defaults of the optional settings (the Go client's). */
@@ -77,21 +71,16 @@ export const EPHEMERAL_DEFAULTS = {
   writeQueueSize: 256,
 } as const;
 
-/** Smallest maxBatchBytes accepted: room for an envelope with a small payload. */
-const MIN_BATCH_BYTES = 1024;
+const SCHEMA: AnyFieldsSpec = EPHEMERAL_SCHEMA;
 
-const KNOWN_KEYS = [
-  'hubAddr',
-  'instanceName',
-  'subscribe',
-  'tls',
-  'autoReconnect',
-  'reconnectBaseMs',
-  'reconnectMaxMs',
-  'reconnectJitter',
-  'maxBatchBytes',
-  'writeQueueSize',
-];
+/** What the decoder starts from: the defaults, and empty values for what has none. */
+const DECODE_DEFAULTS: EphemeralSettings = {
+  hubAddr: '',
+  instanceName: '',
+  subscribe: [],
+  tls: { cert: '', key: '', ca: '', minVersion: '1.3' },
+  ...EPHEMERAL_DEFAULTS,
+};
 
 /**
  * Applies defaults and checks `input`; with TLS, reads the certificate's CN (synchronously) to settle
@@ -101,168 +90,72 @@ const KNOWN_KEYS = [
  */
 export function resolveEphemeralConfig(input: EphemeralConfig): ResolvedEphemeralConfig {
   const issues = new ConfigIssues();
-  if (typeof input !== 'object' || (input as unknown) === null) {
+  const raw = input as unknown;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     issues.addGeneral('the configuration must be an object');
     issues.throwIfAny();
   }
-  for (const key of Object.keys(input)) {
-    if (!KNOWN_KEYS.includes(key)) {
-      const guess = closestMatch(key, KNOWN_KEYS);
-      issues.add(key, ` is not a known setting${guess === undefined ? '' : ` (did you mean ${guess}?)`}`);
+  const settings = decodeSection(
+    SCHEMA,
+    DECODE_DEFAULTS as unknown as Record<string, unknown>,
+    objectSource(input),
+    'object',
+    issues,
+    'camel',
+  ) as unknown as EphemeralSettings;
+  const tls = input.tls === undefined || input.tls === null ? undefined : settings.tls;
+  checkHubAddr(settings.hubAddr, issues);
+  if (tls !== undefined) {
+    for (const field of ['cert', 'key', 'ca'] as const) {
+      if (tls[field] === '') issues.add(`tls.${field}`, ' is required (path to a PEM file) when tls is set');
     }
   }
-  const hubAddr = typeof input.hubAddr === 'string' ? input.hubAddr : '';
-  if (hubAddr === '') issues.add('hubAddr', ' is required (host:port of the hub)');
-  else {
-    const problem = addressProblem(hubAddr, 'dial');
-    if (problem !== undefined) issues.add('hubAddr', ` ${JSON.stringify(hubAddr)}: ${problem}`);
-  }
-  const subscribe = checkSubscribe(input.subscribe, issues);
-  const tls = checkTls(input.tls, issues);
-  const instanceName = settleInstanceName(input.instanceName, tls, issues);
-  const resolved: ResolvedEphemeralConfig = {
-    hubAddr,
-    instanceName,
-    subscribe,
-    tls,
-    autoReconnect:
-      checkBoolean(input.autoReconnect, 'autoReconnect', issues) ?? EPHEMERAL_DEFAULTS.autoReconnect,
-    reconnectBaseMs: checkNumber(input.reconnectBaseMs, 'reconnectBaseMs', issues, { min: 1 }),
-    reconnectMaxMs: checkNumber(input.reconnectMaxMs, 'reconnectMaxMs', issues, { min: 1 }),
-    reconnectJitter: checkNumber(input.reconnectJitter, 'reconnectJitter', issues, { min: 0, max: 1 }),
-    maxBatchBytes: checkNumber(input.maxBatchBytes, 'maxBatchBytes', issues, {
-      min: MIN_BATCH_BYTES,
-      integer: true,
-    }),
-    writeQueueSize: checkNumber(input.writeQueueSize, 'writeQueueSize', issues, { min: 1, integer: true }),
-  };
-  if (resolved.reconnectMaxMs < resolved.reconnectBaseMs) {
+  if (settings.reconnectMaxMs < settings.reconnectBaseMs) {
     issues.add(
       'reconnectMaxMs',
-      ` (${resolved.reconnectMaxMs}) must be at least reconnectBaseMs (${resolved.reconnectBaseMs})`,
+      ` (${settings.reconnectMaxMs}) must be at least reconnectBaseMs (${settings.reconnectBaseMs})`,
     );
   }
+  const resolved: ResolvedEphemeralConfig = {
+    ...settings,
+    instanceName: settleInstanceName(input.instanceName, settings.instanceName, tls, issues),
+    subscribe: [...new Set(settings.subscribe)],
+    tls,
+  };
   issues.throwIfAny();
   return resolved;
 }
 
-function checkSubscribe(value: unknown, issues: ConfigIssues): string[] {
-  if (value === undefined) return [];
-  if (!Array.isArray(value)) {
-    issues.add('subscribe', ' must be an array of channel names');
-    return [];
+function checkHubAddr(hubAddr: string, issues: ConfigIssues): void {
+  if (hubAddr === '') {
+    issues.add('hubAddr', ' is required (host:port of the hub)');
+    return;
   }
-  const channels: string[] = [];
-  value.forEach((channel: unknown, index) => {
-    const path = indexPath('subscribe', index);
-    if (typeof channel !== 'string') {
-      issues.add(path, ' must be a channel name (a string)');
-      return;
-    }
-    const problem = channelNameProblem(channel);
-    if (problem !== undefined) issues.add(path, ` ${JSON.stringify(channel)}: ${problem}`);
-    else if (isDeadLetterChannel(channel))
-      issues.add(path, ` ${JSON.stringify(channel)}: dead-letter channels are not federated`);
-    else if (!channels.includes(channel)) channels.push(channel);
-  });
-  return channels;
+  const problem = addressProblem(hubAddr, 'dial');
+  if (problem !== undefined) issues.add('hubAddr', ` ${JSON.stringify(hubAddr)}: ${problem}`);
 }
 
-function checkTls(
-  value: EphemeralTlsConfig | undefined,
-  issues: ConfigIssues,
-): EphemeralTlsConfig | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'object' || (value as unknown) === null) {
-    issues.add('tls', ' must be an object with cert, key and ca');
-    return undefined;
-  }
-  for (const field of ['cert', 'key', 'ca'] as const) {
-    if (typeof value[field] !== 'string' || value[field] === '') {
-      issues.add(`tls.${field}`, ' is required (path to a PEM file) when tls is set');
-    }
-  }
-  if (value.minVersion !== undefined && value.minVersion !== '1.2' && value.minVersion !== '1.3') {
-    issues.add('tls.minVersion', ` must be "1.2" or "1.3", got ${JSON.stringify(value.minVersion)}`);
-  }
-  return value;
-}
-
+/** The identity: the certificate CN with TLS (a given `instanceName` must equal it), else `instanceName`. */
 function settleInstanceName(
-  value: unknown,
+  given: unknown,
+  name: string,
   tls: EphemeralTlsConfig | undefined,
   issues: ConfigIssues,
 ): string {
-  if (value !== undefined && (typeof value !== 'string' || value === '')) {
-    issues.add('instanceName', ' must be a non-empty string');
-    return '';
-  }
-  const name = value;
-  if (tls === undefined || typeof tls.cert !== 'string' || tls.cert === '') {
-    if (name === undefined && tls === undefined)
+  if (given === '') issues.add('instanceName', ' must not be empty');
+  if (tls === undefined) {
+    if (given === undefined)
       issues.add('instanceName', ' is required without tls (with tls it defaults to the certificate CN)');
-    return name ?? '';
+    return name;
   }
-  const commonName = readCommonName(tls.cert, issues);
-  if (commonName === undefined) return name ?? '';
-  if (name !== undefined && name !== commonName) {
+  if (tls.cert === '') return name;
+  const commonName = certificateIdentity(tls.cert, issues);
+  if (commonName === undefined) return name;
+  if (name !== '' && name !== commonName) {
     issues.add(
       'instanceName',
       ` ${JSON.stringify(name)} does not match the CN ${JSON.stringify(commonName)} of tls.cert; with TLS the certificate CN is the identity (omit instanceName or set it to ${JSON.stringify(commonName)})`,
     );
   }
   return commonName;
-}
-
-function readCommonName(certPath: string, issues: ConfigIssues): string | undefined {
-  let commonName: string | undefined;
-  try {
-    const [certificate] = parseCertificates(readFileSync(certPath, 'utf8'), certPath);
-    commonName = describeCertificate(certificate).commonName;
-  } catch (err) {
-    issues.add(
-      'tls.cert',
-      ` ${JSON.stringify(certPath)} cannot be read as a certificate: ${errorMessage(err)}`,
-    );
-    return undefined;
-  }
-  if (commonName === undefined || commonName === '') {
-    issues.add(
-      'tls.cert',
-      ` ${JSON.stringify(certPath)} has no single CN in its subject; the CN is the identity`,
-    );
-  }
-  return commonName;
-}
-
-function checkBoolean(value: unknown, field: string, issues: ConfigIssues): boolean | undefined {
-  if (value === undefined || typeof value === 'boolean') return value;
-  issues.add(field, ` must be true or false, got ${JSON.stringify(value)}`);
-  return undefined;
-}
-
-type NumericField =
-  'reconnectBaseMs' | 'reconnectMaxMs' | 'reconnectJitter' | 'maxBatchBytes' | 'writeQueueSize';
-
-function checkNumber(
-  value: unknown,
-  field: NumericField,
-  issues: ConfigIssues,
-  rule: { min: number; max?: number; integer?: boolean },
-): number {
-  const fallback = EPHEMERAL_DEFAULTS[field];
-  if (value === undefined) return fallback;
-  const ok =
-    typeof value === 'number' &&
-    Number.isFinite(value) &&
-    value >= rule.min &&
-    (rule.max === undefined || value <= rule.max) &&
-    (rule.integer !== true || Number.isInteger(value));
-  if (ok) return value;
-  const range = rule.max === undefined ? `>= ${rule.min}` : `between ${rule.min} and ${rule.max}`;
-  issues.add(
-    field,
-    ` must be ${rule.integer === true ? 'an integer' : 'a number'} ${range}, got ${JSON.stringify(value)}`,
-  );
-  return fallback;
 }

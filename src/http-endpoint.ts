@@ -5,7 +5,7 @@
  * does not pay for it.
  */
 import type { SecureVersion } from 'node:tls';
-import type { ListenerTimeouts } from '../internal/http/index.js';
+import type { ListenerTimeouts } from '../internal/net/index.js';
 import type { Messenger } from './messenger.js';
 
 /** Settings of {@link startHttpEndpoint}. */

@@ -4,7 +4,8 @@
 import path from 'node:path';
 import { AuditEvent } from '../internal/audit/index.js';
 import { ConfigError } from '../internal/errors/index.js';
-import { CorsPolicy, HostCheck, HttpServer, parseListenAddr } from '../internal/http/index.js';
+import { CorsPolicy, HostCheck, HttpServer } from '../internal/http/index.js';
+import { parseListenAddr } from '../internal/net/index.js';
 import { HttpAuth, type AccessTarget } from '../internal/http/auth/index.js';
 import { controlRoutes, streamsRoute, type StreamsAccess } from '../internal/http/streams/index.js';
 import { StreamService } from '../internal/streams/index.js';

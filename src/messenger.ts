@@ -21,6 +21,8 @@ import {
 import { ErrorCode, MessengerError, errorMessage } from '../internal/errors/index.js';
 import { silentLogger, withUniqueKeys, type Logger } from '../internal/logger/index.js';
 import {
+  FEDERATION_CURSOR_PREFIXES,
+  cursorIds,
   deadLetterChannelOf,
   isDeadLetterChannel,
   sanitizeFileComponent,
@@ -131,8 +133,6 @@ const DEFAULTS = {
   writeRetryMaxMs: 1_000,
   readBatchBytes: 1 << 20,
 };
-
-const RESERVED_SUBSCRIBER_PREFIXES = ['fed-', 'fedout-'];
 
 interface ActiveSubscription {
   id: string;
@@ -481,6 +481,7 @@ export class Messenger {
         maxLagBytes: this.#config.storage.maxSubscriberLagMb * 2 ** 20,
         retention: this.#retention,
         now: this.#clock.now(),
+        warnsLag: (id) => !cursorIds.isFederation(id),
       },
       this.#logger.child({ component: 'compactor' }),
     );
@@ -539,10 +540,10 @@ export class Messenger {
 
   #checkSubscriberId(id: string): string {
     if (id === '') throw new MessengerError(ErrorCode.INVALID_ARGUMENT, 'subscriber id must not be empty');
-    if (RESERVED_SUBSCRIBER_PREFIXES.some((p) => id.startsWith(p))) {
+    if (cursorIds.isFederation(id)) {
       throw new MessengerError(
         ErrorCode.INVALID_ARGUMENT,
-        `subscriber id ${JSON.stringify(id)}: the prefixes fed- and fedout- are reserved for federation cursors`,
+        `subscriber id ${JSON.stringify(id)}: the prefixes ${FEDERATION_CURSOR_PREFIXES.join(' and ')} are reserved for federation cursors`,
       );
     }
     return sanitizeFileComponent(id);

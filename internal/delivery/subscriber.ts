@@ -72,7 +72,7 @@ export class SubscriberLoop {
 
   /** Stops after the in-flight handler call, never skipping a message, and flushes the offset. */
   async stop(): Promise<void> {
-    this.#stop.abort(new Error('subscription stopped'));
+    this.#stop.abort(new MessengerError(ErrorCode.SUBSCRIBER_STOPPED, 'subscription stopped'));
     await this.closed;
   }
 

@@ -38,6 +38,8 @@ export const ErrorCode = {
   SUBSCRIBER_EXISTS: 'ERR_SUBSCRIBER_EXISTS',
   /** No such subscriber on a channel. */
   SUBSCRIBER_NOT_FOUND: 'ERR_SUBSCRIBER_NOT_FOUND',
+  /** The subscriber was stopped (`unsubscribe`, `close`); the reason of a handler's aborted signal. */
+  SUBSCRIBER_STOPPED: 'ERR_SUBSCRIBER_STOPPED',
   /** An argument is malformed (a start offset, an option). */
   INVALID_ARGUMENT: 'ERR_INVALID_ARGUMENT',
   /** A configuration is invalid; `ConfigError.issues` lists every problem. */
@@ -62,6 +64,42 @@ export const ErrorCode = {
   RPC_CLOSED: 'ERR_RPC_CLOSED',
   /** The requester cancelled a request/reply stream (the server's handler signal aborts with it). */
   RPC_CANCELLED: 'ERR_RPC_CANCELLED',
+  /** A stream request is malformed (a bad offset, header, body or name); HTTP 400. */
+  STREAM_BAD_REQUEST: 'ERR_STREAM_BAD_REQUEST',
+  /** No such stream; HTTP 404. */
+  STREAM_NOT_FOUND: 'ERR_STREAM_NOT_FOUND',
+  /** The stream was deleted or its data was evicted; HTTP 410. */
+  STREAM_GONE: 'ERR_STREAM_GONE',
+  /** The request conflicts with the stream's state (closed, another content type, a sequence); HTTP 409. */
+  STREAM_CONFLICT: 'ERR_STREAM_CONFLICT',
+  /** A stream body or record is larger than the endpoint accepts; HTTP 413. */
+  STREAM_TOO_LARGE: 'ERR_STREAM_TOO_LARGE',
+  /** A stream subscription request is malformed (wire code `INVALID_REQUEST`). */
+  SUBSCRIPTION_INVALID_REQUEST: 'ERR_SUBSCRIPTION_INVALID_REQUEST',
+  /** No such stream subscription (`SUBSCRIPTION_NOT_FOUND`). */
+  SUBSCRIPTION_NOT_FOUND: 'ERR_SUBSCRIPTION_NOT_FOUND',
+  /** A stream subscription exists with another configuration (`SUBSCRIPTION_ALREADY_EXISTS`). */
+  SUBSCRIPTION_ALREADY_EXISTS: 'ERR_SUBSCRIPTION_ALREADY_EXISTS',
+  /** A webhook URL is refused (scheme, private address); `WEBHOOK_URL_REJECTED`. */
+  SUBSCRIPTION_WEBHOOK_URL_REJECTED: 'ERR_SUBSCRIPTION_WEBHOOK_URL_REJECTED',
+  /** A subscription callback token does not verify (`TOKEN_INVALID`). */
+  SUBSCRIPTION_TOKEN_INVALID: 'ERR_SUBSCRIPTION_TOKEN_INVALID',
+  /** A subscription callback token has expired (`TOKEN_EXPIRED`). */
+  SUBSCRIPTION_TOKEN_EXPIRED: 'ERR_SUBSCRIPTION_TOKEN_EXPIRED',
+  /** A subscription callback carries a stale wake generation (`FENCED`). */
+  SUBSCRIPTION_FENCED: 'ERR_SUBSCRIPTION_FENCED',
+  /** A pull-wake is claimed by another worker (`ALREADY_CLAIMED`). */
+  SUBSCRIPTION_ALREADY_CLAIMED: 'ERR_SUBSCRIPTION_ALREADY_CLAIMED',
+  /** A pull-wake claim found nothing to do (`NO_PENDING_WORK`). */
+  SUBSCRIPTION_NO_PENDING_WORK: 'ERR_SUBSCRIPTION_NO_PENDING_WORK',
+  /** A subscription ack names an offset the stream does not have (`INVALID_OFFSET`). */
+  SUBSCRIPTION_INVALID_OFFSET: 'ERR_SUBSCRIPTION_INVALID_OFFSET',
+  /** A batch from a federation peer could not be stored; the link closes without an ack and the peer resends. */
+  INBOUND_STORE_FAILED: 'ERR_INBOUND_STORE_FAILED',
+  /** A stream's metadata file is not one (unparsable or of another shape); the stream is not loaded. */
+  STREAM_META_CORRUPT: 'ERR_STREAM_META_CORRUPT',
+  /** A storage write or read failed at the file level (a short write, a closed file). */
+  STORAGE_IO: 'ERR_STORAGE_IO',
   /** A streamkit produce expected another last sequence than the segment has; see `SequenceMismatchError`. */
   SK_SEQUENCE_MISMATCH: 'ERR_SK_SEQUENCE_MISMATCH',
   /** A streamkit produce reached an instance that is not the store's authority. */

@@ -365,7 +365,10 @@ export class EphemeralClient {
     if (this.#closing.signal.aborted) return;
     const error =
       end.error ??
-      new Error(`the hub closed the connection (${end.code}${end.reason === '' ? '' : ` ${end.reason}`})`);
+      new MessengerError(
+        ErrorCode.EPHEMERAL_CONN_LOST,
+        `the hub closed the connection (${end.code}${end.reason === '' ? '' : ` ${end.reason}`})`,
+      );
     this.#logger.warn({ err: error, peer: link.peer, code: end.code }, 'disconnected from hub');
     this.#setStatus({ state: 'disconnected', error });
     if (this.#opts.reconnect.autoReconnect) {

@@ -8,7 +8,7 @@ import { AuditEvent } from '../audit/index.js';
 import { Cursor } from '../delivery/index.js';
 import { MessengerError, errorMessage } from '../errors/index.js';
 import type { Logger } from '../logger/index.js';
-import { inboxChannelOf } from '../naming/index.js';
+import { cursorIds, inboxChannelOf } from '../naming/index.js';
 import type { MutualTlsOptions } from '../tlsutil/index.js';
 import { watchConnectionErrors } from './connection-errors.js';
 import type { FederationContext } from './context.js';
@@ -173,7 +173,7 @@ export class HubClient {
       {
         log: await ctx.storage.log(channel),
         offsets: ctx.storage.offsets,
-        id: `fedout-${hub.addr}`,
+        id: cursorIds.federationOut(hub.addr),
         flushIntervalMs: ctx.offsetFlushIntervalMs,
         batchBytes: senderReadBytes(ctx.maxBatchBytes),
         clock: ctx.clock,

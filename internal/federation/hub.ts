@@ -11,9 +11,9 @@ import type { WebSocket, WebSocketServer } from 'ws';
 import { AuditEvent } from '../audit/index.js';
 import { Cursor, type StartPosition } from '../delivery/index.js';
 import { errorMessage } from '../errors/index.js';
-import { listenerTimeoutOptions, parseListenAddr } from '../http/index.js';
 import type { Logger } from '../logger/index.js';
-import { isChannelPattern } from '../naming/index.js';
+import { cursorIds, isChannelPattern } from '../naming/index.js';
+import { listenerTimeoutOptions, parseListenAddr } from '../net/index.js';
 import type { MutualTlsOptions } from '../tlsutil/index.js';
 import { peerCommonName } from '../tlsutil/index.js';
 import { watchConnectionErrors, type ConnectionErrors } from './connection-errors.js';
@@ -468,7 +468,7 @@ export class Hub {
       {
         log: await ctx.storage.log(channel),
         ...(ephemeral ? {} : { offsets: ctx.storage.offsets }),
-        id: `fed-${identity}`,
+        id: cursorIds.federationIn(identity),
         flushIntervalMs: ctx.offsetFlushIntervalMs,
         batchBytes: senderReadBytes(ctx.maxBatchBytes),
         clock: ctx.clock,
@@ -562,11 +562,15 @@ export class Hub {
     if (ttl <= 0) return;
     const interval = this.#opts.ttlSweepIntervalMs ?? Math.min(3_600_000, Math.max(ttl / 2, 60_000));
     this.#sweep = this.#opts.ctx.clock.setInterval(() => {
-      void sweepStaleCursors(this.#opts.ctx, ttl, new Set(this.#peers.keys()), this.#logger).catch(
-        (err: unknown) => {
-          this.#logger.warn({ err }, 'federation TTL sweep failed');
-        },
-      );
+      void sweepStaleCursors(
+        this.#opts.ctx,
+        this.#waitingLists,
+        ttl,
+        new Set(this.#peers.keys()),
+        this.#logger,
+      ).catch((err: unknown) => {
+        this.#logger.warn({ err }, 'federation TTL sweep failed');
+      });
     }, interval);
   }
 }

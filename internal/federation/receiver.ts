@@ -12,7 +12,7 @@ import {
   payloadKeyOffset,
   readCanonicalLine,
 } from '../envelope/index.js';
-import { errorMessage } from '../errors/index.js';
+import { ErrorCode, MessengerError, errorMessage } from '../errors/index.js';
 import type { Logger } from '../logger/index.js';
 import type { FederationContext } from './context.js';
 import { inboundRefusal, type ChannelSet } from './policy.js';
@@ -157,7 +157,8 @@ export class Receiver {
           await ctx.append(channel, group.toBuffer(), group.count);
         } catch (err) {
           for (const id of group.ids) ctx.seen.forget(id);
-          throw new Error(
+          throw new MessengerError(
+            ErrorCode.INBOUND_STORE_FAILED,
             `storing ${group.ids.length} message(s) from ${peer} on channel ${channel} failed: ${errorMessage(err)}`,
             { cause: err },
           );

@@ -6,12 +6,11 @@
  */
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { sanitizeFileComponent } from '../naming/index.js';
+import { cursorIds, sanitizeFileComponent } from '../naming/index.js';
+import { replaceFileDurably } from '../storage/index.js';
 
-/** File name prefix shared with the `fed-<peer>.offset` cursors (the TTL sweep reads both). */
-export const PEER_FILE_PREFIX = 'fed-';
-/** File name suffix of a waiting list. */
-export const WAITING_SUFFIX = '.waiting';
+/** File name suffix of a waiting list; the stem is the peer's cursor id, as its offset files have. */
+const WAITING_SUFFIX = '.waiting';
 
 /** The waiting lists under one data dir's `subscribers/` folder. */
 export class WaitingChannels {
@@ -41,8 +40,8 @@ export class WaitingChannels {
   }
 
   /**
-   * Replaces the waiting list of `peer` with `channels` as they are now (tmp file and rename; writes
-   * for one peer go one after the other); an empty list removes the file.
+   * Replaces the waiting list of `peer` with `channels` as they are now (durably, see durable-file.ts;
+   * writes for one peer go one after the other); an empty list removes the file.
    */
   write(peer: string, channels: ReadonlySet<string>): Promise<void> {
     const snapshot = new Set(channels);
@@ -62,13 +61,38 @@ export class WaitingChannels {
       await fsp.rm(file, { force: true });
       return;
     }
-    const tmp = `${file}.tmp`;
-    await fsp.writeFile(tmp, `${JSON.stringify([...channels])}\n`);
-    await fsp.rename(tmp, file);
+    await replaceFileDurably(file, `${JSON.stringify([...channels])}\n`);
+  }
+
+  /**
+   * The peers with a waiting list on disk (as their file names spell them, see `sanitizeFileComponent`)
+   * and when each list last changed (ms), for the TTL sweep.
+   */
+  async listAll(): Promise<{ peer: string; modifiedMs: number }[]> {
+    const lists: { peer: string; modifiedMs: number }[] = [];
+    for (const name of await fsp.readdir(this.#root).catch(() => [] as string[])) {
+      const peer = name.endsWith(WAITING_SUFFIX)
+        ? cursorIds.peerOf(name.slice(0, -WAITING_SUFFIX.length))
+        : undefined;
+      if (peer === undefined) continue;
+      const stat = await fsp.stat(path.join(this.#root, name)).catch(() => undefined);
+      if (stat?.isFile() === true) lists.push({ peer, modifiedMs: stat.mtimeMs });
+    }
+    return lists;
+  }
+
+  /** The path of the waiting list of `peer` (for logs). */
+  pathOf(peer: string): string {
+    return this.#fileOf(peer);
+  }
+
+  /** Removes the waiting list of `peer`, if any. */
+  async remove(peer: string): Promise<void> {
+    await fsp.rm(this.#fileOf(peer), { force: true });
   }
 
   #fileOf(peer: string): string {
-    return path.join(this.#root, `${PEER_FILE_PREFIX}${sanitizeFileComponent(peer)}${WAITING_SUFFIX}`);
+    return path.join(this.#root, `${sanitizeFileComponent(cursorIds.federationIn(peer))}${WAITING_SUFFIX}`);
   }
 }
 

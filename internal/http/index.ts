@@ -1,11 +1,4 @@
 /** The HTTP listener: health, readiness, pluggable routes, limits, and who may use them (CORS, Host). */
-export {
-  DEFAULT_HTTP_TIMEOUTS,
-  HttpServer,
-  parseListenAddr,
-  type HttpServerOptions,
-  type RouteHandler,
-} from './server.js';
+export { DEFAULT_HTTP_TIMEOUTS, HttpServer, type HttpServerOptions, type RouteHandler } from './server.js';
 export { CorsPolicy } from './cors.js';
 export { HostCheck, isLoopbackHost } from './hosts.js';
-export { listenerTimeoutOptions, type ListenerTimeouts } from './timeouts.js';

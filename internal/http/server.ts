@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { SecureVersion } from 'node:tls';
 import type { Logger } from '../logger/index.js';
 import type { HostCheck } from './hosts.js';
-import { listenerTimeoutOptions, type ListenerTimeouts } from './timeouts.js';
+import { listenerTimeoutOptions, parseListenAddr, type ListenerTimeouts } from '../net/index.js';
 
 /** Handles a request when it is its route; returns false to let the next handler try. */
 export type RouteHandler = (
@@ -46,14 +46,6 @@ export const DEFAULT_HTTP_TIMEOUTS: ListenerTimeouts = {
   headersMs: 10_000,
   requestMs: 30_000,
 };
-
-/** Splits `host:port` (IPv6 hosts in brackets). */
-export function parseListenAddr(addr: string): { host: string; port: number } {
-  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(addr);
-  if (match === null) throw new Error(`listen address ${JSON.stringify(addr)} is not host:port`);
-  const host = match[1] ?? match[2] ?? '';
-  return { host: host === '' ? '0.0.0.0' : host, port: Number(match[3]) };
-}
 
 /** An HTTP(S) server with `/healthz`, `/readyz` and pluggable routes. */
 export class HttpServer {

@@ -1,6 +1,6 @@
 /**
  * Channel and file-name rules shared by storage, delivery, federation and the conventions: valid and
- * reserved names, channel patterns, and an instance's inbox.
+ * reserved names, channel patterns, an instance's inbox, and the ids of federation cursors.
  */
 export {
   DEAD_LETTER_SUFFIX,
@@ -13,6 +13,7 @@ export {
   validateChannelName,
   validatePublishChannel,
 } from './channel-rules.js';
+export { FEDERATION_CURSOR_PREFIXES, cursorIds } from './cursor-ids.js';
 export { inboxChannelOf } from './inbox.js';
 export {
   ChannelPatternSet,

@@ -1,7 +1,7 @@
 /**
  * Compaction: deletes sealed segments that every consumer of a channel has read past, and those
  * retention evicts (age, file count) whoever has read them. Consumers are the offset files on disk
- * (local subscribers, whether subscribed now or not, and federation cursors `fed-*` / `fedout-*`);
+ * (local subscribers, whether subscribed now or not, and federation cursors);
  * a channel with none may drop every sealed segment unless retained.
  */
 import type { Logger } from '../logger/index.js';
@@ -24,9 +24,12 @@ export interface CompactionSettings {
   retention: RetentionRules;
   /** The current time (ms), for ages. */
   now: number;
+  /**
+   * Whether the consumer with offset file `id` is logged when it lags (default: every one). The
+   * messenger says no for federation cursors: a peer that is away is not a slow subscriber.
+   */
+  warnsLag?: (id: string) => boolean;
 }
-
-const FEDERATION_PREFIXES = ['fed-', 'fedout-'];
 
 /**
  * Compacts every channel in the data dir. A channel whose offset files cannot all be read is not
@@ -68,7 +71,7 @@ export async function compactChannel(
   if (retained || errors.length > 0) return evicted;
   const end = log.end;
   for (const { id, offset } of offsets) {
-    if (FEDERATION_PREFIXES.some((p) => id.startsWith(p))) continue;
+    if (settings.warnsLag?.(id) === false) continue;
     if (end - offset > settings.maxLagBytes) {
       logger.warn(
         { channel, subscriber: id, lag_bytes: end - offset, max_lag_bytes: settings.maxLagBytes },

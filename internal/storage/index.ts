@@ -2,10 +2,16 @@
 export { ChannelLog, type ChannelLogOptions, type SegmentInfo } from './channel-log.js';
 export { compactAll, compactChannel, type CompactionResult, type CompactionSettings } from './compactor.js';
 export { dataDirError } from './data-dir-errors.js';
+export {
+  fittingFileName,
+  replaceFileDurably,
+  syncDirectory,
+  type ReplaceFileOptions,
+} from './durable-file.js';
 export { assertDataDirUnowned, lockDataDir, type DataDirLock } from './data-dir-lock.js';
 export type { ReadResult, SkipReason } from './log-reader.js';
 export { SINGLES_BEFORE_SYNC_ON_LOOP, type AppendResult, type SyncPolicy } from './log-writer.js';
-export { OffsetStore, type StoredOffset } from './offset-store.js';
+export { OffsetStore, type OffsetFileRef, type StoredOffset } from './offset-store.js';
 export { nodeSegmentFs, openOrCreate, writeFully, type SegmentFile, type SegmentFs } from './segment-file.js';
 export {
   NO_RETENTION,

@@ -2,11 +2,11 @@
  * The single writer of one channel: group commit, segment rolling, sync policies, and recovery from
  * full disks and I/O errors without ever leaving half a record in a segment.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Clock } from '../clock/index.js';
 import { ErrorCode, MessengerError, errorMessage } from '../errors/index.js';
 import type { Logger } from '../logger/index.js';
+import { syncDirectory } from './durable-file.js';
 import { writeFully, type SegmentFile, type SegmentFs } from './segment-file.js';
 import { segmentFileName } from './segments.js';
 
@@ -514,18 +514,5 @@ export class LogWriter {
       if (entry.onAbort !== undefined) entry.signal?.removeEventListener('abort', entry.onAbort);
       entry.reject(err);
     }
-  }
-}
-
-/** Fsyncs a directory so a created or renamed entry survives a crash; best effort. */
-export function syncDirectory(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(dir, 'r');
-    fs.fsyncSync(fd);
-  } catch {
-    // some file systems refuse directory fsync; the entry is still written
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
   }
 }

@@ -1,12 +1,12 @@
 /**
- * Offset files: `subscribers/<channel>/<id>.offset` holding `N\n`, replaced atomically
- * (write tmp, fsync, rename), the format the Go original reads and writes.
+ * Offset files: `subscribers/<channel>/<id>.offset` holding `N\n`, replaced atomically (see
+ * durable-file.ts), the format the Go original reads and writes.
  */
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { ErrorCode, MessengerError } from '../errors/index.js';
 import { sanitizeFileComponent } from '../naming/index.js';
-import { syncDirectory } from './log-writer.js';
+import { replaceFileDurably, syncDirectory } from './durable-file.js';
 
 const OFFSET_SUFFIX = '.offset';
 
@@ -16,6 +16,14 @@ export interface StoredOffset {
   id: string;
   /** The stored offset. */
   offset: number;
+}
+
+/** Where one offset file is: its channel and its id (the file name without `.offset`). */
+export interface OffsetFileRef {
+  /** The channel folder it is in. */
+  channel: string;
+  /** The file's id. */
+  id: string;
 }
 
 /** Reads and writes the offset files under one data dir's `subscribers/` folder. */
@@ -40,26 +48,37 @@ export class OffsetStore {
   /** Stores `offset` atomically and durably. */
   async write(channel: string, id: string, offset: number): Promise<void> {
     const file = this.pathOf(channel, id);
-    const tmp = `${file}.tmp`;
+    const text = `${offset}\n`;
     try {
-      await writeDurably(tmp, `${offset}\n`);
+      await replaceFileDurably(file, text, { syncFolder: false });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       await fsp.mkdir(path.dirname(file), { recursive: true });
       syncDirectory(this.#root);
-      await writeDurably(tmp, `${offset}\n`);
-    }
-    try {
-      await fsp.rename(tmp, file);
-    } catch (err) {
-      await fsp.rm(tmp, { force: true });
-      throw err;
+      await replaceFileDurably(file, text, { syncFolder: false });
     }
   }
 
   /** Deletes the offset file of `id` on `channel`, if any. */
   async remove(channel: string, id: string): Promise<void> {
     await fsp.rm(this.pathOf(channel, id), { force: true });
+  }
+
+  /** Every offset file of every channel, unread (for sweeps); folders that cannot be listed are skipped. */
+  async listAll(): Promise<OffsetFileRef[]> {
+    const refs: OffsetFileRef[] = [];
+    for (const channel of await namesIn(this.#root)) {
+      for (const name of await namesIn(path.join(this.#root, channel))) {
+        if (name.endsWith(OFFSET_SUFFIX)) refs.push({ channel, id: name.slice(0, -OFFSET_SUFFIX.length) });
+      }
+    }
+    return refs;
+  }
+
+  /** When the offset file of `id` on `channel` last changed (ms), or undefined when there is no such file. */
+  async modifiedAt(channel: string, id: string): Promise<number | undefined> {
+    const stat = await fsp.stat(this.pathOf(channel, id)).catch(() => undefined);
+    return stat?.isFile() === true ? stat.mtimeMs : undefined;
   }
 
   /** Every offset file of `channel`; unreadable files are reported in `errors`, never dropped silently. */
@@ -109,12 +128,7 @@ async function readOffsetFile(file: string): Promise<number | undefined> {
   return value;
 }
 
-async function writeDurably(file: string, text: string): Promise<void> {
-  const fh = await fsp.open(file, 'w');
-  try {
-    await fh.writeFile(text);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
+/** The entries of `dir`, or none when it cannot be listed (missing, not a folder). */
+async function namesIn(dir: string): Promise<string[]> {
+  return fsp.readdir(dir).catch(() => []);
 }

@@ -37,7 +37,7 @@ export interface RetentionLoss {
   /** `evicted`: retention deleted them (the cursor may be offline); `skipped`: the cursor read past them. */
   kind: 'evicted' | 'skipped';
   channel: string;
-  /** The offset file's id (a subscriber, or `fed-…` / `fedout-…` for federation). */
+  /** The offset file's id (a subscriber, or a federation cursor). */
   cursor: string;
   /** The lost byte range. */
   from: number;

@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import { promisify } from 'node:util';
+import { ErrorCode, MessengerError } from '../errors/index.js';
 
 const fdatasync = promisify(fs.fdatasync);
 
@@ -44,7 +45,7 @@ export function writeFully(file: SegmentFile, data: Uint8Array): void {
   let written = 0;
   while (written < data.length) {
     const n = file.write(written === 0 ? data : data.subarray(written));
-    if (n <= 0) throw new Error(`write to ${file.path} returned ${n}`);
+    if (n <= 0) throw new MessengerError(ErrorCode.STORAGE_IO, `write to ${file.path} returned ${n}`);
     written += n;
   }
 }
@@ -74,7 +75,8 @@ class NodeSegmentFile implements SegmentFile {
   }
 
   #handle(): number {
-    if (this.#fd === undefined) throw new Error(`segment file ${this.path} is closed`);
+    if (this.#fd === undefined)
+      throw new MessengerError(ErrorCode.STORAGE_IO, `segment file ${this.path} is closed`);
     return this.#fd;
   }
 

@@ -4,17 +4,10 @@
  * (write a temporary file, fsync, rename, fsync the folder). State that readers must agree on with
  * the data (closure, producers, `Stream-Seq`) is not here: it is in the channel (see records.ts).
  */
-import { createHash } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-
-/** Longest file name most file systems accept, in bytes. */
-const MAX_FILE_NAME_BYTES = 255;
-
-/** A short stand-in for a name: `~` (never in a channel name) and 32 hex digits of its SHA-256. */
-function shortName(name: string): string {
-  return `~${createHash('sha256').update(name).digest('hex').slice(0, 32)}`;
-}
+import { ErrorCode, MessengerError } from '../errors/index.js';
+import { fittingFileName, replaceFileDurably, syncDirectory } from '../storage/index.js';
 
 /**
  * A range of a channel that appears in a stream: channel bytes `[from, to)` (to the channel's end
@@ -77,9 +70,7 @@ export class StreamMetaStore {
    * names go up to 255 bytes; the channel is also inside the file, which is what loading reads).
    */
   #file(channel: string): string {
-    const name = `${channel}.json`;
-    const fits = Buffer.byteLength(name) <= MAX_FILE_NAME_BYTES;
-    return path.join(this.#dir, fits ? name : `${shortName(channel)}.json`);
+    return path.join(this.#dir, fittingFileName(channel, '.json'));
   }
 
   /** Every stored stream; files that do not parse are reported in `errors`. */
@@ -97,7 +88,7 @@ export class StreamMetaStore {
       try {
         const meta = JSON.parse(await fsp.readFile(file, 'utf8')) as StreamMeta;
         if (meta.v !== 1 || typeof meta.channel !== 'string' || !Array.isArray(meta.spans)) {
-          throw new Error('not a stream metadata file');
+          throw new MessengerError(ErrorCode.STREAM_META_CORRUPT, `${file} is not a stream metadata file`);
         }
         metas.push(meta);
       } catch (err) {
@@ -116,38 +107,6 @@ export class StreamMetaStore {
   /** Removes the metadata of `channel` (and makes the removal durable). */
   async remove(channel: string): Promise<void> {
     await fsp.rm(this.#file(channel), { force: true });
-    await syncFolder(this.#dir);
-  }
-}
-
-/**
- * Replaces `file` with `text`: temporary file, fsync, rename, folder fsync. The temporary file is
- * `<file>.tmp`, or `~<hash>.tmp` beside it when that name would be too long.
- */
-export async function replaceFileDurably(file: string, text: string): Promise<void> {
-  const base = path.basename(file);
-  const fits = Buffer.byteLength(`${base}.tmp`) <= MAX_FILE_NAME_BYTES;
-  const tmp = fits ? `${file}.tmp` : path.join(path.dirname(file), `${shortName(base)}.tmp`);
-  const fh = await fsp.open(tmp, 'w');
-  try {
-    await fh.writeFile(text);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await fsp.rename(tmp, file);
-  await syncFolder(path.dirname(file));
-}
-
-async function syncFolder(dir: string): Promise<void> {
-  try {
-    const fh = await fsp.open(dir, 'r');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    // some file systems refuse a folder fsync; the entry is still written
+    syncDirectory(this.#dir);
   }
 }

@@ -3,14 +3,16 @@
  * `gen-cert` and `inspect` print, and verification against a CA.
  */
 import { X509Certificate, createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { ErrorCode, MessengerError, errorMessage } from '../errors/index.js';
+import { commonNameOf, commonNameProblem } from './common-name.js';
 
 /** What an operator wants to know about a certificate. */
 export interface CertificateInfo {
   /** Subject distinguished name, e.g. `CN=hub-a`. */
   readonly subject: string;
-  /** The subject CN (unescaped), when there is exactly one. */
+  /** The identity the certificate carries (see `commonNameOf`): its one subject CN, unescaped. */
   readonly commonName: string | undefined;
   /** Issuer distinguished name. */
   readonly issuer: string;
@@ -79,11 +81,38 @@ export async function readCertificate(path: string): Promise<X509Certificate> {
   return first;
 }
 
+/**
+ * The identity of the first certificate in the PEM file `path` (its one subject CN, see
+ * `commonNameOf`), read synchronously for config resolution. Throws `ERR_CERTIFICATE` naming the file
+ * and what is wrong: unreadable, not a certificate, or not exactly one non-empty CN.
+ */
+export function readCommonName(path: string): string {
+  let certificate: X509Certificate;
+  try {
+    [certificate] = parseCertificates(readFileSync(path, 'utf8'), path);
+  } catch (err) {
+    throw new MessengerError(
+      ErrorCode.CERTIFICATE,
+      `${JSON.stringify(path)} cannot be read as a certificate: ${errorMessage(err)}`,
+      { cause: err },
+    );
+  }
+  const problem = commonNameProblem(certificate);
+  const commonName = commonNameOf(certificate);
+  if (problem !== undefined || commonName === undefined) {
+    throw new MessengerError(
+      ErrorCode.CERTIFICATE,
+      `${JSON.stringify(path)} ${problem ?? 'has no CN'}; exactly one CN is the instance identity`,
+    );
+  }
+  return commonName;
+}
+
 /** Summarises `cert`; see {@link CertificateInfo}. */
 export function describeCertificate(cert: X509Certificate): CertificateInfo {
   return {
     subject: formatName(cert.subject),
-    commonName: commonNameOf(cert.subject),
+    commonName: commonNameOf(cert),
     issuer: formatName(cert.issuer),
     subjectAltNames: splitAltNames(cert.subjectAltName),
     serialNumber: cert.serialNumber.toLowerCase(),
@@ -107,14 +136,6 @@ export function formatRfc3339(date: Date): string {
 
 function formatName(name: string): string {
   return name.split('\n').join(', ');
-}
-
-function commonNameOf(name: string): string | undefined {
-  const values = name
-    .split('\n')
-    .filter((part) => part.startsWith('CN='))
-    .map((part) => part.slice('CN='.length).replace(/\\(.)/g, '$1'));
-  return values.length === 1 ? values[0] : undefined;
 }
 
 function splitAltNames(altNames: string | undefined): string[] {

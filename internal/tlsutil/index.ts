@@ -7,11 +7,13 @@ export {
   formatRfc3339,
   parseCertificates,
   readCertificate,
+  readCommonName,
   readCertificates,
   verifiesAgainst,
   type CertificateInfo,
   type NonEmptyList,
 } from './certificate.js';
+export { commonNameOf, commonNameOfSubject } from './common-name.js';
 export { checkCertificateExpiry, type ExpiryWarning } from './expiry.js';
 export { writeCertificateFiles, type CertificateFiles } from './files.js';
 export {

@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { createSecureContext, type SecureVersion, type TLSSocket } from 'node:tls';
 import { ErrorCode, MessengerError, errorMessage } from '../errors/index.js';
+import { commonNameOfSubject } from './common-name.js';
 
 /** Where the certificate material lives. */
 export interface MutualTlsFiles {
@@ -75,10 +76,7 @@ export async function loadMutualTlsOptions(files: MutualTlsFiles): Promise<Mutua
  */
 export function peerCommonName(socket: TLSSocket): string | undefined {
   if (!socket.authorized) return undefined;
-  // Node returns `{}` when there is no certificate and an array when a name attribute repeats.
-  const subject = socket.getPeerCertificate().subject as Record<string, unknown> | undefined;
-  const cn = subject?.CN;
-  return typeof cn === 'string' ? cn : undefined;
+  return commonNameOfSubject(socket.getPeerCertificate().subject);
 }
 
 async function readPem(path: string, what: string): Promise<Buffer> {

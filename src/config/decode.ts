@@ -21,11 +21,17 @@ import { closestMatch } from './suggest.js';
 /** How keys are spelt in the input: snake_case (YAML file) or camelCase (config object). */
 export type KeyStyle = 'yaml' | 'object';
 
+/**
+ * How keys are spelt in issue paths: snake_case for the daemon's config (file or object, so one key
+ * reads the same everywhere) or camelCase for a config that only exists as an object.
+ */
+export type PathStyle = 'yaml' | 'camel';
+
 type Values = Record<string, unknown>;
 
 /**
  * Decodes `root` against `fields`, filling gaps from `defaults` (same shape, camelCase keys).
- * Issue paths are always in YAML (snake_case) form.
+ * Issue paths are in YAML (snake_case) form unless `paths` is `camel`.
  */
 export function decodeSection(
   fields: AnyFieldsSpec,
@@ -33,15 +39,22 @@ export function decodeSection(
   root: SourceNode,
   style: KeyStyle,
   issues: ConfigIssues,
+  paths: PathStyle = 'yaml',
 ): Values {
-  return new Decoder(style, issues).section(fields, defaults, root, '');
+  return new Decoder(style, issues, paths).section(fields, defaults, root, '');
 }
 
 class Decoder {
   constructor(
     private readonly style: KeyStyle,
     private readonly issues: ConfigIssues,
+    private readonly paths: PathStyle,
   ) {}
+
+  /** The spelling of key `name` in issue paths. */
+  private pathKey(name: string, spec: AnyFieldSpec): string {
+    return this.paths === 'camel' ? name : yamlKeyOf(name, spec);
+  }
 
   section(fields: AnyFieldsSpec, defaults: Values, node: SourceNode, path: string): Values {
     if (node.kind === 'empty') return structuredClone(defaults);
@@ -58,7 +71,7 @@ class Decoder {
     const values: Values = {};
     for (const [name, spec] of Object.entries(fields)) {
       const entry = written.get(name);
-      const fieldPath = childPath(path, yamlKeyOf(name, spec));
+      const fieldPath = childPath(path, this.pathKey(name, spec));
       if (entry === undefined) {
         values[name] = structuredClone(defaults[name]);
         continue;
@@ -170,7 +183,8 @@ class Decoder {
     }
     const value = node.value;
     if (value < spec.min) {
-      this.issues.add(path, spec.min === 1 ? ' must be positive' : ' must be non-negative');
+      const floor = spec.min === 1 ? 'positive' : spec.min === 0 ? 'non-negative' : `at least ${spec.min}`;
+      this.issues.add(path, ` must be ${floor}`);
       return undefined;
     }
     if (spec.max !== undefined && value > spec.max) {

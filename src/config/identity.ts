@@ -2,24 +2,17 @@
  * The instance identity: with TLS, the CN of `tls.cert` (a differing `name` is an error); without
  * TLS, `name`, defaulting to the host name.
  */
-import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { errorMessage } from '../../internal/errors/index.js';
+import { readCommonName } from '../../internal/tlsutil/index.js';
 import type { ConfigIssues } from './issues.js';
 import type { MessengerConfig } from './types.js';
-
-/** The CN in a certificate subject (`CN=hub-a\nO=…`), or undefined when it has none. */
-function commonNameOf(certificate: X509Certificate): string | undefined {
-  const line = certificate.subject.split('\n').find((entry) => entry.startsWith('CN='));
-  return line?.slice('CN='.length);
-}
 
 /** Sets `config.name` to the instance identity, or records why it cannot be settled. */
 export function resolveIdentity(config: MessengerConfig, issues: ConfigIssues): void {
   const certPath = config.tls.cert;
   if (certPath !== '') {
-    const commonName = readCommonName(certPath, issues);
+    const commonName = certificateIdentity(certPath, issues);
     if (commonName === undefined) return;
     if (config.name === '') {
       config.name = commonName;
@@ -37,24 +30,15 @@ export function resolveIdentity(config: MessengerConfig, issues: ConfigIssues): 
     issues.add('name', ' is required (set explicitly or ensure os.Hostname() succeeds)');
 }
 
-function readCommonName(certPath: string, issues: ConfigIssues): string | undefined {
-  let certificate: X509Certificate;
+/**
+ * The identity `tls.cert` carries (its one subject CN, read by tlsutil's `readCommonName`, the rule
+ * the ephemeral config uses too), or undefined after recording under `tls.cert` why it has none.
+ */
+export function certificateIdentity(certPath: string, issues: ConfigIssues): string | undefined {
   try {
-    certificate = new X509Certificate(readFileSync(certPath));
+    return readCommonName(certPath);
   } catch (err) {
-    issues.add(
-      'tls.cert',
-      ` ${JSON.stringify(certPath)} cannot be read as a certificate: ${errorMessage(err)}`,
-    );
+    issues.add('tls.cert', ` ${errorMessage(err)}`);
     return undefined;
   }
-  const commonName = commonNameOf(certificate);
-  if (commonName === undefined || commonName === '') {
-    issues.add(
-      'tls.cert',
-      ` ${JSON.stringify(certPath)} has no CN in its subject; the CN is the instance identity`,
-    );
-    return undefined;
-  }
-  return commonName;
 }

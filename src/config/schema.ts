@@ -3,8 +3,12 @@
  * compiler check that the schema names exactly the keys of {@link MessengerConfig}. YAML keys are
  * the snake_case form of the camelCase names unless a field says otherwise (`yamlKey`).
  */
-import { channelPatternProblem } from '../../internal/naming/index.js';
-import { hostNameProblem, originProblem } from './address.js';
+import {
+  channelNameProblem,
+  channelPatternProblem,
+  isDeadLetterChannel,
+} from '../../internal/naming/index.js';
+import { hostNameProblem, originProblem } from '../../internal/net/index.js';
 import {
   DEFAULT_CHANNEL_RETENTION,
   DEFAULT_HTTP_CLIENT,
@@ -30,10 +34,10 @@ export interface EnumSpec<T extends string> {
 export interface BoolSpec {
   readonly kind: 'bool';
 }
-/** A whole number from `min` (0: non-negative, 1: positive) up to `max`. */
+/** A whole number from `min` (0: non-negative, 1: positive, or any other floor) up to `max`. */
 export interface IntSpec {
   readonly kind: 'int';
-  readonly min: 0 | 1;
+  readonly min: number;
   readonly max?: number;
 }
 /** A number between 0 and 1. */
@@ -247,4 +251,53 @@ export const CONFIG_SCHEMA: FieldsSpec<MessengerConfig> = {
     },
   },
   log: { kind: 'section', fields: { level: { kind: 'enum', values: LOG_LEVELS } } },
+};
+
+/**
+ * The settings of an ephemeral client as the decoder fills them: every key present, `tls` with its
+ * defaults (whether `tls` was given at all is the caller's to see).
+ */
+export interface EphemeralSettings {
+  hubAddr: string;
+  instanceName: string;
+  subscribe: string[];
+  tls: { cert: string; key: string; ca: string; minVersion: TlsMinVersion };
+  autoReconnect: boolean;
+  reconnectBaseMs: number;
+  reconnectMaxMs: number;
+  reconnectJitter: number;
+  maxBatchBytes: number;
+  writeQueueSize: number;
+}
+
+/** Smallest ephemeral `maxBatchBytes`: room for an envelope with a small payload. */
+export const MIN_EPHEMERAL_BATCH_BYTES = 1024;
+
+/** Why `name` cannot be an ephemeral subscription (a channel name, never a dead-letter one), or undefined. */
+function ephemeralChannelProblem(name: string): string | undefined {
+  return (
+    channelNameProblem(name) ??
+    (isDeadLetterChannel(name) ? 'dead-letter channels are not federated' : undefined)
+  );
+}
+
+/**
+ * The ephemeral client's settings, decoded by the same decoder and the same value rules as the
+ * daemon's keys of the same meaning (`federation.reconnect_*`, `max_batch_bytes`, `tls`); its keys are
+ * camelCase only, in the input and in messages.
+ */
+export const EPHEMERAL_SCHEMA: FieldsSpec<EphemeralSettings> = {
+  hubAddr: text,
+  instanceName: text,
+  subscribe: { kind: 'strings', item: 'a subscribable channel name', problem: ephemeralChannelProblem },
+  tls: {
+    kind: 'section',
+    fields: { cert: text, key: text, ca: text, minVersion: { kind: 'enum', values: TLS_VERSIONS } },
+  },
+  autoReconnect: flag,
+  reconnectBaseMs: positiveDelayMs,
+  reconnectMaxMs: positiveDelayMs,
+  reconnectJitter: { kind: 'fraction' },
+  maxBatchBytes: { kind: 'int', min: MIN_EPHEMERAL_BATCH_BYTES, max: MAX_BATCH_BYTES_LIMIT },
+  writeQueueSize: positive,
 };

@@ -2,8 +2,8 @@
  * Cross-key rules of the `http` section: who may use the endpoint must be decided before it listens
  * beyond the loopback interface, and nothing configured may be silently unused.
  */
-import { isLoopbackHost, parseListenAddr } from '../../internal/http/index.js';
-import { addressProblem } from './address.js';
+import { isLoopbackHost } from '../../internal/http/index.js';
+import { addressProblem, parseListenAddr } from '../../internal/net/index.js';
 import { childPath, indexPath } from './issues.js';
 import type { ConfigIssues } from './issues.js';
 import type { MessengerConfig } from './types.js';

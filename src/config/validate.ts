@@ -2,8 +2,7 @@
  * Rules that span keys (per-value types and ranges are checked while decoding). Messages reuse the
  * Go original's wording where a rule exists there.
  */
-import { addressProblem } from './address.js';
-import type { AddressUse } from './address.js';
+import { addressProblem, type AddressUse } from '../../internal/net/index.js';
 import { dataDirProblem } from './data-dir.js';
 import { validateDependencies } from './dependencies.js';
 import { childPath, indexPath } from './issues.js';

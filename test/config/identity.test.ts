@@ -1,43 +1,14 @@
-import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfigFile, resolveConfig } from '../../src/config/index.js';
+import { selfSigned } from '../support/self-signed.js';
 import { issuesOf, tempDir, writeConfig, yamlIssues } from './helpers.js';
-
-const run = promisify(execFile);
 
 /** Paths of a self-signed P-384 certificate with subject `/CN=foo` (it also serves as its own CA). */
 let cert = '';
 let key = '';
 let noCnCert = '';
-
-async function selfSigned(
-  dir: string,
-  subject: string,
-  name: string,
-): Promise<{ cert: string; key: string }> {
-  const paths = { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) };
-  await run('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-384',
-    '-nodes',
-    '-subj',
-    subject,
-    '-days',
-    '1',
-    '-keyout',
-    paths.key,
-    '-out',
-    paths.cert,
-  ]);
-  return paths;
-}
 
 beforeAll(async () => {
   const dir = await tempDir();
@@ -84,7 +55,7 @@ describe('instance identity with TLS', () => {
       expect.stringMatching(/^tls\.cert \(line 2:9\) ".*garbage\.crt" cannot be read as a certificate: /),
     ]);
     expect(await yamlIssues(tlsYaml('', noCnCert))).toEqual([
-      `tls.cert (line 2:9) ${JSON.stringify(noCnCert)} has no CN in its subject; the CN is the instance identity`,
+      `tls.cert (line 2:9) ${JSON.stringify(noCnCert)} has no CN in its subject; exactly one CN is the instance identity`,
     ]);
   });
 

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, EphemeralMessenger, ErrorCode, type EphemeralConfig } from '../../src/index.js';
+import { resolveConfig } from '../../src/config/index.js';
 import { makePki, type TestPki } from '../support/cluster.js';
 
 let pki: TestPki;
@@ -34,18 +35,19 @@ describe('EphemeralMessenger configuration', () => {
         autoReconnect: 'yes',
       }),
     ).toEqual([
-      'reconnectBase is not a known setting (did you mean reconnectBaseMs?)',
+      // The daemon's decoder and its sentences, with the camelCase key paths of this config.
+      'reconnectBase is not a known key; did you mean "reconnectBaseMs"?',
+      'subscribe[1] "bad name" is not a subscribable channel name: contains characters outside [a-zA-Z0-9._-]',
+      'subscribe[2] "x.dead-letter" is not a subscribable channel name: dead-letter channels are not federated',
+      'subscribe[3] must be a string, got number 7',
+      'autoReconnect must be true or false, got string "yes"',
+      'reconnectBaseMs must be positive',
+      'reconnectMaxMs must be an integer, got string "soon"',
+      'reconnectJitter must be between 0 and 1',
+      'maxBatchBytes must be at least 1024',
+      'writeQueueSize must be an integer, got number 2.5',
       'hubAddr "no-port": must be host:port (an IPv6 host in brackets)',
-      'subscribe[1] "bad name": contains characters outside [a-zA-Z0-9._-]',
-      'subscribe[2] "x.dead-letter": dead-letter channels are not federated',
-      'subscribe[3] must be a channel name (a string)',
       'instanceName is required without tls (with tls it defaults to the certificate CN)',
-      'autoReconnect must be true or false, got "yes"',
-      'reconnectBaseMs must be a number >= 1, got 0',
-      'reconnectMaxMs must be a number >= 1, got "soon"',
-      'reconnectJitter must be a number between 0 and 1, got 1.5',
-      'maxBatchBytes must be an integer >= 1024, got 100',
-      'writeQueueSize must be an integer >= 1, got 2.5',
     ]);
     expect(issuesOf({})).toEqual([
       'hubAddr is required (host:port of the hub)',
@@ -73,8 +75,8 @@ describe('EphemeralMessenger configuration', () => {
       hubAddr: 'h:1',
       tls: { cert: '/nonexistent/eph.crt', key: '', ca: 'ca.crt', minVersion: '1.1' },
     });
-    expect(missing[0]).toBe('tls.key is required (path to a PEM file) when tls is set');
-    expect(missing[1]).toBe('tls.minVersion must be "1.2" or "1.3", got "1.1"');
+    expect(missing[0]).toBe('tls.minVersion "1.1" is invalid: must be "1.2" or "1.3"');
+    expect(missing[1]).toBe('tls.key is required (path to a PEM file) when tls is set');
     expect(missing[2]).toMatch(
       /^tls\.cert "\/nonexistent\/eph\.crt" cannot be read as a certificate: ENOENT/,
     );
@@ -82,6 +84,32 @@ describe('EphemeralMessenger configuration', () => {
     expect(
       issuesOf({ hubAddr: 'h:1', tls: { cert: pki.pairs.get('eph')!.keyFile, key: 'k', ca: 'c' } })[0],
     ).toMatch(/^tls\.cert ".*eph\.key" cannot be read as a certificate: .*contains no PEM CERTIFICATE block/);
+  });
+
+  it('applies the daemon schema rules, in the same sentences, to the settings both configs have', () => {
+    const bad = {
+      reconnectBaseMs: 0.5,
+      reconnectJitter: 1.5,
+      maxBatchBytes: 16 * 2 ** 20,
+      tls: { cert: 'c', key: 'k', ca: 'a', minVersion: '1.1' },
+    };
+    let daemon: readonly string[] = [];
+    try {
+      resolveConfig({ federation: bad, tls: bad.tls } as never, { env: {} });
+    } catch (err) {
+      daemon = (err as ConfigError).issues;
+    }
+    const ephemeral = issuesOf({ hubAddr: 'h:1', ...bad });
+    for (const [daemonKey, ephemeralKey] of [
+      ['federation.reconnect_base_ms', 'reconnectBaseMs'],
+      ['federation.reconnect_jitter', 'reconnectJitter'],
+      ['federation.max_batch_bytes', 'maxBatchBytes'],
+      ['tls.min_version', 'tls.minVersion'],
+    ] as const) {
+      const rest = daemon.find((issue) => issue.startsWith(`${daemonKey} `))?.slice(daemonKey.length);
+      expect(rest, daemonKey).toBeDefined();
+      expect(ephemeral).toContain(`${ephemeralKey}${rest!}`);
+    }
   });
 
   it('accepts a bracketed IPv6 hub address and starts idle with empty counters', () => {

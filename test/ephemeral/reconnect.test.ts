@@ -50,6 +50,8 @@ describe('EphemeralMessenger connection handling', () => {
     expect(em.stats().connects).toBe(2);
     const states = statuses.map((s) => s.state);
     expect(states.slice(0, 4)).toEqual(['idle', 'connecting', 'connected', 'disconnected']);
+    // The hub closing the link is a lost connection in the error family, not a plain Error.
+    expect(hasErrorCode(statuses[3]?.error, ErrorCode.EPHEMERAL_CONN_LOST)).toBe(true);
     expect(states).toContain('reconnecting');
     expect(states.at(-1)).toBe('connected');
   });

@@ -192,3 +192,28 @@ describe('Messenger: a failing dead-letter write', () => {
     await m.close();
   });
 });
+
+describe('Messenger: stopping a subscription', () => {
+  it('aborts the running handler with ERR_SUBSCRIBER_STOPPED', async () => {
+    const m = await Messenger.open({ storage: { dataDir: tempDir(), syncPolicy: 'none' } });
+    const reasons: unknown[] = [];
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    const sub = await m.subscribe('jobs', 'worker', (_message, { signal }) => {
+      started();
+      return new Promise<void>((resolve) => {
+        signal.addEventListener('abort', () => {
+          reasons.push(signal.reason);
+          resolve();
+        });
+      });
+    });
+    await m.publish('jobs', 'N', 1);
+    await running;
+    await sub.stop();
+    expect(reasons).toEqual([expect.objectContaining({ code: 'ERR_SUBSCRIBER_STOPPED' })]);
+    await m.close();
+  });
+});

@@ -6,7 +6,7 @@
 import { Option, type Command } from 'commander';
 import { systemClock } from '../../../internal/clock/index.js';
 import { encodeEnvelope } from '../../../internal/envelope/index.js';
-import { errorMessage } from '../../../internal/errors/index.js';
+import { ErrorCode, MessengerError, errorMessage } from '../../../internal/errors/index.js';
 import { silentLogger } from '../../../internal/logger/index.js';
 import type { EphemeralMessenger, EphemeralStatus, Message } from '../../../src/index.js';
 import type { CliContext } from '../cli.js';
@@ -101,7 +101,8 @@ async function reportStatuses(
   for await (const status of em.status({ signal })) {
     const line = describeStatus(status, flags);
     if (line !== undefined) ctx.stderr(`tail: ${line}\n`);
-    if (status.state === 'rejected') throw status.error ?? new Error('the hub refused this client');
+    if (status.state === 'rejected')
+      throw status.error ?? new MessengerError(ErrorCode.EPHEMERAL_REJECTED, 'the hub refused this client');
   }
 }
 

@@ -5,7 +5,7 @@
 import type http from 'node:http';
 import {
   SubscriptionError,
-  type SubscriptionErrorCode,
+  type SubscriptionWireCode,
   type SubscriptionManager,
 } from '../../streams/subscriptions/index.js';
 import { StreamError } from '../../streams/index.js';
@@ -13,7 +13,7 @@ import type { ControlRoutes } from './routes.js';
 import { header, requestOrigin } from './context.js';
 import { readBody } from './request-body.js';
 
-const STATUS: Record<SubscriptionErrorCode, number> = {
+const STATUS: Record<SubscriptionWireCode, number> = {
   INVALID_REQUEST: 400,
   SUBSCRIPTION_NOT_FOUND: 404,
   SUBSCRIPTION_ALREADY_EXISTS: 409,
@@ -81,7 +81,9 @@ export function controlRoutes(manager: SubscriptionManager, prefix: string): Con
       return true;
     } catch (err) {
       if (err instanceof SubscriptionError) {
-        sendJson(res, STATUS[err.code], { error: { code: err.code, message: err.message, ...err.details } });
+        sendJson(res, STATUS[err.wireCode], {
+          error: { code: err.wireCode, message: err.message, ...err.details },
+        });
         return true;
       }
       if (err instanceof StreamError) {

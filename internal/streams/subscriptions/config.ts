@@ -1,9 +1,10 @@
 /** Subscription configuration: parsing and validation of a PUT body, and the errors of the API. */
+import { ErrorCode, MessengerError } from '../../errors/index.js';
 import { normalizePath } from './glob.js';
 import { webhookUrlProblem } from './webhook-security.js';
 
-/** Error codes of the subscription API. */
-export type SubscriptionErrorCode =
+/** The error codes of the subscription API as the protocol spells them in JSON bodies. */
+export type SubscriptionWireCode =
   | 'INVALID_REQUEST'
   | 'SUBSCRIPTION_NOT_FOUND'
   | 'SUBSCRIPTION_ALREADY_EXISTS'
@@ -15,22 +16,39 @@ export type SubscriptionErrorCode =
   | 'NO_PENDING_WORK'
   | 'INVALID_OFFSET';
 
-/** A refused subscription request; `details` are extra fields of the JSON error. */
-export class SubscriptionError extends Error {
-  /** The stable error code. */
-  readonly code: SubscriptionErrorCode;
+/** The stable `ERR_SUBSCRIPTION_*` code of each wire code. */
+const CODES: Record<SubscriptionWireCode, ErrorCode> = {
+  INVALID_REQUEST: ErrorCode.SUBSCRIPTION_INVALID_REQUEST,
+  SUBSCRIPTION_NOT_FOUND: ErrorCode.SUBSCRIPTION_NOT_FOUND,
+  SUBSCRIPTION_ALREADY_EXISTS: ErrorCode.SUBSCRIPTION_ALREADY_EXISTS,
+  WEBHOOK_URL_REJECTED: ErrorCode.SUBSCRIPTION_WEBHOOK_URL_REJECTED,
+  TOKEN_INVALID: ErrorCode.SUBSCRIPTION_TOKEN_INVALID,
+  TOKEN_EXPIRED: ErrorCode.SUBSCRIPTION_TOKEN_EXPIRED,
+  FENCED: ErrorCode.SUBSCRIPTION_FENCED,
+  ALREADY_CLAIMED: ErrorCode.SUBSCRIPTION_ALREADY_CLAIMED,
+  NO_PENDING_WORK: ErrorCode.SUBSCRIPTION_NO_PENDING_WORK,
+  INVALID_OFFSET: ErrorCode.SUBSCRIPTION_INVALID_OFFSET,
+};
+
+/**
+ * A refused subscription request, an `ERR_SUBSCRIPTION_*` {@link MessengerError}; `wireCode` is the
+ * code of the JSON error body and `details` its extra fields.
+ */
+export class SubscriptionError extends MessengerError {
+  /** The code the protocol sends in the JSON error body. */
+  readonly wireCode: SubscriptionWireCode;
   /** Extra fields for the error body. */
   readonly details: Record<string, unknown>;
 
   /**
-   * @param code - the error code
+   * @param wireCode - the protocol's error code
    * @param message - a short reason
    * @param details - extra fields for the error body
    */
-  constructor(code: SubscriptionErrorCode, message: string, details: Record<string, unknown> = {}) {
-    super(message);
+  constructor(wireCode: SubscriptionWireCode, message: string, details: Record<string, unknown> = {}) {
+    super(CODES[wireCode], message);
     this.name = 'SubscriptionError';
-    this.code = code;
+    this.wireCode = wireCode;
     this.details = details;
   }
 }

@@ -1,3 +1,3 @@
 /** Stream subscriptions: webhook and pull-wake consumers of sets of streams. */
-export { SubscriptionError, type SubscriptionErrorCode } from './config.js';
+export { SubscriptionError, type SubscriptionWireCode } from './config.js';
 export { SubscriptionManager, type SubscriptionManagerOptions } from './manager.js';

@@ -11,7 +11,7 @@ import type { Clock, TimerHandle } from '../../clock/index.js';
 import type { Logger } from '../../logger/index.js';
 import { formatOffset, OFFSET_BEGINNING } from '../offsets.js';
 import type { StreamService } from '../service.js';
-import { replaceFileDurably } from '../stream-meta.js';
+import { replaceFileDurably } from '../../storage/index.js';
 import { SubscriptionError, parseConfig, pathList, sameConfig, type SubscriptionConfig } from './config.js';
 import { globMatch, normalizePath } from './glob.js';
 import { CallbackTokens, WebhookSigner, type PublicJwk } from './webhook-security.js';

@@ -15,6 +15,7 @@ import {
 } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import { isIP } from 'node:net';
+import { replaceFileDurably } from '../../storage/index.js';
 
 /** Why a webhook URL is refused, or undefined when it is acceptable. */
 export function webhookUrlProblem(raw: string): string | undefined {
@@ -82,7 +83,7 @@ export class WebhookSigner {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
     const { privateKey } = generateKeyPairSync('ed25519');
-    await fsp.writeFile(file, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+    await replaceFileDurably(file, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
     return new WebhookSigner(privateKey);
   }
 

@@ -1,5 +1,9 @@
-/** `host:port` checks for listen and dial addresses (Go's `net.SplitHostPort` forms). */
+/**
+ * The one reading of network addresses: `host:port` for listeners and dial targets (Go's
+ * `net.SplitHostPort` forms), `Host` header names and browser origins.
+ */
 import { isIPv6 } from 'node:net';
+import { ErrorCode, MessengerError } from '../errors/index.js';
 
 const HOST_PORT = /^(?:\[([^\]]*)\]|([^[\]:]*)):(\d+)$/;
 const HOST_NAME = /^[A-Za-z0-9._-]+$/;
@@ -24,6 +28,32 @@ export function addressProblem(address: string, use: AddressUse): string | undef
   const lowest = use === 'dial' ? 1 : 0;
   if (portNumber < lowest || portNumber > 65_535) return `port must be between ${lowest} and 65535`;
   return undefined;
+}
+
+/** A listener's host and port; an empty host means every interface (`0.0.0.0`). */
+export interface ListenAddress {
+  /** The host to bind (`0.0.0.0` for a `:port` address). */
+  readonly host: string;
+  /** The port; 0 picks a free one. */
+  readonly port: number;
+}
+
+/**
+ * Splits a listen address (`"127.0.0.1:7740"`, `"[::1]:0"`, `":7740"`); throws `ERR_INVALID_ARGUMENT`
+ * naming the address and what is wrong with it (the same rule {@link addressProblem} states).
+ */
+export function parseListenAddr(address: string): ListenAddress {
+  const problem = addressProblem(address, 'listen');
+  const match = HOST_PORT.exec(address);
+  if (problem !== undefined || match === null) {
+    throw new MessengerError(
+      ErrorCode.INVALID_ARGUMENT,
+      `listen address ${JSON.stringify(address)} ${problem ?? 'is not host:port'}`,
+    );
+  }
+  const [, bracketed, plain, port] = match;
+  const host = bracketed ?? plain ?? '';
+  return { host: host === '' ? '0.0.0.0' : host, port: Number(port) };
 }
 
 /** Why `host` is not a host name or IP address (as in a `Host` header, without port), or undefined. */
