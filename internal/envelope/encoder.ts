@@ -5,7 +5,7 @@
  * written as they are. Both write the one layout of `format.ts`.
  */
 import type { EnvelopeHeaderFields } from './envelope.js';
-import { composeLine, headerAfterTime, optionalFields } from './format.js';
+import { composeLine, optionalFields } from './format.js';
 
 /** Header fields of a new envelope; the payload is passed already serialised. */
 export interface EnvelopeHeader {
@@ -24,17 +24,20 @@ export interface EnvelopeHeader {
  * Built by hand: only the payload goes through a full `JSON.stringify`.
  */
 export function encodeEnvelope(header: EnvelopeHeader, payloadJson: string): string {
-  const afterTime = headerAfterTime(
-    JSON.stringify(header.channel),
+  return composeLine(
+    stringContent(header.id),
+    stringContent(header.ts),
+    stringContent(header.channel),
     JSON.stringify(header.origin),
     JSON.stringify(header.payloadType),
-  );
-  return composeLine(
-    JSON.stringify(header.id),
-    JSON.stringify(header.ts),
-    `${afterTime}${optionalFields(header.correlationId, header.serviceName, header.route)}`,
+    optionalFields(header.correlationId, header.serviceName, header.route),
     payloadJson,
   );
+}
+
+/** `text` as the content of a JSON string: escaped, without its quotes. */
+function stringContent(text: string): string {
+  return JSON.stringify(text).slice(1, -1);
 }
 
 /**
@@ -84,15 +87,20 @@ export class EnvelopeEncoder {
 
   /** One envelope line including its trailing `\n`; `payloadJson` must be valid JSON. */
   line(header: PublishedHeader, payloadJson: string): string {
-    let afterTime = headerAfterTime(
-      `"${header.channel}"`,
+    const optional =
+      header.correlationId || header.serviceName
+        ? optionalFields(header.correlationId, header.serviceName, undefined)
+        : '';
+    const line = composeLine(
+      header.id,
+      header.ts,
+      header.channel,
       this.#originJson,
       this.#typeOf(header.payloadType),
+      optional,
+      payloadJson,
     );
-    if (header.correlationId || header.serviceName) {
-      afterTime += optionalFields(header.correlationId, header.serviceName, undefined);
-    }
-    return `${composeLine(`"${header.id}"`, `"${header.ts}"`, afterTime, payloadJson)}\n`;
+    return `${line}\n`;
   }
 
   #typeOf(payloadType: string): string {

@@ -8,7 +8,15 @@ export {
   type EnvelopeHeader,
   type PublishedHeader,
 } from './encoder.js';
-export { headerOf, readLine, scanHeader, scanLine, type LineView } from './scan.js';
+export {
+  headerOf,
+  locatePayload,
+  readLine,
+  scanHeader,
+  scanLine,
+  type LineView,
+  type PayloadPlace,
+} from './scan.js';
 export { idOfLine, LineMentions } from './byte-lines.js';
 export { KnownLines, type KnownLine } from './known-lines.js';
 export { RouteSplice } from './route-splice.js';

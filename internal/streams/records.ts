@@ -16,11 +16,12 @@ import { isUtf8 } from 'node:buffer';
 import type { Clock } from '../clock/index.js';
 import {
   KnownLines,
+  locatePayload,
   newEnvelopeId,
   nowTimestamp,
   parseEnvelope,
-  scanHeader,
   type EnvelopeEncoder,
+  type PayloadPlace,
 } from '../envelope/index.js';
 
 /** Payload types written by the streams layer. */
@@ -101,6 +102,9 @@ const KINDS = new Map<string, RecordKind>([
   [PAYLOAD_TYPES.control, 'control'],
 ]);
 
+/** Where {@link scanLine} has the envelope scanner put what it finds (reads are synchronous). */
+const place: PayloadPlace = { payloadType: '', payloadAt: 0 };
+
 /**
  * Classifies the envelope line `text[start, end)` (without its `\n`) into `out`. `text` is a byte
  * string: the channel bytes read as latin1, one character per byte, so positions are byte offsets.
@@ -109,10 +113,9 @@ const KINDS = new Map<string, RecordKind>([
  * envelope.
  */
 export function scanLine(text: string, start: number, end: number, out: RecordScan): boolean {
-  const view = scanHeader(text, start, end);
-  if (view !== undefined) {
-    out.kind = KINDS.get(view.payloadType) ?? 'foreign';
-    out.start = view.payloadAt;
+  if (locatePayload(text, start, end, place)) {
+    out.kind = KINDS.get(place.payloadType) ?? 'foreign';
+    out.start = place.payloadAt;
     out.end = end - 1;
     out.parsed = undefined;
     return true;
