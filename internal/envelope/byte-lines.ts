@@ -1,8 +1,8 @@
 /**
  * Reads of envelope lines held as bytes, many lines at a time: a search that picks, among the lines
- * of a read, the few worth reading, and a line's id read in place.
+ * of a read, the few worth reading, and a line's id and time read in place.
  */
-import { ID_AT, ID_PREFIX, originNeedle, ROUTE_NEEDLE } from './format.js';
+import { ID_AT, ID_PREFIX, originNeedle, ROUTE_NEEDLE, TIME_WINDOW_BYTES, TS_NEEDLE } from './format.js';
 import { headerOf } from './scan.js';
 
 const QUOTE = 0x22;
@@ -65,4 +65,20 @@ function isPlainAscii(bytes: Buffer, from: number, to: number): boolean {
     if (c < SPACE || c === QUOTE || c === BACKSLASH || c > 0x7e) return false;
   }
   return true;
+}
+
+const TS_NEEDLE_BYTES = Buffer.from(TS_NEEDLE);
+
+/**
+ * The time of a line (or of its head: the first {@link TIME_WINDOW_BYTES} suffice) in epoch
+ * milliseconds, read from its `ts` field without parsing the line; undefined when none can be read.
+ */
+export function timeOfLine(line: Buffer): number | undefined {
+  const at = line.subarray(0, TIME_WINDOW_BYTES).indexOf(TS_NEEDLE_BYTES);
+  if (at < 0) return undefined;
+  const from = at + TS_NEEDLE_BYTES.length;
+  const to = line.indexOf(QUOTE, from);
+  if (to < 0) return undefined;
+  const time = Date.parse(line.toString('latin1', from, to));
+  return Number.isNaN(time) ? undefined : time;
 }

@@ -33,8 +33,15 @@ function flat(text: string): string {
 export const ID_PREFIX = flat(`{"v":${ENVELOPE_VERSION},"id":"`);
 /** Where the id's text starts in a line of the usual layout. */
 export const ID_AT = ID_PREFIX.length;
+/** What precedes the time's text in a line: a needle that finds it. */
+export const TS_NEEDLE = '"ts":"';
 /** Between the id's text and the time's: `","ts":"`. */
-export const AFTER_ID = '","ts":"';
+export const AFTER_ID = flat(`",${TS_NEEDLE}`);
+/**
+ * How far into a line its time is looked for: the id and the time come first in every line this port
+ * and Go write.
+ */
+export const TIME_WINDOW_BYTES = 1024;
 /** What precedes the payload's JSON text in a line. */
 export const PAYLOAD_KEY = ',"payload":';
 /** What precedes the route's JSON text in a line. */
@@ -121,6 +128,11 @@ export const HEADER_SHAPE = new RegExp(headerPattern(false), 'y');
  * first byte is rarer than `"`, so a search for it runs much faster.
  */
 export const ROUTE_NEEDLE = 'route":';
+
+/** A byte needle found in every line of payload type `payloadType` (and maybe in a few more). */
+export function payloadTypeNeedle(payloadType: string): string {
+  return `"payload_type":${JSON.stringify(payloadType)}`;
+}
 
 /** A byte needle found in every line whose origin is `origin` (and maybe in a few more). */
 export function originNeedle(origin: string): string {

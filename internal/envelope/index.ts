@@ -17,7 +17,8 @@ export {
   type LineView,
   type PayloadPlace,
 } from './scan.js';
-export { idOfLine, LineMentions } from './byte-lines.js';
+export { idOfLine, LineMentions, timeOfLine } from './byte-lines.js';
+export { payloadTypeNeedle, TIME_WINDOW_BYTES } from './format.js';
 export { KnownLines, type KnownLine } from './known-lines.js';
 export { RouteSplice } from './route-splice.js';
 export { StoredLines } from './stored-lines.js';
