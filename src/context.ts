@@ -3,6 +3,7 @@
  * callback, across awaits (Go's WithCorrelationID / WithServiceName, on AsyncLocalStorage).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { PublishDefaults } from '../internal/envelope/index.js';
 
 interface PublishContext {
   correlationId?: string;
@@ -36,3 +37,9 @@ export function currentCorrelationId(): string {
 export function currentServiceName(): string {
   return storage.getStore()?.serviceName ?? '';
 }
+
+/** Where the envelope encoder of a publish finds the context's correlation id and service name. */
+export const publishDefaults: PublishDefaults = {
+  correlationId: currentCorrelationId,
+  serviceName: currentServiceName,
+};

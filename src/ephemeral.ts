@@ -4,7 +4,7 @@
  */
 import { systemClock, type Clock } from '../internal/clock/index.js';
 import { toMessage, type Message } from '../internal/delivery/index.js';
-import { newEnvelopeId, type Envelope } from '../internal/envelope/index.js';
+import { newEnvelopeId, nowTimestamp, PublishEncoder, type Envelope } from '../internal/envelope/index.js';
 import { ErrorCode, MessengerError } from '../internal/errors/index.js';
 import {
   EphemeralClient,
@@ -21,8 +21,8 @@ import {
   type EphemeralConfig,
   type ResolvedEphemeralConfig,
 } from './ephemeral-config.js';
+import { publishDefaults } from './context.js';
 import { LiveQueue } from './live-queue.js';
-import { PublishEncoder } from './publish-line.js';
 
 /** Library-only settings of an {@link EphemeralMessenger}. */
 export interface EphemeralMessengerOptions {
@@ -117,6 +117,8 @@ const DEFAULT_HIGH_WATER_MARK = 1000;
 export class EphemeralMessenger {
   readonly #config: ResolvedEphemeralConfig;
   readonly #encoder: PublishEncoder;
+  /** What stamps publishes' ids and times. */
+  readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #client: EphemeralClient;
   readonly #registry = new PayloadRegistry();
@@ -134,7 +136,8 @@ export class EphemeralMessenger {
    */
   constructor(config: EphemeralConfig, options: EphemeralMessengerOptions = {}) {
     this.#config = resolveEphemeralConfig(config);
-    this.#encoder = new PublishEncoder(this.#config.instanceName);
+    this.#encoder = new PublishEncoder(this.#config.instanceName, publishDefaults);
+    this.#clock = options.clock ?? systemClock;
     this.#channels = new Set(this.#config.subscribe);
     this.#logger = withUniqueKeys(options.logger ?? silentLogger).child({ component: 'ephemeral' });
     const { tls } = this.#config;
@@ -163,7 +166,7 @@ export class EphemeralMessenger {
       pingIntervalMs: options.pingIntervalMs ?? DEFAULT_TIMING.pingIntervalMs,
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULT_TIMING.handshakeTimeoutMs,
       suspectDialsBeforeRejection: SUSPECT_DIALS_BEFORE_REFUSAL,
-      clock: options.clock ?? systemClock,
+      clock: this.#clock,
       logger: this.#logger,
       deliver: (envelope) => this.#deliver(envelope),
       onStatus: (status) => {
@@ -222,13 +225,16 @@ export class EphemeralMessenger {
     payload: unknown,
     options: EphemeralPublishOptions = {},
   ): Promise<EphemeralReceipt> {
-    const id = newEnvelopeId();
+    const now = this.#clock.now();
+    const id = newEnvelopeId(now);
     let record: Buffer;
     try {
       this.#assertOpen();
       this.#channelCheck.check(channel);
       options.signal?.throwIfAborted();
-      const line = this.#encoder.lineNow(channel, id, payloadType, payload, options);
+      const { correlationId, serviceName } = options;
+      const ts = nowTimestamp(now);
+      const line = this.#encoder.line({ channel, id, ts, payloadType, payload, correlationId, serviceName });
       // On the wire a record is the envelope without the line's newline, as Go sends it.
       record = Buffer.from(line.slice(0, -1));
     } catch (err) {

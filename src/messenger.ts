@@ -17,6 +17,7 @@ import {
   type DeadLetterPayload,
   type Envelope,
   LineBatch,
+  PublishEncoder,
 } from '../internal/envelope/index.js';
 import { ErrorCode, MessengerError, errorMessage } from '../internal/errors/index.js';
 import { silentLogger, withUniqueKeys, type Logger } from '../internal/logger/index.js';
@@ -45,9 +46,9 @@ import {
   type Federation,
   type FederationTuning,
 } from './federation-setup.js';
+import { publishDefaults } from './context.js';
 import { registerInternals } from './internal-access.js';
 import { RetentionAudit, retentionRulesOf } from './retention.js';
-import { PublishEncoder } from './publish-line.js';
 import type { ChannelStats, MessengerStats } from './stats.js';
 import type { Subscription } from './subscription.js';
 
@@ -165,8 +166,7 @@ export class Messenger {
     this.#storage = storage;
     this.#logger = opts.logger ?? silentLogger;
     this.#clock = opts.clock ?? systemClock;
-    const clock = this.#clock;
-    this.#encoder = new PublishEncoder(config.name, () => clock.now());
+    this.#encoder = new PublishEncoder(config.name, publishDefaults);
     this.#retention = retentionRulesOf(config);
     registerInternals(this, {
       storage,
@@ -271,12 +271,17 @@ export class Messenger {
     options: PublishOptions = {},
   ): Promise<PublishReceipt> {
     let line: Buffer;
-    const id = newEnvelopeId();
+    const now = this.#clock.now();
+    const id = newEnvelopeId(now);
     try {
       this.#channelCheck.check(channel);
       this.#assertOpen();
       options.signal?.throwIfAborted();
-      line = Buffer.from(this.#encoder.lineNow(channel, id, payloadType, payload, options));
+      const { correlationId, serviceName } = options;
+      const ts = nowTimestamp(now);
+      line = Buffer.from(
+        this.#encoder.line({ channel, id, ts, payloadType, payload, correlationId, serviceName }),
+      );
       this.#checkSize(channel, line.length);
     } catch (err) {
       return Promise.reject(err);
@@ -297,18 +302,12 @@ export class Messenger {
     const ids: string[] = [];
     const lines: string[] = [];
     const batch = new LineBatch();
-    const ts = nowTimestamp(this.#clock.now());
+    const now = this.#clock.now();
+    const ts = nowTimestamp(now);
     for (const m of messages) {
-      const id = newEnvelopeId();
-      const line = this.#encoder.line(
-        channel,
-        id,
-        ts,
-        m.payloadType,
-        m.payload,
-        m.correlationId,
-        m.serviceName,
-      );
+      const id = newEnvelopeId(now);
+      const { payloadType, payload, correlationId, serviceName } = m;
+      const line = this.#encoder.line({ channel, id, ts, payloadType, payload, correlationId, serviceName });
       ids.push(id);
       lines.push(line);
       batch.add(line);
@@ -578,16 +577,17 @@ export class Messenger {
 
   async #deadLetter(channel: string, original: Envelope, error: unknown, retries: number): Promise<void> {
     const dlChannel = deadLetterChannelOf(channel);
+    const now = this.#clock.now();
     const payload: DeadLetterPayload = {
       original,
       retries,
       last_error: errorMessage(error),
-      failed_at: nowTimestamp(this.#clock.now()),
+      failed_at: nowTimestamp(now),
     };
     const line = encodeEnvelope(
       {
-        id: newEnvelopeId(),
-        ts: nowTimestamp(this.#clock.now()),
+        id: newEnvelopeId(now),
+        ts: nowTimestamp(now),
         channel: dlChannel,
         origin: original.origin,
         payloadType: DEAD_LETTER_PAYLOAD_TYPE,

@@ -1,8 +1,77 @@
 /**
- * The publish-path envelope encoder: the same line as {@link encodeEnvelope}, with the JSON of the
- * origin and of recent payload types cached, and channel names (already validated to
- * `[a-zA-Z0-9._-]`, which JSON never escapes) written as they are.
+ * The envelope encoders: {@link encodeEnvelope} for any header, and {@link EnvelopeEncoder} for the
+ * lines one instance publishes, with the JSON of its origin and of recent payload types cached and
+ * ids, times and channel names (a UUID, an RFC 3339 time, `[a-zA-Z0-9._-]`: nothing JSON escapes)
+ * written as they are. Both write the one layout of `format.ts`.
  */
+import type { EnvelopeHeaderFields } from './envelope.js';
+import { composeLine, optionalFields } from './format.js';
+
+/** Header fields of a new envelope; the payload is passed already serialised. */
+export interface EnvelopeHeader {
+  id: string;
+  ts: string;
+  channel: string;
+  origin: string;
+  payloadType: string;
+  correlationId?: string | undefined;
+  serviceName?: string | undefined;
+  route?: readonly string[] | undefined;
+}
+
+/**
+ * Serialises an envelope to one JSON line (no trailing newline). `payloadJson` must be valid JSON.
+ * Built by hand: only the payload goes through a full `JSON.stringify`.
+ */
+export function encodeEnvelope(header: EnvelopeHeader, payloadJson: string): string {
+  return composeLine(
+    stringContent(header.id),
+    stringContent(header.ts),
+    stringContent(header.channel),
+    JSON.stringify(header.origin),
+    JSON.stringify(header.payloadType),
+    optionalFields(header.correlationId, header.serviceName, header.route),
+    payloadJson,
+  );
+}
+
+/** `text` as the content of a JSON string: escaped, without its quotes. */
+function stringContent(text: string): string {
+  return JSON.stringify(text).slice(1, -1);
+}
+
+/**
+ * Serialises envelope header fields (snake_case, as parsed) and the payload's JSON text to one line
+ * (no trailing newline).
+ */
+export function encodeHeaderFields(header: EnvelopeHeaderFields, payloadJson: string): string {
+  return encodeEnvelope(
+    {
+      id: header.id,
+      ts: header.ts,
+      channel: header.channel,
+      origin: header.origin,
+      payloadType: header.payload_type,
+      correlationId: header.correlation_id,
+      serviceName: header.service_name,
+      route: header.route,
+    },
+    payloadJson,
+  );
+}
+
+/** The header of a line one instance publishes: no route, the origin is the encoder's. */
+export interface PublishedHeader {
+  /** A UUID (as {@link newEnvelopeId} makes). */
+  id: string;
+  /** An RFC 3339 time (as `nowTimestamp` writes). */
+  ts: string;
+  /** A valid channel name. */
+  channel: string;
+  payloadType: string;
+  correlationId?: string | undefined;
+  serviceName?: string | undefined;
+}
 
 const TYPE_CACHE_LIMIT = 1024;
 
@@ -16,23 +85,22 @@ export class EnvelopeEncoder {
     this.#originJson = JSON.stringify(origin);
   }
 
-  /**
-   * One envelope line including its trailing `\n`. `channel` must be a valid channel name;
-   * `payloadJson` must be valid JSON.
-   */
-  line(
-    id: string,
-    ts: string,
-    channel: string,
-    payloadType: string,
-    payloadJson: string,
-    correlationId?: string,
-    serviceName?: string,
-  ): string {
-    let line = `{"v":1,"id":"${id}","ts":"${ts}","channel":"${channel}","origin":${this.#originJson},"payload_type":${this.#typeOf(payloadType)}`;
-    if (correlationId) line += `,"correlation_id":${JSON.stringify(correlationId)}`;
-    if (serviceName) line += `,"service_name":${JSON.stringify(serviceName)}`;
-    return `${line},"payload":${payloadJson}}\n`;
+  /** One envelope line including its trailing `\n`; `payloadJson` must be valid JSON. */
+  line(header: PublishedHeader, payloadJson: string): string {
+    const optional =
+      header.correlationId || header.serviceName
+        ? optionalFields(header.correlationId, header.serviceName, undefined)
+        : '';
+    const line = composeLine(
+      header.id,
+      header.ts,
+      header.channel,
+      this.#originJson,
+      this.#typeOf(header.payloadType),
+      optional,
+      payloadJson,
+    );
+    return `${line}\n`;
   }
 
   #typeOf(payloadType: string): string {

@@ -1,12 +1,10 @@
 /**
  * The envelope: one JSON object per line on disk and per record on the wire, compatible with the Go
- * original (field order v, id, ts, channel, origin, payload_type, correlation_id?, service_name?,
- * route?, payload).
+ * original (its layout is in `format.ts`), and its validating parser, which reads any JSON object of
+ * the right fields and is the fallback of the scanner (`scan.ts`).
  */
 import { ErrorCode, MessengerError } from '../errors/index.js';
-
-/** The only envelope version. */
-export const ENVELOPE_VERSION = 1;
+import { ENVELOPE_VERSION } from './format.js';
 
 /** An envelope as stored and sent. */
 export interface Envelope {
@@ -32,106 +30,8 @@ export interface Envelope {
   payload: unknown;
 }
 
-/** Header fields of a new envelope; the payload is passed already serialised. */
-export interface EnvelopeHeader {
-  id: string;
-  ts: string;
-  channel: string;
-  origin: string;
-  payloadType: string;
-  correlationId?: string | undefined;
-  serviceName?: string | undefined;
-  route?: readonly string[] | undefined;
-}
-
-/**
- * Serialises an envelope to one JSON line (no trailing newline). `payloadJson` must be valid JSON.
- * Built by hand: only the payload goes through a full `JSON.stringify`.
- */
-export function encodeEnvelope(header: EnvelopeHeader, payloadJson: string): string {
-  let line = `{"v":1,"id":${JSON.stringify(header.id)},"ts":"${header.ts}","channel":${JSON.stringify(header.channel)},"origin":${JSON.stringify(header.origin)},"payload_type":${JSON.stringify(header.payloadType)}`;
-  if (header.correlationId) line += `,"correlation_id":${JSON.stringify(header.correlationId)}`;
-  if (header.serviceName) line += `,"service_name":${JSON.stringify(header.serviceName)}`;
-  if (header.route !== undefined && header.route.length > 0)
-    line += `,"route":${JSON.stringify(header.route)}`;
-  return `${line},"payload":${payloadJson}}`;
-}
-
-/**
- * Serialises envelope header fields (snake_case, as parsed) and the payload's JSON text to one line
- * (no trailing newline), in the envelope's field order.
- */
-export function encodeHeaderFields(header: EnvelopeHeaderFields, payloadJson: string): string {
-  return encodeEnvelope(
-    {
-      id: header.id,
-      ts: header.ts,
-      channel: header.channel,
-      origin: header.origin,
-      payloadType: header.payload_type,
-      correlationId: header.correlation_id,
-      serviceName: header.service_name,
-      route: header.route,
-    },
-    payloadJson,
-  );
-}
-
 /** The header fields of an envelope (everything but the payload). */
 export type EnvelopeHeaderFields = Omit<Envelope, 'payload'>;
-
-const HEADER_KEYS = new Set([
-  'v',
-  'id',
-  'ts',
-  'channel',
-  'origin',
-  'payload_type',
-  'correlation_id',
-  'service_name',
-  'route',
-]);
-/** What precedes the payload's JSON text in a line. */
-export const PAYLOAD_KEY = ',"payload":';
-
-/**
- * Parses only the header of a line whose payload comes last (as this library and the Go original
- * write them), without parsing the payload. Returns undefined for any other shape (the caller then
- * uses {@link parseEnvelope}); throws ERR_INVALID_RECORD for a header that is present but invalid.
- *
- * Inside a JSON string a quote is always escaped, so the first `,"payload":` of a line can only be a
- * key; a header with an unknown field (which could be an object holding such a key) is not trusted.
- */
-export function parseEnvelopeHeader(line: string): EnvelopeHeaderFields | undefined {
-  const cut = line.indexOf(PAYLOAD_KEY);
-  if (cut < 0 || line.charCodeAt(line.length - 1) !== 125) return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(`${line.slice(0, cut)}}`);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  for (const key in value) if (!HEADER_KEYS.has(key)) return undefined;
-  checkHeader(value as Record<string, unknown>);
-  return value as EnvelopeHeaderFields;
-}
-
-/**
- * Where `,"payload":` starts in `line` (already parsed as `env`) when the payload is the line's last
- * field, every other field is a known header field and no raw line feed (JSON whitespace) is inside,
- * so that a field can be inserted before the payload without re-encoding anything and the result is
- * still one line; -1 for any other shape.
- */
-export function payloadKeyOffset(line: string, env: Envelope): number {
-  if (line.charCodeAt(line.length - 1) !== 125 || line.includes('\n')) return -1;
-  let last = '';
-  for (const key in env) {
-    if (key !== 'payload' && !HEADER_KEYS.has(key)) return -1;
-    last = key;
-  }
-  return last === 'payload' ? line.indexOf(PAYLOAD_KEY) : -1;
-}
 
 function invalid(reason: string): MessengerError {
   return new MessengerError(ErrorCode.INVALID_RECORD, `invalid envelope: ${reason}`);

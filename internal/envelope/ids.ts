@@ -53,9 +53,10 @@ function startMillisecond(ms: number): void {
 /**
  * A fresh UUID v7 string, greater (as a string and as bytes) than every id this process made
  * before: 48-bit millisecond time, version 7, a 26-bit per-millisecond counter, variant 10, 48
- * random bits. `now` earlier than the last id's time reuses that time.
+ * random bits. `now` is the caller's `Clock.now()`; one earlier than the last id's time reuses that
+ * time.
  */
-export function newEnvelopeId(now = Date.now()): string {
+export function newEnvelopeId(now: number): string {
   if (now > lastMs) {
     startMillisecond(now);
   } else if (++counter === COUNTER_LIMIT) {

@@ -2,10 +2,10 @@
  * A line's route field measured and taken out: records are judged by size without the entries
  * relays add, and a peer that knows no route (Go) can be sent a line without one.
  */
-import { readCanonicalLine } from './canonical-line.js';
-import { encodeHeaderFields, parseEnvelope } from './envelope.js';
-
-const ROUTE_KEY = ',"route":';
+import { encodeHeaderFields } from './encoder.js';
+import { parseEnvelope } from './envelope.js';
+import { ROUTE_KEY } from './format.js';
+import { scanLine } from './scan.js';
 
 /**
  * The bytes the field `,"route":[…]` takes in a compact line for `route` (0 without a route), so a
@@ -23,12 +23,13 @@ export function routeFieldBytes(route: readonly string[] | undefined): number {
  * @throws MessengerError `ERR_INVALID_RECORD` when `line` is not a valid envelope.
  */
 export function withoutRouteField(line: string): string {
-  const canonical = readCanonicalLine(line);
-  if (canonical !== undefined) {
-    if (canonical.route === undefined) return line;
-    // Route entries hold no quotes in a canonical line, so the last `,"route":[` before the payload is the key.
-    const start = line.lastIndexOf(`${ROUTE_KEY}[`, canonical.payloadKeyAt);
-    return `${line.slice(0, start)}${line.slice(canonical.payloadKeyAt)}`;
+  const view = scanLine(line);
+  if (view !== undefined) {
+    if (view.route === undefined) return line;
+    // The route ends just before the payload key, and its entries hold no quotes in a scanned line,
+    // so the last `,"route":[` before its `]` is the key.
+    const routeEnd = view.routeInsertAt + 1;
+    return `${line.slice(0, line.lastIndexOf(`${ROUTE_KEY}[`, routeEnd))}${line.slice(routeEnd)}`;
   }
   const { route, payload, ...header } = parseEnvelope(line);
   if (route === undefined) return line;

@@ -26,7 +26,7 @@ function prefixOf(second: number): string {
 }
 
 /** Formats seconds plus nanoseconds since the epoch as RFC3339Nano in UTC. */
-export function formatEpoch(seconds: number, nanos: number): string {
+function formatEpoch(seconds: number, nanos: number): string {
   const prefix = prefixOf(seconds);
   if (nanos === 0) return `${prefix}Z`;
   let digits = String(nanos).padStart(9, '0');
@@ -35,12 +35,12 @@ export function formatEpoch(seconds: number, nanos: number): string {
 }
 
 /**
- * The current wall-clock time as RFC3339Nano in UTC. The millisecond is `wallMs` (default
- * `Date.now()`), so a clock step (NTP after boot) shows at once; the digits below it count the
+ * The current wall-clock time as RFC3339Nano in UTC. The millisecond is `wallMs` (the caller's
+ * `Clock.now()`), so a clock step (NTP after boot) shows at once; the digits below it count the
  * monotonic time since this millisecond was first stamped (capped below 1 ms), so stamps made
  * within one millisecond still order by when they were made.
  */
-export function nowTimestamp(wallMs = Date.now()): string {
+export function nowTimestamp(wallMs: number): string {
   const ms = Math.trunc(wallMs);
   const [s, ns] = process.hrtime();
   if (ms !== stampMs) {

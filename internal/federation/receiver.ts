@@ -3,15 +3,7 @@
  * stores what passes with one append per channel, and builds the ack.
  */
 import { AuditEvent } from '../audit/index.js';
-import {
-  CANONICAL_ID_AT,
-  encodeHeaderFields,
-  type Envelope,
-  parseEnvelope,
-  PAYLOAD_KEY,
-  payloadKeyOffset,
-  readCanonicalLine,
-} from '../envelope/index.js';
+import { idOfLine, type LineView, readLine, RouteSplice, StoredLines } from '../envelope/index.js';
 import { ErrorCode, MessengerError, errorMessage } from '../errors/index.js';
 import type { Logger } from '../logger/index.js';
 import type { FederationContext } from './context.js';
@@ -19,7 +11,6 @@ import { inboundRefusal, type ChannelSet } from './policy.js';
 import { decodeFrame, MAX_ROUTE_BYTES, recordTexts, type AckMessage } from './protocol/index.js';
 import { malformedField, routeClaimProblem } from './record-checks.js';
 import { receivedRecordFits } from './record-limit.js';
-import { StoredLines } from './stored-lines.js';
 
 /** Settings of a {@link Receiver}. */
 export interface ReceiverOptions {
@@ -44,16 +35,8 @@ export interface ReceiverCounters {
 /** Handles the frames a peer sends. */
 export class Receiver {
   readonly #opts: ReceiverOptions;
-  /** `,"route":["<self>"]`: what a record without a route gets before its payload. */
-  readonly #routeField: RouteInsert;
-  /**
-   * `,"route":["<peer>","<self>"]`: what a record without a route that the peer relays (its origin
-   * is another instance: a Go peer, which drops routes, relayed it) gets, so the route names the
-   * peer that vouched for it.
-   */
-  readonly #relayedRouteField: RouteInsert;
-  /** `,"<self>"`: what a record's route gets before its `]`. */
-  readonly #routeEntry: RouteInsert;
+  /** Adds this instance's name to the route of every record stored. */
+  readonly #splice: RouteSplice;
   readonly counters: ReceiverCounters = {
     stored: 0,
     duplicates: 0,
@@ -65,10 +48,7 @@ export class Receiver {
 
   constructor(opts: ReceiverOptions) {
     this.#opts = opts;
-    const self = JSON.stringify(opts.ctx.name);
-    this.#routeField = routeInsert(`,"route":[${self}]`);
-    this.#relayedRouteField = routeInsert(`,"route":[${JSON.stringify(opts.peer)},${self}]`);
-    this.#routeEntry = routeInsert(`,${self}`);
+    this.#splice = new RouteSplice(opts.ctx.name, opts.peer);
   }
 
   /**
@@ -88,9 +68,10 @@ export class Receiver {
     const { texts, ascii } = recordTexts(frame, records);
     const invalid = { count: 0, first: '' };
     for (let i = 0; i < texts.length; i++) {
-      let read: ReadRecord;
+      const text = texts[i] ?? '';
+      let read: LineView;
       try {
-        read = readRecord(texts[i] ?? '');
+        read = readLine(text);
       } catch (err) {
         this.counters.invalid++;
         const problem = errorMessage(err);
@@ -131,9 +112,9 @@ export class Receiver {
         });
         continue;
       }
-      // A canonical ASCII record holds its id as bytes at a known place: the set reads it from there.
+      // An ASCII record read in place holds its id as bytes at `idAt`: the set reads it from there.
       const bytes = ascii[i] === true ? records[i] : undefined;
-      if (ctx.seen.seenOrAdd(read.id, read.parsed === undefined ? bytes : undefined, CANONICAL_ID_AT)) {
+      if (ctx.seen.seenOrAdd(read.id, read.idAt < 0 ? undefined : bytes, read.idAt)) {
         this.counters.duplicates++;
         continue;
       }
@@ -141,7 +122,10 @@ export class Receiver {
         group = new StoredLines();
         groups.set(read.channel, group);
       }
-      this.#add(group, read, bytes);
+      // A record without a route whose origin is another instance was relayed by the peer (a Go peer,
+      // which drops routes): its route then names the peer that vouched for it.
+      const relayed = read.route === undefined && read.origin !== peer;
+      this.#splice.add(group, read, text, bytes, relayed);
     }
     if (invalid.count > 0) {
       ctx.audit.log({
@@ -192,7 +176,7 @@ export class Receiver {
   }
 
   /** Refuses a record whose id, time or origin is malformed (counted as invalid); true when it did. */
-  #refusedAsMalformed(read: ReadRecord, refused: string[]): boolean {
+  #refusedAsMalformed(read: LineView, refused: string[]): boolean {
     const problem = malformedField(read);
     if (problem === undefined) return false;
     this.counters.invalid++;
@@ -201,7 +185,7 @@ export class Receiver {
   }
 
   /** Refuses a record whose route the peer could not have sent (counted as refused); true when it did. */
-  #refusedAsForged(read: ReadRecord, refused: string[]): boolean {
+  #refusedAsForged(read: LineView, refused: string[]): boolean {
     const problem = routeClaimProblem(read.route, this.#opts.peer);
     if (problem === undefined) return false;
     this.counters.refused++;
@@ -210,7 +194,7 @@ export class Receiver {
   }
 
   /** Logs and audits a refused record (`policy_violation`, `reason` as detail) and lists its id. */
-  #refuse(read: ReadRecord, reason: string, refused: string[]): void {
+  #refuse(read: LineView, reason: string, refused: string[]): void {
     const { ctx, peer, logger } = this.#opts;
     refused.push(read.id);
     ctx.repeatedLines.log(
@@ -229,97 +213,9 @@ export class Receiver {
       detail: reason,
     });
   }
-
-  /**
-   * Adds the line stored for `read` to `group`: the record with this instance's name spliced in
-   * (after the peer's, when the peer relays a record without a route), as bytes when the record is
-   * ASCII (`bytes`: a character index is then a byte offset), as text otherwise; re-encoded when it
-   * cannot be spliced.
-   */
-  #add(group: StoredLines, read: ReadRecord, bytes: Buffer | undefined): void {
-    const { id, line, insertAt, parsed } = read;
-    const relayed = read.route === undefined && read.origin !== this.#opts.peer;
-    if (parsed !== undefined && insertAt < 0) {
-      const added = relayed ? [this.#opts.peer, this.#opts.ctx.name] : [this.#opts.ctx.name];
-      group.addText(id, reencoded(parsed, added));
-      return;
-    }
-    const insert =
-      read.route !== undefined ? this.#routeEntry : relayed ? this.#relayedRouteField : this.#routeField;
-    if (bytes !== undefined) {
-      const record = bytes.length === line.length ? bytes : bytes.subarray(0, line.length);
-      group.addRecord(id, record, insertAt, insert.bytes);
-      return;
-    }
-    group.addText(id, `${line.slice(0, insertAt)}${insert.text}${line.slice(insertAt)}\n`);
-  }
 }
-
-/** Text spliced into a record, and its bytes. */
-interface RouteInsert {
-  readonly text: string;
-  readonly bytes: Buffer;
-}
-
-function routeInsert(text: string): RouteInsert {
-  return { text, bytes: Buffer.from(text) };
-}
-
-const PAYLOAD_KEY_BYTES = Buffer.from(PAYLOAD_KEY);
 
 /** The id of a record too large to store, read from its header only, so it can be refused by id. */
 function oversizedRecordId(record: Buffer): string | undefined {
-  const cut = record.indexOf(PAYLOAD_KEY_BYTES);
-  if (cut < 0) return undefined;
-  try {
-    const header = JSON.parse(`${record.toString('utf8', 0, cut)}}`) as { id?: unknown };
-    return typeof header.id === 'string' ? header.id : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** A checked record. */
-interface ReadRecord {
-  id: string;
-  ts: string;
-  channel: string;
-  origin: string;
-  route: readonly string[] | undefined;
-  /** The record without a trailing newline. */
-  line: string;
-  /**
-   * Where this instance's name is spliced in, so the record is stored as received otherwise: before
-   * `,"payload":` as a route field when there is no route yet, before the route's `]` as one more
-   * entry when there is one (canonical records). -1 when the record is re-encoded instead.
-   */
-  insertAt: number;
-  /** The record parsed whole, when it was: what a re-encoding is made from. */
-  parsed: Envelope | undefined;
-}
-
-/**
- * Reads a record, payload validated too: the usual shape without building anything but the fields
- * it is routed by, any other by parsing it whole.
- */
-function readRecord(record: string): ReadRecord {
-  // Records come without a newline; tolerate one (as JSON does), so the payload can still be kept as is.
-  const line = record.charCodeAt(record.length - 1) === 10 ? record.slice(0, -1) : record;
-  const canonical = readCanonicalLine(line);
-  if (canonical !== undefined) {
-    const { id, ts, channel, origin, route, payloadKeyAt } = canonical;
-    const insertAt = route === undefined ? payloadKeyAt : payloadKeyAt - 1;
-    return { id, ts, channel, origin, route, line, insertAt, parsed: undefined };
-  }
-  const parsed = parseEnvelope(line);
-  // Parsed whole, only a record without a route is spliced: a route may not end before the payload.
-  const insertAt = parsed.route === undefined ? payloadKeyOffset(line, parsed) : -1;
-  const { id, ts, channel, origin, route } = parsed;
-  return { id, ts, channel, origin, route, line, insertAt, parsed };
-}
-
-/** The line (with `\n`) re-encoded from the parsed record with `added` appended to its route. */
-function reencoded(parsed: Envelope, added: readonly string[]): string {
-  const route = [...(parsed.route ?? []), ...added];
-  return `${encodeHeaderFields({ ...parsed, route }, JSON.stringify(parsed.payload))}\n`;
+  return idOfLine(record, 0, record.length);
 }

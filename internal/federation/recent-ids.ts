@@ -5,7 +5,7 @@
  */
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { CANONICAL_ID_AT, parseEnvelope, parseEnvelopeHeader } from '../envelope/index.js';
+import { idOfLine, LineMentions } from '../envelope/index.js';
 import type { SeenIds } from '../dedup/index.js';
 import type { Logger } from '../logger/index.js';
 import { isDeadLetterChannel } from '../naming/index.js';
@@ -42,11 +42,9 @@ export interface RecentIdsResult {
   bytes: number;
 }
 
-/** `,"route":` marks a line stored from a peer (local publishes have no route); a superset is harmless. */
-const ROUTE_NEEDLE = Buffer.from(',"route":');
-const ID_PREFIX = Buffer.from('{"v":1,"id":"');
+/** A route marks a line stored from a peer (local publishes have none); a false match is harmless. */
+const ROUTES = new LineMentions();
 const NEWLINE = 0x0a;
-const QUOTE = 0x22;
 
 /**
  * Marks as seen the id of every line stored from a peer in the last `tailBytes` of each channel
@@ -104,33 +102,16 @@ async function readTail(segments: readonly Segment[], maxBytes: number): Promise
 /** Marks the id of every line in `lines` that has a route; returns how many. */
 function markStoredIds(lines: Buffer, seen: SeenIds): number {
   let marked = 0;
-  for (let at = lines.indexOf(ROUTE_NEEDLE); at >= 0;) {
+  for (let at = ROUTES.firstIn(lines); at >= 0;) {
     const start = lines.lastIndexOf(NEWLINE, at) + 1;
     const newline = lines.indexOf(NEWLINE, at);
     const end = newline < 0 ? lines.length : newline;
-    const id = idOf(lines, start, end);
+    const id = idOfLine(lines, start, end);
     if (id !== undefined) {
       seen.seenOrAdd(id);
       marked++;
     }
-    at = lines.indexOf(ROUTE_NEEDLE, end);
+    at = ROUTES.firstIn(lines, end);
   }
   return marked;
-}
-
-/** The id of the line `lines[start, end)`: read in place when canonical, else parsed. */
-function idOf(lines: Buffer, start: number, end: number): string | undefined {
-  const idEnd = start + CANONICAL_ID_AT + 36;
-  if (
-    lines.compare(ID_PREFIX, 0, ID_PREFIX.length, start, start + ID_PREFIX.length) === 0 &&
-    lines[idEnd] === QUOTE
-  ) {
-    return lines.toString('latin1', start + CANONICAL_ID_AT, idEnd);
-  }
-  const line = lines.toString('utf8', start, end);
-  try {
-    return (parseEnvelopeHeader(line) ?? parseEnvelope(line)).id;
-  } catch {
-    return undefined;
-  }
 }

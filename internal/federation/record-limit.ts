@@ -3,7 +3,7 @@
  * so a record a hub accepted at exactly `max_batch_bytes` is still relayed after its name joined the
  * route; a Go peer, which judges a record whole and knows no route, is sent the line without one.
  */
-import { parseEnvelope, parseEnvelopeHeader, routeFieldBytes, withoutRouteField } from '../envelope/index.js';
+import { headerOf, routeFieldBytes, withoutRouteField } from '../envelope/index.js';
 import { MAX_ROUTE_BYTES } from './protocol/index.js';
 
 /** What a peer accepts of a record's size. */
@@ -44,12 +44,9 @@ export function receivedRecordFits(
  */
 export function fitOversizedLine(line: Buffer, limit: PeerRecordLimit): Buffer | undefined {
   const text = line.toString('utf8');
-  let route: readonly string[] | undefined;
-  try {
-    route = (parseEnvelopeHeader(text) ?? parseEnvelope(text)).route;
-  } catch {
-    return undefined;
-  }
+  const header = headerOf(text);
+  if (header === undefined) return undefined;
+  const { route } = header;
   if (limit.knowsRoute) return receivedRecordFits(line.length, route, limit.maxBytes) ? line : undefined;
   if (line.length - routeFieldBytes(route) > limit.maxBytes) return undefined;
   const bare = Buffer.from(withoutRouteField(text));

@@ -1,13 +1,11 @@
 /**
- * The time of a sealed segment's newest record: the `ts` of its last line (an envelope's header
- * starts `{"v":1,"id":…,"ts":"…"`), or the file's modification time when that cannot be read.
+ * The time of a sealed segment's newest record: the `ts` of its last line, or the file's modification
+ * time when that cannot be read.
  */
 import fsp from 'node:fs/promises';
+import { TIME_WINDOW_BYTES, timeOfLine } from '../envelope/index.js';
 
 const CHUNK = 64 * 1024;
-/** Enough of a line's head to hold the envelope's `v`, `id` and `ts`. */
-const HEAD_BYTES = 1024;
-const TS_FIELD = /"ts":"([^"]+)"/;
 
 /** Milliseconds since the epoch of the newest record of the segment file `file` (`size` bytes). */
 export async function newestRecordTime(file: string, size: number): Promise<number> {
@@ -15,11 +13,10 @@ export async function newestRecordTime(file: string, size: number): Promise<numb
   try {
     const lineStart = await lastLineStart(fh, size);
     if (lineStart !== undefined) {
-      const head = Buffer.alloc(Math.min(HEAD_BYTES, size - lineStart));
+      const head = Buffer.alloc(Math.min(TIME_WINDOW_BYTES, size - lineStart));
       const { bytesRead } = await fh.read(head, 0, head.length, lineStart);
-      const ts = TS_FIELD.exec(head.toString('utf8', 0, bytesRead))?.[1];
-      const ms = ts === undefined ? Number.NaN : Date.parse(ts);
-      if (Number.isFinite(ms)) return ms;
+      const ms = timeOfLine(head.subarray(0, bytesRead));
+      if (ms !== undefined) return ms;
     }
     return (await fh.stat()).mtimeMs;
   } finally {

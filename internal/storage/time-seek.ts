@@ -3,6 +3,7 @@
  * each one's first record, then a scan of the one segment that can hold it. Times are the
  * envelopes' `ts` fields, in milliseconds.
  */
+import { timeOfLine } from '../envelope/index.js';
 import type { ReadResult } from './log-reader.js';
 import type { Segment } from './segments.js';
 
@@ -22,10 +23,6 @@ export interface TimeSeekSource {
 const SCAN_BYTES = 256 * 1024;
 /** Bytes read to find a segment's first record (a longer record is read whole). */
 const FIRST_RECORD_BYTES = 4096;
-/** The envelope's `ts` comes within the first bytes of a line (`{"v":1,"id":"<uuid>","ts":"…`). */
-const TS_WINDOW_BYTES = 256;
-const TS_FIELD = Buffer.from('"ts":"');
-const QUOTE = 0x22;
 const NEWLINE = 0x0a;
 
 /**
@@ -65,7 +62,7 @@ export async function offsetAtTime(source: TimeSeekSource, timeMs: number): Prom
     while (lineStart < read.data.length) {
       const newline = read.data.indexOf(NEWLINE, lineStart);
       const line = read.data.subarray(lineStart, newline < 0 ? read.data.length : newline);
-      const time = recordTimeMs(line);
+      const time = timeOfLine(line);
       if (time !== undefined && time >= timeMs) return read.start + lineStart;
       if (newline < 0) break;
       lineStart = newline + 1;
@@ -82,18 +79,7 @@ async function firstRecordTime(source: TimeSeekSource, segment: Segment): Promis
   const read = await source.read(segment.start, FIRST_RECORD_BYTES);
   if (read.data.length === 0 || read.start !== segment.start) return undefined;
   const newline = read.data.indexOf(NEWLINE);
-  const time = recordTimeMs(read.data.subarray(0, newline < 0 ? read.data.length : newline));
+  const time = timeOfLine(read.data.subarray(0, newline < 0 ? read.data.length : newline));
   if (time !== undefined) source.firstTimes.set(segment.start, time);
   return time;
-}
-
-/** The `ts` of an envelope line in milliseconds, or undefined when it has none that parses. */
-export function recordTimeMs(line: Buffer): number | undefined {
-  const at = line.subarray(0, TS_WINDOW_BYTES).indexOf(TS_FIELD);
-  if (at < 0) return undefined;
-  const from = at + TS_FIELD.length;
-  const to = line.indexOf(QUOTE, from);
-  if (to < 0) return undefined;
-  const time = Date.parse(line.toString('latin1', from, to));
-  return Number.isNaN(time) ? undefined : time;
 }

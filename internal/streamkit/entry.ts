@@ -131,7 +131,16 @@ export function entryLines(
   return records.map((record, index) => {
     const payload = `${segment}${h.firstSequence + index},"position":${h.firstPosition + index}${trx}${index}${count}${record.body}}`;
     // The store's timestamp is the current time (or just past it): no clock read per entry.
-    return encoder.line(newEnvelopeId(h.timestamp), ts, h.channel, ENTRY_TYPE, payload, h.trxId);
+    return encoder.line(
+      {
+        id: newEnvelopeId(h.timestamp),
+        ts,
+        channel: h.channel,
+        payloadType: ENTRY_TYPE,
+        correlationId: h.trxId,
+      },
+      payload,
+    );
   });
 }
 
@@ -165,7 +174,16 @@ export function abortLine(encoder: EnvelopeEncoder, channel: string, now: number
     count: m.count,
     found: m.found,
   });
-  return encoder.line(newEnvelopeId(), formatMillis(now), channel, ABORT_TYPE, payload, m.trxId);
+  return encoder.line(
+    {
+      id: newEnvelopeId(now),
+      ts: formatMillis(now),
+      channel,
+      payloadType: ABORT_TYPE,
+      correlationId: m.trxId,
+    },
+    payload,
+  );
 }
 
 /** A parsed line of a space channel. */

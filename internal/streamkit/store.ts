@@ -240,7 +240,7 @@ export class SkStore {
     const prepared = records.map((r, i) => prepareRecord(r, i));
     checkSizes(prepared, segment);
     // A UUID v7 like envelope ids: unique, and cheaper than a random v4 from the crypto module.
-    const trxId = callerTrxId ?? newEnvelopeId();
+    const trxId = callerTrxId ?? newEnvelopeId(this.#host.clock.now());
     if (!this.isAuthority) {
       if (this.#readOnly) {
         throw new StreamkitError(

@@ -14,7 +14,15 @@
  */
 import { isUtf8 } from 'node:buffer';
 import type { Clock } from '../clock/index.js';
-import { newEnvelopeId, nowTimestamp, parseEnvelope, type EnvelopeEncoder } from '../envelope/index.js';
+import {
+  KnownLines,
+  locatePayload,
+  newEnvelopeId,
+  nowTimestamp,
+  parseEnvelope,
+  type EnvelopeEncoder,
+  type PayloadPlace,
+} from '../envelope/index.js';
 
 /** Payload types written by the streams layer. */
 export const PAYLOAD_TYPES = {
@@ -63,9 +71,10 @@ export function encodeLines(
   payloads: readonly string[],
 ): string {
   let out = '';
-  const ts = nowTimestamp(source.clock.now());
+  const now = source.clock.now();
+  const ts = nowTimestamp(now);
   for (const payload of payloads) {
-    out += source.encoder.line(newEnvelopeId(), ts, source.channel, payloadType, payload);
+    out += source.encoder.line({ id: newEnvelopeId(now), ts, channel: source.channel, payloadType }, payload);
   }
   return out;
 }
@@ -86,10 +95,6 @@ export function encodeControl(source: EnvelopeSource, control: ControlPayload): 
   return encodeLines(source, PAYLOAD_TYPES.control, [JSON.stringify(control)]);
 }
 
-const HEADER_PREFIX = '{"v":1,"id":';
-const TYPE_KEY = ',"payload_type":"';
-const PAYLOAD_KEY = ',"payload":';
-const OWN_TYPE_PREFIX = 'durable-streams/';
 const KINDS = new Map<string, RecordKind>([
   [PAYLOAD_TYPES.json, 'json'],
   [PAYLOAD_TYPES.text, 'text'],
@@ -97,29 +102,23 @@ const KINDS = new Map<string, RecordKind>([
   [PAYLOAD_TYPES.control, 'control'],
 ]);
 
+/** Where {@link scanLine} has the envelope scanner put what it finds (reads are synchronous). */
+const place: PayloadPlace = { payloadType: '', payloadAt: 0 };
+
 /**
  * Classifies the envelope line `text[start, end)` (without its `\n`) into `out`. `text` is a byte
  * string: the channel bytes read as latin1, one character per byte, so positions are byte offsets.
- * Lines in the layout this package and the Go original write (`{"v":1,"id":…`, payload last) are
- * located without parsing; anything else is parsed. Returns false for a line that is not an envelope.
+ * Lines in the usual layout are located with the envelope scanner (their payload, stored by this
+ * instance, is not checked again); anything else is parsed. Returns false for a line that is not an
+ * envelope.
  */
 export function scanLine(text: string, start: number, end: number, out: RecordScan): boolean {
-  if (
-    end - start > HEADER_PREFIX.length + 2 &&
-    text.substring(start, start + HEADER_PREFIX.length) === HEADER_PREFIX &&
-    text.charCodeAt(end - 1) === 0x7d
-  ) {
-    const typeAt = text.indexOf(TYPE_KEY, start + HEADER_PREFIX.length);
-    const typeStart = typeAt + TYPE_KEY.length;
-    const typeEnd = typeAt < 0 || typeAt >= end ? -1 : text.indexOf('"', typeStart);
-    const payloadAt = typeEnd < 0 ? -1 : text.indexOf(PAYLOAD_KEY, typeEnd);
-    if (payloadAt >= 0 && payloadAt < end) {
-      out.kind = kindAt(text, typeStart, typeEnd);
-      out.start = payloadAt + PAYLOAD_KEY.length;
-      out.end = end - 1;
-      out.parsed = undefined;
-      return true;
-    }
+  if (locatePayload(text, start, end, place)) {
+    out.kind = KINDS.get(place.payloadType) ?? 'foreign';
+    out.start = place.payloadAt;
+    out.end = end - 1;
+    out.parsed = undefined;
+    return true;
   }
   try {
     const env = parseEnvelope(utf8Of(text.slice(start, end)));
@@ -131,53 +130,27 @@ export function scanLine(text: string, start: number, end: number, out: RecordSc
   }
 }
 
-/** The kind named by the payload type at `text[start, end)`. */
-function kindAt(text: string, start: number, end: number): RecordKind {
-  if (text.substring(start, start + OWN_TYPE_PREFIX.length) !== OWN_TYPE_PREFIX) return 'foreign';
-  const rest = start + OWN_TYPE_PREFIX.length;
-  const length = end - rest;
-  return KINDS.get(`${OWN_TYPE_PREFIX}${text.substring(rest, rest + length)}`) ?? 'foreign';
-}
-
-const ID_PREFIX = '{"v":1,"id":"';
-const AFTER_ID = '","ts":"';
-const UUID_LENGTH = 36;
-const TS_START = ID_PREFIX.length + UUID_LENGTH + AFTER_ID.length;
-
 /**
  * Scans the lines of one channel, with a fast path for the records the streams layer writes there
- * itself (a UUID id, no optional fields, this channel and origin): one single-character search for
- * the end of the timestamp and one comparison of the rest of the header, which pins the payload's
- * position exactly. Other lines take {@link scanLine}. (String `startsWith` is avoided on purpose:
- * V8 runs it far slower than `substring` equality on the large latin1 strings of a read.)
+ * itself (a UUID id, no optional fields, this channel and origin: `KnownLines`). Other lines take
+ * {@link scanLine}.
  */
 export class LineScanner {
-  /** Offset from the end of the timestamp to the first letter of the payload type's kind. */
-  readonly #kindAt: number;
-  readonly #headers: ReadonlyMap<number, { kind: RecordKind; header: string }>;
+  readonly #own: KnownLines<RecordKind>;
 
   /**
    * @param channel - the channel being read
    * @param origin - the instance name the streams layer writes as origin
    */
   constructor(channel: string, origin: string) {
-    const lead = Buffer.from(
-      `","channel":${JSON.stringify(channel)},"origin":${JSON.stringify(origin)},"payload_type":"${OWN_TYPE_PREFIX}`,
-    ).toString('latin1');
-    this.#kindAt = lead.length;
-    this.#headers = new Map(
-      (['json', 'text', 'bytes', 'control'] as const).map((kind) => [
-        kind.charCodeAt(0),
-        { kind, header: `${lead}${kind}"${PAYLOAD_KEY}` },
-      ]),
-    );
+    this.#own = new KnownLines(channel, origin, KINDS);
   }
 
   /** Classifies the line `text[start, end)` into `out`; see {@link scanLine}. */
   scan(text: string, start: number, end: number, out: RecordScan): boolean {
-    const own = this.#ownHeader(text, start, end);
+    const own = this.#own.match(text, start, end);
     if (own === undefined) return scanLine(text, start, end, out);
-    out.kind = own.kind;
+    out.kind = own.tag;
     out.start = own.payloadAt;
     out.end = end - 1;
     out.parsed = undefined;
@@ -186,25 +159,7 @@ export class LineScanner {
 
   /** True when the line `text[start, end)` is a record the streams layer of this origin wrote here. */
   isOwn(text: string, start: number, end: number): boolean {
-    return this.#ownHeader(text, start, end) !== undefined;
-  }
-
-  /** The kind and payload position of a line in the streams layer's own layout, or undefined. */
-  #ownHeader(text: string, start: number, end: number): { kind: RecordKind; payloadAt: number } | undefined {
-    const tsAt = start + TS_START;
-    if (
-      end <= tsAt ||
-      text.substring(start, start + ID_PREFIX.length) !== ID_PREFIX ||
-      text.substring(tsAt - AFTER_ID.length, tsAt) !== AFTER_ID ||
-      text.charCodeAt(end - 1) !== 0x7d
-    ) {
-      return undefined;
-    }
-    const tsEnd = text.indexOf('"', tsAt);
-    const own = tsEnd < 0 ? undefined : this.#headers.get(text.charCodeAt(tsEnd + this.#kindAt));
-    if (own === undefined || text.substring(tsEnd, tsEnd + own.header.length) !== own.header)
-      return undefined;
-    return { kind: own.kind, payloadAt: tsEnd + own.header.length };
+    return this.#own.match(text, start, end) !== undefined;
   }
 }
 

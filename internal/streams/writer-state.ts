@@ -2,6 +2,7 @@
  * The state writers are checked against: closure, idempotent producers and `Stream-Seq`. It is
  * rebuilt from the control records in the stream's own channel, so it always agrees with the data.
  */
+import { payloadTypeNeedle } from '../envelope/index.js';
 import type { ChannelLog } from '../storage/index.js';
 import type { ProducerClaim, ProducerState } from './producers.js';
 import { PAYLOAD_TYPES, parseControl, scanLine, type ControlPayload, type RecordScan } from './records.js';
@@ -31,7 +32,7 @@ export class WriterState {
   }
 }
 
-const CONTROL_MARK = Buffer.from(`"payload_type":"${PAYLOAD_TYPES.control}"`);
+const CONTROL_MARK = Buffer.from(payloadTypeNeedle(PAYLOAD_TYPES.control));
 const REPLAY_CHUNK = 4 << 20;
 
 /**

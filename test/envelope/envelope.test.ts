@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
   encodeEnvelope,
+  headerOf,
   parseEnvelope,
-  parseEnvelopeHeader,
-  payloadKeyOffset,
+  readLine,
+  scanHeader,
 } from '../../internal/envelope/index.js';
 import { ErrorCode, hasErrorCode } from '../../internal/errors/index.js';
 
@@ -27,40 +28,28 @@ describe('envelope lines', () => {
     expect(parseEnvelope(line)).toMatchObject({ id: 'id-1', route: ['h1'], payload: { n: 1 } });
   });
 
-  it('parses only the header of a payload-last line', () => {
+  it('reads the header of a line the scanner declines by parsing it whole', () => {
     const line = encodeEnvelope(
       { ...HEADER, correlationId: 'say ,"payload": here' },
       '{ "payload": {"route":["x"]} }',
     );
-    const header = parseEnvelopeHeader(line)!;
-    expect(header).toMatchObject({ id: 'id-1', correlation_id: 'say ,"payload": here' });
-    expect(header.route).toBeUndefined();
-    expect(header).not.toHaveProperty('payload');
+    expect(scanHeader(line)).toBeUndefined(); // an escape in the header
+    expect(headerOf(line)).toEqual({ id: 'id-1', origin: 'a', route: undefined });
+    expect(headerOf('{"v":1,"id":"x"}')).toBeUndefined();
   });
 
-  it('declines lines it cannot trust (payload first, unknown fields) so callers parse them fully', () => {
-    expect(
-      parseEnvelopeHeader(
-        '{"payload":1,"v":1,"id":"x","ts":"t","channel":"c","origin":"o","payload_type":"T"}',
-      ),
-    ).toBeUndefined();
-    const withExtra =
-      '{"v":1,"id":"x","ts":"t","channel":"c","origin":"o","payload_type":"T","meta":{"a":1,"payload":2},"payload":3}';
-    expect(parseEnvelopeHeader(withExtra)).toBeUndefined();
-    expect(parseEnvelope(withExtra).payload).toBe(3);
-  });
-
-  it('finds the payload key of a payload-last line, so the payload text is kept byte for byte', () => {
+  it('finds the payload key of a parsed payload-last line, so the payload text is kept byte for byte', () => {
     const line = encodeEnvelope(
       { ...HEADER, correlationId: 'say ,"payload": here' },
       '{ "payload": {"route":["x"]}, "n": 1.50 }',
     );
-    const at = payloadKeyOffset(line, parseEnvelope(line));
-    expect(line.slice(at)).toBe(',"payload":{ "payload": {"route":["x"]}, "n": 1.50 }}');
+    const view = readLine(line);
+    expect(view.envelope).toBeDefined();
+    expect(line.slice(view.routeInsertAt)).toBe(',"payload":{ "payload": {"route":["x"]}, "n": 1.50 }}');
   });
 
   it('finds no payload key in lines whose payload is not last, with unknown fields or on two lines', () => {
-    const offset = (line: string): number => payloadKeyOffset(line, parseEnvelope(line));
+    const offset = (line: string): number => readLine(line).routeInsertAt;
     expect(
       offset('{"v":1,"id":"x","ts":"t","channel":"c","origin":"o","payload":1,"payload_type":"T"}'),
     ).toBe(-1);
@@ -80,7 +69,7 @@ describe('envelope lines', () => {
   it('rejects a bad header with ERR_INVALID_RECORD', () => {
     const bad = (line: string): boolean => {
       try {
-        parseEnvelopeHeader(line);
+        readLine(line);
         return false;
       } catch (err) {
         return hasErrorCode(err, ErrorCode.INVALID_RECORD);

@@ -11,6 +11,7 @@ import {
   type DeadLetterPayload,
 } from '../../src/index.js';
 import { systemClock } from '../../internal/clock/index.js';
+import { FakeClock } from '../support/fake-clock.js';
 import { collector } from '../support/messages.js';
 import { tempDir } from '../support/temp-dir.js';
 
@@ -45,6 +46,30 @@ describe('Messenger: publish and subscribe', () => {
     expect(msg.ts).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$/);
     expect(Math.abs(msg.timestamp.getTime() - Date.now())).toBeLessThan(10_000);
     await m.close();
+  });
+
+  it('stamps ids and times of publishes from the injected clock', async () => {
+    const at = Date.UTC(2031, 0, 2, 3, 4, 5, 6);
+    const dir = tempDir();
+    const m = await Messenger.open(
+      { name: 'node-a', storage: { dataDir: dir, syncPolicy: 'none' } },
+      { clock: new FakeClock(at) },
+    );
+    const one = await m.publish('orders', 'T', 1);
+    const batch = await m.publishBatch('orders', [{ payloadType: 'T', payload: 2 }]);
+    await m.close();
+    const lines = fs
+      .readFileSync(path.join(dir, 'channels', 'orders', '00000000000000000000.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { id: string; ts: string });
+    // A UUID v7 holds its millisecond time in its first 48 bits.
+    const idTime = (id: string): number => parseInt(id.replace('-', '').slice(0, 12), 16);
+    expect(lines.map((l) => l.id)).toEqual([one.id, batch[0]?.id]);
+    for (const { id, ts } of lines) {
+      expect(idTime(id)).toBe(at);
+      expect(ts.startsWith('2031-01-02T03:04:05.006')).toBe(true);
+    }
   });
 
   it('writes the Go envelope layout on disk', async () => {

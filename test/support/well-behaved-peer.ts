@@ -64,7 +64,7 @@ export async function connectWellBehavedPeer(
   await nextText();
   return {
     publish: async (channel) => {
-      const id = newEnvelopeId();
+      const id = newEnvelopeId(Date.now());
       const record = JSON.stringify({
         v: 1,
         id,

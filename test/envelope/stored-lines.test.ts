@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { StoredLines } from '../../internal/federation/stored-lines.js';
+import { StoredLines } from '../../internal/envelope/index.js';
 
 describe('StoredLines', () => {
   it('splices into each record its own insert and keeps text lines as given, in order', () => {
