@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LeaseRefusedError, StaleFenceError, StreamkitError, type LeaseState } from '../../src/index.js';
+import { exited, spawnFixture, stdoutLines } from '../support/child.js';
 import { FakeClock, settle } from '../support/fake-clock.js';
 import { closeAll, openStore } from './harness.js';
 
@@ -110,6 +111,30 @@ describe('streamkit leases on the authority', () => {
     expect(refusal(await reopened.acquireLease('job', 'a', 1_000).catch((e: unknown) => e))).toBe('held');
     await reopened.releaseLease('job', 'b');
     expect((await reopened.acquireLease('job', 'a', 1_000)).fence).toBe(3);
+  });
+
+  it('keeps the lease, its holder and its fence across a SIGKILL of the authority process', async () => {
+    const { dataDir } = await openStore();
+    await closeAll();
+    const child = spawnFixture('streamkit-lease-holder.mjs', [dataDir]);
+    const out = stdoutLines(child);
+    await new Promise<void>((resolve) => {
+      child.stdout.on('data', () => {
+        if (out.length > 0) resolve();
+      });
+    });
+    const granted = JSON.parse(out[0]!) as LeaseState;
+    expect(granted).toMatchObject({ key: 'job', holder: 'b', fence: 2 });
+    child.kill('SIGKILL');
+    expect(await exited(child)).toBe('SIGKILL');
+
+    const { store } = await openStore({ dataDir });
+    expect(await store.getLease('job')).toEqual(granted);
+    expect(refusal(await store.acquireLease('job', 'c', 5_000).catch((e: unknown) => e))).toBe('held');
+    // The holder carries on with the restarted authority; the next holder gets a fence never given.
+    expect(await store.renewLease('job', 'b', 60_000)).toMatchObject({ holder: 'b', fence: 2 });
+    await store.releaseLease('job', 'b');
+    expect(await store.acquireLease('job', 'c', 5_000)).toMatchObject({ holder: 'c', fence: 3 });
   });
 
   it('runs withLease: renews at ttl/2, releases at the end, aborts when a renewal is refused', async () => {
