@@ -205,7 +205,7 @@ export class RemoteCoordinator implements Coordinator {
   /**
    * @param rpc - request/reply on this instance
    * @param channel - the store's request channel
-   * @param authority - the authority's name, for messages
+   * @param authority - the authority's name, for messages ('' when unknown)
    * @param timeoutMs - the default deadline of a request
    */
   constructor(rpc: CoordinationRpc, channel: string, authority: string, timeoutMs: number) {
@@ -348,7 +348,7 @@ export class RemoteCoordinator implements Coordinator {
     if (rebuilt instanceof StreamkitError && rebuilt.wireCode === SkCode.COMMIT_FAILED) return rebuilt;
     return new StreamkitError(
       SkCode.UNAVAILABLE,
-      `the store's authority ${JSON.stringify(this.#authority)} did not answer: ${err instanceof Error ? err.message : String(err)}`,
+      `the store's authority${this.#authority === '' ? '' : ` ${JSON.stringify(this.#authority)}`} did not answer: ${err instanceof Error ? err.message : String(err)}`,
       { cause: err },
     );
   }
