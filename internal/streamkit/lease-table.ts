@@ -3,6 +3,7 @@
  * by its own clock, and the table every instance rebuilds from `sk.<store>._leases`.
  */
 import { badRequest, LeaseRefusedError, StaleFenceError } from './errors.js';
+import { byUtf8Bytes } from './space-index.js';
 
 /** Shortest lease, in seconds. */
 export const MIN_LEASE_TTL_SECONDS = 1;
@@ -73,9 +74,9 @@ export class LeaseTable {
     return this.#leases.get(key);
   }
 
-  /** Every key's state, sorted by key. */
+  /** Every key's state, sorted by key (UTF-8 byte order). */
   list(): LeaseState[] {
-    return [...this.#leases.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return [...this.#leases.values()].sort((a, b) => byUtf8Bytes(a.key, b.key));
   }
 
   /** Records a state (decided here, or read from the channel). */
