@@ -142,6 +142,8 @@ export class SkStore {
   #discovery: TimerHandle | undefined;
   #lastTimestamp = 0;
   #closed = false;
+  /** Aborted by close: held leases and joined workers stop renewing. */
+  readonly #closing = new AbortController();
 
   private constructor(host: StoreHost, options: SkStoreOptions) {
     this.#host = host;
@@ -428,6 +430,7 @@ export class SkStore {
       logger: this.#logger,
       instance: this.#host.name,
       requestTimeoutMs: this.#requestTimeoutMs,
+      closed: this.#closing.signal,
     };
   }
 
@@ -445,6 +448,9 @@ export class SkStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#closing.abort(
+      new StreamkitError(SkCode.GOING_AWAY, `store ${JSON.stringify(this.store)} is closed`),
+    );
     this.#discovery?.clear();
     await this.#service?.stop();
     await (await this.#coordination?.catch(() => undefined))?.close();

@@ -44,6 +44,8 @@ export interface LeaseClient {
   instance: string;
   /** Longest wait for one request. */
   requestTimeoutMs: number;
+  /** Aborted when the store closes: the work is aborted too, and renewals stop. */
+  closed: AbortSignal;
 }
 
 /** The local deadline keeps this much (at most 2 s, at most a quarter of the TTL) before the lease's own. */
@@ -66,16 +68,25 @@ export async function withLease<T>(
   const ttlSeconds = ttlSecondsOf(ttlMs);
   const holder = options.holder ?? `${client.instance}/${randomUUID()}`;
   options.signal?.throwIfAborted();
+  client.closed.throwIfAborted();
   const held = new HeldLease(client, key, holder, ttlSeconds);
   await held.acquire();
-  const stopOnParent = (): void => {
-    held.lose(options.signal?.reason);
-  };
-  options.signal?.addEventListener('abort', stopOnParent, { once: true });
+  const stops = [options.signal, client.closed].flatMap((signal) => {
+    if (signal === undefined) return [];
+    const stop = (): void => {
+      held.lose(signal.reason);
+    };
+    signal.addEventListener('abort', stop, { once: true });
+    return [
+      () => {
+        signal.removeEventListener('abort', stop);
+      },
+    ];
+  });
   try {
     return await fn(held.signal, held);
   } finally {
-    options.signal?.removeEventListener('abort', stopOnParent);
+    for (const remove of stops) remove();
     await held.end();
   }
 }

@@ -34,6 +34,8 @@ export interface PresenceClient {
   coordinator: Coordinator;
   clock: Clock;
   logger: Logger;
+  /** Aborted when the store closes: renewals stop (the worker is evicted unless it left). */
+  closed: AbortSignal;
 }
 
 /** Joins `workerId` with `metadata` and keeps it registered until `leave()`. */
@@ -67,6 +69,13 @@ class JoinedWorker implements WorkerPresence {
     this.#metadata = metadata;
     this.#options = options;
     this.#joined = joined;
+    client.closed.addEventListener(
+      'abort',
+      () => {
+        this.#stop();
+      },
+      { once: true },
+    );
     this.#schedule();
   }
 

@@ -165,4 +165,14 @@ describe('streamkit leases on the authority', () => {
     expect(refusal(reason)).toBe('not_holder');
     expect((await store.getLease('job'))?.holder).toBe('intruder');
   });
+
+  it('aborts the work under a lease when its store closes', async () => {
+    const { store } = await openStore({ clock: new FakeClock() });
+    const reason = await store.withLease('job', 5_000, async (signal) => {
+      await store.close();
+      return signal.aborted ? (signal.reason as unknown) : 'still running';
+    });
+    expect(reason).toMatchObject({ wireCode: 1001 });
+    expect((reason as Error).message).toContain('store "orders" is closed');
+  });
 });
