@@ -3,13 +3,8 @@
  * worker registry that decide, served on `sk.<store>._req`; elsewhere, the views read from the
  * forwarded `_leases` and `_workers` channels and a coordinator that asks the authority.
  */
-import {
-  coordinationHandlers,
-  RemoteCoordinator,
-  type CoordinationAuthority,
-  type CoordinationRpc,
-  type Coordinator,
-} from './coordination-rpc.js';
+import { RemoteCoordinator, type CoordinationRpc, type Coordinator } from './coordination-rpc.js';
+import { coordinationHandlers, type CoordinationAuthority } from './coordination-serve.js';
 import type { ControlHost } from './control-host.js';
 import type { LeaseState } from './lease-table.js';
 import { LeaseBook } from './leases.js';
