@@ -84,6 +84,9 @@ export async function withLease<T>(
     ];
   });
   try {
+    // Aborted while acquiring: the listeners above were added too late to fire.
+    const early = [options.signal, client.closed].find((signal) => signal?.aborted === true);
+    if (early !== undefined) throw early.reason;
     return await fn(held.signal, held);
   } finally {
     for (const remove of stops) remove();

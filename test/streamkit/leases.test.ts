@@ -175,4 +175,26 @@ describe('streamkit leases on the authority', () => {
     expect(reason).toMatchObject({ wireCode: 1001 });
     expect((reason as Error).message).toContain('store "orders" is closed');
   });
+
+  it('never starts the work when the caller aborts while the lease is being acquired, and releases it', async () => {
+    const { store } = await openStore({ clock: new FakeClock() });
+    const caller = new AbortController();
+    // Granted (decided), its record not yet durable: the acquire is still in flight.
+    await store.subscribeLeases((s) => {
+      if (s.event === 'acquired') caller.abort(new Error('caller stopped'));
+    });
+    let ran = false;
+    const work = store.withLease(
+      'job',
+      5_000,
+      () => {
+        ran = true;
+        return Promise.resolve();
+      },
+      { signal: caller.signal },
+    );
+    await expect(work).rejects.toThrow('caller stopped');
+    expect(ran).toBe(false);
+    expect(await store.getLease('job')).toMatchObject({ holder: undefined, event: 'released' });
+  });
 });
