@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   Messenger,
   StreamRpc,
@@ -124,5 +124,31 @@ describe('streamkit worker presence', () => {
     await billing!.joinWorkers('b2');
     expect(ids(await inventoryWhere(orders!, (i) => i.version === 1))).toEqual(['o1']);
     expect(ids(await inventoryWhere(billing!, (i) => i.version === 2))).toEqual(['b1', 'b2']);
+  });
+
+  it('joins again by itself when the authority no longer has its registration', async () => {
+    const clock = new FakeClock();
+    const {
+      rpc,
+      stores: [store],
+    } = await authority(clock);
+    const worker = await store!.joinWorkers('w', { a: '1' }, { heartbeatIntervalSeconds: 5 });
+    const first = worker.registration;
+    // The registration disappears behind the worker's back (as after an eviction it did not see).
+    await rpc.request('sk.orders._req', 'streamkit.workers.leave.v1', {
+      worker_id: 'w',
+      registration: first,
+    });
+    await inventoryWhere(store!, (i) => i.change?.event === 'left');
+
+    await clock.advance(5_000);
+    const back = await inventoryWhere(store!, (i) => i.version === 3);
+    expect(back.change).toEqual({ event: 'joined', workerId: 'w' });
+    expect(back.workers).toMatchObject([{ workerId: 'w', metadata: { a: '1' } }]);
+    await vi.waitFor(() => {
+      expect(worker.registration).toBe(back.workers[0]?.registration);
+    });
+    expect(worker.registration).not.toBe(first);
+    await worker.leave();
   });
 });
