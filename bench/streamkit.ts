@@ -1,12 +1,13 @@
 /**
  * The `streamkit` group: produce beside the storage publish it is built on (measured in the same run),
- * consuming a large segment, peek among many segments, and rebuilding the index at open.
+ * consuming a large segment, peek among many segments, rebuilding the index at open, and leases.
  */
 import { Messenger, StreamStore } from '../src/index.js';
 import type { GroupOptions, Metrics } from './measure.js';
 import { benchDir, cleanup, payload, percentile, repeat, throughput } from './measure.js';
 import { writeBenchPki, type BenchPki } from './pki.js';
 import { hopRoundTrip, latencies, openHop } from './rpc.js';
+import { leaseLocal, leaseRemote } from './streamkit-lease.js';
 import { publishBatchRate, publishRate } from './storage.js';
 
 async function withStore<T>(
@@ -202,6 +203,17 @@ async function streamkitMetrics(
           'streamkit.produce.remote.p99_us': produce.p99,
         };
       },
+    )),
+    ...(await repeat(
+      runs,
+      {
+        'streamkit.lease.acquire_release.local.p50_us': 'µs',
+        'streamkit.lease.acquire_release.remote.p50_us': 'µs',
+      },
+      async () => ({
+        'streamkit.lease.acquire_release.local.p50_us': await leaseLocal(samples),
+        'streamkit.lease.acquire_release.remote.p50_us': await leaseRemote(pki, samples),
+      }),
     )),
     ...(await repeat(runs, { 'streamkit.peek.p50_us': 'µs' }, async () => ({
       'streamkit.peek.p50_us': await peekLatency(quick ? 10_000 : 100_000, quick ? 2_000 : 20_000),

@@ -4,8 +4,19 @@
  */
 import type { AuditRecord } from '../internal/audit/index.js';
 import {
+  joinWorkers,
   SkStore,
+  ttlSecondsOf,
+  withLease,
   type ConsumeWindow,
+  type InventoryHandler,
+  type JoinOptions,
+  type Lease,
+  type LeaseHandler,
+  type LeaseState,
+  type WithLeaseOptions,
+  type WorkerInventory,
+  type WorkerPresence,
   type ProduceOptions,
   type RecordInput,
   type SegmentStatus,
@@ -27,8 +38,8 @@ export interface StreamStoreOptions {
   /** The instance that writes the store; the same on every instance. Default: this one. */
   authority?: string;
   /**
-   * Request/reply on this instance: the authority serves produce requests with it, another instance
-   * sends its produces to the authority with it (without one, produce there fails with 4003).
+   * Request/reply on this instance: the authority serves produce, lease and worker requests with it,
+   * another instance sends them to the authority with it (without one, they fail there with 4003).
    */
   rpc?: StreamRpc;
   /** Deadline of a produce sent to the authority; default 10 000 ms. */
@@ -171,6 +182,85 @@ export class StreamStore {
   /** A space's figures: last position, torn and refused entries seen in its channel. */
   health(space: string): SpaceHealth {
     return this.#store.health(space);
+  }
+
+  /**
+   * Acquires the lease on `key` for `holder` for `ttlMs` (whole seconds, 1 s to 24 h), decided by the
+   * authority by its clock; the same holder acquiring again refreshes it. Rejects with a
+   * `LeaseRefusedError` (4011) while another holder has it, with 5003 when the authority cannot be
+   * reached. Prefer {@link StreamStore.withLease}, which renews and stops the work in time.
+   */
+  async acquireLease(key: string, holder: string, ttlMs: number): Promise<LeaseState> {
+    const { coordinator } = await this.#store.leaseClient();
+    return coordinator.acquire(key, holder, ttlSecondsOf(ttlMs));
+  }
+
+  /** Renews `holder`'s live lease on `key` for `ttlMs`; a lapsed lease is refused (4011). */
+  async renewLease(key: string, holder: string, ttlMs: number): Promise<LeaseState> {
+    const { coordinator } = await this.#store.leaseClient();
+    return coordinator.renew(key, holder, ttlSecondsOf(ttlMs));
+  }
+
+  /** Releases `holder`'s lease on `key`; anyone else is refused (4011). */
+  async releaseLease(key: string, holder: string): Promise<LeaseState> {
+    const { coordinator } = await this.#store.leaseClient();
+    return coordinator.release(key, holder);
+  }
+
+  /**
+   * Runs `fn` holding the lease on `key`: renewed every ttl/2; `signal` aborts when a renewal is
+   * refused or none was confirmed before the lease's deadline (this instance's clock, from the send
+   * time of the last confirmed request, less a margin), so a cut-off holder stops before anyone else
+   * can acquire. Pass `lease.fence` with produces made under it. Released when `fn` settles.
+   */
+  async withLease<T>(
+    key: string,
+    ttlMs: number,
+    fn: (signal: AbortSignal, lease: Lease) => Promise<T>,
+    options: WithLeaseOptions = {},
+  ): Promise<T> {
+    return withLease(await this.#store.leaseClient(), key, ttlMs, fn, options);
+  }
+
+  /** The lease of `key` as this instance knows it (a replica: as forwarded so far). */
+  async getLease(key: string): Promise<LeaseState | undefined> {
+    return (await this.#store.coordination()).leases.get(key);
+  }
+
+  /** Every lease this instance knows, sorted by key (released ones too: their fence stays). */
+  async leases(): Promise<LeaseState[]> {
+    return (await this.#store.coordination()).leases.list();
+  }
+
+  /** Calls `handler` with every known lease, then with each change; resolves with the unsubscribe. */
+  async subscribeLeases(handler: LeaseHandler): Promise<() => void> {
+    return (await this.#store.coordination()).leases.subscribe(handler);
+  }
+
+  /**
+   * Registers a worker in the store's inventory and keeps it there (renewing at the interval, default
+   * 30 s, clamped to 1-300 s) until `leave()`. A worker not seen for max(3 × interval, 30 s) is evicted
+   * (it joins again on its next renewal); a join with the same id replaces the earlier one.
+   */
+  async joinWorkers(
+    workerId: string,
+    metadata: Record<string, string> = {},
+    options: JoinOptions = {},
+  ): Promise<WorkerPresence> {
+    return joinWorkers(await this.#store.leaseClient(), workerId, metadata, options);
+  }
+
+  /** The store's worker inventory as this instance last read it. */
+  async workers(): Promise<WorkerInventory> {
+    return (await this.#store.coordination()).inventory.current;
+  }
+
+  /**
+   * Calls `handler` with the full inventory now and after every join, leave, replacement and
+   * eviction (on any instance the `_workers` channel is forwarded to); resolves with the unsubscribe.
+   */
+  async subscribeWorkers(handler: InventoryHandler): Promise<() => void> {
+    return (await this.#store.coordination()).inventory.subscribe(handler);
   }
 
   /** Stops subscriptions and followers. */

@@ -114,6 +114,12 @@ export const ErrorCode = {
   SK_UNAVAILABLE: 'ERR_SK_UNAVAILABLE',
   /** A streamkit authority failed unexpectedly. */
   SK_INTERNAL: 'ERR_SK_INTERNAL',
+  /** A streamkit lease was not granted, renewed or released (held by another, lapsed, not the holder). */
+  SK_LEASE_REFUSED: 'ERR_SK_LEASE_REFUSED',
+  /** A streamkit produce carried a fence that is no longer the lease's current one. */
+  SK_STALE_FENCE: 'ERR_SK_STALE_FENCE',
+  /** A streamkit worker renewed or left a registration the authority no longer has (evicted or replaced). */
+  SK_WORKER_GONE: 'ERR_SK_WORKER_GONE',
 } as const;
 
 /** One of the values of {@link ErrorCode}. */

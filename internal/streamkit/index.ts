@@ -17,8 +17,66 @@ export {
   type StreamEntry,
   type TrxRef,
 } from './entry.js';
-export { errorFromWire, SequenceMismatchError, SkCode, StreamkitError } from './errors.js';
-export { requestChannel, spaceChannel, validateSegment, validateSpace, validateStore } from './names.js';
+export {
+  errorFromWire,
+  LeaseRefusedError,
+  SequenceMismatchError,
+  SkCode,
+  StaleFenceError,
+  StreamkitError,
+  WorkerGoneError,
+  type LeaseRefusal,
+  type WorkerGoneReason,
+} from './errors.js';
+export {
+  leasesChannel,
+  requestChannel,
+  spaceChannel,
+  validateSegment,
+  validateSpace,
+  validateStore,
+  workersChannel,
+} from './names.js';
+export {
+  CoordinationType,
+  RemoteCoordinator,
+  type CoordinationRpc,
+  type Coordinator,
+} from './coordination-rpc.js';
+export type { StoreCoordination } from './coordination.js';
+export {
+  MAX_LEASE_TTL_SECONDS,
+  MIN_LEASE_TTL_SECONDS,
+  ttlSecondsOf,
+  validateHolder,
+  validateLeaseKey,
+  type LeaseEvent,
+  type LeaseState,
+} from './lease-table.js';
+export { LEASE_STATE_TYPE, leaseToWire, type LeaseHandler, type WireLeaseState } from './leases.js';
+export {
+  safetyMarginMs,
+  withLease,
+  type Lease,
+  type LeaseClient,
+  type WithLeaseOptions,
+} from './with-lease.js';
+export {
+  EMPTY_INVENTORY,
+  INVENTORY_TYPE,
+  inventoryToWire,
+  type InventoryEvent,
+  type InventoryHandler,
+  type WorkerInfo,
+  type WorkerInventory,
+} from './worker-inventory.js';
+export {
+  DEFAULT_HEARTBEAT_SECONDS,
+  evictionDelayMs,
+  heartbeatSeconds,
+  type WorkerRegistration,
+} from './worker-registry.js';
+export { joinWorkers, type JoinOptions, type WorkerPresence } from './worker-presence.js';
 export type {
   StatusHandler,
   StatusSubscription,
@@ -30,6 +88,7 @@ export {
   PRODUCE_TYPE,
   produceBody,
   recordFromWire,
+  type ExpectedFence,
   requestProduce,
   type ProduceBody,
   type ProduceRpc,

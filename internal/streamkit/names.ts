@@ -53,3 +53,13 @@ export function spaceOfChannel(store: string, channel: string): string | undefin
   const space = channel.slice(prefix.length);
   return SPACE.test(space) ? space : undefined;
 }
+
+/** The lease log of a store (§8). */
+export function leasesChannel(store: string): string {
+  return `${NAMESPACE}.${store}._leases`;
+}
+
+/** The worker inventory of a store (§9). */
+export function workersChannel(store: string): string {
+  return `${NAMESPACE}.${store}._workers`;
+}

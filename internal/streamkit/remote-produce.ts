@@ -11,7 +11,7 @@ import {
   type RecordInput,
   type SegmentStatus,
 } from './entry.js';
-import { badRequest, errorFromWire, SequenceMismatchError, SkCode, StreamkitError } from './errors.js';
+import { badRequest, errorFromWire, SkCode, StreamkitError } from './errors.js';
 
 /** Request type of a produce. */
 export const PRODUCE_TYPE = 'streamkit.produce.v1';
@@ -34,6 +34,8 @@ export interface ProduceBody {
   expected_last_sequence: number | 'any';
   trx_id: string;
   records: WireRecord[];
+  /** The lease fence the produce is written under (§8.4), checked by the authority. */
+  expected_fence?: { key: string; fence: number };
 }
 
 /** A record as it travels (§4.1). */
@@ -51,6 +53,14 @@ export interface ProduceCall {
   records: RecordInput[];
   expectedLastSequence: number | 'any';
   trxId: string;
+  /** The lease key and fence the produce must be written under. */
+  fence?: ExpectedFence | undefined;
+}
+
+/** A lease key and the fence a produce expects it to have. */
+export interface ExpectedFence {
+  key: string;
+  fence: number;
 }
 
 /** The body of a produce request. */
@@ -67,6 +77,7 @@ export function produceBody(
       (r) =>
         JSON.parse(`{${r.body}${r.sequence === undefined ? '' : `,"sequence":${r.sequence}`}}`) as WireRecord,
     ),
+    ...(call.fence === undefined ? {} : { expected_fence: { key: call.fence.key, fence: call.fence.fence } }),
   };
 }
 
@@ -87,7 +98,22 @@ export function produceCallOf(body: unknown): ProduceCall {
     expectedLastSequence: expected,
     trxId,
     records: records.map((r: WireRecord, i) => recordFromWire(r, i)),
+    fence: fenceOf(b.expected_fence),
   };
+}
+
+/** The `expected_fence` of a request, 4000 when malformed. */
+function fenceOf(f: Partial<ExpectedFence> | null | undefined): ExpectedFence | undefined {
+  if (f === undefined) return undefined;
+  if (f === null || typeof f !== 'object' || typeof f.key !== 'string' || !isFence(f.fence)) {
+    throw badRequest('expected_fence must be {"key": string, "fence": whole number ≥ 1}');
+  }
+  return { key: f.key, fence: f.fence };
+}
+
+/** Whether `fence` can be a fencing token. */
+export function isFence(fence: unknown): fence is number {
+  return typeof fence === 'number' && Number.isSafeInteger(fence) && fence >= 1;
 }
 
 /** One record of a request body (or a CLI input line), 4000 naming it when malformed. */
@@ -108,8 +134,7 @@ export function produceHandler(produce: (call: ProduceCall) => Promise<SegmentSt
     try {
       status = await produce(produceCallOf(request.body));
     } catch (err) {
-      if (err instanceof SequenceMismatchError) throw new RpcCloseError(err.wireCode, err.wireText);
-      if (err instanceof StreamkitError) throw new RpcCloseError(err.wireCode, err.message);
+      if (err instanceof StreamkitError) throw new RpcCloseError(err.wireCode, err.wireText);
       throw err;
     }
     await writer.write(statusToWire(status));

@@ -4,7 +4,7 @@
  */
 import type { AuditRecord } from '../audit/index.js';
 import type { Clock, TimerHandle } from '../clock/index.js';
-import { EnvelopeEncoder, newEnvelopeId } from '../envelope/index.js';
+import { EnvelopeEncoder, formatMillis, newEnvelopeId } from '../envelope/index.js';
 import type { Logger } from '../logger/index.js';
 import type { AppendResult, ChannelLog, Storage } from '../storage/index.js';
 import {
@@ -25,12 +25,17 @@ import {
   validateStore,
 } from './names.js';
 import {
+  isFence,
   PRODUCE_TYPE,
   produceBody,
   produceHandler,
   requestProduce,
-  type ProduceRpc,
+  type ExpectedFence,
 } from './remote-produce.js';
+import type { CoordinationRpc } from './coordination-rpc.js';
+import type { ControlHost } from './control-host.js';
+import { StoreCoordination } from './coordination.js';
+import type { LeaseClient } from './with-lease.js';
 import { PEEK_TYPE, peekHandler } from './remote-peek.js';
 import { Space } from './space.js';
 import { writeTransaction, type WriteContext } from './trx-writer.js';
@@ -63,6 +68,11 @@ export interface ProduceOptions {
   expectedLastSequence?: number | 'any';
   /** The transaction id (a UUID); reuse it to retry safely. Default: a new one. */
   trxId?: string;
+  /**
+   * Write only under this lease: the authority refuses the produce (4010, `StaleFenceError`) unless
+   * `fence` is the key's current fence and the lease is held.
+   */
+  fence?: ExpectedFence;
 }
 
 /** Figures of one space. */
@@ -81,8 +91,8 @@ export interface SkStoreOptions {
   store: string;
   /** The store's authority instance; default this one. */
   authority?: string;
-  /** Serves produces (on the authority) or sends them (elsewhere). */
-  rpc?: ProduceRpc;
+  /** Serves produces, leases and workers (on the authority) or sends them (elsewhere). */
+  rpc?: CoordinationRpc;
   /** Deadline of a produce sent to the authority; default 10 000 ms. */
   requestTimeoutMs?: number;
   /** How often a replica looks for space channels that federation created; default 1 000 ms. */
@@ -120,15 +130,20 @@ export class SkStore {
   readonly #encoder: EnvelopeEncoder;
   readonly #hub: StatusHub;
   readonly #logger: Logger;
-  readonly #rpc: ProduceRpc | undefined;
+  readonly #rpc: CoordinationRpc | undefined;
   readonly #requestTimeoutMs: number;
   readonly #readOnly: boolean;
   /** What every transaction write needs (made once: a produce allocates as little as it can). */
   readonly #writeContext: WriteContext;
   #service: { stop(): Promise<void> } | undefined;
+  #coordination: Promise<StoreCoordination> | undefined;
+  /** The authority's leases (opened before it serves produces, which check fences against them). */
+  #leaseBook: StoreCoordination['leases'] | undefined;
   #discovery: TimerHandle | undefined;
   #lastTimestamp = 0;
   #closed = false;
+  /** Aborted by close: held leases and joined workers stop renewing. */
+  readonly #closing = new AbortController();
 
   private constructor(host: StoreHost, options: SkStoreOptions) {
     this.#host = host;
@@ -159,11 +174,13 @@ export class SkStore {
     validateStore(options.store);
     const opened = new SkStore(host, options);
     await opened.#discoverSpaces();
+    if (opened.isAuthority) opened.#leaseBook = (await opened.coordination()).leases;
     if (opened.isAuthority && options.rpc !== undefined) {
       const handler = produceHandler((call) =>
         opened.produce(call.space, call.segment, call.records, {
           expectedLastSequence: call.expectedLastSequence,
           trxId: call.trxId,
+          ...(call.fence === undefined ? {} : { fence: call.fence }),
         }),
       );
       const channel = requestChannel(options.store);
@@ -227,6 +244,10 @@ export class SkStore {
     if (expected !== 'any' && (!Number.isSafeInteger(expected) || expected < 0)) {
       throw badRequest(`expectedLastSequence must be a whole number ≥ 0 or "any", got ${String(expected)}`);
     }
+    const { fence } = options;
+    if (fence !== undefined && (typeof fence.key !== 'string' || !isFence(fence.fence))) {
+      throw badRequest('fence must be {key: string, fence: whole number ≥ 1}');
+    }
     const callerTrxId = options.trxId;
     if (callerTrxId !== undefined && !TRX_ID.test(callerTrxId)) {
       throw badRequest(`trxId must be a UUID, got ${JSON.stringify(callerTrxId)}`);
@@ -249,16 +270,11 @@ export class SkStore {
         );
       }
       const rpc = this.#rpc;
-      if (rpc === undefined) {
-        throw new StreamkitError(
-          SkCode.NOT_AUTHORITY,
-          `store ${JSON.stringify(this.store)}: ${JSON.stringify(this.#host.name)} is not its authority (${JSON.stringify(this.authority)}) and has no rpc to reach it`,
-        );
-      }
-      const body = produceBody({ space, segment, expectedLastSequence: expected, trxId }, prepared);
+      if (rpc === undefined) throw this.#noRoute();
+      const body = produceBody({ space, segment, expectedLastSequence: expected, trxId, fence }, prepared);
       return requestProduce(rpc, requestChannel(this.store), body, this.#requestTimeoutMs);
     }
-    const write = { segment, prepared, expected, trxId, callerTrxId };
+    const write = { segment, prepared, expected, trxId, callerTrxId, fence };
     const target = this.#spaces.get(space);
     return target === undefined ? this.#writeOnceLoaded(space, write) : this.#write(target, write);
   }
@@ -281,6 +297,8 @@ export class SkStore {
   }
 
   #write(target: Space, w: PendingWrite): Promise<SegmentStatus> {
+    // Checked right before the synchronous reservation: no lease change can come in between.
+    if (w.fence !== undefined) this.#leaseBook?.checkFence(w.fence.key, w.fence.fence);
     const written = writeTransaction(this.#writeContext, target, {
       segment: w.segment,
       prepared: w.prepared,
@@ -389,6 +407,33 @@ export class SkStore {
     return this.#hub.subscribe(space, undefined, snapshot, handler, options);
   }
 
+  /**
+   * The store's leases and workers on this instance (opened on first use, except on the authority,
+   * which opens them before serving anything).
+   */
+  coordination(): Promise<StoreCoordination> {
+    this.#assertOpen();
+    this.#coordination ??= StoreCoordination.open(this.#controlHost(), this.#rpc, this.#requestTimeoutMs);
+    return this.#coordination;
+  }
+
+  /**
+   * What leases and workers are asked of: the authority's own book here, or rpc to it; 4003 when
+   * this instance is neither the authority nor has an rpc.
+   */
+  async leaseClient(): Promise<LeaseClient> {
+    const { coordinator } = await this.coordination();
+    if (coordinator === undefined) throw this.#noRoute();
+    return {
+      coordinator,
+      clock: this.#host.clock,
+      logger: this.#logger,
+      instance: this.#host.name,
+      requestTimeoutMs: this.#requestTimeoutMs,
+      closed: this.#closing.signal,
+    };
+  }
+
   /** A space's figures: its last position, and the entries read but never made visible. */
   health(space: string): SpaceHealth {
     const loaded = this.#spaces.get(space);
@@ -403,8 +448,12 @@ export class SkStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#closing.abort(
+      new StreamkitError(SkCode.GOING_AWAY, `store ${JSON.stringify(this.store)} is closed`),
+    );
     this.#discovery?.clear();
     await this.#service?.stop();
+    await (await this.#coordination?.catch(() => undefined))?.close();
     for (const space of this.#spaces.values()) {
       space.stop();
       space.index.wakeAll();
@@ -418,6 +467,40 @@ export class SkStore {
       const space = spaceOfChannel(this.store, channel);
       if (space !== undefined && !this.#spaces.has(space) && !this.#closed) await this.#space(space);
     }
+  }
+
+  /** 4003: this instance is not the authority and cannot reach it. */
+  #noRoute(): StreamkitError {
+    return new StreamkitError(
+      SkCode.NOT_AUTHORITY,
+      `store ${JSON.stringify(this.store)}: ${JSON.stringify(this.#host.name)} is not its authority (${JSON.stringify(this.authority)}) and has no rpc to reach it`,
+    );
+  }
+
+  #controlHost(): ControlHost {
+    const host = this.#host;
+    return {
+      store: this.store,
+      authority: this.authority,
+      decides: this.isAuthority,
+      readOnly: this.#readOnly,
+      clock: host.clock,
+      logger: this.#logger,
+      log: async (channel, retained) => {
+        if (this.#readOnly) return (await host.storage.hasChannel(channel)) ? host.log(channel) : undefined;
+        if (retained && !(await host.storage.isRetained(channel)))
+          await host.storage.setRetained(channel, true);
+        return host.log(channel);
+      },
+      appendRecord: async (channel, payloadType, payload) => {
+        const now = host.clock.now();
+        const line = this.#encoder.line(
+          { id: newEnvelopeId(now), ts: formatMillis(now), channel, payloadType },
+          JSON.stringify(payload),
+        );
+        await host.append(channel, Buffer.from(line), 1);
+      },
+    };
   }
 
   #assertOpen(): void {
@@ -494,6 +577,8 @@ interface PendingWrite {
   trxId: string;
   /** The caller's trx id (a retry may repeat it), when it gave one. */
   callerTrxId: string | undefined;
+  /** The lease fence the write must be made under. */
+  fence: ExpectedFence | undefined;
 }
 
 /** Room an entry's envelope and fields take besides its record and segment (generous). */

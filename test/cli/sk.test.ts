@@ -3,11 +3,12 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Messenger, StreamRpc, StreamStore } from '../../src/index.js';
-import { makePki, startNode, type TestNode, type TestPki } from '../support/cluster.js';
+import { Messenger, StreamStore } from '../../src/index.js';
+import { makePki, type TestNode, type TestPki } from '../support/cluster.js';
 import { closedAfterEach } from '../support/closing.js';
 import { tempDir } from '../support/temp-dir.js';
 import { assertCliBuilt, runCli } from './process.js';
+import { authorityHub as authorityHubOf, operatorFlags } from './sk-hub-fixture.js';
 
 let pki: TestPki;
 beforeAll(async () => {
@@ -187,43 +188,10 @@ describe('keyop-messenger sk on a stopped data dir', () => {
 });
 
 describe('keyop-messenger sk through a hub', () => {
-  async function authorityHub(): Promise<{ hub: TestNode; store: StreamStore }> {
-    const hub = await startNode({
-      name: 'hub1',
-      pki,
-      hub: {
-        allowedPeers: [{ name: 'operator', subscribe: ['_inbox.operator'], publish: ['sk.orders._req'] }],
-      },
-    });
-    closing.push({ close: () => hub.stop() });
-    const rpc = await StreamRpc.open(hub.messenger);
-    closing.push(rpc);
-    const store = await StreamStore.open(hub.messenger, { store: 'orders', rpc });
-    closing.push(store);
-    return { hub, store };
-  }
+  const authorityHub = (): Promise<{ hub: TestNode; store: StreamStore }> => authorityHubOf(pki, closing);
 
   function viaHub(hub: TestNode, verb: string, ...rest: string[]): string[] {
-    const pair = pki.pairs.get('operator')!;
-    return [
-      'sk',
-      verb,
-      '--hub',
-      hub.hubAddr,
-      '--cert',
-      pair.certFile,
-      '--key',
-      pair.keyFile,
-      '--ca',
-      pki.ca,
-      '--store',
-      'orders',
-      '--space',
-      'eu',
-      '--segment',
-      'a',
-      ...rest,
-    ];
+    return ['sk', verb, ...operatorFlags(pki, hub), '--space', 'eu', '--segment', 'a', ...rest];
   }
 
   it('produces stdin as one transaction with a sequence check, and peeks', async () => {

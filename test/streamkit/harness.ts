@@ -1,7 +1,7 @@
 /** Opening Messengers with a streamkit store in temp dirs, closed after each test. */
 import path from 'node:path';
 import { afterEach } from 'vitest';
-import { Messenger, StreamStore, type StreamEntry } from '../../src/index.js';
+import { Messenger, StreamStore, type StreamEntry, type WorkerInventory } from '../../src/index.js';
 import type { FakeClock } from '../support/fake-clock.js';
 import type { MemoryLogger } from '../support/memory-logger.js';
 import { tempDir } from '../support/temp-dir.js';
@@ -65,4 +65,22 @@ export function range(n: number, from = 1): number[] {
 /** The segment file of a space channel (the tests keep channels in one segment). */
 export function spaceFile(dataDir: string, space: string, store = 'orders'): string {
   return path.join(dataDir, 'channels', `sk.${store}.${space}`, '00000000000000000000.jsonl');
+}
+
+/** Resolves with the first inventory (delivered to a subscriber) that satisfies `done`. */
+export async function inventoryWhere(
+  store: StreamStore,
+  done: (inventory: WorkerInventory) => boolean,
+): Promise<WorkerInventory> {
+  let stop: (() => void) | undefined;
+  const found = new Promise<WorkerInventory>((resolve) => {
+    void store
+      .subscribeWorkers((inventory) => {
+        if (done(inventory)) resolve(inventory);
+      })
+      .then((unsubscribe) => (stop = unsubscribe));
+  });
+  const inventory = await found;
+  stop?.();
+  return inventory;
 }

@@ -8,6 +8,7 @@ import {
   checkSizes,
   prepareRecord,
   produceBody,
+  RemoteCoordinator,
   requestChannel,
   requestPeek,
   requestProduce,
@@ -59,6 +60,19 @@ export function peekThroughHub(
       { space: where.space, segment: where.segment },
       where.timeoutMs,
     ),
+  );
+}
+
+/** Runs `call` with lease and worker operations sent through the hub to the store's authority. */
+export function withHubCoordinator<T>(
+  command: Command,
+  flags: HubFlags,
+  where: { store: string; authority?: string | undefined; timeoutMs: number },
+  call: (coordinator: RemoteCoordinator) => Promise<T>,
+): Promise<T> {
+  const channel = requestChannel(where.store);
+  return withHubRpc(command, flags, (rpc) =>
+    call(new RemoteCoordinator(rpc, channel, where.authority ?? '', where.timeoutMs)),
   );
 }
 

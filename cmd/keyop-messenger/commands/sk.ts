@@ -3,29 +3,28 @@
  * Reads work on a stopped instance's data dir, read-only (`--data-dir`); `produce` and `peek` also go
  * through a hub to the store's authority as an ephemeral client (`--hub`). Output is JSON lines.
  */
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import {
   entryToWire,
   statusToWire,
-  validateSegment,
-  validateSpace,
-  validateStore,
   type SkStore,
   type StreamEntry,
 } from '../../../internal/streamkit/index.js';
-import { ErrorCode, MessengerError, errorMessage } from '../../../internal/errors/index.js';
+import { ErrorCode, MessengerError } from '../../../internal/errors/index.js';
 import type { CliContext } from '../cli.js';
-import { usageError, withHubOptions, type HubFlags } from './hub-connection.js';
+import { usageError, withHubOptions } from './hub-connection.js';
 import { peekThroughHub, produceThroughHub } from './sk-hub.js';
 import { readRecords } from './sk-input.js';
-import { withLocalStore, type LocalStoreFlags } from './sk-local.js';
-
-interface StoreFlags extends HubFlags {
-  readonly store: string;
-  readonly dataDir?: string;
-  readonly authority?: string;
-  readonly timeout: number;
-}
+import { registerLease, registerWorkers } from './sk-lease.js';
+import { withLocalStore } from './sk-local.js';
+import {
+  checkNames,
+  local,
+  requireOneSource,
+  storeOptions,
+  wholeNumber,
+  type StoreFlags,
+} from './sk-options.js';
 
 interface SegmentFlags extends StoreFlags {
   readonly space: string;
@@ -48,13 +47,17 @@ interface ConsumeFlags extends StoreFlags {
   readonly limit?: number;
 }
 
-/** Registers `sk produce|consume|peek|spaces|segments|status`. */
+/** Registers `sk produce|consume|peek|spaces|segments|status|lease|workers`. */
 export function register(program: Command, ctx: CliContext): void {
   const sk = program
     .command('sk')
-    .description("streamkit stores: produce through a hub; read a stopped instance's data dir (JSON lines)");
+    .description(
+      "streamkit stores: produce, leases and workers through a hub; read a stopped instance's data dir (JSON lines)",
+    );
   registerProduce(sk, ctx);
   registerPeek(sk, ctx);
+  registerLease(sk, ctx);
+  registerWorkers(sk, ctx);
   registerConsume(sk, ctx);
   registerLocal(sk, ctx, 'spaces', "print the store's spaces", (store) => {
     for (const space of store.getSpaces()) ctx.stdout(`${JSON.stringify(space)}\n`);
@@ -137,9 +140,7 @@ function registerPeek(sk: Command, ctx: CliContext): void {
     .requiredOption('--segment <segment>', 'the segment')
     .action(async (flags: SegmentFlags, command: Command) => {
       checkNames(command, flags);
-      if ((flags.hub === undefined) === (flags.dataDir === undefined)) {
-        usageError(command, 'error: give one of --data-dir (a stopped instance) and --hub');
-      }
+      requireOneSource(command, flags);
       const entry =
         flags.dataDir === undefined
           ? await peekThroughHub(command, flags, { ...flags, timeoutMs: flags.timeout })
@@ -213,50 +214,13 @@ function registerLocal(
   );
 }
 
-/** `--store` (required), `--data-dir`, `--authority` and `--timeout`. */
-function storeOptions(command: Command): Command {
-  return command
-    .requiredOption('--store <store>', 'the store name')
-    .option('--data-dir <dir>', 'data dir of a STOPPED instance, read without changing anything')
-    .option(
-      '--authority <name>',
-      "the store's authority instance (default: whoever wrote each space's first transaction)",
-    )
-    .option('--timeout <ms>', 'deadline of a request through a hub, in milliseconds', wholeNumber, 10_000);
-}
-
-function local(flags: StoreFlags, dataDir: string): LocalStoreFlags {
-  return {
-    dataDir,
-    store: flags.store,
-    ...(flags.authority === undefined ? {} : { authority: flags.authority }),
-  };
-}
-
 function requireDataDir(command: Command, flags: StoreFlags): string {
-  if (flags.hub !== undefined) usageError(command, 'error: only produce and peek go through a hub');
+  if (flags.hub !== undefined) {
+    usageError(command, 'error: only produce, peek, lease and workers go through a hub');
+  }
   if (flags.dataDir === undefined)
     usageError(command, "error: --data-dir is required (a stopped instance's data dir)");
   return flags.dataDir;
-}
-
-/** Bad names are usage errors, found before anything is opened. */
-function checkNames(command: Command, flags: StoreFlags & { space?: string; segment?: string }): void {
-  try {
-    validateStore(flags.store);
-    if (flags.space !== undefined) validateSpace(flags.space);
-    if (flags.segment !== undefined) validateSegment(flags.segment);
-  } catch (err) {
-    usageError(command, `error: ${errorMessage(err)}`);
-  }
-}
-
-function wholeNumber(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isSafeInteger(n) || n < 0) {
-    throw new InvalidArgumentError(`${JSON.stringify(value)} is not a whole number ≥ 0`);
-  }
-  return n;
 }
 
 function entryLine(entry: StreamEntry): string {

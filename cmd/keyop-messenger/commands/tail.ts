@@ -4,14 +4,12 @@
  * (exit 1). Tail is live-only (an ephemeral client has no offset on the hub), so `--from` is refused.
  */
 import { Option, type Command } from 'commander';
-import { systemClock } from '../../../internal/clock/index.js';
 import { encodeEnvelope } from '../../../internal/envelope/index.js';
 import { ErrorCode, MessengerError, errorMessage } from '../../../internal/errors/index.js';
-import { silentLogger } from '../../../internal/logger/index.js';
 import type { EphemeralMessenger, EphemeralStatus, Message } from '../../../src/index.js';
 import type { CliContext } from '../cli.js';
-import { watchStopSignals } from '../daemon/stop-signals.js';
 import { createEphemeral, usageError, withHubOptions, type HubFlags } from './hub-connection.js';
+import { abortOnStopSignal } from './stop-on-signal.js';
 import { wholeNumberAtLeastOne } from './whole-number.js';
 
 interface TailFlags extends HubFlags {
@@ -27,9 +25,6 @@ const LIVE_ONLY =
   'published while it is connected; the hub keeps no position for it). To read from the beginning, ' +
   'an offset or a time, subscribe durably through the library: messenger.subscribe(channel, id, ' +
   "handler, { from: 'beginning' | offset | { time } })";
-
-/** How long closing may take after the first signal; a second signal exits at once. */
-const CLOSE_DEADLINE_MS = 5_000;
 
 /** Registers `tail --hub … --channel C [--channel C2] [--json] [--count N]`. */
 export function register(program: Command, ctx: CliContext): void {
@@ -52,15 +47,7 @@ export function register(program: Command, ctx: CliContext): void {
       const em = createEphemeral(command, flags, { subscribe: flags.channel, autoReconnect: true });
       const stop = new AbortController();
       let printed = 0;
-      void watchStopSignals({
-        source: process,
-        logger: silentLogger,
-        clock: systemClock,
-        deadlineMs: CLOSE_DEADLINE_MS,
-        forceExit: (code) => process.exit(code),
-      }).then(() => {
-        stop.abort();
-      });
+      abortOnStopSignal(stop);
       for (const channel of flags.channel) {
         em.subscribe(channel, (message) => {
           if (stop.signal.aborted) return;
