@@ -10,6 +10,7 @@ import { controlRoutes, streamsRoute, type StreamsAccess } from '../internal/htt
 import { StreamService } from '../internal/streams/index.js';
 import { SubscriptionManager } from '../internal/streams/subscriptions/index.js';
 import { anonymousExposureProblem, isLoopbackListenAddr } from './config/validate-http.js';
+import { addMetricsRoutes } from './http-metrics.js';
 import { internalsOf, type MessengerInternals } from './internal-access.js';
 import type { HttpEndpoint, HttpEndpointOptions } from './http-endpoint.js';
 import type { Messenger } from './messenger.js';
@@ -64,6 +65,17 @@ export async function serveHttpEndpoint(
     ...(options.tls === undefined ? {} : { tls: listenerTls(options.tls, messenger.config, auth) }),
     ...(options.timeouts === undefined ? {} : { timeouts: options.timeouts }),
   });
+  const refused = refusalReporter(internals, logger);
+  const stopMetrics = await addMetricsRoutes({
+    messenger,
+    internals,
+    server,
+    auth,
+    streamsPrefix: prefix,
+    refused: (req, decision) => {
+      refused(req, decision, 'metrics');
+    },
+  });
   server.addRoute(
     streamsRoute(
       {
@@ -78,7 +90,7 @@ export async function serveHttpEndpoint(
         access: {
           auth,
           cors: new CorsPolicy(settings.corsOrigins),
-          refused: refusalReporter(internals, logger),
+          refused,
         },
       },
       controlRoutes(subscriptions, prefix),
@@ -88,6 +100,7 @@ export async function serveHttpEndpoint(
   try {
     url = await server.start();
   } catch (err) {
+    stopMetrics();
     await subscriptions.close();
     await service.close();
     throw err;
@@ -98,6 +111,7 @@ export async function serveHttpEndpoint(
       ready = value;
     },
     close: async () => {
+      stopMetrics();
       await Promise.all([server.close(), subscriptions.close(), service.close()]);
     },
   };
@@ -146,7 +160,8 @@ function refusalReporter(
 }
 
 function describeTarget(target: AccessTarget): string {
-  return target === 'instance' ? 'control API' : `${target.right} ${target.channel}`;
+  if (target === 'instance') return 'control API';
+  return target === 'metrics' ? 'metrics' : `${target.right} ${target.channel}`;
 }
 
 /** Warns at start about the loud opt-out, and about bearer tokens sent in clear text off loopback. */

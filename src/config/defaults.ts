@@ -84,6 +84,7 @@ export const DEFAULT_CONFIG: DeepReadonly<Omit<MessengerConfig, 'name'>> = deepF
     allowedHosts: [],
   },
   log: { level: 'info' },
+  metrics: { enabled: true, maxChannels: 200 },
 });
 
 /** Defaults of one `hub.allowed_peers[]` entry (`name` is required, so its default is the "missing" marker). */

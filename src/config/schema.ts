@@ -247,4 +247,5 @@ export const CONFIG_SCHEMA: FieldsSpec<MessengerConfig> = {
     },
   },
   log: { kind: 'section', fields: { level: { kind: 'enum', values: LOG_LEVELS } } },
+  metrics: { kind: 'section', fields: { enabled: flag, maxChannels: positive } },
 };

@@ -129,6 +129,16 @@ export interface MessengerConfig {
   };
   /** Daemon logging. */
   log: { level: LogLevel };
+  /** `GET /metrics` on the HTTP listener (Prometheus text format). */
+  metrics: {
+    /** Serve `/metrics`. */
+    enabled: boolean;
+    /**
+     * Channels given their own label value, the busiest by bytes first; the rest are summed under
+     * `channel="_other"`, so that thousands of channels do not make thousands of series.
+     */
+    maxChannels: number;
+  };
 }
 
 /** Every key optional at every depth; list elements are partial objects too. */
