@@ -76,6 +76,13 @@ export const ErrorCode = {
   SK_UNAVAILABLE: 'ERR_SK_UNAVAILABLE',
   /** A streamkit authority failed unexpectedly. */
   SK_INTERNAL: 'ERR_SK_INTERNAL',
+  /**
+   * An admin action was refused: it would race a running reader (an active subscriber, a
+   * federation cursor), or it needs the daemon's lock while another process holds it.
+   */
+  ADMIN_REFUSED: 'ERR_ADMIN_REFUSED',
+  /** The admin socket of a running daemon could not be reached or answered with a broken reply. */
+  ADMIN_UNAVAILABLE: 'ERR_ADMIN_UNAVAILABLE',
 } as const;
 
 /** One of the values of {@link ErrorCode}. */
