@@ -10,6 +10,8 @@ import { startAdminSocket } from '../admin/daemon-socket.js';
 export interface RunningDaemon {
   /** Base URL of the HTTP endpoint. */
   readonly httpUrl: string;
+  /** The daemon's Messenger. */
+  readonly messenger: Messenger;
   /** Bound `host:port` of the federation hub, when enabled. */
   readonly hubAddr: string | undefined;
   /**
@@ -63,6 +65,7 @@ export async function startDaemon(
   http.setReady(true);
   return {
     httpUrl: http.url,
+    messenger,
     hubAddr: messenger.hubAddress,
     stop: async () => {
       http.setReady(false);
