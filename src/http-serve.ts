@@ -24,12 +24,19 @@ const READ_PAGE_BYTES = 4 * 1024 * 1024;
 const SSE_MAX_DURATION_MS = 60_000;
 
 /**
- * Whether a configured hub refuses this instance for good (allowlist, certificates, limits): an
- * operator must act, so the instance is not ready. A hub that is merely unreachable does not count
- * (what is published meanwhile is kept and sent once it is back).
+ * Whether the links to hubs let the instance be ready (`http.readiness_hubs`). By default only a hub
+ * that refuses this instance for good (allowlist, certificates, limits) makes it unready: an operator
+ * must act. A hub that is merely unreachable does not count (what is published meanwhile is kept and
+ * sent once it is back), unless `connected` asks for every hub to be connected.
  */
-function refusedByAHub(internals: MessengerInternals): boolean {
-  return internals.federation()?.clients.some((client) => client.state === 'refused') ?? false;
+function hubsAllowReadiness(
+  internals: MessengerInternals,
+  gate: Messenger['config']['http']['readinessHubs'],
+): boolean {
+  const clients = internals.federation()?.clients ?? [];
+  if (gate === 'ignore') return true;
+  if (gate === 'connected') return clients.every((client) => client.state === 'connected');
+  return !clients.some((client) => client.state === 'refused');
 }
 
 /** Starts the HTTP endpoint; see `startHttpEndpoint`. */
@@ -57,7 +64,7 @@ export async function serveHttpEndpoint(
     listenAddr: options.listenAddr,
     logger,
     hostCheck: new HostCheck(parseListenAddr(options.listenAddr).host, settings.allowedHosts),
-    isReady: () => ready && !refusedByAHub(internals),
+    isReady: () => ready && hubsAllowReadiness(internals, settings.readinessHubs),
     readinessDetail: () => {
       const clients = messenger.stats().federation?.clients;
       return clients === undefined ? {} : { hubs: clients };

@@ -82,6 +82,7 @@ export const DEFAULT_CONFIG: DeepReadonly<Omit<MessengerConfig, 'name'>> = deepF
     insecureAllowAnonymous: false,
     corsOrigins: [],
     allowedHosts: [],
+    readinessHubs: 'not_refused',
   },
   log: { level: 'info' },
   metrics: { enabled: true, maxChannels: 200 },
