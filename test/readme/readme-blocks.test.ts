@@ -29,6 +29,8 @@ const CHECKS: Readonly<Record<string, 'run' | 'typecheck' | `parse: ${string}` |
   "import { Messenger } from 'keyop-messenger';": 'run',
   'keyop-messenger run -c /etc/keyop-messenger/config.yaml': 'parse: a system path; test/cli runs the daemon',
   'keyop-messenger gen-cert ca --out-cert ca.crt --out-key ca.key': 'run',
+  'keyop-messenger channels                          # size, records, segments, offsets, retention':
+    'parse: needs a data dir with these channels; test/admin runs every verb',
   'npm ci && npm run certs:dev       # CA plus hub-a and client-b certificates in certs/':
     'parse: fixed ports; test/cli/two-daemons.test.ts runs these two configs',
   '# hub-a.yaml                               # client-b.yaml':
