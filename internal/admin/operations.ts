@@ -65,7 +65,11 @@ export async function runAdminRequest(host: AdminHost, request: AdminRequest): P
     case 'subscribers':
       return listSubscribers(host, request.channel);
     case 'cat':
-      return readPage(host, request.channel, request.from, request.max);
+      return readPage(host, request, request.waitMs ?? 0);
+    case 'reader-open':
+      return openReader(host, request.channel, request.subscriber, request.from);
+    case 'reader-commit':
+      return commitReader(host, request.channel, request.subscriber, request.offset);
     case 'offset-set':
       return setOffset(host, request.channel, request.subscriber, request.to);
     case 'unsubscribe':
@@ -176,12 +180,14 @@ function offsetOf(log: ChannelLog, position: WirePosition, reader: string): Prom
 
 async function readPage(
   host: AdminHost,
-  channel: string,
-  from: WirePosition,
-  max: number,
+  { channel, from, max }: Extract<AdminRequest, { verb: 'cat' }>,
+  waitMs: number,
 ): Promise<{ records: CatRecord[]; next: number; end: number }> {
   const log = await existingLog(host, channel);
   let offset = await offsetOf(log, from, 'cat');
+  if (waitMs > 0 && offset >= log.end) {
+    await log.waitForGrowth(offset, AbortSignal.timeout(waitMs)).catch(() => undefined);
+  }
   const limit = Math.min(Math.max(1, max), MAX_CAT_PAGE);
   const records: CatRecord[] = [];
   while (records.length < limit && offset < log.end) {
@@ -238,6 +244,39 @@ async function setOffset(
   await host.storage.offsets.write(channel, id, offset);
   audit(host, channel, id, `offset set from ${before} to ${offset} (asked ${JSON.stringify(to)})`);
   return { id, from: before, to: offset };
+}
+
+async function openReader(
+  host: AdminHost,
+  channel: string,
+  subscriber: string,
+  from: WirePosition,
+): Promise<{ id: string; offset: number; created: boolean }> {
+  const id = sanitizeFileComponent(subscriber);
+  const log = await existingLog(host, channel);
+  assertIdle(host, channel, id);
+  const stored = await host.storage.offsets.read(channel, id);
+  if (stored !== undefined) return { id, offset: Math.min(stored, log.end), created: false };
+  const offset = await offsetOf(log, from, id);
+  await host.storage.offsets.write(channel, id, offset);
+  audit(host, channel, id, `durable reader created at ${offset}`);
+  return { id, offset, created: true };
+}
+
+/** Stores a durable reader's progress (its own position, not an operator's move: not audited). */
+async function commitReader(
+  host: AdminHost,
+  channel: string,
+  subscriber: string,
+  offset: number,
+): Promise<{ offset: number }> {
+  const id = sanitizeFileComponent(subscriber);
+  const log = await existingLog(host, channel);
+  assertIdle(host, channel, id);
+  await storedOffset(host, channel, id);
+  const aligned = await offsetOf(log, Math.min(offset, log.end), id);
+  await host.storage.offsets.write(channel, id, aligned);
+  return { offset: aligned };
 }
 
 async function unsubscribe(

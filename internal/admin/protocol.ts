@@ -7,6 +7,9 @@ import { ErrorCode, MessengerError } from '../errors/index.js';
 /** The socket's file name in the data dir. */
 export const ADMIN_SOCKET_FILE = 'admin.sock';
 
+/** The longest long poll of a `cat` request. */
+export const MAX_WAIT_MS = 60_000;
+
 /** A position in a channel as it crosses the socket: a time is milliseconds since the epoch. */
 export type WirePosition = 'beginning' | 'end' | number | { readonly time: number };
 
@@ -21,6 +24,25 @@ export type AdminRequest =
       readonly from: WirePosition;
       /** Records to return at most (one page). */
       readonly max: number;
+      /** When there is nothing to read, wait up to this long for a record (a long poll); default 0. */
+      readonly waitMs?: number;
+    }
+  | {
+      /**
+       * The position of the durable reader `subscriber`: its stored offset, or (none yet) `from`,
+       * stored now so compaction keeps what it has not read.
+       */
+      readonly verb: 'reader-open';
+      readonly channel: string;
+      readonly subscriber: string;
+      readonly from: WirePosition;
+    }
+  | {
+      /** Stores the progress of a durable reader opened with `reader-open`. */
+      readonly verb: 'reader-commit';
+      readonly channel: string;
+      readonly subscriber: string;
+      readonly offset: number;
     }
   | {
       readonly verb: 'offset-set';
@@ -34,6 +56,8 @@ export type AdminRequest =
 
 /** The verbs that change the data dir (refused on a stopped dir another process holds; audited). */
 export const WRITE_VERBS: ReadonlySet<AdminRequest['verb']> = new Set([
+  'reader-open',
+  'reader-commit',
   'offset-set',
   'unsubscribe',
   'purge',
@@ -50,6 +74,8 @@ const VERBS: ReadonlySet<string> = new Set([
   'stats',
   'subscribers',
   'cat',
+  'reader-open',
+  'reader-commit',
   'offset-set',
   'unsubscribe',
   'purge',
@@ -73,6 +99,9 @@ export function parseAdminRequest(value: unknown): AdminRequest {
     from: isWirePosition,
     to: isWirePosition,
     max: (v) => typeof v === 'number' && Number.isSafeInteger(v) && v > 0,
+    offset: (v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0,
+    waitMs: (v) =>
+      v === undefined || (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v <= MAX_WAIT_MS),
   };
   const fields = FIELDS[verb] ?? [];
   for (const field of fields) {
@@ -83,7 +112,9 @@ export function parseAdminRequest(value: unknown): AdminRequest {
 
 const FIELDS: Readonly<Record<string, readonly string[]>> = {
   subscribers: ['channel'],
-  cat: ['channel', 'from', 'max'],
+  cat: ['channel', 'from', 'max', 'waitMs'],
+  'reader-open': ['channel', 'subscriber', 'from'],
+  'reader-commit': ['channel', 'subscriber', 'offset'],
   'offset-set': ['channel', 'subscriber', 'to'],
   unsubscribe: ['channel', 'subscriber'],
   purge: ['channel'],

@@ -4,7 +4,6 @@
  * {@link loadInstanceMetrics}.
  */
 export { FsyncTimings, type FsyncListener } from './fsync-timings.js';
-export { ChannelLabels, OTHER_CHANNELS } from './channel-labels.js';
 export { METRICS_PATH, metricsRoutes, type MetricsRouteOptions } from './http-route.js';
 export type { InstanceMetrics, InstanceMetricsOptions } from './prometheus.js';
 export type {

@@ -19,12 +19,18 @@ import { openStoppedDataDir } from './hosts.js';
 
 /**
  * Runs `request` against the data dir of `config`: on the daemon when its socket answers, else on
- * the stopped data dir (a write verb takes its lock meanwhile).
+ * the stopped data dir (a write verb takes its lock meanwhile), unless `daemonOnly` names what
+ * needs the daemon.
  *
  * @throws MessengerError `ERR_ADMIN_UNAVAILABLE` when a process holds the data dir but its admin
- *   socket does not answer (a library process, or a daemon of an older version).
+ *   socket does not answer (a library process, or a daemon of an older version), or when
+ *   `daemonOnly` is given and no daemon answers.
  */
-export async function runAdmin(config: MessengerConfig, request: AdminRequest): Promise<unknown> {
+export async function runAdmin(
+  config: MessengerConfig,
+  request: AdminRequest,
+  daemonOnly?: string,
+): Promise<unknown> {
   const dataDir = config.storage.dataDir;
   if (!fs.existsSync(path.join(dataDir, 'channels'))) {
     throw new MessengerError(
@@ -40,6 +46,12 @@ export async function runAdmin(config: MessengerConfig, request: AdminRequest): 
       // A socket file nobody listens on is left by a daemon that died: the data dir is stopped.
       if (!hasErrorCode(err, ErrorCode.ADMIN_UNAVAILABLE)) throw err;
     }
+  }
+  if (daemonOnly !== undefined) {
+    throw new MessengerError(
+      ErrorCode.ADMIN_UNAVAILABLE,
+      `${daemonOnly} needs the running daemon, and none answers on ${socketPath}`,
+    );
   }
   try {
     assertDataDirUnowned(dataDir);

@@ -13,9 +13,12 @@ import {
   type WirePosition,
 } from '../../../internal/admin/index.js';
 import { parseEnvelope } from '../../../internal/envelope/index.js';
-import { CONFIG_PATH_ENV, loadConfigFile } from '../../../src/config/index.js';
+import { systemClock } from '../../../internal/clock/index.js';
+import { silentLogger } from '../../../internal/logger/index.js';
+import { CONFIG_PATH_ENV, loadConfigFile, type MessengerConfig } from '../../../src/config/index.js';
 import { runAdmin } from '../admin/client.js';
 import type { CliContext } from '../cli.js';
+import { watchStopSignals } from '../daemon/stop-signals.js';
 import { wholeNumberAtLeastOne } from './whole-number.js';
 
 interface AdminFlags {
@@ -149,21 +152,14 @@ export function register(program: Command, ctx: CliContext): void {
       'beginning',
     )
     .option('--count <n>', 'print at most n records', wholeNumberAtLeastOne('records'))
-    .action(async (channel: string, flags: AdminFlags & { from: WirePosition; count?: number }) => {
-      let from: WirePosition = flags.from;
-      let left = flags.count ?? Number.POSITIVE_INFINITY;
-      while (left > 0) {
-        const max = Math.min(left, MAX_CAT_PAGE);
-        const page = (await send(flags, { verb: 'cat', channel, from, max })) as {
-          records: CatRecord[];
-          next: number;
-        };
-        for (const record of page.records)
-          ctx.stdout(`${flags.json === true ? record.line : textLine(record)}\n`);
-        left -= page.records.length;
-        if (page.records.length < max) break;
-        from = page.next;
-      }
+    .option('--follow', 'keep printing new records until SIGINT or SIGTERM (needs the running daemon)')
+    .option(
+      '--durable <id>',
+      'read as the durable reader <id>: resume where it left off (--from applies the first time), store its progress (needs the running daemon)',
+    )
+    .action(async (channel: string, flags: CatFlags) => {
+      const { config } = await loadConfigFile(flags.config, process.env);
+      await cat(ctx, config, channel, flags);
     });
 
   const offset = program.command('offset').description("move a durable subscriber's stored offset");
@@ -234,6 +230,69 @@ export function register(program: Command, ctx: CliContext): void {
           `replayed ${result.replayed} message(s) to ${channel}${result.skipped > 0 ? `, skipped ${result.skipped} unreadable` : ''}\n`,
         );
     });
+}
+
+interface CatFlags extends AdminFlags {
+  readonly from: WirePosition;
+  readonly count?: number;
+  readonly follow?: true;
+  readonly durable?: string;
+}
+
+/** How long one `cat --follow` request waits for a record; short, so that a signal ends it soon. */
+const FOLLOW_POLL_MS = 2_000;
+
+/** How long closing may take after the first signal; a second signal exits at once. */
+const CLOSE_DEADLINE_MS = 5_000;
+
+/**
+ * Prints the records of `channel` page by page: up to `--count`, to the end, or (`--follow`) until a
+ * signal. A `--durable` reader starts at its stored offset and stores its progress after each page
+ * (a record printed just before a crash is printed again: at least once).
+ */
+async function cat(
+  ctx: CliContext,
+  config: MessengerConfig,
+  channel: string,
+  flags: CatFlags,
+): Promise<void> {
+  const live = flags.follow === true || flags.durable !== undefined;
+  const needs = live ? `cat ${flags.follow === true ? '--follow' : '--durable'}` : undefined;
+  const call = (request: AdminRequest): Promise<unknown> => runAdmin(config, request, needs);
+  const stop = new AbortController();
+  if (flags.follow === true) {
+    void watchStopSignals({
+      source: process,
+      logger: silentLogger,
+      clock: systemClock,
+      deadlineMs: CLOSE_DEADLINE_MS,
+      forceExit: (code) => process.exit(code),
+    }).then(() => {
+      stop.abort();
+    });
+  }
+  const subscriber = flags.durable;
+  let from: WirePosition = flags.from;
+  if (subscriber !== undefined) {
+    from = ((await call({ verb: 'reader-open', channel, subscriber, from })) as { offset: number }).offset;
+  }
+  let left = flags.count ?? Number.POSITIVE_INFINITY;
+  while (left > 0 && !stop.signal.aborted) {
+    const max = Math.min(left, MAX_CAT_PAGE);
+    const waitMs = flags.follow === true ? { waitMs: FOLLOW_POLL_MS } : {};
+    const page = (await call({ verb: 'cat', channel, from, max, ...waitMs })) as {
+      records: CatRecord[];
+      next: number;
+    };
+    for (const record of page.records)
+      ctx.stdout(`${flags.json === true ? record.line : textLine(record)}\n`);
+    left -= page.records.length;
+    if (subscriber !== undefined && page.records.length > 0) {
+      await call({ verb: 'reader-commit', channel, subscriber, offset: page.next });
+    }
+    from = page.next;
+    if (flags.follow !== true && page.records.length < max) break;
+  }
 }
 
 function printMove(ctx: CliContext, result: unknown, flags: AdminFlags): void {
