@@ -13,12 +13,10 @@ import {
   type WirePosition,
 } from '../../../internal/admin/index.js';
 import { parseEnvelope } from '../../../internal/envelope/index.js';
-import { systemClock } from '../../../internal/clock/index.js';
-import { silentLogger } from '../../../internal/logger/index.js';
 import { CONFIG_PATH_ENV, loadConfigFile, type MessengerConfig } from '../../../src/config/index.js';
 import { runAdmin } from '../admin/client.js';
 import type { CliContext } from '../cli.js';
-import { watchStopSignals } from '../daemon/stop-signals.js';
+import { abortOnStopSignal } from '../daemon/stop-signals.js';
 import { wholeNumberAtLeastOne } from './whole-number.js';
 
 interface AdminFlags {
@@ -260,17 +258,7 @@ async function cat(
   const needs = live ? `cat ${flags.follow === true ? '--follow' : '--durable'}` : undefined;
   const call = (request: AdminRequest): Promise<unknown> => runAdmin(config, request, needs);
   const stop = new AbortController();
-  if (flags.follow === true) {
-    void watchStopSignals({
-      source: process,
-      logger: silentLogger,
-      clock: systemClock,
-      deadlineMs: CLOSE_DEADLINE_MS,
-      forceExit: (code) => process.exit(code),
-    }).then(() => {
-      stop.abort();
-    });
-  }
+  if (flags.follow === true) abortOnStopSignal(stop, CLOSE_DEADLINE_MS);
   const subscriber = flags.durable;
   let from: WirePosition = flags.from;
   if (subscriber !== undefined) {

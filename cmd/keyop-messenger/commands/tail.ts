@@ -4,13 +4,11 @@
  * (exit 1). Tail is live-only (an ephemeral client has no offset on the hub), so `--from` is refused.
  */
 import { Option, type Command } from 'commander';
-import { systemClock } from '../../../internal/clock/index.js';
 import { encodeEnvelope } from '../../../internal/envelope/index.js';
 import { errorMessage } from '../../../internal/errors/index.js';
-import { silentLogger } from '../../../internal/logger/index.js';
 import type { EphemeralMessenger, EphemeralStatus, Message } from '../../../src/index.js';
 import type { CliContext } from '../cli.js';
-import { watchStopSignals } from '../daemon/stop-signals.js';
+import { abortOnStopSignal } from '../daemon/stop-signals.js';
 import { createEphemeral, usageError, withHubOptions, type HubFlags } from './hub-connection.js';
 import { wholeNumberAtLeastOne } from './whole-number.js';
 
@@ -52,15 +50,7 @@ export function register(program: Command, ctx: CliContext): void {
       const em = createEphemeral(command, flags, { subscribe: flags.channel, autoReconnect: true });
       const stop = new AbortController();
       let printed = 0;
-      void watchStopSignals({
-        source: process,
-        logger: silentLogger,
-        clock: systemClock,
-        deadlineMs: CLOSE_DEADLINE_MS,
-        forceExit: (code) => process.exit(code),
-      }).then(() => {
-        stop.abort();
-      });
+      abortOnStopSignal(stop, CLOSE_DEADLINE_MS);
       for (const channel of flags.channel) {
         em.subscribe(channel, (message) => {
           if (stop.signal.aborted) return;

@@ -2,8 +2,8 @@
  * SIGTERM and SIGINT for the daemon: the first starts a graceful shutdown, a second one or a passed
  * deadline ends the process at once.
  */
-import type { Clock } from '../../../internal/clock/index.js';
-import type { Logger } from '../../../internal/logger/index.js';
+import { systemClock, type Clock } from '../../../internal/clock/index.js';
+import { silentLogger, type Logger } from '../../../internal/logger/index.js';
 
 /** How long a graceful shutdown may take before the process is ended: under systemd's TimeoutStopSec=30. */
 export const SHUTDOWN_DEADLINE_MS = 25_000;
@@ -57,5 +57,21 @@ export function watchStopSignals(options: StopSignalOptions): Promise<StopSignal
       resolve(signal);
     };
     for (const signal of Object.keys(FORCED_EXIT_CODES) as StopSignal[]) source.on(signal, onSignal);
+  });
+}
+
+/**
+ * For a command that runs until interrupted: aborts `stop` at the first SIGTERM or SIGINT of the
+ * process; a second signal, or `deadlineMs` after the first, ends the process at once.
+ */
+export function abortOnStopSignal(stop: AbortController, deadlineMs: number): void {
+  void watchStopSignals({
+    source: process,
+    logger: silentLogger,
+    clock: systemClock,
+    deadlineMs,
+    forceExit: (code) => process.exit(code),
+  }).then(() => {
+    stop.abort();
   });
 }
