@@ -11,6 +11,7 @@ import { controlRoutes, streamsRoute, type StreamsAccess } from '../internal/htt
 import { StreamService } from '../internal/streams/index.js';
 import { SubscriptionManager } from '../internal/streams/subscriptions/index.js';
 import { anonymousExposureProblem, isLoopbackListenAddr } from './config/validate-http.js';
+import { addMetricsRoutes } from './http-metrics.js';
 import { internalsOf, type MessengerInternals } from './internal-access.js';
 import type { HttpEndpoint, HttpEndpointOptions } from './http-endpoint.js';
 import type { Messenger } from './messenger.js';
@@ -24,12 +25,19 @@ const READ_PAGE_BYTES = 4 * 1024 * 1024;
 const SSE_MAX_DURATION_MS = 60_000;
 
 /**
- * Whether a configured hub refuses this instance for good (allowlist, certificates, limits): an
- * operator must act, so the instance is not ready. A hub that is merely unreachable does not count
- * (what is published meanwhile is kept and sent once it is back).
+ * Whether the links to hubs let the instance be ready (`http.readiness_hubs`). By default only a hub
+ * that refuses this instance for good (allowlist, certificates, limits) makes it unready: an operator
+ * must act. A hub that is merely unreachable does not count (what is published meanwhile is kept and
+ * sent once it is back), unless `connected` asks for every hub to be connected.
  */
-function refusedByAHub(internals: MessengerInternals): boolean {
-  return internals.federation()?.clients.some((client) => client.state === 'refused') ?? false;
+function hubsAllowReadiness(
+  internals: MessengerInternals,
+  gate: Messenger['config']['http']['readinessHubs'],
+): boolean {
+  const clients = internals.federation()?.clients ?? [];
+  if (gate === 'ignore') return true;
+  if (gate === 'connected') return clients.every((client) => client.state === 'connected');
+  return !clients.some((client) => client.state === 'refused');
 }
 
 /** Starts the HTTP endpoint; see `startHttpEndpoint`. */
@@ -57,13 +65,24 @@ export async function serveHttpEndpoint(
     listenAddr: options.listenAddr,
     logger,
     hostCheck: new HostCheck(parseListenAddr(options.listenAddr).host, settings.allowedHosts),
-    isReady: () => ready && !refusedByAHub(internals),
+    isReady: () => ready && hubsAllowReadiness(internals, settings.readinessHubs),
     readinessDetail: () => {
       const clients = messenger.stats().federation?.clients;
       return clients === undefined ? {} : { hubs: clients };
     },
     ...(options.tls === undefined ? {} : { tls: listenerTls(options.tls, messenger.config, auth) }),
     ...(options.timeouts === undefined ? {} : { timeouts: options.timeouts }),
+  });
+  const refused = refusalReporter(internals, logger);
+  const stopMetrics = await addMetricsRoutes({
+    messenger,
+    internals,
+    server,
+    auth,
+    streamsPrefix: prefix,
+    refused: (req, decision) => {
+      refused(req, decision, 'metrics');
+    },
   });
   server.addRoute(
     streamsRoute(
@@ -79,7 +98,7 @@ export async function serveHttpEndpoint(
         access: {
           auth,
           cors: new CorsPolicy(settings.corsOrigins),
-          refused: refusalReporter(internals, logger),
+          refused,
         },
       },
       controlRoutes(subscriptions, prefix),
@@ -89,6 +108,7 @@ export async function serveHttpEndpoint(
   try {
     url = await server.start();
   } catch (err) {
+    stopMetrics();
     await subscriptions.close();
     await service.close();
     throw err;
@@ -99,6 +119,7 @@ export async function serveHttpEndpoint(
       ready = value;
     },
     close: async () => {
+      stopMetrics();
       await Promise.all([server.close(), subscriptions.close(), service.close()]);
     },
   };
@@ -147,7 +168,8 @@ function refusalReporter(
 }
 
 function describeTarget(target: AccessTarget): string {
-  return target === 'instance' ? 'control API' : `${target.right} ${target.channel}`;
+  if (target === 'instance') return 'control API';
+  return target === 'metrics' ? 'metrics' : `${target.right} ${target.channel}`;
 }
 
 /** Warns at start about the loud opt-out, and about bearer tokens sent in clear text off loopback. */

@@ -5,6 +5,7 @@
 import type { ChannelLog, AppendResult, Storage } from '../internal/storage/index.js';
 import type { Clock } from '../internal/clock/index.js';
 import type { Logger } from '../internal/logger/index.js';
+import type { FsyncTimings } from '../internal/metrics/index.js';
 import type { Federation } from './federation-setup.js';
 
 /** What package code may use of a Messenger beyond its public API. */
@@ -24,6 +25,8 @@ export interface MessengerInternals {
   append(channel: string, lines: Buffer, records: number, signal?: AbortSignal): Promise<AppendResult>;
   /** The running federation, when the hub or the client is enabled. */
   federation(): Federation | undefined;
+  /** Fsync latencies of the data dir's segment files (exposed by `/metrics`). */
+  fsyncTimings: FsyncTimings;
 }
 
 const registry = new WeakMap<object, MessengerInternals>();

@@ -21,6 +21,7 @@ import {
 } from '../internal/envelope/index.js';
 import { ErrorCode, MessengerError, errorMessage } from '../internal/errors/index.js';
 import { silentLogger, withUniqueKeys, type Logger } from '../internal/logger/index.js';
+import { FsyncTimings } from '../internal/metrics/index.js';
 import {
   FEDERATION_CURSOR_PREFIXES,
   cursorIds,
@@ -33,6 +34,7 @@ import {
 import { PayloadRegistry, type PayloadDecoder } from '../internal/registry/index.js';
 import {
   Storage,
+  nodeSegmentFs,
   compactAll,
   type AppendResult,
   type ChannelLog,
@@ -161,7 +163,12 @@ export class Messenger {
   #closed = false;
   #closing: Promise<void> | undefined;
 
-  private constructor(config: MessengerConfig, storage: Storage, opts: MessengerOptions) {
+  private constructor(
+    config: MessengerConfig,
+    storage: Storage,
+    opts: MessengerOptions,
+    fsyncTimings: FsyncTimings,
+  ) {
     this.#config = config;
     this.#storage = storage;
     this.#logger = opts.logger ?? silentLogger;
@@ -176,6 +183,7 @@ export class Messenger {
       log: async (channel) => this.#logs.get(channel) ?? this.#openLog(channel),
       append: (channel, lines, records, signal) => this.#append(channel, lines, records, signal),
       federation: () => this.#federation,
+      fsyncTimings,
     });
     this.#compactionTimer = this.#clock.setInterval(() => {
       void this.compact().catch((err: unknown) => {
@@ -197,6 +205,7 @@ export class Messenger {
     const clock = options.clock ?? systemClock;
     const logger = withUniqueKeys(options.logger ?? silentLogger);
     const retentionAudit = new RetentionAudit();
+    const fsyncTimings = new FsyncTimings();
     const storage = await Storage.open({
       dataDir: resolved.storage.dataDir,
       syncPolicy: resolved.storage.syncPolicy,
@@ -213,9 +222,9 @@ export class Messenger {
       retryMaxMs: options.writeRetryMaxMs ?? DEFAULTS.writeRetryMaxMs,
       clock,
       logger: logger.child({ component: 'storage' }),
-      ...(options.segmentFs === undefined ? {} : { segmentFs: options.segmentFs }),
+      segmentFs: fsyncTimings.wrap(options.segmentFs ?? nodeSegmentFs),
     });
-    const messenger = new Messenger(resolved, storage, { ...options, logger });
+    const messenger = new Messenger(resolved, storage, { ...options, logger }, fsyncTimings);
     if (federationEnabled(resolved)) {
       try {
         messenger.#federation = await startFederation({

@@ -20,6 +20,10 @@ const COMMANDS: readonly CommandModule[] = [
   { names: ['request'], load: () => import('./commands/request.js') },
   { names: ['sk'], load: () => import('./commands/sk.js') },
   { names: ['gen-cert', 'keygen'], load: () => import('./commands/gen-cert.js') },
+  {
+    names: ['channels', 'stats', 'subscribers', 'cat', 'offset', 'unsubscribe', 'purge', 'dead-letter'],
+    load: () => import('./commands/admin.js'),
+  },
   { names: ['version'], load: () => import('./commands/version.js') },
   // `completion` describes every command, so it is never loaded alone.
   { names: [], load: () => import('./commands/completion.js') },

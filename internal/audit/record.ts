@@ -59,6 +59,11 @@ export const AuditEvent = {
    * entry count and what was wrong.
    */
   STREAMKIT_REFUSED: 'streamkit_refused',
+  /**
+   * An operator changed the data dir through the admin API or the CLI (`channel`, `peer` the
+   * subscriber concerned, `detail`: the action, its arguments and its outcome).
+   */
+  ADMIN: 'admin',
 } as const;
 
 /** One of the values of {@link AuditEvent}. */

@@ -2,5 +2,5 @@
 export { Cursor, OFFSET_FAILURES_BEFORE_PAUSE, type CursorOptions } from './cursor.js';
 export { toMessage, type DeliveryContext, type Message, type MessageHandler } from './message.js';
 export { splitRecords, type LogRecord } from './records.js';
-export type { StartPosition, StartTime } from './start-position.js';
+export { resolveStartPosition, type StartPosition, type StartTime } from './start-position.js';
 export { SubscriberLoop, type SubscriberCounters, type SubscriberOptions } from './subscriber.js';

@@ -120,6 +120,13 @@ export const ErrorCode = {
   SK_STALE_FENCE: 'ERR_SK_STALE_FENCE',
   /** A streamkit worker renewed or left a registration the authority no longer has (evicted or replaced). */
   SK_WORKER_GONE: 'ERR_SK_WORKER_GONE',
+  /**
+   * An admin action was refused: it would race a running reader (an active subscriber, a
+   * federation cursor), or it needs the daemon's lock while another process holds it.
+   */
+  ADMIN_REFUSED: 'ERR_ADMIN_REFUSED',
+  /** The admin socket of a running daemon could not be reached or answered with a broken reply. */
+  ADMIN_UNAVAILABLE: 'ERR_ADMIN_UNAVAILABLE',
 } as const;
 
 /** One of the values of {@link ErrorCode}. */

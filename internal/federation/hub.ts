@@ -75,6 +75,15 @@ export interface HubOptions {
 /** Close code sent to the older of two connections from one identity. */
 export const CLOSE_REPLACED = 4000;
 
+/** WebSocket close code 1012 (service restart): reconnect, the hub's settings changed. */
+const CLOSE_SERVICE_RESTART = 1012;
+
+/** The entry of `identity` in `peers`: undefined when the list is empty (all allowed), false when absent. */
+function allowedEntryIn(peers: readonly AllowedPeer[], identity: string): AllowedPeer | undefined | false {
+  if (peers.length === 0) return undefined;
+  return peers.find((p) => p.name === identity) ?? false;
+}
+
 interface PeerEntry {
   identity: string;
   ephemeral: boolean;
@@ -97,6 +106,8 @@ interface PeerEntry {
 /** A listening hub. Start with {@link Hub.listen}. */
 export class Hub {
   readonly #opts: HubOptions;
+  /** The allowlist: `opts.allowedPeers` until {@link Hub.setAllowedPeers} replaces it. */
+  #allowedPeers: readonly AllowedPeer[];
   readonly #server: http.Server;
   readonly #wss: WebSocketServer;
   readonly #logger: Logger;
@@ -113,6 +124,7 @@ export class Hub {
 
   private constructor(opts: HubOptions, Server: typeof WebSocketServer) {
     this.#opts = opts;
+    this.#allowedPeers = opts.allowedPeers;
     this.#logger = opts.ctx.logger.child({ component: 'hub' });
     // TLS handshake, upgrade request and federation handshake each within handshakeTimeoutMs.
     const limit = opts.ctx.handshakeTimeoutMs;
@@ -185,6 +197,34 @@ export class Hub {
     return address.family === 'IPv6'
       ? `[${address.address}]:${address.port}`
       : `${address.address}:${address.port}`;
+  }
+
+  /**
+   * Replaces the allowlist and its policies (a configuration reload). New connections are checked
+   * against it at once; a connected peer it no longer allows is closed 4403 (logged and audited),
+   * one whose policy changed is closed 1012 so that it reconnects under the new policy.
+   */
+  setAllowedPeers(peers: readonly AllowedPeer[]): void {
+    const before = this.#allowedPeers;
+    this.#allowedPeers = peers;
+    for (const entry of [...this.#peers.values(), ...this.#ephemeral]) {
+      const now = this.#allowedEntry(entry.identity);
+      if (now === false) {
+        this.#logger.warn(
+          { peer: entry.identity },
+          'federation peer removed from the allowlist; disconnected',
+        );
+        this.#opts.ctx.audit.log({
+          event: AuditEvent.CLIENT_REJECTED,
+          peer: entry.identity,
+          detail: 'removed from the allowlist by a configuration reload',
+        });
+        void entry.session.close(CLOSE_NOT_IN_ALLOWLIST, CLOSE_REASON_NOT_IN_ALLOWLIST);
+      } else if (JSON.stringify(allowedEntryIn(before, entry.identity)) !== JSON.stringify(now)) {
+        this.#logger.info({ peer: entry.identity }, 'federation peer policy changed; reconnecting it');
+        void entry.session.close(CLOSE_SERVICE_RESTART, 'allowlist policy changed; reconnect');
+      }
+    }
   }
 
   /** Identities of the connected peers, ephemeral ones included. */
@@ -261,9 +301,7 @@ export class Hub {
   }
 
   #allowedEntry(identity: string): AllowedPeer | undefined | false {
-    const { allowedPeers } = this.#opts;
-    if (allowedPeers.length === 0) return undefined;
-    return allowedPeers.find((p) => p.name === identity) ?? false;
+    return allowedEntryIn(this.#allowedPeers, identity);
   }
 
   #reject(ws: WebSocket, identity: string, remote: string): void {

@@ -18,6 +18,7 @@ export {
 } from './recent-ids.js';
 export { SUSPECT_DIALS_BEFORE_REFUSAL } from './hub-refusal.js';
 export type { Session } from './session.js';
+export type { LinkTraffic } from './link.js';
 export {
   EphemeralClient,
   type EphemeralClientOptions,

@@ -34,6 +34,16 @@ export interface LinkEnd {
   error: Error | undefined;
 }
 
+/** What a {@link Link} has in flight and has had acknowledged. */
+export interface LinkTraffic {
+  /** Frames sent and not yet acknowledged. */
+  framesInFlight: number;
+  /** Records in those frames. */
+  recordsInFlight: number;
+  /** Acks received since the link opened. */
+  acks: number;
+}
+
 interface OutboundFrame {
   records: readonly Uint8Array[];
   resolve: (ack: AckMessage) => void;
@@ -53,6 +63,7 @@ export class Link {
   #ping: { clear(): void } | undefined;
   #error: Error | undefined;
   #ended = false;
+  #acks = 0;
   readonly #abort = new AbortController();
   /** Resolves when the connection has ended. */
   readonly ended: Promise<LinkEnd>;
@@ -104,6 +115,12 @@ export class Link {
     return this.#opts.framesInFlight;
   }
 
+  /** Frames and records sent and not yet acknowledged, and the acks received so far (for metrics). */
+  get traffic(): LinkTraffic {
+    const records = this.#inFlight.reduce((sum, frame) => sum + frame.records.length, 0);
+    return { framesInFlight: this.#inFlight.length, recordsInFlight: records, acks: this.#acks };
+  }
+
   /**
    * Sends `records` as one binary frame as soon as fewer than {@link Link.framesInFlight} frames
    * await their ack (frames go out in call order), and resolves with the peer's ack. Rejects when
@@ -150,6 +167,7 @@ export class Link {
       }
       try {
         pending.resolve(decodeAck(data));
+        this.#acks += 1;
       } catch (err) {
         pending.reject(err as Error);
         this.#protocolError(err);

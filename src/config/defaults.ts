@@ -82,8 +82,10 @@ export const DEFAULT_CONFIG: DeepReadonly<Omit<MessengerConfig, 'name'>> = deepF
     insecureAllowAnonymous: false,
     corsOrigins: [],
     allowedHosts: [],
+    readinessHubs: 'not_refused',
   },
   log: { level: 'info' },
+  metrics: { enabled: true, maxChannels: 200 },
 });
 
 /** Defaults of one `hub.allowed_peers[]` entry (`name` is required, so its default is the "missing" marker). */

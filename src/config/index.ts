@@ -8,6 +8,7 @@ export type {
   DeepReadonly,
   HubRefConfig,
   LogLevel,
+  ReadinessHubs,
   MessengerConfig,
   MessengerConfigInput,
   PeerPolicyConfig,

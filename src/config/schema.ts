@@ -19,7 +19,14 @@ import {
   MAX_MEGABYTES,
   MAX_TIMER_MS,
 } from './defaults.js';
-import type { DeepReadonly, LogLevel, MessengerConfig, SyncPolicy, TlsMinVersion } from './types.js';
+import type {
+  DeepReadonly,
+  LogLevel,
+  MessengerConfig,
+  ReadinessHubs,
+  SyncPolicy,
+  TlsMinVersion,
+} from './types.js';
 
 /** Free text (YAML numbers are taken as written, as Go's decoder does). */
 export interface StringSpec {
@@ -148,6 +155,7 @@ const patterns: StringListSpec = {
 
 const SYNC_POLICIES: readonly SyncPolicy[] = ['none', 'periodic', 'always'];
 const TLS_VERSIONS: readonly TlsMinVersion[] = ['1.2', '1.3'];
+const READINESS_HUBS: readonly ReadinessHubs[] = ['not_refused', 'connected', 'ignore'];
 const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
 /** The whole configuration schema. */
@@ -248,9 +256,11 @@ export const CONFIG_SCHEMA: FieldsSpec<MessengerConfig> = {
       insecureAllowAnonymous: flag,
       corsOrigins: { kind: 'strings', item: 'an origin', problem: originProblem },
       allowedHosts: { kind: 'strings', item: 'a host name', problem: hostNameProblem },
+      readinessHubs: { kind: 'enum', values: READINESS_HUBS },
     },
   },
   log: { kind: 'section', fields: { level: { kind: 'enum', values: LOG_LEVELS } } },
+  metrics: { kind: 'section', fields: { enabled: flag, maxChannels: positive } },
 };
 
 /**

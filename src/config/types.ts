@@ -11,6 +11,9 @@ export type SyncPolicy = 'none' | 'periodic' | 'always';
 export type TlsMinVersion = '1.2' | '1.3';
 
 /** Lowest level the daemon logs at; `silent` logs nothing. */
+/** How links to hubs gate `/readyz` (`http.readiness_hubs`). */
+export type ReadinessHubs = 'not_refused' | 'connected' | 'ignore';
+
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 
 /** One peer the hub accepts, and the channels it may subscribe to and publish (empty list: any). */
@@ -126,9 +129,24 @@ export interface MessengerConfig {
     corsOrigins: string[];
     /** Host names accepted in the `Host` header besides the listen address (and localhost on loopback). */
     allowedHosts: string[];
+    /**
+     * How links to hubs gate `/readyz`: `not_refused` (unready while a hub refuses this instance for
+     * good), `connected` (unready until every hub is connected), `ignore` (hubs only reported).
+     */
+    readinessHubs: ReadinessHubs;
   };
   /** Daemon logging. */
   log: { level: LogLevel };
+  /** `GET /metrics` on the HTTP listener (Prometheus text format). */
+  metrics: {
+    /** Serve `/metrics`. */
+    enabled: boolean;
+    /**
+     * Channels given their own label value, the busiest by bytes first; the rest are summed under
+     * `channel="_other"`, so that thousands of channels do not make thousands of series.
+     */
+    maxChannels: number;
+  };
 }
 
 /** Every key optional at every depth; list elements are partial objects too. */

@@ -7,6 +7,7 @@ import type { CliContext } from '../cli.js';
 import { loadTlsMaterial, warnExpiringCertificates } from '../daemon/certificates.js';
 import { startDaemon } from '../daemon/daemon.js';
 import { createDaemonLogger } from '../daemon/logger.js';
+import { watchReloads } from '../daemon/reload.js';
 import { SHUTDOWN_DEADLINE_MS, watchStopSignals } from '../daemon/stop-signals.js';
 
 interface RunFlags {
@@ -17,7 +18,9 @@ interface RunFlags {
 export function register(program: Command, ctx: CliContext): void {
   program
     .command('run')
-    .description('run the daemon until SIGTERM or SIGINT (JSON logs on stdout)')
+    .description(
+      'run the daemon until SIGTERM or SIGINT; SIGHUP reloads log.level and hub.allowed_peers (JSON logs on stdout)',
+    )
     .option(
       '-c, --config <file>',
       `config file (default: $${CONFIG_PATH_ENV}, else built-in defaults: data dir ./data, HTTP on 127.0.0.1:4437)`,
@@ -45,6 +48,7 @@ async function runDaemon(flags: RunFlags, ctx: CliContext): Promise<void> {
   await warnExpiringCertificates(config, logger, systemClock.now());
 
   const daemon = await startDaemon(config, logger, tls);
+  watchReloads({ source: process, configPath, config, messenger: daemon.messenger, logger });
   logger.info(
     {
       version: ctx.version,

@@ -1,4 +1,4 @@
-/** Long-running verbs (`tail`, `sk workers`): the first SIGINT or SIGTERM stops them, a second exits at once. */
+/** Long-running verbs (`tail`, `cat --follow`, `sk workers`): the first SIGINT or SIGTERM stops them, a second exits at once. */
 import { systemClock } from '../../../internal/clock/index.js';
 import { silentLogger } from '../../../internal/logger/index.js';
 import { watchStopSignals } from '../daemon/stop-signals.js';

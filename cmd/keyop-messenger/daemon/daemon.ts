@@ -4,11 +4,14 @@ import type { MutualTlsOptions } from '../../../internal/tlsutil/index.js';
 import type { MessengerConfig } from '../../../src/config/index.js';
 import { startHttpEndpoint, type HttpEndpoint } from '../../../src/http-endpoint.js';
 import { Messenger } from '../../../src/messenger.js';
+import { startAdminSocket } from '../admin/daemon-socket.js';
 
 /** A started daemon. */
 export interface RunningDaemon {
   /** Base URL of the HTTP endpoint. */
   readonly httpUrl: string;
+  /** The daemon's Messenger. */
+  readonly messenger: Messenger;
   /** Bound `host:port` of the federation hub, when enabled. */
   readonly hubAddr: string | undefined;
   /**
@@ -22,8 +25,9 @@ export interface RunningDaemon {
  * Opens the Messenger on `config.storage.data_dir` (taking its lock) and starts the HTTP endpoint on
  * `http.listen_addr`, HTTPS with the instance certificate when `tls` is given (clients may then
  * authenticate with a certificate of the instance CA; `tls.min_version` applies). `/readyz` answers 200
- * once both are up. When the endpoint cannot start, the Messenger is closed again before the error
- * propagates, so the data dir lock is released.
+ * once both are up. The admin API listens on `<data_dir>/admin.sock` (mode 0600). When the endpoint
+ * or the socket cannot start, what started is closed again before the error propagates, so the data
+ * dir lock is released.
  */
 export async function startDaemon(
   config: MessengerConfig,
@@ -50,14 +54,23 @@ export async function startDaemon(
     await messenger.close();
     throw err;
   }
+  let closeAdmin: () => Promise<void>;
+  try {
+    closeAdmin = await startAdminSocket(messenger, logger.child({ component: 'admin' }));
+  } catch (err) {
+    await http.close();
+    await messenger.close();
+    throw err;
+  }
   http.setReady(true);
   return {
     httpUrl: http.url,
+    messenger,
     hubAddr: messenger.hubAddress,
     stop: async () => {
       http.setReady(false);
       try {
-        await http.close();
+        await Promise.all([http.close(), closeAdmin()]);
       } finally {
         await messenger.close();
       }

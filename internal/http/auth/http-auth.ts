@@ -44,8 +44,11 @@ export type AccessDecision =
       readonly client: string | undefined;
     };
 
-/** What is asked: a right on a channel, or on the whole instance (the control API). */
-export type AccessTarget = { readonly right: HttpRight; readonly channel: string } | 'instance';
+/**
+ * What is asked: a right on a channel, on the whole instance (the control API), or reading the
+ * instance's metrics (granted by `read: [">"]` or `admin: [">"]`: they name every channel and subscriber).
+ */
+export type AccessTarget = { readonly right: HttpRight; readonly channel: string } | 'instance' | 'metrics';
 
 type Identity =
   | { readonly kind: 'anonymous' }
@@ -57,6 +60,13 @@ interface CompiledRights {
   readonly write: ChannelPatternSet;
   readonly admin: ChannelPatternSet;
   readonly instanceAdmin: boolean;
+  readonly readsEverything: boolean;
+}
+
+function grants(rights: CompiledRights, target: AccessTarget): boolean {
+  if (target === 'instance') return rights.instanceAdmin;
+  if (target === 'metrics') return rights.readsEverything || rights.instanceAdmin;
+  return rights[target.right].matches(target.channel);
 }
 
 const BEARER = /^Bearer[ ]+([\x21-\x7e]+)[ ]*$/i;
@@ -95,6 +105,7 @@ export class HttpAuth {
           write: new ChannelPatternSet(client.write),
           admin: new ChannelPatternSet(client.admin),
           instanceAdmin: client.admin.includes('>'),
+          readsEverything: client.read.includes('>'),
         },
       ]),
     );
@@ -121,14 +132,13 @@ export class HttpAuth {
       return { allowed: false, status: 401, badCredential: true, reason: identity.reason, client: undefined };
     }
     const granted = rights.get(identity.name);
-    const allowed =
-      granted !== undefined &&
-      (target === 'instance' ? granted.instanceAdmin : granted[target.right].matches(target.channel));
-    if (allowed) return { allowed: true, client: identity.name };
+    if (granted !== undefined && grants(granted, target)) return { allowed: true, client: identity.name };
     const what =
       target === 'instance'
         ? 'the control API (admin: [">"])'
-        : `${target.right} on channel ${target.channel}`;
+        : target === 'metrics'
+          ? 'read the metrics (read: [">"] or admin: [">"])'
+          : `${target.right} on channel ${target.channel}`;
     const who = identity.via === 'token' ? 'client' : 'certificate CN';
     return {
       allowed: false,

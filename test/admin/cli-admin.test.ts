@@ -1,0 +1,177 @@
+/**
+ * The admin verbs of the real CLI, against a spawned daemon (through its admin socket) and against
+ * its data dir once stopped (read-only, or locked for a write verb).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { Messenger } from '../../src/index.js';
+import { killLeftoverDaemons, spawnDaemon } from '../cli/daemon-process.js';
+import { assertCliBuilt, runCli } from '../cli/process.js';
+import { tempDir } from '../support/temp-dir.js';
+
+beforeAll(() => {
+  assertCliBuilt();
+});
+afterEach(() => {
+  killLeftoverDaemons();
+});
+
+/**
+ * A data dir where subscriber `worker` of `orders` dead-lettered the three messages published
+ * (its offset file at the end), plus the offset file of a federation cursor.
+ */
+async function prepareDataDir(dataDir: string): Promise<void> {
+  const messenger = await Messenger.open({ storage: { dataDir } });
+  const worker = await messenger.subscribe(
+    'orders',
+    'worker',
+    () => {
+      throw new Error('handler down');
+    },
+    { from: 'beginning', maxRetries: 0 },
+  );
+  for (let n = 0; n < 3; n += 1) await messenger.publish('orders', 'Order', { n });
+  await vi.waitFor(() => {
+    expect(messenger.stats().channels.orders?.subscribers.worker?.deadLettered).toBe(3);
+  });
+  await worker.stop();
+  await messenger.close();
+  fs.writeFileSync(path.join(dataDir, 'subscribers', 'orders', 'fed-peer.offset'), '0\n');
+}
+
+interface Channel {
+  name: string;
+  records: number;
+  bytes: number;
+}
+
+async function cli(dir: string, args: string[]): Promise<string> {
+  const result = await runCli([...args, '-c', path.join(dir, 'config.yaml')], dir);
+  if (result.code !== 0) throw new Error(`${args.join(' ')} exited ${result.code}: ${result.stderr}`);
+  return result.stdout;
+}
+
+async function channels(dir: string): Promise<Record<string, Channel>> {
+  const list = JSON.parse(await cli(dir, ['channels', '--json'])) as Channel[];
+  return Object.fromEntries(list.map((c) => [c.name, c]));
+}
+
+function auditDetails(dataDir: string): string[] {
+  const file = path.join(dataDir, 'audit', 'audit.jsonl');
+  if (!fs.existsSync(file)) return [];
+  return fs
+    .readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { event: string; detail: string })
+    .filter((record) => record.event === 'admin')
+    .map((record) => record.detail);
+}
+
+describe('admin verbs', () => {
+  it('list, read, move offsets, replay dead letters and purge on a running daemon, then on its stopped data dir', async () => {
+    const dir = fs.realpathSync(tempDir('keyop-admin-'));
+    const dataDir = path.join(dir, 'data');
+    await prepareDataDir(dataDir);
+    fs.writeFileSync(
+      path.join(dir, 'config.yaml'),
+      `http:\n  listen_addr: 127.0.0.1:0\nstorage:\n  data_dir: ${JSON.stringify(dataDir)}\n`,
+    );
+    const daemon = spawnDaemon(['run', '-c', path.join(dir, 'config.yaml')], dir);
+    await daemon.started;
+    expect(fs.statSync(path.join(dataDir, 'admin.sock')).mode & 0o777).toBe(0o600);
+
+    const before = await channels(dir);
+    expect(before.orders?.records).toBe(3);
+    expect(before['orders.dead-letter']?.records).toBe(3);
+    const subscribers = JSON.parse(await cli(dir, ['subscribers', 'orders', '--json'])) as {
+      id: string;
+      offset: number;
+      lagRecords: number;
+    }[];
+    expect(subscribers).toEqual([
+      expect.objectContaining({ id: 'fed-peer', offset: 0, lagRecords: 3 }),
+      expect.objectContaining({ id: 'worker', offset: before.orders?.bytes, lagRecords: 0, active: false }),
+    ]);
+
+    // cat: envelopes as stored, from the beginning or from an offset, --count pages.
+    const lines = (await cli(dir, ['cat', 'orders', '--json', '--count', '2'])).trim().split('\n');
+    expect(lines.map((line) => (JSON.parse(line) as { payload: unknown }).payload)).toEqual([
+      { n: 0 },
+      { n: 1 },
+    ]);
+    const second = Buffer.byteLength(`${lines[0]}\n`);
+    const text = await cli(dir, ['cat', 'orders', '--from', String(second)]);
+    const textLines = text.trim().split('\n');
+    expect(textLines).toHaveLength(2);
+    expect(textLines[0]).toMatch(new RegExp(`^${second} \\S+ \\S+ Order \\{"n":1\\}$`));
+    expect(textLines[1]).toMatch(/ Order \{"n":2\}$/);
+
+    // The daemon's federation owns its cursors.
+    const refused = await runCli(
+      ['offset', 'set', 'orders', 'fed-peer', 'end', '-c', path.join(dir, 'config.yaml')],
+      dir,
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('is a federation cursor');
+
+    expect(await cli(dir, ['offset', 'reset', 'orders', 'worker'])).toBe(
+      `worker: offset ${before.orders?.bytes} -> 0\n`,
+    );
+    expect(await cli(dir, ['dead-letter', 'replay', 'orders'])).toBe('replayed 3 message(s) to orders\n');
+    const replayed = await channels(dir);
+    expect(replayed.orders?.records).toBe(6);
+    expect(replayed['orders.dead-letter']?.records).toBe(0);
+    const again = (await cli(dir, ['cat', 'orders', '--json', '--from', String(before.orders?.bytes)]))
+      .trim()
+      .split('\n');
+    expect(again.map((line) => (JSON.parse(line) as { payload: unknown }).payload)).toEqual([
+      { n: 0 },
+      { n: 1 },
+      { n: 2 },
+    ]);
+
+    const noConfirm = await runCli(['purge', 'orders.dead-letter', '-c', path.join(dir, 'config.yaml')], dir);
+    expect(noConfirm.code).toBe(2);
+    expect(await cli(dir, ['purge', 'orders', '--yes'])).toMatch(
+      /^purged orders: \d+ bytes in 1 segment\(s\)\n$/,
+    );
+    expect((await channels(dir)).orders?.records).toBe(0);
+
+    daemon.child.kill('SIGTERM');
+    expect(await daemon.exited).toBe(0);
+    expect(fs.existsSync(path.join(dataDir, 'admin.sock'))).toBe(false);
+
+    // Stopped: read verbs read without a lock; write verbs take it for their time.
+    expect(Object.keys(await channels(dir))).toEqual(['orders', 'orders.dead-letter']);
+    expect(fs.existsSync(path.join(dataDir, 'LOCK'))).toBe(false);
+    expect(await cli(dir, ['unsubscribe', 'orders', 'worker'])).toContain('unsubscribed worker from orders');
+    expect(fs.existsSync(path.join(dataDir, 'subscribers', 'orders', 'worker.offset'))).toBe(false);
+    const missing = await runCli(
+      ['unsubscribe', 'orders', 'worker', '-c', path.join(dir, 'config.yaml')],
+      dir,
+    );
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('has no subscriber "worker"');
+
+    expect(auditDetails(dataDir)).toEqual([
+      expect.stringMatching(/^offset set from \d+ to 0 .*\(daemon\)$/),
+      expect.stringMatching(/^dead letters replayed: 3 appended.*\(daemon\)$/),
+      expect.stringMatching(/^purged: .*\(daemon\)$/),
+      expect.stringMatching(/^unsubscribed .*\(offline\)$/),
+    ]);
+  });
+
+  it('says so when the data dir does not exist', async () => {
+    const dir = fs.realpathSync(tempDir('keyop-admin-none-'));
+    fs.writeFileSync(
+      path.join(dir, 'config.yaml'),
+      `storage:\n  data_dir: ${JSON.stringify(path.join(dir, 'nope'))}\n`,
+    );
+    const result = await runCli(['channels', '-c', path.join(dir, 'config.yaml')], dir);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`no data dir at ${path.join(dir, 'nope')}`);
+    expect(fs.existsSync(path.join(dir, 'nope'))).toBe(false);
+  });
+});
