@@ -8,7 +8,6 @@ import { newEnvelopeId, type Envelope } from '../internal/envelope/index.js';
 import { ErrorCode, MessengerError } from '../internal/errors/index.js';
 import {
   EphemeralClient,
-  SUSPECT_DIALS_BEFORE_REFUSAL,
   type EphemeralState,
   type EphemeralStats,
   type EphemeralStatus,
@@ -162,7 +161,6 @@ export class EphemeralMessenger {
       writeQueueSize: this.#config.writeQueueSize,
       pingIntervalMs: options.pingIntervalMs ?? DEFAULT_TIMING.pingIntervalMs,
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULT_TIMING.handshakeTimeoutMs,
-      suspectDialsBeforeRejection: SUSPECT_DIALS_BEFORE_REFUSAL,
       clock: options.clock ?? systemClock,
       logger: this.#logger,
       deliver: (envelope) => this.#deliver(envelope),
