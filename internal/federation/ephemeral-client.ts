@@ -269,8 +269,8 @@ export class EphemeralClient {
     const sending = new Set<Promise<void>>();
     while (await this.#queue.whenNotEmpty(link.signal)) {
       const { queued } = this.#queue;
-      const split = sending.size === 0 && link.framesInFlight > 1 && queued >= SPLIT_BURSTS_FROM;
-      const batch = this.#queue.takeBatch(this.#opts.maxBatchBytes, split ? Math.ceil(queued / 2) : Infinity);
+      const limit = burstSplitLimit(queued, sending.size === 0, link.framesInFlight);
+      const batch = this.#queue.takeBatch(this.#opts.maxBatchBytes, limit);
       this.#counters.framesSent++;
       this.#counters.messagesSent += batch.length;
       const sent: Promise<void> = this.#send(link, batch).finally(() => sending.delete(sent));
@@ -355,6 +355,16 @@ export class EphemeralClient {
       },
     );
   }
+}
+
+/**
+ * The burst-split policy: how many of the `queued` publishes the next frame may take. A burst of at
+ * least {@link SPLIT_BURSTS_FROM} on an idle link (`idle`: no frame in flight) of a hub that takes
+ * more than one frame in flight goes out as two frames, half each; otherwise one frame takes all
+ * that fits.
+ */
+function burstSplitLimit(queued: number, idle: boolean, framesInFlight: number): number {
+  return idle && framesInFlight > 1 && queued >= SPLIT_BURSTS_FROM ? Math.ceil(queued / 2) : Infinity;
 }
 
 function closedError(): MessengerError {

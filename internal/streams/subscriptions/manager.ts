@@ -8,8 +8,8 @@
  * leases live in memory (after a restart, pending work wakes again). This file is the glue: stream
  * events, the entry points of the control routes, and their JSON views.
  */
-import path from 'node:path';
 import fsp from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Clock } from '../../clock/index.js';
 import type { Logger } from '../../logger/index.js';
 import { formatOffset, OFFSET_BEGINNING } from '../offsets.js';
@@ -21,8 +21,6 @@ import { WakeState } from './wake-state.js';
 import { WakeStreamWriter } from './wake-stream.js';
 import { WebhookDelivery, type WebhookWake } from './webhook-delivery.js';
 import { CallbackTokens, WebhookSigner, type PublicJwk } from './webhook-security.js';
-
-export type { LinkType } from './store.js';
 
 interface Link {
   path: string;
@@ -105,7 +103,7 @@ export class SubscriptionManager {
     await fsp.mkdir(opts.dir, { recursive: true });
     const manager = new SubscriptionManager(
       opts,
-      await WebhookSigner.load(path.join(opts.dir, 'webhook-signing-key.pem')),
+      await WebhookSigner.load(join(opts.dir, 'webhook-signing-key.pem')),
     );
     for (const stored of await manager.#store.load()) manager.#restore(stored);
     manager.#updateListening();
