@@ -126,7 +126,7 @@ export class HubClient {
     }
     if (opts.tls === undefined)
       client.#logger.warn({}, 'federation client WITHOUT TLS: the hub is not authenticated');
-    // Never rejects: the dials go on until close().
+    // The dials go on until close(); the only other end, a failure no dial can fix, is logged there.
     client.#reconnector.connect().catch(() => undefined);
     return client;
   }
