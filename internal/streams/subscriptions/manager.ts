@@ -105,7 +105,7 @@ export class SubscriptionManager {
       opts,
       await WebhookSigner.load(join(opts.dir, 'webhook-signing-key.pem')),
     );
-    for (const stored of await manager.#store.load()) manager.#restore(stored);
+    for (const stored of await manager.#store.load()) manager.#subs.set(stored.id, manager.#runtime(stored));
     manager.#updateListening();
     for (const sub of manager.#subs.values()) manager.#maybeWake(sub, manager.#firstPending(sub));
     return manager;
@@ -476,10 +476,6 @@ export class SubscriptionManager {
             }),
     };
     return sub;
-  }
-
-  #restore(stored: StoredSubscription): void {
-    this.#subs.set(stored.id, this.#runtime(stored));
   }
 
   /** Writes the subscriptions file soon (coalescing bursts of changes into one write). */
