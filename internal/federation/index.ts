@@ -2,12 +2,7 @@
 export type { FederationContext } from './context.js';
 export { Hub, CLOSE_REPLACED, type AllowedPeer, type HubOptions } from './hub.js';
 export { HubClient, type HubClientOptions, type HubClientState, type HubRef } from './hub-client.js';
-export {
-  Reconnector,
-  type ConnectionState,
-  type ConnectionStatus,
-  type ReconnectPolicy,
-} from './reconnector.js';
+export type { ConnectionState, ConnectionStatus, ReconnectPolicy } from './reconnector.js';
 export { ChannelFilter, type ChannelSet } from './policy.js';
 export { sweepStaleCursors } from './ttl-sweep.js';
 export {
