@@ -104,7 +104,7 @@ async function spawnChild(script: string, arg: string): Promise<ChildNode> {
 
 async function waitConnected(m: Messenger): Promise<void> {
   for (const client of internalsOf(m).federation()?.clients ?? []) {
-    while (client.state !== 'connected') await client.nextStateChange();
+    await client.whenState('connected');
   }
 }
 

@@ -8,7 +8,6 @@ import { newEnvelopeId, nowTimestamp, PublishEncoder, type Envelope } from '../i
 import { ErrorCode, MessengerError } from '../internal/errors/index.js';
 import {
   EphemeralClient,
-  SUSPECT_DIALS_BEFORE_REFUSAL,
   type EphemeralState,
   type EphemeralStats,
   type EphemeralStatus,
@@ -165,7 +164,6 @@ export class EphemeralMessenger {
       writeQueueSize: this.#config.writeQueueSize,
       pingIntervalMs: options.pingIntervalMs ?? DEFAULT_TIMING.pingIntervalMs,
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULT_TIMING.handshakeTimeoutMs,
-      suspectDialsBeforeRejection: SUSPECT_DIALS_BEFORE_REFUSAL,
       clock: this.#clock,
       logger: this.#logger,
       deliver: (envelope) => this.#deliver(envelope),

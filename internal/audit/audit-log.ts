@@ -4,7 +4,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { systemClock } from '../clock/index.js';
+import { Backoff, systemClock } from '../clock/index.js';
 import type { Clock, TimerHandle } from '../clock/index.js';
 import { ErrorCode, MessengerError } from '../errors/index.js';
 import { silentLogger } from '../logger/index.js';
@@ -85,9 +85,8 @@ interface OpenFile {
 }
 
 const MIB = 1024 * 1024;
-/** First delay before retrying a failed write, doubled up to {@link RETRY_MAX_MS}. */
-const RETRY_BASE_MS = 100;
-const RETRY_MAX_MS = 5_000;
+/** Delays before retrying a failed write: 100 ms, doubled up to 5 s. */
+const WRITE_RETRY = { baseMs: 100, maxMs: 5_000 };
 
 /**
  * Appends {@link AuditRecord}s to `{dir}/audit.jsonl` (mode 0644) without ever blocking or throwing at
@@ -246,7 +245,8 @@ export class AuditLog {
     } else {
       await nextTurn();
     }
-    for (let failures = 0; this.#queue.length > 0 || this.#unwritten.length > 0;) {
+    const backoff = new Backoff(WRITE_RETRY);
+    while (this.#queue.length > 0 || this.#unwritten.length > 0) {
       if (this.#unwritten.length === 0) {
         const queued = this.#queue;
         this.#queue = [];
@@ -254,7 +254,7 @@ export class AuditLog {
         this.#unwritten = this.#render(queued);
       }
       if (await this.#writeLines()) {
-        failures = 0;
+        backoff.reset();
         continue;
       }
       if (this.#stopGathering.signal.aborted) {
@@ -263,8 +263,7 @@ export class AuditLog {
         this.#unwritten = [];
         continue;
       }
-      const delay = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.min(failures++, 20));
-      await this.#clock.sleep(delay, this.#stopGathering.signal).catch(() => undefined);
+      await this.#clock.sleep(backoff.next(), this.#stopGathering.signal).catch(() => undefined);
     }
   }
 

@@ -3,7 +3,7 @@
  * waits for more, advances, and persists its position in an offset file per policy. Local
  * subscribers, federation senders and HTTP readers all read through it.
  */
-import type { Clock } from '../clock/index.js';
+import { Backoff, type BackoffPolicy, type Clock } from '../clock/index.js';
 import type { Logger } from '../logger/index.js';
 import type { ChannelLog, OffsetStore, ReadResult } from '../storage/index.js';
 import { splitRecords, type LogRecord } from './records.js';
@@ -226,16 +226,15 @@ export class Cursor {
    * While offset writes fail, retries them with backoff until one succeeds (limiting how much a
    * crash would replay); rejects with `signal.reason` on abort.
    */
-  async probe(signal: AbortSignal, baseMs: number, maxMs: number): Promise<void> {
-    let delay = baseMs;
+  async probe(signal: AbortSignal, retry: BackoffPolicy): Promise<void> {
+    const backoff = new Backoff(retry);
     this.#opts.logger.warn(
       { channel: this.#opts.log.channel, cursor: this.#opts.id },
       'offset writes still failing; pausing delivery to limit duplicates',
     );
     while (this.paused) {
-      await this.#opts.clock.sleep(delay, signal);
+      await this.#opts.clock.sleep(backoff.next(), signal);
       await this.flush(true);
-      delay = Math.min(maxMs, delay * 2);
     }
   }
 

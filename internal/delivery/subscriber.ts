@@ -2,7 +2,7 @@
  * The durable subscriber loop: reads through a cursor, dispatches each message with retries and
  * backoff, dead-letters what keeps failing, and advances only past messages it is done with.
  */
-import type { Clock } from '../clock/index.js';
+import { Backoff, backoffDelay, type BackoffPolicy, type Clock } from '../clock/index.js';
 import { parseEnvelope, type Envelope } from '../envelope/index.js';
 import { ErrorCode, MessengerError, errorMessage } from '../errors/index.js';
 import type { Logger } from '../logger/index.js';
@@ -42,6 +42,8 @@ export class SubscriberLoop {
   readonly #opts: SubscriberOptions;
   readonly #stop = new AbortController();
   readonly #logger: Logger;
+  /** The schedule of handler, dead-letter and offset-write retries (no random spread). */
+  readonly #retrySchedule: BackoffPolicy;
   readonly counters: SubscriberCounters = {
     delivered: 0,
     failedAttempts: 0,
@@ -56,6 +58,7 @@ export class SubscriberLoop {
   /** Starts the loop at once. */
   constructor(opts: SubscriberOptions) {
     this.#opts = opts;
+    this.#retrySchedule = { baseMs: opts.backoffBaseMs, maxMs: opts.backoffMaxMs };
     this.#logger = opts.logger.child({ channel: opts.cursor.log.channel, subscriber: opts.id });
     this.closed = this.#run();
   }
@@ -95,7 +98,7 @@ export class SubscriberLoop {
           if (!(typeof processed === 'boolean' ? processed : await processed)) break;
           const persisted = cursor.advance(record.next);
           if (persisted !== undefined) await persisted;
-          if (cursor.paused) await cursor.probe(signal, this.#opts.backoffBaseMs, this.#opts.backoffMaxMs);
+          if (cursor.paused) await cursor.probe(signal, this.#retrySchedule);
         }
       }
     } catch (err) {
@@ -155,7 +158,7 @@ export class SubscriberLoop {
 
   /** After a failed first attempt: retries with backoff, then dead-letters; false when stopping. */
   async #retry(env: Envelope, message: Message, firstError: unknown, signal: AbortSignal): Promise<boolean> {
-    const { maxRetries, backoffBaseMs, backoffMaxMs, clock, handler } = this.#opts;
+    const { maxRetries, clock, handler } = this.#opts;
     let lastError = firstError;
     for (let attempt = 1; ; attempt++) {
       if (signal.aborted) return false;
@@ -166,7 +169,7 @@ export class SubscriberLoop {
       );
       if (attempt > maxRetries) break;
       try {
-        await clock.sleep(Math.min(backoffMaxMs, backoffBaseMs * 2 ** (attempt - 1)), signal);
+        await clock.sleep(backoffDelay(this.#retrySchedule, attempt - 1), signal);
       } catch {
         return false;
       }
@@ -189,12 +192,13 @@ export class SubscriberLoop {
    * stopping.
    */
   async #giveUp(env: Envelope, error: unknown, signal: AbortSignal): Promise<boolean> {
-    const { deadLetter, backoffBaseMs, backoffMaxMs, clock } = this.#opts;
+    const { deadLetter, clock } = this.#opts;
     if (deadLetter === undefined) {
       this.#logger.error({ err: error, message_id: env.id }, 'dead-letter handler failed, skipping');
       return true;
     }
-    for (let failures = 0; ; failures++) {
+    const backoff = new Backoff(this.#retrySchedule);
+    for (;;) {
       try {
         await deadLetter(env, error);
         break;
@@ -202,6 +206,7 @@ export class SubscriberLoop {
         if (signal.aborted) return false;
         this.#stalled = true;
         this.counters.deadLetterFailures++;
+        const failures = backoff.failures;
         if (failures % 10 === 0) {
           this.#logger.error(
             {
@@ -217,7 +222,7 @@ export class SubscriberLoop {
           );
         }
         try {
-          await clock.sleep(Math.min(backoffMaxMs, backoffBaseMs * 2 ** Math.min(failures, 20)), signal);
+          await clock.sleep(backoff.next(), signal);
         } catch {
           return false;
         }

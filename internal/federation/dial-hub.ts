@@ -68,6 +68,8 @@ const DIAL_ERROR_CODES = {
 export class HubDialError extends MessengerError {
   /** How the failure was classified. */
   readonly verdict: DialVerdict;
+  readonly #addr: string;
+  readonly #ephemeral: boolean;
 
   constructor(addr: string, cause: unknown, verdict: DialVerdict, ephemeral: boolean) {
     super(
@@ -78,6 +80,14 @@ export class HubDialError extends MessengerError {
       { cause },
     );
     this.verdict = verdict;
+    this.#addr = addr;
+    this.#ephemeral = ephemeral;
+  }
+
+  /** This failure as a refusal for `reason` (several suspect dials in a row amount to one). */
+  asRefusal(reason: string): HubDialError {
+    if (this.verdict.kind === 'refused') return this;
+    return new HubDialError(this.#addr, this, { kind: 'refused', reason }, this.#ephemeral);
   }
 }
 

@@ -9,10 +9,15 @@ import { parseEnvelope, type Envelope } from '../envelope/index.js';
 import { ErrorCode, MessengerError, errorMessage, hasErrorCode } from '../errors/index.js';
 import type { Logger } from '../logger/index.js';
 import { loadMutualTlsOptions, type MutualTlsFiles, type MutualTlsOptions } from '../tlsutil/index.js';
-import { HubDialError, dialHub, type HubConnection } from './dial-hub.js';
-import type { ReconnectPolicy } from './hub-client.js';
-import { Link, type LinkEnd } from './link.js';
+import { dialHub, type HubConnection } from './dial-hub.js';
+import { Link } from './link.js';
 import { PendingPublish, PublishQueue } from './publish-queue.js';
+import {
+  Reconnector,
+  type ConnectionStatus,
+  type LiveConnection,
+  type ReconnectPolicy,
+} from './reconnector.js';
 import {
   PROTOCOL_VERSION,
   ROLE_CLIENT,
@@ -21,39 +26,9 @@ import {
   type HandshakeMessage,
 } from './protocol/index.js';
 
-/** Connection state of an ephemeral client. */
-export type EphemeralState =
-  /** Created; `connect()` not called yet. */
-  | 'idle'
-  /** Dialling the hub (`attempt` counts from 1). */
-  | 'connecting'
-  /** Connected; `hub` is the hub's identity. */
-  | 'connected'
-  /** Not connected and not trying (the connection dropped or the dial failed, without auto-reconnect). */
-  | 'disconnected'
-  /** Waiting `delayMs` before dial `attempt`. */
-  | 'reconnecting'
-  /** The hub refused this client for good (allowlist, certificates); `error` says why. No retries. */
-  | 'rejected'
-  /** `close()` was called. */
-  | 'closed';
-
-/** One state change. */
-export interface EphemeralStatus {
-  readonly state: EphemeralState;
-  /** The hub's identity (certificate CN), when connected. */
-  readonly hub?: string;
-  /** Number of the dial attempt (connecting, reconnecting). */
-  readonly attempt?: number;
-  /** Wait before the next dial (reconnecting). */
-  readonly delayMs?: number;
-  /** What ended the connection or failed the last dial; the refusal when rejected. */
-  readonly error?: Error;
-}
-
 /** Counters of an ephemeral client. */
 export interface EphemeralStats {
-  readonly state: EphemeralState;
+  readonly state: ConnectionStatus['state'];
   /** The hub's identity while connected. */
   readonly hub: string | undefined;
   /** Successful connections so far. */
@@ -98,34 +73,32 @@ export interface EphemeralClientOptions {
   pingIntervalMs: number;
   /** Limit for the connection and for the hub's handshake reply. */
   handshakeTimeoutMs: number;
-  /** Consecutive "closed right after the TLS handshake" dials taken as a refused certificate. */
-  suspectDialsBeforeRejection: number;
   clock: Clock;
   logger: Logger;
   /** Receives each live message in order; the frame is acknowledged once every returned promise settled. */
   deliver: (envelope: Envelope) => Promise<void> | undefined;
   /** Called on every state change. */
-  onStatus: (status: EphemeralStatus) => void;
+  onStatus: (status: ConnectionStatus) => void;
 }
 
-/** Publishes queued at once on an idle link from which they are sent as two frames (see the pump). */
+/**
+ * The burst-split policy: publishes queued at once on an idle link from which they are sent as two
+ * frames, half each (see the pump).
+ */
 const SPLIT_BURSTS_FROM = 16;
 
-/** A connection to one hub without local state. */
+/** A connection to one hub without local state: a {@link Reconnector} and a publish pump. */
 export class EphemeralClient {
   readonly #opts: EphemeralClientOptions;
   readonly #logger: Logger;
   readonly #queue: PublishQueue;
-  readonly #closing = new AbortController();
-  #status: EphemeralStatus = { state: 'idle' };
+  readonly #reconnector: Reconnector;
+  #closed: Promise<void> | undefined;
   #tls: MutualTlsOptions | undefined;
   #link: Link | undefined;
   /** Batches sent and not yet acknowledged. */
   readonly #inFlight = new Set<readonly PendingPublish[]>();
-  #establishing: Promise<void> | undefined;
-  #closed: Promise<void> | undefined;
   readonly #counters = {
-    connects: 0,
     framesSent: 0,
     messagesSent: 0,
     messagesAcked: 0,
@@ -138,18 +111,40 @@ export class EphemeralClient {
     this.#opts = opts;
     this.#logger = opts.logger.child({ component: 'ephemeral-client', hub: opts.hubAddr });
     this.#queue = new PublishQueue(opts.writeQueueSize);
+    this.#reconnector = new Reconnector({
+      dial: (signal) => this.#dial(signal),
+      connected: (connection) => this.#attach(connection),
+      // A reconnect after a drop reuses what the last connect() call read.
+      prepare: async () => {
+        const files = opts.tlsFiles;
+        this.#tls = files === undefined ? undefined : await loadMutualTlsOptions(files);
+      },
+      policy: opts.reconnect,
+      autoReconnect: opts.reconnect.autoReconnect,
+      refusals: 'stop',
+      lostCode: ErrorCode.EPHEMERAL_CONN_LOST,
+      holdsProcess: true,
+      onDown: () => {
+        const lost = this.#notConnected();
+        for (const pending of this.#queue.drain()) pending.reject(lost);
+      },
+      clock: opts.clock,
+      logger: this.#logger,
+    });
+    this.#reconnector.onStatus(opts.onStatus);
   }
 
   /** The current state. */
-  get status(): EphemeralStatus {
-    return this.#status;
+  get status(): ConnectionStatus {
+    return this.#reconnector.status;
   }
 
   /** A snapshot of the counters. */
   stats(): EphemeralStats {
     return {
-      state: this.#status.state,
+      state: this.status.state,
       hub: this.#link?.peer,
+      connects: this.#reconnector.connects,
       queued: this.#queue.queued,
       waiting: this.#queue.waiting,
       inFlight: [...this.#inFlight].reduce((n, batch) => n + batch.length, 0),
@@ -164,9 +159,7 @@ export class EphemeralClient {
    * dial fails (without auto-reconnect), ERR_EPHEMERAL_CLOSED after `close()`.
    */
   connect(signal?: AbortSignal): Promise<void> {
-    if (this.#closing.signal.aborted) return Promise.reject(closedError());
-    if (this.#link !== undefined) return Promise.resolve();
-    return this.#startEstablishing(signal, false);
+    return this.#reconnector.connect(signal);
   }
 
   /**
@@ -177,7 +170,7 @@ export class EphemeralClient {
    * ERR_EPHEMERAL_CLOSED after `close()`.
    */
   publish(id: string, channel: string, record: Buffer, signal?: AbortSignal): Promise<void> {
-    if (this.#closing.signal.aborted) return Promise.reject(closedError());
+    if (this.#closed !== undefined) return Promise.reject(closedError());
     if (record.length > this.#opts.maxBatchBytes) {
       return Promise.reject(
         new MessengerError(
@@ -186,7 +179,7 @@ export class EphemeralClient {
         ),
       );
     }
-    if (this.#link === undefined && this.#establishing === undefined)
+    if (!this.#reconnector.isConnected && !this.#reconnector.isEstablishing)
       return Promise.reject(this.#notConnected());
     return new Promise<void>((resolve, reject) => {
       const pending = new PendingPublish(id, channel, record, resolve, reject);
@@ -210,112 +203,23 @@ export class EphemeralClient {
   }
 
   async #shutdown(): Promise<void> {
-    this.#closing.abort(closedError());
     const closed = closedError();
     for (const pending of this.#queue.drain()) pending.reject(closed);
     for (const batch of this.#inFlight) for (const pending of batch) pending.reject(closed);
-    const link = this.#link;
-    if (link !== undefined) {
-      link.close(1000, 'client closing');
-      await link.ended;
-    }
-    await this.#establishing?.catch(() => undefined);
-    this.#setStatus({ state: 'closed' });
+    await this.#reconnector.close(closed);
   }
 
-  #startEstablishing(signal: AbortSignal | undefined, afterDrop: boolean): Promise<void> {
-    this.#establishing ??= this.#establish(signal, afterDrop).finally(() => {
-      this.#establishing = undefined;
+  #dial(signal: AbortSignal): Promise<HubConnection> {
+    return dialHub({
+      addr: this.#opts.hubAddr,
+      tls: this.#tls,
+      handshake: this.#handshake(),
+      handshakeTimeoutMs: this.#opts.handshakeTimeoutMs,
+      maxBatchBytes: this.#opts.maxBatchBytes,
+      announceMaxBatchBytes: false,
+      clock: this.#opts.clock,
+      signal,
     });
-    return this.#establishing;
-  }
-
-  async #establish(signal: AbortSignal | undefined, afterDrop: boolean): Promise<void> {
-    const { reconnect, clock } = this.#opts;
-    const stop =
-      signal === undefined ? this.#closing.signal : AbortSignal.any([this.#closing.signal, signal]);
-    let backoff = reconnect.baseMs;
-    let suspects = 0;
-    let lastError: Error | undefined;
-    // Clock timers never hold the process open; a client trying to connect does, as a connected one does.
-    const keepAlive = setInterval(() => undefined, 2 ** 30);
-    try {
-      // A reconnect reuses what the last connect() call read.
-      if (!afterDrop) this.#tls = await this.#loadTls();
-      for (let attempt = 1; ; attempt++) {
-        if (afterDrop || attempt > 1) {
-          const delayMs = this.#jittered(backoff);
-          this.#setStatus({
-            state: 'reconnecting',
-            attempt,
-            delayMs,
-            ...(lastError === undefined ? {} : { error: lastError }),
-          });
-          await clock.sleep(delayMs, stop);
-          backoff = Math.min(reconnect.maxMs, backoff * 2);
-        }
-        this.#setStatus({ state: 'connecting', attempt });
-        let connection: HubConnection;
-        try {
-          connection = await dialHub({
-            addr: this.#opts.hubAddr,
-            tls: this.#tls,
-            handshake: this.#handshake(),
-            handshakeTimeoutMs: this.#opts.handshakeTimeoutMs,
-            maxBatchBytes: this.#opts.maxBatchBytes,
-            announceMaxBatchBytes: false,
-            clock,
-            signal: stop,
-          });
-        } catch (err) {
-          if (stop.aborted || !(err instanceof HubDialError)) throw err;
-          const { verdict } = err;
-          if (verdict.kind === 'refused') throw err;
-          suspects = verdict.kind === 'suspect-certificate' ? suspects + 1 : 0;
-          if (verdict.kind === 'suspect-certificate' && suspects >= this.#opts.suspectDialsBeforeRejection) {
-            throw new MessengerError(
-              ErrorCode.EPHEMERAL_REJECTED,
-              `hub ${this.#opts.hubAddr}: ${verdict.reason}`,
-              {
-                cause: err,
-              },
-            );
-          }
-          if (!reconnect.autoReconnect) throw err;
-          if (attempt === 1 || attempt % 10 === 0) {
-            this.#logger.warn({ err, attempt }, 'cannot connect to hub; retrying');
-          }
-          lastError = err;
-          continue;
-        }
-        this.#attach(connection);
-        return;
-      }
-    } catch (err) {
-      throw this.#establishFailed(err);
-    } finally {
-      clearInterval(keepAlive);
-    }
-  }
-
-  /** Settles the state after a connection attempt failed; returns the error to reject `connect()` with. */
-  #establishFailed(err: unknown): unknown {
-    if (this.#closing.signal.aborted) return closedError();
-    const error = err instanceof Error ? err : new Error(String(err));
-    if (hasErrorCode(error, ErrorCode.EPHEMERAL_REJECTED)) {
-      this.#logger.error({ err: error }, 'the hub refused this client; not reconnecting');
-      this.#setStatus({ state: 'rejected', error });
-    } else {
-      this.#setStatus({ state: 'disconnected', error });
-    }
-    const lost = this.#notConnected();
-    for (const pending of this.#queue.drain()) pending.reject(lost);
-    return err;
-  }
-
-  async #loadTls(): Promise<MutualTlsOptions | undefined> {
-    const files = this.#opts.tlsFiles;
-    return files === undefined ? undefined : loadMutualTlsOptions(files);
   }
 
   #handshake(): HandshakeMessage {
@@ -328,17 +232,8 @@ export class EphemeralClient {
     };
   }
 
-  #jittered(backoff: number): number {
-    const { jitter, random } = this.#opts.reconnect;
-    const spread = backoff * jitter * ((random ?? Math.random)() * 2 - 1);
-    return Math.max(0, Math.round(backoff + spread));
-  }
-
-  #attach(connection: HubConnection): void {
-    if (this.#closing.signal.aborted) {
-      connection.ws.terminate();
-      throw closedError();
-    }
+  /** What runs over a connection: the link and its publish pump. */
+  #attach(connection: HubConnection): LiveConnection {
     const link = new Link({
       ws: connection.ws,
       queue: connection.queue,
@@ -350,33 +245,18 @@ export class EphemeralClient {
       logger: this.#logger,
     });
     this.#link = link;
-    this.#counters.connects++;
     this.#logger.info({ peer: link.peer, subscribe: this.#opts.subscribe() }, 'connected to hub');
-    this.#setStatus({ state: 'connected', hub: link.peer });
     void this.#pump(link);
-    void link.ended.then((end) => {
-      this.#onLinkEnd(link, end);
+    const done = link.ended.then((end) => {
+      if (this.#link === link) this.#link = undefined;
+      return end;
     });
-  }
-
-  #onLinkEnd(link: Link, end: LinkEnd): void {
-    if (this.#link !== link) return;
-    this.#link = undefined;
-    if (this.#closing.signal.aborted) return;
-    const error =
-      end.error ??
-      new MessengerError(
-        ErrorCode.EPHEMERAL_CONN_LOST,
-        `the hub closed the connection (${end.code}${end.reason === '' ? '' : ` ${end.reason}`})`,
-      );
-    this.#logger.warn({ err: error, peer: link.peer, code: end.code }, 'disconnected from hub');
-    this.#setStatus({ state: 'disconnected', error });
-    if (this.#opts.reconnect.autoReconnect) {
-      this.#startEstablishing(undefined, true).catch(() => undefined);
-      return;
-    }
-    const lost = this.#notConnected();
-    for (const pending of this.#queue.drain()) pending.reject(lost);
+    return {
+      done,
+      close: (code, reason) => {
+        link.close(code, reason);
+      },
+    };
   }
 
   /**
@@ -390,8 +270,8 @@ export class EphemeralClient {
     const sending = new Set<Promise<void>>();
     while (await this.#queue.whenNotEmpty(link.signal)) {
       const { queued } = this.#queue;
-      const split = sending.size === 0 && link.framesInFlight > 1 && queued >= SPLIT_BURSTS_FROM;
-      const batch = this.#queue.takeBatch(this.#opts.maxBatchBytes, split ? Math.ceil(queued / 2) : Infinity);
+      const limit = burstSplitLimit(queued, sending.size === 0, link.framesInFlight);
+      const batch = this.#queue.takeBatch(this.#opts.maxBatchBytes, limit);
       this.#counters.framesSent++;
       this.#counters.messagesSent += batch.length;
       const sent: Promise<void> = this.#send(link, batch).finally(() => sending.delete(sent));
@@ -461,7 +341,7 @@ export class EphemeralClient {
   }
 
   #notConnected(): MessengerError {
-    const { state, error } = this.#status;
+    const { state, error } = this.status;
     const why =
       state === 'idle'
         ? 'call connect() first'
@@ -476,11 +356,16 @@ export class EphemeralClient {
       },
     );
   }
+}
 
-  #setStatus(status: EphemeralStatus): void {
-    this.#status = status;
-    this.#opts.onStatus(status);
-  }
+/**
+ * The burst-split policy: how many of the `queued` publishes the next frame may take. A burst of at
+ * least {@link SPLIT_BURSTS_FROM} on an idle link (`idle`: no frame in flight) of a hub that takes
+ * more than one frame in flight goes out as two frames, half each; otherwise one frame takes all
+ * that fits.
+ */
+function burstSplitLimit(queued: number, idle: boolean, framesInFlight: number): number {
+  return idle && framesInFlight > 1 && queued >= SPLIT_BURSTS_FROM ? Math.ceil(queued / 2) : Infinity;
 }
 
 function closedError(): MessengerError {

@@ -6,16 +6,22 @@
  */
 import { AuditEvent } from '../audit/index.js';
 import { Cursor } from '../delivery/index.js';
-import { MessengerError, errorMessage } from '../errors/index.js';
+import { ErrorCode, MessengerError, errorMessage } from '../errors/index.js';
 import type { Logger } from '../logger/index.js';
 import { cursorIds, inboxChannelOf } from '../naming/index.js';
 import type { MutualTlsOptions } from '../tlsutil/index.js';
 import { watchConnectionErrors } from './connection-errors.js';
 import type { FederationContext } from './context.js';
 import { PROTOCOL_VERSION, ROLE_CLIENT, SUBSCRIBE_PATTERNS_FIELD } from './protocol/index.js';
-import { HubDialError, dialHub, type HubConnection } from './dial-hub.js';
-import { RefusalTracker } from './hub-refusal.js';
+import { dialHub, type HubConnection } from './dial-hub.js';
 import { ChannelFilter, withInboxOf } from './policy.js';
+import {
+  Reconnector,
+  type ConnectionState,
+  type ConnectionStatus,
+  type LiveConnection,
+  type ReconnectPolicy,
+} from './reconnector.js';
 import { senderReadBytes } from './sender.js';
 import { Session } from './session.js';
 
@@ -28,16 +34,6 @@ export interface HubRef {
   publish: readonly string[];
 }
 
-/** Reconnect timing. */
-export interface ReconnectPolicy {
-  baseMs: number;
-  maxMs: number;
-  /** Random spread of each delay as a fraction (0.2 = ±20 %). */
-  jitter: number;
-  /** Random source in [0, 1); default Math.random. */
-  random?: () => number;
-}
-
 /** Settings of a {@link HubClient}. */
 export interface HubClientOptions {
   ctx: FederationContext;
@@ -47,10 +43,32 @@ export interface HubClientOptions {
 }
 
 /**
- * Connection state of a hub client. `refused`: the hub refused the last dial for good (allowlist,
- * certificates, limits); the client keeps retrying with backoff, since only an operator can fix it.
+ * Connection state of a hub client as `stats()` and `/readyz` report it: the {@link ConnectionStatus}
+ * in the names kept from before the one status model (see {@link hubClientState}). `refused`: the hub
+ * refused the last dial for good (allowlist, certificates, limits); the client keeps retrying with
+ * backoff, since only an operator can fix it.
  */
 export type HubClientState = 'connecting' | 'connected' | 'disconnected' | 'refused' | 'closed';
+
+/**
+ * The reported name of a durable link's status: a standing refusal is `refused`; waiting between
+ * dials (`reconnecting`) is `disconnected`; before the first dial (`idle`) is `connecting`.
+ */
+export function hubClientState(status: ConnectionStatus): HubClientState {
+  if (status.refusal !== undefined) return 'refused';
+  return REPORTED_STATE[status.state];
+}
+
+/** The reported name of each state (a durable link never stops at `rejected`: it keeps dialling). */
+const REPORTED_STATE: Record<ConnectionState, Exclude<HubClientState, 'refused'>> = {
+  idle: 'connecting',
+  connecting: 'connecting',
+  connected: 'connected',
+  reconnecting: 'disconnected',
+  disconnected: 'disconnected',
+  rejected: 'disconnected',
+  closed: 'closed',
+};
 
 /** A durable link to one hub. Start with {@link HubClient.start}. */
 export class HubClient {
@@ -65,18 +83,25 @@ export class HubClient {
   /** Cursors being opened for channels created later, one after the other. */
   #starts: Promise<void> = Promise.resolve();
   #stopWatching: () => void = () => undefined;
+  readonly #reconnector: Reconnector;
   #session: Session | undefined;
-  #loop: Promise<void> = Promise.resolve();
-  #state: HubClientState = 'connecting';
   #hubName: string | undefined;
-  #refusal: string | undefined;
-  #connects = 0;
-  #stateWaiters: (() => void)[] = [];
 
   private constructor(opts: HubClientOptions) {
     this.#opts = opts;
     this.#logger = opts.ctx.logger.child({ component: 'hub-client', hub: opts.hub.addr });
     this.#publish = new ChannelFilter(opts.hub.publish);
+    this.#reconnector = new Reconnector({
+      dial: (signal) => this.#dial(signal),
+      connected: (connection) => this.#startSession(connection),
+      policy: opts.reconnect,
+      autoReconnect: true,
+      refusals: 'retry',
+      lostCode: ErrorCode.LINK_LOST,
+      holdsProcess: false,
+      clock: opts.ctx.clock,
+      logger: this.#logger,
+    });
   }
 
   /** Opens the `fedout-` cursors and starts dialling in the background (a hub that is down never blocks). */
@@ -102,7 +127,8 @@ export class HubClient {
     }
     if (opts.tls === undefined)
       client.#logger.warn({}, 'federation client WITHOUT TLS: the hub is not authenticated');
-    client.#loop = client.#run();
+    // The dials go on until close(); the only other end, a failure no dial can fix, is logged there.
+    client.#reconnector.connect().catch(() => undefined);
     return client;
   }
 
@@ -111,9 +137,14 @@ export class HubClient {
     return this.#opts.hub.addr;
   }
 
-  /** Current connection state. */
+  /** Current connection state, as reported. */
   get state(): HubClientState {
-    return this.#state;
+    return hubClientState(this.#reconnector.status);
+  }
+
+  /** Current connection status. */
+  get status(): ConnectionStatus {
+    return this.#reconnector.status;
   }
 
   /** The hub's identity once connected (certificate CN, or its handshake name without TLS). */
@@ -123,12 +154,12 @@ export class HubClient {
 
   /** Why the hub refuses this instance, while the state is `refused`. */
   get refusal(): string | undefined {
-    return this.#state === 'refused' ? this.#refusal : undefined;
+    return this.#reconnector.status.refusal;
   }
 
   /** Successful connections so far (the first one included). */
   get connects(): number {
-    return this.#connects;
+    return this.#reconnector.connects;
   }
 
   /** The live session, when connected. */
@@ -136,21 +167,21 @@ export class HubClient {
     return this.#session;
   }
 
-  /** Resolves the next time the state changes. */
-  nextStateChange(): Promise<void> {
-    return new Promise((resolve) => this.#stateWaiters.push(resolve));
+  /** Resolves once the reported state is `state` (at once when it is). */
+  async whenState(state: HubClientState): Promise<void> {
+    await this.#reconnector.whenStatus((status) => hubClientState(status) === state);
   }
 
   /** Stops dialling, closes the session, and flushes the cursors. Idempotent. */
   async close(): Promise<void> {
-    if (this.#closing.signal.aborted) return this.#loop;
+    const first = !this.#closing.signal.aborted;
     this.#closing.abort();
     this.#stopWatching();
-    await this.#session?.close(1000, 'client shutting down');
-    await this.#loop;
+    await this.#reconnector.close(
+      new MessengerError(ErrorCode.MESSENGER_CLOSED, 'the messenger is closing its link to the hub'),
+    );
     await this.#starts;
-    await Promise.all([...this.#cursors.values()].map((c) => c.close()));
-    this.#setState('closed');
+    if (first) await Promise.all([...this.#cursors.values()].map((c) => c.close()));
   }
 
   /**
@@ -203,113 +234,49 @@ export class HubClient {
     }
   }
 
-  #setState(state: HubClientState): void {
-    this.#state = state;
-    const waiters = this.#stateWaiters;
-    this.#stateWaiters = [];
-    for (const w of waiters) w();
-  }
-
-  async #run(): Promise<void> {
-    const { ctx, hub, reconnect } = this.#opts;
-    let backoff = reconnect.baseMs;
-    let failures = 0;
-    const refusals = new RefusalTracker();
-    const signal = this.#closing.signal;
-    while (!signal.aborted) {
-      try {
-        const { ws, queue, hubName: identity, framesInFlight, peerMaxBatchBytes } = await this.#dial();
-        if (signal.aborted) {
-          ws.close(1000, 'client shutting down');
-          break;
-        }
-        backoff = reconnect.baseMs;
-        failures = 0;
-        refusals.reset();
-        this.#hubName = identity;
-        this.#connects++;
-        watchConnectionErrors(ws, {
-          audit: ctx.audit,
-          logger: this.#logger,
-          clock: ctx.clock,
-          remote: hub.addr,
-          peer: identity,
-        });
-        const session = new Session({
-          ctx,
-          ws,
-          queue,
-          peer: identity,
-          framesInFlight,
-          peerMaxBatchBytes,
-          accepted: withInboxOf(new ChannelFilter(hub.subscribe), ctx.name),
-          cursors: this.#cursors,
-          auditForwards: true,
-          logger: this.#logger.child({ peer: identity }),
-        });
-        this.#session = session;
-        this.#setState('connected');
-        this.#logger.info(
-          { peer: identity, subscribe: hub.subscribe, publish: hub.publish },
-          'connected to hub',
-        );
-        ctx.audit.log({ event: AuditEvent.PEER_CONNECTED, peer: identity, peer_addr: hub.addr });
-        this.#warnIfPatternsIgnored(peerMaxBatchBytes);
-        const end = await session.done;
-        this.#session = undefined;
-        this.#setState('disconnected');
-        this.#logger.warn(
-          { peer: identity, code: end.code, reason: end.reason, err: end.error },
-          'disconnected from hub',
-        );
-        ctx.audit.log({
-          event: AuditEvent.PEER_DISCONNECTED,
-          peer: identity,
-          peer_addr: hub.addr,
-          detail: `code=${end.code}${end.error === undefined ? '' : ` err=${errorMessage(end.error)}`}`,
-        });
-      } catch (err) {
-        failures++;
-        this.#dialFailed(err, failures, backoff, refusals);
-      }
-      if (signal.aborted) break;
-      const spread = backoff * reconnect.jitter * ((reconnect.random ?? Math.random)() * 2 - 1);
-      try {
-        await ctx.clock.sleep(Math.max(0, Math.round(backoff + spread)), signal);
-      } catch {
-        break;
-      }
-      backoff = Math.min(reconnect.maxMs, backoff * 2);
-      // A refusal stands until a dial gets through.
-      if (this.#state !== 'refused') this.#setState('connecting');
-    }
-  }
-
-  /**
-   * Settles the state after a failed dial (`refused` when the hub refuses this instance for good) and
-   * logs it without a stack, on the first failure, every tenth, and when a refusal starts or changes.
-   */
-  #dialFailed(err: unknown, failures: number, retryInMs: number, refusals: RefusalTracker): void {
-    const refusal = err instanceof HubDialError ? refusals.note(err.verdict) : undefined;
-    const fields = {
-      code: err instanceof MessengerError ? err.code : undefined,
-      reason: errorMessage(err),
-      attempt: failures,
-      retry_in_ms: retryInMs,
-    };
-    const message =
-      refusal === undefined
-        ? 'cannot connect to hub; retrying'
-        : 'the hub refuses this instance; retrying until its operator changes that';
-    if (refusal !== undefined && refusal !== this.refusal) this.#logger.error(fields, message);
-    else if (failures === 1 || failures % 10 === 0) this.#logger.warn(fields, message);
-    this.#refusal = refusal;
-    const state = refusal === undefined ? 'disconnected' : 'refused';
-    if (this.#state !== state) this.#setState(state);
+  /** What runs over a connection: a session sending the `fedout-` cursors and storing what arrives. */
+  #startSession(connection: HubConnection): LiveConnection {
+    const { ctx, hub } = this.#opts;
+    const { ws, queue, hubName: identity, framesInFlight, peerMaxBatchBytes } = connection;
+    this.#hubName = identity;
+    watchConnectionErrors(ws, {
+      audit: ctx.audit,
+      logger: this.#logger,
+      clock: ctx.clock,
+      remote: hub.addr,
+      peer: identity,
+    });
+    const session = new Session({
+      ctx,
+      ws,
+      queue,
+      peer: identity,
+      framesInFlight,
+      peerMaxBatchBytes,
+      accepted: withInboxOf(new ChannelFilter(hub.subscribe), ctx.name),
+      cursors: this.#cursors,
+      auditForwards: true,
+      logger: this.#logger.child({ peer: identity }),
+    });
+    this.#session = session;
+    this.#logger.info({ peer: identity, subscribe: hub.subscribe, publish: hub.publish }, 'connected to hub');
+    ctx.audit.log({ event: AuditEvent.PEER_CONNECTED, peer: identity, peer_addr: hub.addr });
+    this.#warnIfPatternsIgnored(peerMaxBatchBytes);
+    const done = session.done.then((end) => {
+      this.#session = undefined;
+      ctx.audit.log({
+        event: AuditEvent.PEER_DISCONNECTED,
+        peer: identity,
+        peer_addr: hub.addr,
+        detail: `code=${end.code}${end.error === undefined ? '' : ` err=${errorMessage(end.error)}`}`,
+      });
+      return end;
+    });
+    return { done, close: (code, reason) => session.close(code, reason) };
   }
 
   /** Opens the WebSocket and exchanges handshakes. */
-  #dial(): Promise<HubConnection> {
+  #dial(signal: AbortSignal): Promise<HubConnection> {
     const { ctx, hub, tls } = this.#opts;
     const subscribe = new ChannelFilter(hub.subscribe);
     return dialHub({
@@ -328,7 +295,7 @@ export class HubClient {
       maxBatchBytes: ctx.maxBatchBytes,
       announceMaxBatchBytes: true,
       clock: ctx.clock,
-      signal: this.#closing.signal,
+      signal,
     });
   }
 }

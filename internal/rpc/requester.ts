@@ -4,7 +4,7 @@
  * each stream holds at most its credit window of frames, and the server waits for credit.
  */
 import { randomUUID } from 'node:crypto';
-import type { Clock } from '../clock/index.js';
+import { Backoff, type Clock } from '../clock/index.js';
 import type { Message } from '../delivery/index.js';
 import { ErrorCode, errorMessage, hasErrorCode, MessengerError } from '../errors/index.js';
 import type { Logger } from '../logger/index.js';
@@ -36,7 +36,7 @@ export interface RequesterOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000;
-const PUBLISH_RETRY_MS = { first: 100, max: 2_000 };
+const PUBLISH_RETRY = { baseMs: 100, maxMs: 2_000 };
 
 /** Opens streams and reads the inbox they are answered on. */
 export class RpcRequester {
@@ -139,13 +139,14 @@ export class RpcRequester {
     payloadType: string,
     request: object,
   ): Promise<void> {
-    let delay = PUBLISH_RETRY_MS.first;
+    const backoff = new Backoff(PUBLISH_RETRY);
     for (;;) {
       try {
         await this.#transport.publish(channel, payloadType, request, stream.id);
         return;
       } catch (err) {
         if (stream.isEnded) return;
+        const delay = backoff.next();
         if (!isOutcomeUnknown(err) || this.#clock.now() + delay >= stream.deadlineMs) {
           stream.end({ error: asError(err), cancel: false, reason: '' });
           return;
@@ -155,7 +156,6 @@ export class RpcRequester {
           'retrying a request whose publish failed',
         );
         await this.#clock.sleep(delay);
-        delay = Math.min(PUBLISH_RETRY_MS.max, delay * 2);
         if (stream.isEnded) return;
       }
     }

@@ -66,7 +66,7 @@ describe('/readyz', () => {
     const a = await node({ name: 'a', pki, hubs: [{ addr: '127.0.0.1:1', publish: ['x'] }] });
     const endpoint = await endpointOf(a);
     const [client] = a.clients();
-    while (client?.state !== 'disconnected') await client?.nextStateChange();
+    await client?.whenState('disconnected');
     expect(await readyz(endpoint)).toMatchObject({
       status: 200,
       body: { ready: true, hubs: [{ state: 'disconnected' }] },

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { post, put, startInstance } from './harness.js';
 
@@ -97,6 +99,33 @@ describe('streams across a restart', () => {
       const body = (await res.json()) as { type: string; streams: { path: string; link_type: string }[] };
       expect(body.type).toBe('pull-wake');
       expect(body.streams).toEqual([expect.objectContaining({ path: 'jobs/a', link_type: 'explicit' })]);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('keep the valid subscriptions of a damaged file and skip the others', async () => {
+    const first = await startInstance();
+    const { dataDir } = first;
+    await put(first.url('jobs/a'), 'application/json', '[]');
+    const created = await fetch(`${first.endpoint.url}/v1/stream/__ds/subscriptions/s1`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'pull-wake', streams: ['jobs/a'], wake_stream: 'jobs/a' }),
+    });
+    expect(created.status).toBe(201);
+    await first.close();
+    const file = path.join(dataDir, 'streams', 'subscriptions.json');
+    const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>[];
+    expect(stored).toHaveLength(1);
+    const damaged = [{ ...stored[0], id: 's2', links: null }, stored[0], 'not a subscription'];
+    fs.writeFileSync(file, JSON.stringify(damaged));
+
+    const second = await startInstance({ dataDir });
+    try {
+      const base = `${second.endpoint.url}/v1/stream/__ds/subscriptions`;
+      expect((await fetch(`${base}/s1`)).status).toBe(200);
+      expect((await fetch(`${base}/s2`)).status).toBe(404);
     } finally {
       await second.close();
     }

@@ -154,7 +154,7 @@ export async function startNode(opts: NodeOptions): Promise<TestNode> {
 /** Resolves once every hub client of `node` is connected. */
 export async function connected(node: TestNode): Promise<void> {
   for (const client of node.clients()) {
-    while (client.state !== 'connected') await client.nextStateChange();
+    await client.whenState('connected');
   }
 }
 

@@ -1,24 +1,26 @@
 /**
  * Stream subscriptions (the reserved `__ds` API): a subscription links streams (explicitly or by a
  * glob pattern), remembers how far each was acknowledged, and wakes a consumer when a linked stream
- * has unacknowledged data, either by a signed webhook or by a wake event appended to a stream that
- * pull workers read and then claim. Each wake has a generation and a lease; acknowledgements for an
- * older generation are fenced. Configuration and acknowledged offsets are stored in one JSON file;
- * wakes, claims and leases live in memory (after a restart, pending work wakes again).
+ * has unacknowledged data, either by a signed webhook (webhook-delivery.ts) or by a wake event
+ * appended to a stream that pull workers read and then claim (wake-stream.ts). Each wake has a
+ * generation and a lease; acknowledgements for an older generation are fenced (wake-state.ts).
+ * Configuration and acknowledged offsets are stored in one JSON file (store.ts); wakes, claims and
+ * leases live in memory (after a restart, pending work wakes again). This file is the glue: stream
+ * events, the entry points of the control routes, and their JSON views.
  */
-import { randomBytes } from 'node:crypto';
-import type { Clock, TimerHandle } from '../../clock/index.js';
+import fsp from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Clock } from '../../clock/index.js';
 import type { Logger } from '../../logger/index.js';
 import { formatOffset, OFFSET_BEGINNING } from '../offsets.js';
 import type { StreamService } from '../service.js';
-import { replaceFileDurably } from '../../storage/index.js';
 import { SubscriptionError, parseConfig, pathList, sameConfig, type SubscriptionConfig } from './config.js';
 import { globMatch, normalizePath } from './glob.js';
+import { SubscriptionStore, type LinkType, type StoredSubscription } from './store.js';
+import { WakeState } from './wake-state.js';
+import { WakeStreamWriter } from './wake-stream.js';
+import { WebhookDelivery, type WebhookWake } from './webhook-delivery.js';
 import { CallbackTokens, WebhookSigner, type PublicJwk } from './webhook-security.js';
-import fsp from 'node:fs/promises';
-
-/** How a stream is linked to a subscription. */
-export type LinkType = 'explicit' | 'glob';
 
 interface Link {
   path: string;
@@ -33,15 +35,9 @@ interface Subscription {
   /** `{origin}{prefix}/__ds`, as seen by the client that created it (for callback URLs). */
   controlBase: string;
   links: Map<string, Link>;
-  generation: number;
-  status: 'active' | 'failed';
-  wakeId: string | undefined;
-  snapshot: Map<string, string>;
-  token: string | undefined;
-  holder: string | undefined;
-  lease: TimerHandle | undefined;
-  retry: TimerHandle | undefined;
-  retries: number;
+  wake: WakeState;
+  /** Posts the wakes of a webhook subscription. */
+  webhook: WebhookDelivery | undefined;
 }
 
 /** One linked stream as reported to clients. */
@@ -77,20 +73,11 @@ export interface SubscriptionManagerOptions {
   logger: Logger;
   /** Sends webhooks; default: the global fetch. */
   fetch?: typeof fetch;
+  /** Random source in [0, 1) of the webhook retry spread; default Math.random. */
+  random?: () => number;
 }
 
 const ZERO = formatOffset(0);
-const MAX_RETRY_DELAY_MS = 60_000;
-const WEBHOOK_TIMEOUT_MS = 10_000;
-
-interface StoredSubscription {
-  id: string;
-  config: SubscriptionConfig;
-  createdAt: string;
-  controlBase: string;
-  generation: number;
-  links: { path: string; types: LinkType[]; acked: string }[];
-}
 
 /** Every subscription of a data dir. */
 export class SubscriptionManager {
@@ -98,9 +85,8 @@ export class SubscriptionManager {
   readonly #subs = new Map<string, Subscription>();
   readonly #signer: WebhookSigner;
   readonly #tokens = new CallbackTokens();
-  readonly #file: string;
-  #saving: Promise<void> | undefined;
-  #saveAgain = false;
+  readonly #store: SubscriptionStore;
+  readonly #wakeStreams: WakeStreamWriter;
   #closed = false;
   /** Removes this manager's stream-event listener; set while there are subscriptions. */
   #stopListening: (() => void) | undefined;
@@ -108,7 +94,8 @@ export class SubscriptionManager {
   private constructor(opts: SubscriptionManagerOptions, signer: WebhookSigner) {
     this.#opts = opts;
     this.#signer = signer;
-    this.#file = `${opts.dir}/subscriptions.json`;
+    this.#store = new SubscriptionStore(opts.dir, opts.logger);
+    this.#wakeStreams = new WakeStreamWriter(opts.service, opts.clock, opts.logger);
   }
 
   /** Loads the stored subscriptions and the signing key, and hooks into the stream events. */
@@ -116,9 +103,9 @@ export class SubscriptionManager {
     await fsp.mkdir(opts.dir, { recursive: true });
     const manager = new SubscriptionManager(
       opts,
-      await WebhookSigner.load(`${opts.dir}/webhook-signing-key.pem`),
+      await WebhookSigner.load(join(opts.dir, 'webhook-signing-key.pem')),
     );
-    await manager.#load();
+    for (const stored of await manager.#store.load()) manager.#subs.set(stored.id, manager.#runtime(stored));
     manager.#updateListening();
     for (const sub of manager.#subs.values()) manager.#maybeWake(sub, manager.#firstPending(sub));
     return manager;
@@ -142,15 +129,14 @@ export class SubscriptionManager {
       }
       return { created: false, view: this.view(id, controlBase) };
     }
-    const sub: Subscription = {
+    const sub = this.#runtime({
       id,
       config,
       createdAt: new Date(this.#opts.clock.now()).toISOString(),
       controlBase,
-      links: new Map(),
       generation: 0,
-      ...freshRuntime(),
-    };
+      links: [],
+    });
     for (const path of config.streams) this.#link(sub, path, 'explicit', this.#tail(path));
     if (config.pattern !== undefined) {
       for (const path of this.#opts.service.paths()) {
@@ -187,7 +173,7 @@ export class SubscriptionManager {
       wake_stream: config.wakeStream,
       lease_ttl_ms: config.leaseTtlMs,
       created_at: sub.createdAt,
-      status: sub.status,
+      status: sub.webhook?.status ?? 'active',
       description: config.description,
     };
   }
@@ -196,8 +182,8 @@ export class SubscriptionManager {
   delete(id: string): void {
     const sub = this.#subs.get(id);
     if (sub === undefined) return;
-    this.#endWake(sub);
-    sub.retry?.clear();
+    sub.wake.end();
+    sub.webhook?.cancel();
     this.#subs.delete(id);
     this.#updateListening();
     this.#save();
@@ -258,23 +244,17 @@ export class SubscriptionManager {
     if (typeof worker !== 'string' || worker === '') {
       throw new SubscriptionError('INVALID_REQUEST', 'worker must be a non-empty string');
     }
-    if (sub.holder !== undefined) {
-      throw new SubscriptionError('ALREADY_CLAIMED', 'the wake is claimed by another worker', {
-        current_holder: sub.holder,
-        generation: sub.generation,
-      });
-    }
+    const { wake } = sub;
+    wake.assertUnclaimed();
     const pending = this.#firstPending(sub);
     if (pending === undefined)
       throw new SubscriptionError('NO_PENDING_WORK', 'subscription has no pending work');
-    if (sub.wakeId === undefined) this.#startWake(sub, pending);
-    sub.holder = worker;
-    sub.token = this.#tokens.issue(this.#subject(sub), sub.generation, this.#opts.clock.now());
-    this.#extendLease(sub);
+    if (wake.wakeId === undefined) this.#startWake(sub, pending);
+    const token = wake.claim(worker);
     return {
-      wake_id: sub.wakeId ?? '',
-      generation: sub.generation,
-      token: sub.token,
+      wake_id: wake.wakeId ?? '',
+      generation: wake.generation,
+      token,
       streams: this.#infos(sub),
       lease_ttl_ms: sub.config.leaseTtlMs,
     };
@@ -288,8 +268,8 @@ export class SubscriptionManager {
   /** A pull worker gives its claim back. */
   release(id: string, token: string, body: unknown): void {
     const sub = this.#pullWake(id);
-    this.#checkFence(sub, token, body);
-    this.#endWake(sub);
+    sub.wake.fence(token, body);
+    sub.wake.end();
     this.#maybeWake(sub, this.#firstPending(sub));
   }
 
@@ -319,10 +299,10 @@ export class SubscriptionManager {
     this.#closed = true;
     this.#updateListening();
     for (const sub of this.#subs.values()) {
-      sub.lease?.clear();
-      sub.retry?.clear();
+      sub.wake.stop();
+      sub.webhook?.cancel();
     }
-    while (this.#saving !== undefined) await this.#saving;
+    await this.#store.settled();
   }
 
   #get(id: string): Subscription {
@@ -336,10 +316,6 @@ export class SubscriptionManager {
     if (sub.config.type !== 'pull-wake')
       throw new SubscriptionError('INVALID_REQUEST', 'subscription is not pull-wake');
     return sub;
-  }
-
-  #subject(sub: Subscription): string {
-    return `subscription:${sub.id}`;
   }
 
   #tail(path: string): string {
@@ -375,68 +351,32 @@ export class SubscriptionManager {
   }
 
   #maybeWake(sub: Subscription, triggeredBy: string | undefined): void {
-    if (this.#closed || sub.wakeId !== undefined || sub.holder !== undefined || triggeredBy === undefined)
-      return;
+    if (this.#closed || !sub.wake.idle || triggeredBy === undefined) return;
     if (this.#firstPending(sub) === undefined) return;
     this.#startWake(sub, triggeredBy);
   }
 
   #startWake(sub: Subscription, triggeredBy: string): void {
-    sub.generation++;
-    sub.wakeId = `w_${randomBytes(12).toString('hex')}`;
-    sub.snapshot = new Map(this.#infos(sub).map((info) => [info.path, info.tail_offset]));
+    const { wake } = sub;
+    wake.start(new Map(this.#infos(sub).map((info) => [info.path, info.tail_offset])));
     this.#save();
-    if (sub.config.type === 'webhook') {
-      sub.token = this.#tokens.issue(this.#subject(sub), sub.generation, this.#opts.clock.now());
-      this.#extendLease(sub);
-      void this.#deliver(sub);
-    } else {
-      void this.#writeWakeEvent(sub, triggeredBy);
-    }
-  }
-
-  #endWake(sub: Subscription): void {
-    sub.lease?.clear();
-    sub.lease = undefined;
-    sub.token = undefined;
-    sub.holder = undefined;
-    sub.wakeId = undefined;
-    sub.snapshot.clear();
-  }
-
-  #extendLease(sub: Subscription): void {
-    sub.lease?.clear();
-    sub.lease = this.#opts.clock.setTimeout(() => {
-      sub.lease = undefined;
-      this.#endWake(sub);
-      this.#maybeWake(sub, this.#firstPending(sub));
-    }, sub.config.leaseTtlMs);
-  }
-
-  #checkFence(sub: Subscription, token: string, body: unknown): void {
-    const claims = this.#tokens.verify(token, this.#subject(sub), this.#opts.clock.now());
-    if (typeof claims === 'string') {
-      throw new SubscriptionError(claims, claims === 'TOKEN_EXPIRED' ? 'token expired' : 'token invalid');
-    }
-    const request = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
-    if (
-      claims.generation !== sub.generation ||
-      request['generation'] !== sub.generation ||
-      sub.wakeId === undefined ||
-      request['wake_id'] !== sub.wakeId
-    ) {
-      throw new SubscriptionError('FENCED', 'wake generation is stale');
+    if (sub.webhook !== undefined) {
+      wake.issueToken();
+      void this.#deliver(sub, sub.webhook);
+    } else if (sub.config.wakeStream !== undefined) {
+      const event = { subscriptionId: sub.id, stream: triggeredBy, generation: wake.generation };
+      void this.#wakeStreams.write(sub.config.wakeStream, event);
     }
   }
 
   #acknowledge(sub: Subscription, token: string, body: unknown): AckResult {
-    this.#checkFence(sub, token, body);
+    sub.wake.fence(token, body);
     const request = body as Record<string, unknown>;
     this.#applyAcks(sub, request['acks']);
-    this.#extendLease(sub);
+    sub.wake.extendLease();
     let nextWake = false;
     if (request['done'] === true) {
-      this.#endWake(sub);
+      sub.wake.end();
       const pending = this.#firstPending(sub);
       if (pending !== undefined) {
         this.#startWake(sub, pending);
@@ -466,157 +406,93 @@ export class SubscriptionManager {
     if (updates.length > 0) this.#save();
   }
 
-  async #deliver(sub: Subscription): Promise<void> {
-    const url = sub.config.webhookUrl;
-    const { wakeId, token } = sub;
-    if (url === undefined || wakeId === undefined || token === undefined || this.#closed) return;
-    const body = JSON.stringify({
-      subscription_id: sub.id,
-      wake_id: wakeId,
-      generation: sub.generation,
-      streams: this.#infos(sub),
-      callback_url: `${sub.controlBase}/subscriptions/${encodeURIComponent(sub.id)}/callback`,
-      callback_token: token,
-    });
-    try {
-      const response = await (this.#opts.fetch ?? fetch)(url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'webhook-signature': this.#signer.signatureHeader(body, this.#opts.clock.now()),
-        },
-        body,
-        signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
-      });
-      const reply = (await response.json().catch(() => undefined)) as { done?: unknown } | undefined;
-      if (!response.ok) throw new Error(`webhook answered ${response.status}`);
-      sub.status = 'active';
-      sub.retries = 0;
-      if (reply?.done === true && sub.wakeId === wakeId) {
-        for (const [path, tail] of sub.snapshot) {
+  /** Posts the wake under way; a consumer answering done acknowledges everything it covered. */
+  #deliver(sub: Subscription, webhook: WebhookDelivery): Promise<void> {
+    return webhook.deliver(
+      () => this.#webhookWake(sub),
+      (wakeId, done) => {
+        const { wake } = sub;
+        if (!done || wake.wakeId !== wakeId) return;
+        for (const [path, tail] of wake.snapshot) {
           const link = sub.links.get(path);
           if (link !== undefined && tail > link.acked) link.acked = tail;
         }
         this.#save();
-        this.#endWake(sub);
+        wake.end();
         this.#maybeWake(sub, this.#firstPending(sub));
-      }
-    } catch (err) {
-      if (this.#closed || this.#subs.get(sub.id) !== sub || sub.wakeId !== wakeId) return;
-      this.#opts.logger.warn({ err, subscription: sub.id }, 'webhook delivery failed; retrying');
-      sub.status = 'failed';
-      sub.retries++;
-      const base = Math.min(1000 * 2 ** (sub.retries - 1), MAX_RETRY_DELAY_MS);
-      sub.retry?.clear();
-      sub.retry = this.#opts.clock.setTimeout(
-        () => {
-          sub.retry = undefined;
-          void this.#deliver(sub);
-        },
-        Math.round(base * (0.8 + Math.random() * 0.4)),
-      );
-    }
+      },
+    );
   }
 
-  async #writeWakeEvent(sub: Subscription, path: string): Promise<void> {
-    const wakeStream = sub.config.wakeStream;
-    if (wakeStream === undefined) return;
-    const event = {
-      type: 'wake',
+  /** The webhook body of the wake under way; undefined once it ended or the subscription is gone. */
+  #webhookWake(sub: Subscription): WebhookWake | undefined {
+    const { wakeId, token, generation } = sub.wake;
+    if (wakeId === undefined || token === undefined || this.#closed || this.#subs.get(sub.id) !== sub) {
+      return undefined;
+    }
+    const body = JSON.stringify({
       subscription_id: sub.id,
-      stream: path,
-      generation: sub.generation,
-      ts: this.#opts.clock.now(),
-    };
-    try {
-      const stream = await this.#opts.service.get(wakeStream, false);
-      await stream.append({
-        contentType: stream.meta.contentType,
-        body: Buffer.from(JSON.stringify(event)),
-        close: false,
-        seq: undefined,
-        producer: undefined,
-      });
-    } catch (err) {
-      this.#opts.logger.warn(
-        { err, subscription: sub.id, wake_stream: wakeStream },
-        'could not write a wake event',
-      );
-    }
+      wake_id: wakeId,
+      generation,
+      streams: this.#infos(sub),
+      callback_url: `${sub.controlBase}/subscriptions/${encodeURIComponent(sub.id)}/callback`,
+      callback_token: token,
+    });
+    return { wakeId, body };
   }
 
-  async #load(): Promise<void> {
-    let stored: StoredSubscription[];
-    try {
-      stored = JSON.parse(await fsp.readFile(this.#file, 'utf8')) as StoredSubscription[];
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-      this.#opts.logger.error(
-        { err, file: this.#file },
-        'subscriptions file unreadable; starting without subscriptions',
-      );
-      return;
-    }
-    for (const s of stored) {
-      this.#subs.set(s.id, {
-        id: s.id,
-        config: s.config,
-        createdAt: s.createdAt,
-        controlBase: s.controlBase,
-        links: new Map(
-          s.links.map((l) => [l.path, { path: l.path, types: new Set(l.types), acked: l.acked }]),
-        ),
-        generation: s.generation,
-        ...freshRuntime(),
-      });
-    }
+  /** The in-memory subscription of a stored one: nothing pending, no wake under way. */
+  #runtime(stored: StoredSubscription): Subscription {
+    const { id, config } = stored;
+    const sub: Subscription = {
+      id,
+      config,
+      createdAt: stored.createdAt,
+      controlBase: stored.controlBase,
+      links: new Map(
+        stored.links.map((l) => [l.path, { path: l.path, types: new Set(l.types), acked: l.acked }]),
+      ),
+      wake: new WakeState({
+        subject: `subscription:${id}`,
+        generation: stored.generation,
+        leaseTtlMs: config.leaseTtlMs,
+        tokens: this.#tokens,
+        clock: this.#opts.clock,
+        onLeaseExpired: () => {
+          this.#maybeWake(sub, this.#firstPending(sub));
+        },
+      }),
+      webhook:
+        config.webhookUrl === undefined
+          ? undefined
+          : new WebhookDelivery({
+              url: config.webhookUrl,
+              subscription: id,
+              signer: this.#signer,
+              clock: this.#opts.clock,
+              logger: this.#opts.logger,
+              fetch: this.#opts.fetch ?? fetch,
+              random: this.#opts.random ?? Math.random,
+            }),
+    };
+    return sub;
   }
 
   /** Writes the subscriptions file soon (coalescing bursts of changes into one write). */
   #save(): void {
-    if (this.#saving !== undefined) {
-      this.#saveAgain = true;
-      return;
-    }
-    this.#saving = (async () => {
-      do {
-        this.#saveAgain = false;
-        const stored: StoredSubscription[] = [...this.#subs.values()].map((s) => ({
-          id: s.id,
-          config: s.config,
-          createdAt: s.createdAt,
-          controlBase: s.controlBase,
-          generation: s.generation,
-          links: [...s.links.values()].map((l) => ({ path: l.path, types: [...l.types], acked: l.acked })),
-        }));
-        try {
-          await replaceFileDurably(this.#file, JSON.stringify(stored));
-        } catch (err) {
-          this.#opts.logger.error({ err, file: this.#file }, 'could not write the subscriptions file');
-        }
-      } while (this.#saveAgain);
-      this.#saving = undefined;
-    })();
+    this.#store.save(() =>
+      [...this.#subs.values()].map((s) => ({
+        id: s.id,
+        config: s.config,
+        createdAt: s.createdAt,
+        controlBase: s.controlBase,
+        generation: s.wake.generation,
+        links: [...s.links.values()].map((l) => ({ path: l.path, types: [...l.types], acked: l.acked })),
+      })),
+    );
   }
 }
 
 function invalidOffset(message: string): SubscriptionError {
   return new SubscriptionError('INVALID_OFFSET', message);
-}
-
-/** The in-memory state of a subscription that is new or reloaded from disk: active, nothing pending. */
-function freshRuntime(): Pick<
-  Subscription,
-  'status' | 'wakeId' | 'snapshot' | 'token' | 'holder' | 'lease' | 'retry' | 'retries'
-> {
-  return {
-    status: 'active',
-    wakeId: undefined,
-    snapshot: new Map(),
-    token: undefined,
-    holder: undefined,
-    lease: undefined,
-    retry: undefined,
-    retries: 0,
-  };
 }
