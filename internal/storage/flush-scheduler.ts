@@ -1,8 +1,9 @@
 /**
  * When appends are written: every event-loop scheduling decision of the write path in one place
  * (the turn budget of microtask flushes, waiting for the I/O phase under `always`, when an fsync runs
- * on the loop's thread, and when an append that woke live readers answers its caller). It runs on an
- * {@link EventLoop}, the seam a test replaces to drive the policy deterministically.
+ * on the loop's thread, when a stream's append batcher gathers a burst, and when an append that woke
+ * live readers answers its caller). It runs on an {@link EventLoop}, the seam a test replaces to
+ * drive the policy deterministically.
  */
 
 /** The event-loop primitives scheduling runs on. */
@@ -41,6 +42,12 @@ export const TURN_BUDGET_MS = 1;
  */
 export const SINGLES_BEFORE_SYNC_ON_LOOP = 8;
 
+/**
+ * Batches of one stream's appends started closer together than this make a burst, worth gathering
+ * into one write (see {@link BatchSchedule}).
+ */
+export const BURST_WITHIN_MS = 1;
+
 /** The scheduling policy of the write path; one per data dir, shared by its writers. */
 export class FlushScheduler {
   readonly #loop: EventLoop;
@@ -59,6 +66,17 @@ export class FlushScheduler {
    */
   forWriter(fsyncEachWrite: boolean): WriterSchedule {
     return new WriterSchedule(this, fsyncEachWrite);
+  }
+
+  /**
+   * The schedule of one stream's append batcher, which gathers the appends of one stream arriving
+   * from many sockets into one channel write. With `deferBursts` (writes not fsynced: an fsynced
+   * writer gathers the next appends during its fsync anyway), an idle batcher whose last batch
+   * started under {@link BURST_WITHIN_MS} ago starts the next one after this turn's I/O phase, so
+   * that requests arriving together share one write; a lone append is written at once.
+   */
+  forBatcher(deferBursts: boolean): BatchSchedule {
+    return new BatchSchedule(this.#loop, deferBursts);
   }
 
   /**
@@ -132,5 +150,34 @@ export class WriterSchedule {
     const single = appends === 1 && records === 1 && queued === 0;
     this.#singles = single ? this.#singles + 1 : 0;
     return this.#singles >= SINGLES_BEFORE_SYNC_ON_LOOP;
+  }
+}
+
+/** The schedule of one stream's append batcher (see {@link FlushScheduler.forBatcher}). */
+export class BatchSchedule {
+  readonly #loop: EventLoop;
+  readonly #deferBursts: boolean;
+  #lastStart = -Infinity;
+
+  /**
+   * @param loop - the event loop
+   * @param deferBursts - whether a burst waits for the end of the turn's I/O phase
+   */
+  constructor(loop: EventLoop, deferBursts: boolean) {
+    this.#loop = loop;
+    this.#deferBursts = deferBursts;
+  }
+
+  /** Runs `drain` (an idle batcher's work) at once, or after this turn's I/O phase during a burst. */
+  start(drain: () => Promise<void>): Promise<void> {
+    if (!this.#deferBursts || this.#loop.now() - this.#lastStart >= BURST_WITHIN_MS) return drain();
+    return new Promise<void>((resolve) => {
+      this.#loop.nextTurn(resolve);
+    }).then(drain);
+  }
+
+  /** Notes that a batch is handed to the channel now. */
+  batchStarted(): void {
+    this.#lastStart = this.#loop.now();
   }
 }

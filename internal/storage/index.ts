@@ -5,6 +5,8 @@ export { dataDirError } from './data-dir-errors.js';
 export { assertDataDirUnowned, lockDataDir, type DataDirLock } from './data-dir-lock.js';
 export type { ReadResult, SkipReason } from './log-reader.js';
 export {
+  BURST_WITHIN_MS,
+  BatchSchedule,
   FlushScheduler,
   SINGLES_BEFORE_SYNC_ON_LOOP,
   TURN_BUDGET_MS,

@@ -78,7 +78,7 @@ export interface StreamContext {
   logger: Logger;
   /** The time that stamps the envelopes written. */
   clock: Clock;
-  /** The data dir's scheduling policy (when an append that woke readers answers). */
+  /** The data dir's scheduling policy (append batching; when an append that woke readers answers). */
   scheduler: FlushScheduler;
 }
 
@@ -120,7 +120,7 @@ export class Stream implements ReadSource {
     this.#batcher = new AppendBatcher(
       (data, records) => context.append(meta.channel, data, records),
       context.maxBatchBytes,
-      !context.fsyncEachWrite,
+      context.scheduler.forBatcher(!context.fsyncEachWrite),
     );
     if (fresh) this.#state = new WriterState();
   }

@@ -1,5 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
-import { FlushScheduler, SINGLES_BEFORE_SYNC_ON_LOOP, TURN_BUDGET_MS } from '../../internal/storage/index.js';
+import {
+  BURST_WITHIN_MS,
+  FlushScheduler,
+  SINGLES_BEFORE_SYNC_ON_LOOP,
+  TURN_BUDGET_MS,
+} from '../../internal/storage/index.js';
 import { FaultyFs } from '../support/faulty-fs.js';
 import { ManualEventLoop } from '../support/manual-loop.js';
 import { tempDir } from '../support/temp-dir.js';
@@ -52,6 +57,35 @@ describe('FlushScheduler', () => {
     expect(schedule.syncOnLoop(1, 1, 1)).toBe(false);
     expect(schedule.syncOnLoop(1, 3, 0)).toBe(false);
     expect(new FlushScheduler().forWriter(false).syncOnLoop(5, 9, 3)).toBe(true);
+  });
+
+  it("starts a stream batcher's write at once, or after the turn's I/O phase during a burst without fsyncs", async () => {
+    const loop = new ManualEventLoop();
+    const scheduler = new FlushScheduler(loop);
+    const batcher = scheduler.forBatcher(true);
+    const started: string[] = [];
+    const drain = (name: string) => (): Promise<void> => {
+      started.push(name);
+      batcher.batchStarted();
+      return Promise.resolve();
+    };
+    await batcher.start(drain('lone'));
+    expect(started).toEqual(['lone']);
+    loop.time += BURST_WITHIN_MS / 2;
+    const burst = batcher.start(drain('burst'));
+    await Promise.resolve();
+    expect(started).toEqual(['lone']);
+    loop.turn();
+    await burst;
+    expect(started).toEqual(['lone', 'burst']);
+    loop.time += BURST_WITHIN_MS;
+    await batcher.start(drain('after a pause'));
+    expect(started).toEqual(['lone', 'burst', 'after a pause']);
+
+    const fsynced = scheduler.forBatcher(false);
+    fsynced.batchStarted();
+    await fsynced.start(drain('fsynced'));
+    expect(started.at(-1)).toBe('fsynced');
   });
 
   it('answers a writer that woke readers in the next turn', async () => {
