@@ -52,6 +52,20 @@ export default tseslint.config(
     },
   },
   {
+    // HTTP reads and waits through Stream and StreamCursor only: the channel log belongs to streams/.
+    files: ['internal/http/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'MemberExpression[property.name=/^(own|spans|log)$/]',
+          message:
+            'internal/http reads and waits through Stream and StreamCursor, never a channel log (DESIGN.md §3.2).',
+        },
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',

@@ -8,6 +8,7 @@
 import readline from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Messenger, type MessengerConfigInput } from '../src/index.js';
+import { untilGrowth } from '../internal/storage/index.js';
 import { internalsOf } from '../src/internal-access.js';
 import { monotonicMicros } from './measure.js';
 
@@ -18,7 +19,7 @@ async function answer(line: string): Promise<string> {
   const [command, channel, count] = line.split(' ');
   if (command === 'wait') {
     const log = await internalsOf(messenger).log(channel ?? '');
-    while (log.appendedRecords < Number(count)) await log.waitForGrowth(log.end);
+    while (log.appendedRecords < Number(count)) await untilGrowth(log, log.end);
     return 'ok';
   }
   if (command === 'stamp') {

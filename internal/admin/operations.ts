@@ -15,7 +15,7 @@ import {
 import { ErrorCode, MessengerError } from '../errors/index.js';
 import { silentLogger } from '../logger/index.js';
 import { deadLetterChannelOf, sanitizeFileComponent, validateChannelName } from '../naming/index.js';
-import { retentionFor, type ChannelLog } from '../storage/index.js';
+import { retentionFor, untilGrowth, type ChannelLog } from '../storage/index.js';
 import type { AdminHost } from './host.js';
 import type { AdminRequest, WirePosition } from './protocol.js';
 
@@ -186,7 +186,7 @@ async function readPage(
   const log = await existingLog(host, channel);
   let offset = await offsetOf(log, from, 'cat');
   if (waitMs > 0 && offset >= log.end) {
-    await log.waitForGrowth(offset, AbortSignal.timeout(waitMs)).catch(() => undefined);
+    await untilGrowth(log, offset, AbortSignal.timeout(waitMs)).catch(() => undefined);
   }
   const limit = Math.min(Math.max(1, max), MAX_CAT_PAGE);
   const records: CatRecord[] = [];

@@ -1,11 +1,13 @@
 /**
- * The cursor: the one reader of a channel log. It reads batches of whole records from an offset,
+ * The cursor: the reader of one channel log. It reads batches of whole records from an offset,
  * waits for more, advances, and persists its position in an offset file per policy. Local
- * subscribers, federation senders and HTTP readers all read through it.
+ * subscribers, federation senders and live ephemeral subscriptions read and wait through it; Durable
+ * Streams reads span several channels and have a reader of their own on the same two primitives of
+ * the log, `read` and `onGrowth` (DESIGN.md §3.2).
  */
 import { Backoff, type BackoffPolicy, type Clock } from '../clock/index.js';
 import type { Logger } from '../logger/index.js';
-import type { ChannelLog, OffsetStore, ReadResult } from '../storage/index.js';
+import { untilGrowth, type ChannelLog, type OffsetStore, type ReadResult } from '../storage/index.js';
 import { splitRecords, type LogRecord } from './records.js';
 import { assertStartPosition, resolveStartPosition, type StartPosition } from './start-position.js';
 
@@ -138,8 +140,23 @@ export class Cursor {
         this.#aheadIndex = 0;
         return records;
       }
-      await log.waitForGrowth(result.end, signal);
+      await untilGrowth(this, result.end, signal);
     }
+  }
+
+  /** Whether the log holds bytes past `from`, so that {@link Cursor.next} may find records without waiting. */
+  hasMore(from = this.#position): boolean {
+    return this.#opts.log.end > from;
+  }
+
+  /**
+   * The cursor's one wait, which {@link Cursor.next} waits through too: calls `onGrowth` (which must
+   * not throw) once the log grows past `seenEnd` or closes (within this call if it already has).
+   * Returns a function that cancels the wait, cheaper than an AbortSignal for a wait that is usually
+   * cancelled (a sender waiting for an ack or new records, whichever comes first).
+   */
+  onGrowth(seenEnd: number, onGrowth: () => void): () => void {
+    return this.#opts.log.onGrowth(seenEnd, onGrowth);
   }
 
   /**

@@ -8,7 +8,6 @@ import type { Cursor, LogRecord } from '../delivery/index.js';
 import { headerOf, LineMentions } from '../envelope/index.js';
 import { ErrorCode, errorMessage, hasErrorCode } from '../errors/index.js';
 import type { Logger } from '../logger/index.js';
-import type { ChannelLog } from '../storage/index.js';
 import type { FederationContext } from './context.js';
 import type { Link } from './link.js';
 import { FRAME_HEADER_BYTES, IN_FLIGHT_BYTES, frameBytesFor } from './protocol/index.js';
@@ -83,8 +82,8 @@ export async function runSender(opts: SenderOptions, signal: AbortSignal): Promi
       // At the tail with frames unacknowledged: settle the oldest once its ack is in (so the cursor
       // never lags while idle), unless new records come first; those go out at once, within the window.
       const oldest = unacked[0];
-      if (oldest !== undefined && cursor.log.end <= readFrom) {
-        if (await ackBeforeGrowth(oldest.ack, cursor.log, readFrom)) await settleOldest();
+      if (oldest !== undefined && !cursor.hasMore(readFrom)) {
+        if (await ackBeforeGrowth(oldest.ack, cursor, readFrom)) await settleOldest();
         continue;
       }
       const records = await cursor.next(signal, readFrom);
@@ -117,10 +116,10 @@ export async function runSender(opts: SenderOptions, signal: AbortSignal): Promi
   }
 }
 
-/** Whether `ack` settles (either way) before `log` grows past `seenEnd`. */
-function ackBeforeGrowth(ack: Promise<unknown>, log: ChannelLog, seenEnd: number): Promise<boolean> {
+/** Whether `ack` settles (either way) before the cursor's channel grows past `seenEnd`. */
+function ackBeforeGrowth(ack: Promise<unknown>, cursor: Cursor, seenEnd: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const cancel = log.onGrowth(seenEnd, () => {
+    const cancel = cursor.onGrowth(seenEnd, () => {
       resolve(false);
     });
     const acked = (): void => {

@@ -11,6 +11,7 @@ import type { Clock } from '../clock/index.js';
 import { ErrorCode, MessengerError } from '../errors/index.js';
 import type { Logger } from '../logger/index.js';
 import { syncDirectory } from './durable-file.js';
+import { FlushScheduler } from './flush-scheduler.js';
 import { LogWriter, type AppendResult, type SyncPolicy } from './log-writer.js';
 import { readRecords, type ReadResult } from './log-reader.js';
 import type { RetentionLoss } from './retention.js';
@@ -34,6 +35,8 @@ export interface ChannelLogOptions {
   retryMaxMs: number;
   clock: Clock;
   logger: Logger;
+  /** When the writer flushes; default: a scheduler of this log's own (a data dir shares one). */
+  scheduler?: FlushScheduler | undefined;
   /** Told of records a cursor lost to retention (after they are logged and counted). */
   onRetentionLoss?: ((loss: RetentionLoss) => void) | undefined;
   /**
@@ -60,6 +63,7 @@ export interface SegmentInfo extends Segment {
 export class ChannelLog {
   readonly #opts: ChannelLogOptions;
   readonly #logger: Logger;
+  readonly #scheduler: FlushScheduler;
   #segments: Segment[];
   /** Times of segments' first records, by segment start (see {@link offsetAtTime}). */
   readonly #firstTimes = new Map<number, number>();
@@ -84,6 +88,7 @@ export class ChannelLog {
   private constructor(opts: ChannelLogOptions, segments: Segment[], end: number) {
     this.#opts = opts;
     this.#logger = opts.logger.child({ channel: opts.channel });
+    this.#scheduler = opts.scheduler ?? new FlushScheduler();
     this.#segments = segments;
     this.#end = end;
     this.#cache = new TailCache(opts.tailCacheBytes);
@@ -279,33 +284,10 @@ export class ChannelLog {
   }
 
   /**
-   * Resolves once the readable end moves past `seenEnd` (or at once if it already has, or when the
-   * log closes); rejects with `signal.reason` on abort.
-   */
-  waitForGrowth(seenEnd: number, signal?: AbortSignal): Promise<void> {
-    if (this.#end > seenEnd || this.#closed) return Promise.resolve();
-    if (signal?.aborted === true) return Promise.reject(signal.reason);
-    return new Promise<void>((resolve, reject) => {
-      if (signal === undefined) {
-        this.onGrowth(seenEnd, resolve);
-        return;
-      }
-      const onAbort = (): void => {
-        cancel();
-        reject(signal.reason);
-      };
-      const cancel = this.onGrowth(seenEnd, () => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      });
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
-  }
-
-  /**
-   * Calls `onGrowth` (which must not throw) once the readable end moves past `seenEnd` or the log
-   * closes (within this call if it already has). Returns a function that cancels the wait: cheaper than aborting an
-   * AbortSignal (no abort event, no DOMException) for waits that are usually cancelled.
+   * The log's one wait: calls `onGrowth` (which must not throw) once the readable end moves past
+   * `seenEnd` or the log closes (within this call if it already has). Returns a function that
+   * cancels the wait: cheaper than aborting an AbortSignal (no abort event, no DOMException) for
+   * waits that are usually cancelled. {@link untilGrowth} makes it a promise.
    */
   onGrowth(seenEnd: number, onGrowth: () => void): () => void {
     if (this.#end > seenEnd || this.#closed) {
@@ -488,6 +470,7 @@ export class ChannelLog {
         logger: this.#logger,
         retryBaseMs: this.#opts.retryBaseMs,
         retryMaxMs: this.#opts.retryMaxMs,
+        scheduler: this.#scheduler,
       },
       {
         committed: (start, data, records) => {

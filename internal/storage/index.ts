@@ -10,7 +10,18 @@ export {
 } from './durable-file.js';
 export { assertDataDirUnowned, lockDataDir, type DataDirLock } from './data-dir-lock.js';
 export type { ReadResult, SkipReason } from './log-reader.js';
-export { SINGLES_BEFORE_SYNC_ON_LOOP, type AppendResult, type SyncPolicy } from './log-writer.js';
+export {
+  BURST_WITHIN_MS,
+  BatchSchedule,
+  FlushScheduler,
+  SINGLES_BEFORE_SYNC_ON_LOOP,
+  TURN_BUDGET_MS,
+  WriterSchedule,
+  nodeEventLoop,
+  type EventLoop,
+} from './flush-scheduler.js';
+export { untilGrowth } from './growth.js';
+export type { AppendResult, SyncPolicy } from './log-writer.js';
 export { OffsetStore, type OffsetFileRef, type StoredOffset } from './offset-store.js';
 export { nodeSegmentFs, openOrCreate, writeFully, type SegmentFile, type SegmentFs } from './segment-file.js';
 export {

@@ -3,10 +3,11 @@
  * full disks and I/O errors without ever leaving half a record in a segment.
  */
 import path from 'node:path';
-import type { Clock } from '../clock/index.js';
+import { Backoff, type Clock } from '../clock/index.js';
 import { ErrorCode, MessengerError, errorMessage } from '../errors/index.js';
 import type { Logger } from '../logger/index.js';
 import { syncDirectory } from './durable-file.js';
+import type { FlushScheduler, WriterSchedule } from './flush-scheduler.js';
 import { writeFully, type SegmentFile, type SegmentFs } from './segment-file.js';
 import { segmentFileName } from './segments.js';
 
@@ -34,6 +35,8 @@ export interface LogWriterOptions {
   /** First retry delay after a failed write, doubled up to `retryMaxMs`. */
   retryBaseMs: number;
   retryMaxMs: number;
+  /** When flushes run and where fsyncs are made. */
+  scheduler: FlushScheduler;
 }
 
 /** What the writer tells its log. */
@@ -45,21 +48,6 @@ export interface LogWriterHooks {
 }
 
 type EntryState = 'queued' | 'writing' | 'written' | 'done';
-
-/**
- * How long appends may be flushed from microtasks within one turn of the event loop. A publisher
- * that awaits publish after publish resolves from microtasks and would otherwise never let sockets
- * and timers run; past this budget the next flush waits for the next turn.
- */
-const TURN_BUDGET_MS = 1;
-
-/**
- * Single-record `always` batches in a row after which fsyncs run on the loop's thread. Several
- * writers that happen to arrive one at a time for a moment must not tip into blocking fsyncs, which
- * would stop the loop from reading their next appends (measured: 2 in a row did, with 16 HTTP
- * writers).
- */
-export const SINGLES_BEFORE_SYNC_ON_LOOP = 8;
 
 interface Entry {
   data: Buffer;
@@ -91,12 +79,10 @@ export class LogWriter {
   #periodicTimer: { clear(): void } | undefined;
   #idle: Promise<void> = Promise.resolve();
   #markIdle: () => void = () => undefined;
-  #failureStreak = 0;
+  /** Delays between attempts while writes fail; its failure count is the current streak. */
+  readonly #backoff: Backoff;
   #failureSince = 0;
-  /** When the first flush of the current turn ran, or undefined when none has yet. */
-  #turnStart: number | undefined;
-  /** Consecutive `always` batches of a single record (see #writeAndSync). */
-  #singleStreak = 0;
+  readonly #schedule: WriterSchedule;
 
   /**
    * @param opts - settings
@@ -114,6 +100,8 @@ export class LogWriter {
     this.#segmentStart = active.start;
     this.#size = active.size;
     this.#syncedSize = active.size;
+    this.#backoff = new Backoff({ baseMs: opts.retryBaseMs, maxMs: opts.retryMaxMs });
+    this.#schedule = opts.scheduler.forWriter(opts.syncPolicy === 'always');
     if (opts.syncPolicy === 'periodic') {
       this.#periodicTimer = opts.clock.setInterval(() => {
         void this.#syncPeriodically();
@@ -166,76 +154,44 @@ export class LogWriter {
     });
   }
 
-  /**
-   * Flushes in a microtask, or in the next turn once this turn's budget is spent. With `always`
-   * the flush waits for the end of the loop's I/O phase, so that appends arriving from many sockets
-   * in one turn share one fsync (a microtask would run after the first socket's callback).
-   */
   #scheduleFlush(): void {
     this.#scheduled = true;
-    if (this.#opts.syncPolicy === 'always') {
-      setImmediate(this.#flushQueued);
-      return;
-    }
-    const now = performance.now();
-    if (this.#turnStart === undefined) {
-      this.#turnStart = now;
-      setImmediate(() => {
-        this.#turnStart = undefined;
-      });
-    }
-    if (now - this.#turnStart < TURN_BUDGET_MS) queueMicrotask(this.#flushQueued);
-    else setImmediate(this.#flushQueued);
+    this.#schedule.schedule(this.#flushQueued);
   }
 
   /**
-   * Runs once per tick with appends queued. When nothing needs a roll or a retry, the whole queue is
-   * written synchronously in one write and committed in this turn: always without `always`, and with
-   * it while appends come one record at a time (then fsynced on the loop's thread, see
-   * {@link LogWriter.#writeAndSync}). Otherwise the asynchronous loop takes over.
+   * Runs when the schedule says so, with appends queued. Batches that need no roll, no retry and no
+   * fsync in the thread pool are written, made durable per the policy and committed right here, in
+   * this turn: always without `always`, and with it while appends come one record at a time (see
+   * {@link WriterSchedule.syncOnLoop}). Otherwise the asynchronous loop takes over, from the batch
+   * whose fsync is under way if there is one.
    */
   readonly #flushQueued = (): void => {
     this.#scheduled = false;
-    if (this.#running || this.#queue.length === 0) return;
-    const always = this.#opts.syncPolicy === 'always';
-    if (this.#failure === undefined && (!always || this.#continuesSingleStreak())) {
-      let bytes = 0;
-      for (const entry of this.#queue) bytes += entry.data.length;
-      if (this.#size === 0 || this.#size + bytes <= this.#opts.maxSegmentBytes) {
-        const batch = this.#queue;
-        this.#queue = [];
-        for (const entry of batch) entry.state = 'writing';
-        try {
-          this.#writeBatch(batch);
-          if (always) {
-            this.#singleStreak++;
-            this.#syncNow();
-          }
-          this.#commit(batch);
-          return;
-        } catch (err) {
-          this.#recordFailure(err);
-          for (const entry of batch) if (entry.state !== 'done') entry.state = 'queued';
-          this.#queue = [...batch.filter((e) => e.state === 'queued'), ...this.#queue];
-        }
+    if (this.#running) return;
+    while (this.#queue.length > 0 && this.#failure === undefined && !this.#needsRoll()) {
+      const batch = this.#takeBatch();
+      let syncing: Promise<void> | undefined;
+      try {
+        syncing = this.#writeAndSync(batch);
+      } catch (err) {
+        this.#putBack(batch);
+        this.#recordFailure(err);
+        break;
+      }
+      if (syncing !== undefined) {
+        this.#startRun({ batch, syncing });
+        return;
       }
     }
-    this.#startRun();
+    if (this.#queue.length > 0) this.#startRun();
   };
 
-  /** Whether the queue is one single-record append that makes the streak of singles long enough. */
-  #continuesSingleStreak(): boolean {
-    return (
-      this.#queue.length === 1 &&
-      this.#queue[0]?.records === 1 &&
-      this.#singleStreak + 1 >= SINGLES_BEFORE_SYNC_ON_LOOP
-    );
-  }
-
-  #startRun(): void {
+  /** Starts the asynchronous loop, first waiting for `syncing`, the fsync of a batch written already. */
+  #startRun(syncing?: { batch: Entry[]; syncing: Promise<void> }): void {
     this.#running = true;
     this.#idle = new Promise((r) => (this.#markIdle = r));
-    void this.#run();
+    void this.#run(syncing);
   }
 
   /**
@@ -267,17 +223,14 @@ export class LogWriter {
     );
   }
 
-  async #run(): Promise<void> {
+  async #run(syncing?: { batch: Entry[]; syncing: Promise<void> }): Promise<void> {
     try {
+      if (syncing !== undefined) await this.#attempt(() => syncing.syncing, syncing.batch);
       while (this.#queue.length > 0 && this.#failure === undefined) {
-        if (this.#closed && this.#failureStreak > 0) break;
-        const first = this.#queue[0];
-        if (first === undefined) break;
-        if (this.#size > 0 && this.#size + first.data.length > this.#opts.maxSegmentBytes) {
-          if (!(await this.#attempt(() => this.#roll()))) continue;
-        }
+        if (this.#closed && this.#backoff.failures > 0) break;
+        if (this.#needsRoll() && !(await this.#attempt(() => this.#roll()))) continue;
         const batch = this.#takeBatch();
-        if (!(await this.#attempt(() => this.#writeAndSync(batch), batch))) continue;
+        await this.#attempt(() => this.#writeAndSync(batch), batch);
       }
     } finally {
       this.#running = false;
@@ -290,6 +243,14 @@ export class LogWriter {
     }
   }
 
+  /** Whether the first queued append does not fit in the active segment (an empty one takes anything). */
+  #needsRoll(): boolean {
+    const first = this.#queue[0];
+    return (
+      first !== undefined && this.#size > 0 && this.#size + first.data.length > this.#opts.maxSegmentBytes
+    );
+  }
+
   /** Takes the queued entries that fit in the active segment (at least one). */
   #takeBatch(): Entry[] {
     let room = this.#opts.maxSegmentBytes - this.#size;
@@ -299,7 +260,9 @@ export class LogWriter {
       room -= entry.data.length;
       count++;
     }
-    const batch = this.#queue.splice(0, count);
+    let batch = this.#queue;
+    if (count === batch.length) this.#queue = [];
+    else batch = batch.splice(0, count);
     for (const entry of batch) entry.state = 'writing';
     return batch;
   }
@@ -311,28 +274,22 @@ export class LogWriter {
   async #attempt(step: () => Promise<void> | void, batch: Entry[] = []): Promise<boolean> {
     try {
       await step();
-      if (this.#failureStreak > 0) {
+      if (this.#backoff.failures > 0) {
         this.#opts.logger.info(
           {
             channel: this.#opts.channel,
-            attempts: this.#failureStreak,
+            attempts: this.#backoff.failures,
             waited_ms: this.#opts.clock.now() - this.#failureSince,
           },
           'channel writer recovered',
         );
-        this.#failureStreak = 0;
+        this.#backoff.reset();
       }
       return true;
     } catch (err) {
-      const live = batch.filter((e) => e.state !== 'done');
-      for (const entry of live) entry.state = 'queued';
-      this.#queue.unshift(...live);
+      this.#putBack(batch);
       if (this.#failure !== undefined) return false;
-      this.#recordFailure(err);
-      const delay = Math.min(
-        this.#opts.retryMaxMs,
-        this.#opts.retryBaseMs * 2 ** Math.min(this.#failureStreak - 1, 20),
-      );
+      const delay = this.#recordFailure(err);
       try {
         await this.#opts.clock.sleep(delay, this.#lifetime.signal);
       } catch {
@@ -342,50 +299,56 @@ export class LogWriter {
     }
   }
 
-  /** Counts a failed step and logs the first failure of a streak and every tenth. */
-  #recordFailure(err: unknown): void {
-    if (this.#failure !== undefined) return;
-    if (this.#failureStreak === 0) this.#failureSince = this.#opts.clock.now();
-    this.#failureStreak++;
-    if (this.#failureStreak === 1 || this.#failureStreak % 10 === 0) {
-      this.#opts.logger.warn(
-        {
-          err,
-          channel: this.#opts.channel,
-          attempt: this.#failureStreak,
-          waiting_publishes: this.#queue.length,
-        },
-        'channel write failed; publishers wait and the write is retried',
-      );
-    }
+  /** Puts a batch whose write failed back at the head of the queue (still abortable). */
+  #putBack(batch: Entry[]): void {
+    const live = batch.filter((e) => e.state !== 'done');
+    for (const entry of live) entry.state = 'queued';
+    this.#queue.unshift(...live);
   }
 
   /**
-   * Writes the batch as one buffer; with `always`, fsyncs it; then commits and resolves it.
-   *
-   * While appends come one record at a time (one caller awaiting each append, as a lone publisher
-   * or HTTP writer does), the fsync is made on the loop's thread: there is no concurrency to keep,
-   * and a thread-pool round trip would cost more. Once batches hold several records, fsyncs go to
-   * the thread pool, so the loop keeps reading appends for the next batch meanwhile.
+   * Counts a failed step, logs the first failure of a streak and every tenth, and returns the delay
+   * before the next attempt.
    */
-  async #writeAndSync(batch: Entry[]): Promise<void> {
-    this.#writeBatch(batch);
-    if (this.#opts.syncPolicy === 'always') {
-      const single = batch.length === 1 && batch[0]?.records === 1 && this.#queue.length === 0;
-      this.#singleStreak = single ? this.#singleStreak + 1 : 0;
-      if (this.#singleStreak >= SINGLES_BEFORE_SYNC_ON_LOOP) {
-        this.#syncNow();
-      } else {
-        try {
-          await this.#file.datasync();
-        } catch (err) {
-          this.#truncateOrFail(this.#syncedSize, err);
-          throw err;
-        }
-        this.#syncedSize = this.#size;
-      }
+  #recordFailure(err: unknown): number {
+    if (this.#failure !== undefined) return 0;
+    if (this.#backoff.failures === 0) this.#failureSince = this.#opts.clock.now();
+    const delay = this.#backoff.next();
+    const attempt = this.#backoff.failures;
+    if (attempt === 1 || attempt % 10 === 0) {
+      this.#opts.logger.warn(
+        { err, channel: this.#opts.channel, attempt, waiting_publishes: this.#queue.length },
+        'channel write failed; publishers wait and the write is retried',
+      );
     }
-    this.#commit(batch);
+    return delay;
+  }
+
+  /**
+   * Writes the batch as one buffer, makes it durable per the policy and commits it: within this
+   * call (returning undefined) unless its fsync goes to the thread pool, as the schedule decides
+   * ({@link WriterSchedule.syncOnLoop}); then the returned promise settles once it is committed. On
+   * failure the segment is cut back to its last durable size and the error thrown (or rejected).
+   */
+  #writeAndSync(batch: Entry[]): Promise<void> | undefined {
+    this.#writeBatch(batch);
+    let records = 0;
+    for (const entry of batch) records += entry.records;
+    if (this.#schedule.syncOnLoop(batch.length, records, this.#queue.length)) {
+      if (this.#opts.syncPolicy === 'always') this.#syncNow();
+      this.#commit(batch, records);
+      return undefined;
+    }
+    return this.#file.datasync().then(
+      () => {
+        this.#syncedSize = this.#size;
+        this.#commit(batch, records);
+      },
+      (err: unknown) => {
+        this.#truncateOrFail(this.#syncedSize, err);
+        throw err;
+      },
+    );
   }
 
   /** Fsyncs on the loop's thread; on failure cuts the segment back to its last durable size and throws. */
@@ -416,13 +379,11 @@ export class LogWriter {
   }
 
   /** Publishes the written batch to readers and resolves its callers. */
-  #commit(batch: Entry[]): void {
+  #commit(batch: Entry[], records: number): void {
     const data = this.#pendingCommit;
     const first = batch[0];
     if (data === undefined || first === undefined) return;
     this.#pendingCommit = undefined;
-    let records = 0;
-    for (const entry of batch) records += entry.records;
     this.#hooks.committed(first.start, data, records);
     for (const entry of batch) {
       entry.state = 'done';

@@ -10,6 +10,7 @@ import { isDeadLetterChannel, validateChannelName } from '../naming/index.js';
 import { ChannelLog } from './channel-log.js';
 import { createDataDirFolders, dataDirError } from './data-dir-errors.js';
 import { assertDataDirUnowned, lockDataDir, type DataDirLock } from './data-dir-lock.js';
+import { FlushScheduler } from './flush-scheduler.js';
 import { ErrorCode, MessengerError } from '../errors/index.js';
 import type { SyncPolicy } from './log-writer.js';
 import { OffsetStore } from './offset-store.js';
@@ -36,6 +37,8 @@ export interface StorageOptions {
   clock: Clock;
   logger: Logger;
   segmentFs?: SegmentFs;
+  /** When the channels' writers flush; default: the real event loop's. */
+  scheduler?: FlushScheduler;
   /** Told of records a cursor lost to retention (see {@link ChannelLog.noteRetentionLoss}). */
   onRetentionLoss?: (loss: RetentionLoss) => void;
 }
@@ -53,12 +56,15 @@ export class Storage {
   readonly offsets: OffsetStore;
   /** `channels/` */
   readonly channelsDir: string;
+  /** The scheduling policy every writer of this data dir follows (and streams answer by). */
+  readonly scheduler: FlushScheduler;
   #closed = false;
 
   private constructor(opts: StorageOptions, lock: DataDirLock | undefined) {
     this.#opts = opts;
     this.#lock = lock;
     this.channelsDir = path.join(opts.dataDir, 'channels');
+    this.scheduler = opts.scheduler ?? new FlushScheduler();
     this.offsets = new OffsetStore(path.join(opts.dataDir, 'subscribers'));
     this.#poll = opts.clock.setInterval(() => {
       void this.#pollForeignAppends();
@@ -131,6 +137,7 @@ export class Storage {
         retryMaxMs: this.#opts.retryMaxMs,
         clock: this.#opts.clock,
         logger: this.#opts.logger,
+        scheduler: this.scheduler,
         onRetentionLoss: this.#opts.onRetentionLoss,
         readOnly: this.readOnly,
       });

@@ -4,7 +4,7 @@
  */
 import type { Envelope } from '../envelope/index.js';
 import type { Logger } from '../logger/index.js';
-import type { ChannelLog } from '../storage/index.js';
+import { untilGrowth, type ChannelLog } from '../storage/index.js';
 import { scanLines } from './channel-reader.js';
 
 /** Reads one control channel in order and hands each envelope to `onRecord`. */
@@ -41,7 +41,7 @@ export class ControlChannel {
 
   async #followLoop(): Promise<void> {
     while (!this.#stop.signal.aborted) {
-      await this.#log.waitForGrowth(this.#scanned, this.#stop.signal);
+      await untilGrowth(this.#log, this.#scanned, this.#stop.signal);
       if (this.#log.end <= this.#scanned) return; // the log closed
       await this.#catchUp();
     }

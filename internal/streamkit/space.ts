@@ -6,7 +6,7 @@
 import { AuditEvent, type AuditRecord } from '../audit/index.js';
 import type { EnvelopeEncoder } from '../envelope/index.js';
 import type { Logger } from '../logger/index.js';
-import type { ChannelLog } from '../storage/index.js';
+import { untilGrowth, type ChannelLog } from '../storage/index.js';
 import { scanLines } from './channel-reader.js';
 import { abortLine, readSpaceRecord, type SegmentStatus } from './entry.js';
 import { SequenceMismatchError, SkCode, StreamkitError } from './errors.js';
@@ -112,7 +112,7 @@ export class Space {
 
   async #followLoop(): Promise<void> {
     while (!this.#stop.signal.aborted) {
-      await this.log.waitForGrowth(this.#scanned, this.#stop.signal);
+      await untilGrowth(this.log, this.#scanned, this.#stop.signal);
       if (this.log.end <= this.#scanned) return; // the log closed
       await this.#catchUp(this.log.end);
     }

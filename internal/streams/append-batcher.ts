@@ -4,13 +4,10 @@
  * which the stream's state (closure, producers, `Stream-Seq`) was checked and advanced. Appends
  * accepted while a batch is being written go together in the next batch (one write, one fsync).
  */
-import type { AppendResult } from '../storage/index.js';
+import type { AppendResult, BatchSchedule } from '../storage/index.js';
 
 /** Writes one batch of whole records to the channel. */
 export type BatchWriter = (data: Buffer, records: number) => Promise<AppendResult>;
-
-/** Appends closer together than this count as a burst worth batching. */
-const BUSY_WITHIN_MS = 1;
 
 interface Pending {
   data: Buffer;
@@ -23,23 +20,19 @@ interface Pending {
 export class AppendBatcher {
   readonly #write: BatchWriter;
   readonly #maxBatchBytes: number;
-  readonly #deferFirst: boolean;
+  readonly #schedule: BatchSchedule;
   #queue: Pending[] = [];
   #running: Promise<void> | undefined;
-  #lastWriteAt = -Infinity;
 
   /**
    * @param write - writes a batch to the channel
    * @param maxBatchBytes - bytes per batch at most (a single larger append is written alone)
-   * @param deferFirst - when appends are coming in quickly, start an idle batcher's write after
-   *   the current event-loop phase, so that requests that arrived together share one write (worth it
-   *   when a write is not followed by an fsync, which batches the next appends anyway); a lone
-   *   append is written at once
+   * @param schedule - when an idle batcher starts writing (at once, or after a burst's I/O phase)
    */
-  constructor(write: BatchWriter, maxBatchBytes: number, deferFirst: boolean) {
+  constructor(write: BatchWriter, maxBatchBytes: number, schedule: BatchSchedule) {
     this.#write = write;
     this.#maxBatchBytes = maxBatchBytes;
-    this.#deferFirst = deferFirst;
+    this.#schedule = schedule;
   }
 
   /**
@@ -49,11 +42,7 @@ export class AppendBatcher {
     return new Promise<number>((resolve, reject) => {
       this.#queue.push({ data, records, resolve, reject });
       if (this.#running !== undefined) return;
-      const busy = performance.now() - this.#lastWriteAt < BUSY_WITHIN_MS;
-      this.#running =
-        this.#deferFirst && busy
-          ? new Promise<void>((r) => setImmediate(r)).then(() => this.#drain())
-          : this.#drain();
+      this.#running = this.#schedule.start(this.#drain);
     });
   }
 
@@ -66,7 +55,7 @@ export class AppendBatcher {
    * Writes batches until the queue is empty. The next batch is handed to the channel before the
    * callers of the finished one are answered, so the next write (and fsync) is not delayed by them.
    */
-  async #drain(): Promise<void> {
+  readonly #drain = async (): Promise<void> => {
     try {
       let current = this.#startBatch();
       while (current !== undefined) {
@@ -92,12 +81,12 @@ export class AppendBatcher {
     } finally {
       this.#running = undefined;
     }
-  }
+  };
 
   #startBatch(): { batch: Pending[]; written: Promise<AppendResult> } | undefined {
     if (this.#queue.length === 0) return undefined;
     const batch = this.#take();
-    this.#lastWriteAt = performance.now();
+    this.#schedule.batchStarted();
     let records = 0;
     for (const p of batch) records += p.records;
     const data =

@@ -16,5 +16,6 @@ export {
 } from './service.js';
 export { Stream, type AppendOutcome, type AppendRequest } from './stream.js';
 export type { StreamChunk } from './stream-reader.js';
+export type { StreamCursor } from './stream-cursor.js';
 export { RESERVED_SEGMENT, channelForPath } from './stream-names.js';
 export { parseExpiresAt, parseTtlSeconds } from './ttl.js';

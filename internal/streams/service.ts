@@ -105,6 +105,7 @@ export class StreamService {
       fsyncEachWrite: opts.host.storage.options.syncPolicy === 'always',
       logger: this.#logger,
       clock: opts.host.clock,
+      scheduler: opts.host.storage.scheduler,
     };
   }
 

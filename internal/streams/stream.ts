@@ -3,7 +3,7 @@
  * path, and the readers' view (start, tail, closure).
  */
 import type { Clock } from '../clock/index.js';
-import type { AppendResult } from '../storage/index.js';
+import type { AppendResult, FlushScheduler } from '../storage/index.js';
 import type { EnvelopeEncoder } from '../envelope/index.js';
 import type { Logger } from '../logger/index.js';
 import { AppendBatcher } from './append-batcher.js';
@@ -19,6 +19,7 @@ import {
   type ControlPayload,
   type EnvelopeSource,
 } from './records.js';
+import { StreamCursor } from './stream-cursor.js';
 import type { StreamMeta } from './stream-meta.js';
 import {
   isBoundary,
@@ -77,6 +78,8 @@ export interface StreamContext {
   logger: Logger;
   /** The time that stamps the envelopes written. */
   clock: Clock;
+  /** The data dir's scheduling policy (append batching; when an append that woke readers answers). */
+  scheduler: FlushScheduler;
 }
 
 /** A stream at run time. */
@@ -91,6 +94,7 @@ export class Stream implements ReadSource {
   readonly children = new Set<string>();
   readonly #source: EnvelopeSource;
   readonly #logger: Logger;
+  readonly #scheduler: FlushScheduler;
   readonly #batcher: AppendBatcher;
   readonly #gone = new AbortController();
   #state: WriterState | undefined;
@@ -112,10 +116,11 @@ export class Stream implements ReadSource {
     this.lastAccess = now;
     this.#source = { channel: meta.channel, encoder: context.encoder, clock: context.clock };
     this.#logger = context.logger;
+    this.#scheduler = context.scheduler;
     this.#batcher = new AppendBatcher(
       (data, records) => context.append(meta.channel, data, records),
       context.maxBatchBytes,
-      !context.fsyncEachWrite,
+      context.scheduler.forBatcher(!context.fsyncEachWrite),
     );
     if (fresh) this.#state = new WriterState();
   }
@@ -223,6 +228,11 @@ export class Stream implements ReadSource {
     return (await this.ready()).closing;
   }
 
+  /** A cursor reading this stream on from stream offset `from` (a message boundary). */
+  cursorAt(from: number): StreamCursor {
+    return new StreamCursor(this, from);
+  }
+
   /** Reads messages from `from`; see {@link readStream}. */
   read(from: number, maxBytes: number, withPositions = false): Promise<StreamChunk> {
     return readStream(this, from, maxBytes, withPositions);
@@ -282,8 +292,13 @@ export class Stream implements ReadSource {
     return this.streamOffsetOf(end);
   }
 
-  /** Appends (and/or closes) as one POST asks. */
+  /**
+   * Appends (and/or closes) as one POST asks. An append that wakes live readers (long-poll, SSE)
+   * resolves in the next turn of the event loop, after they were answered from memory, so the tail's
+   * latency excludes answering the writer.
+   */
   async append(request: AppendRequest): Promise<AppendOutcome> {
+    const wakesReaders = this.own.log.hasWaiters;
     const state = this.#state ?? (await this.ready());
     if (this.isGone) throw this.meta.softDeleted === true ? fail.gone() : fail.notFound();
     if (state.closing) return this.#refuseClosed(state, request);
@@ -344,6 +359,7 @@ export class Stream implements ReadSource {
       throw err;
     }
     if (request.close) this.noteClosed(end);
+    if (wakesReaders) await this.#scheduler.afterWokenReaders();
     return { kind: 'appended', next: this.streamOffsetOf(end), closed: request.close, producer };
   }
 

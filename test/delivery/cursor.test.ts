@@ -50,3 +50,37 @@ describe('Cursor read-ahead', () => {
     await log.close();
   });
 });
+
+describe('Cursor wait', () => {
+  it('tells whether records lie past an offset, and calls a growth callback once unless cancelled', async () => {
+    const log = await filledLog(2);
+    const cursor = await cursorOn(log);
+    const read = await cursor.next();
+    const end = read[1]!.next;
+    expect(cursor.hasMore()).toBe(true);
+    expect(cursor.hasMore(end)).toBe(false);
+    const calls: string[] = [];
+    const cancel = cursor.onGrowth(end, () => calls.push('cancelled'));
+    cursor.onGrowth(end, () => calls.push('grown'));
+    cancel();
+    await log.append(record(2), 1);
+    expect(calls).toEqual(['grown']);
+    expect(cursor.hasMore(end)).toBe(true);
+    await log.close();
+  });
+
+  it('waits in next() at the tail until a record is appended, and rejects when aborted', async () => {
+    const log = await filledLog(1);
+    const cursor = await cursorOn(log);
+    const [first] = await cursor.next();
+    await cursor.advance(first!.next);
+    const waiting = cursor.next();
+    await log.append(record(1), 1);
+    expect(numbers(await waiting)).toEqual([1]);
+    const controller = new AbortController();
+    const aborted = cursor.next(controller.signal, log.end);
+    controller.abort(new Error('reader left'));
+    await expect(aborted).rejects.toThrow('reader left');
+    await log.close();
+  });
+});

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { listSegments, segmentFileName } from '../../internal/storage/index.js';
+import { listSegments, segmentFileName, untilGrowth } from '../../internal/storage/index.js';
 import { MemoryLogger } from '../support/memory-logger.js';
 import { tempDir } from '../support/temp-dir.js';
 import { openLog, readAll, record, reopenedReader } from './helpers.js';
@@ -138,7 +138,7 @@ describe('ChannelLog', () => {
   it('wakes a waiting reader when a record is committed', async () => {
     const root = tempDir();
     const log = await openLog(root);
-    const waiting = log.waitForGrowth(log.end);
+    const waiting = untilGrowth(log, log.end);
     let woken = false;
     void waiting.then(() => (woken = true));
     await new Promise((r) => setImmediate(r));
@@ -162,7 +162,7 @@ describe('ChannelLog', () => {
     log.onGrowth(seen, () => calls.push('already grown'));
     expect(calls).toEqual(['waiting', 'already grown']);
     const aborted = new AbortController();
-    const waiting = log.waitForGrowth(log.end, aborted.signal);
+    const waiting = untilGrowth(log, log.end, aborted.signal);
     aborted.abort(new Error('stop'));
     await expect(waiting).rejects.toThrow('stop');
     await log.append(record(3), 1);
@@ -175,7 +175,7 @@ describe('ChannelLog', () => {
     const reader = await reopenedReader(root);
     const seen = reader.end;
     fs.appendFileSync(path.join(root, 'orders', segmentFileName(0)), record(2));
-    await reader.waitForGrowth(seen); // a lone ChannelLog has no safety poll: only the watch can wake it
+    await untilGrowth(reader, seen); // a lone ChannelLog has no safety poll: only the watch can wake it
     expect(reader.end).toBe(128);
     await reader.close();
   });
@@ -183,7 +183,7 @@ describe('ChannelLog', () => {
   it('wakes a waiting reader when another process appends (file watch or safety poll)', async () => {
     const root = tempDir();
     const reader = await reopenedReader(root);
-    const waiting = reader.waitForGrowth(reader.end);
+    const waiting = untilGrowth(reader, reader.end);
     fs.appendFileSync(path.join(root, 'orders', segmentFileName(0)), record(2));
     await waiting;
     expect(reader.end).toBe(128);

@@ -2,7 +2,13 @@
 import path from 'node:path';
 import { systemClock, type Clock } from '../../internal/clock/index.js';
 import { silentLogger, type Logger } from '../../internal/logger/index.js';
-import { ChannelLog, nodeSegmentFs, type SegmentFs, type SyncPolicy } from '../../internal/storage/index.js';
+import {
+  ChannelLog,
+  nodeSegmentFs,
+  type FlushScheduler,
+  type SegmentFs,
+  type SyncPolicy,
+} from '../../internal/storage/index.js';
 
 /** Options for {@link openLog}. */
 export interface TestLogOptions {
@@ -13,6 +19,7 @@ export interface TestLogOptions {
   logger?: Logger;
   tailCacheBytes?: number;
   maxRecordBytes?: number;
+  scheduler?: FlushScheduler;
 }
 
 /** Opens the log of channel `name` under `root`. */
@@ -30,6 +37,7 @@ export function openLog(root: string, name = 'orders', opts: TestLogOptions = {}
     retryMaxMs: 5,
     clock: opts.clock ?? systemClock,
     logger: opts.logger ?? silentLogger,
+    scheduler: opts.scheduler,
   });
 }
 

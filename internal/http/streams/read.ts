@@ -1,5 +1,12 @@
 /** GET (catch-up and long-poll) and HEAD of a stream. */
-import { fail, formatOffset, nextCursor, type Stream, type StreamChunk } from '../../streams/index.js';
+import {
+  fail,
+  formatOffset,
+  nextCursor,
+  type Stream,
+  type StreamChunk,
+  type StreamCursor,
+} from '../../streams/index.js';
 import { readBodyOf } from './bodies.js';
 import { clientGone, header, type StreamRequest } from './context.js';
 import { offsetParam, sinceParam, startOffset } from './offsets.js';
@@ -52,9 +59,10 @@ export async function serveGet(request: StreamRequest): Promise<void> {
     serveNow(request, stream);
     return;
   }
-  let chunk = await stream.read(from, opts.readPageBytes);
+  const cursor = stream.cursorAt(from);
+  let chunk = await cursor.next(opts.readPageBytes);
   if (live === 'long-poll' && chunk.messages.length === 0) {
-    const waited = await longPoll(request, stream, chunk);
+    const waited = await longPoll(request, stream, cursor, chunk);
     if (waited === undefined) return;
     chunk = waited;
   }
@@ -80,6 +88,7 @@ function serveNow(request: StreamRequest, stream: Stream): void {
 async function longPoll(
   request: StreamRequest,
   stream: Stream,
+  cursor: StreamCursor,
   first: StreamChunk,
 ): Promise<StreamChunk | undefined> {
   const { opts, res } = request;
@@ -100,7 +109,7 @@ async function longPoll(
     const end =
       left <= 0
         ? 'timeout'
-        : await waitAtTail(stream, chunk.ownPosition ?? stream.own.log.end, left, {
+        : await waitAtTail(stream, cursor, left, {
             clientGone: gone,
             closing: opts.service.closingSignal,
             clock: opts.clock,
@@ -121,7 +130,7 @@ async function longPoll(
       return undefined;
     }
     stream.lastAccess = opts.clock.now();
-    chunk = await stream.read(chunk.next, opts.readPageBytes);
+    chunk = await cursor.next(opts.readPageBytes);
     if (chunk.messages.length > 0) return chunk;
   }
 }

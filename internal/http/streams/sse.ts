@@ -25,11 +25,10 @@ export async function serveSse(request: StreamRequest, stream: Stream, from: num
   const gone = clientGone(res);
   const clientCursor = url.searchParams.get('cursor') ?? undefined;
   const endAt = opts.clock.now() + opts.sseMaxDurationMs;
-  let position = from;
+  const cursor = stream.cursorAt(from);
   let announced = false;
   while (!gone.aborted) {
-    const chunk = await stream.read(position, opts.readPageBytes);
-    position = chunk.next;
+    const chunk = await cursor.next(opts.readPageBytes);
     const upToDate = chunk.next === stream.tail;
     const closed = upToDate && stream.closed;
     if (chunk.messages.length > 0 || !announced || closed) {
@@ -42,12 +41,11 @@ export async function serveSse(request: StreamRequest, stream: Stream, from: num
     if (!upToDate) continue;
     const left = endAt - opts.clock.now();
     if (left <= 0) break;
-    const end = await waitAtTail(
-      stream,
-      chunk.ownPosition ?? stream.own.log.end,
-      Math.min(left, opts.longPollTimeoutMs),
-      { clientGone: gone, closing: opts.service.closingSignal, clock: opts.clock },
-    );
+    const end = await waitAtTail(stream, cursor, Math.min(left, opts.longPollTimeoutMs), {
+      clientGone: gone,
+      closing: opts.service.closingSignal,
+      clock: opts.clock,
+    });
     if (end === 'closing') {
       const { socket } = res;
       res.once('finish', () => socket?.end());

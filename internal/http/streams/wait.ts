@@ -1,6 +1,6 @@
 /** Waiting at the tail of a stream for new records, with a timeout, for long-poll and SSE. */
 import type { Clock } from '../../clock/index.js';
-import type { Stream } from '../../streams/index.js';
+import type { Stream, StreamCursor } from '../../streams/index.js';
 
 /** Why a wait ended. */
 export type WaitEnd = 'grew' | 'timeout' | 'aborted' | 'gone' | 'closing';
@@ -15,12 +15,12 @@ export interface WaitContext {
 }
 
 /**
- * Waits until the stream's own channel grows past `seenEnd`, the timeout passes, the client leaves,
+ * Waits until `stream` grows past where `cursor` read last, the timeout passes, the client leaves,
  * the stream is deleted or the server shuts down.
  */
 export function waitAtTail(
   stream: Stream,
-  seenEnd: number,
+  cursor: StreamCursor,
   timeoutMs: number,
   context: WaitContext,
 ): Promise<WaitEnd> {
@@ -52,6 +52,6 @@ export function waitAtTail(
     clientGone.addEventListener('abort', onAborted, { once: true });
     gone.addEventListener('abort', onGone, { once: true });
     closing.addEventListener('abort', onClosing, { once: true });
-    cancelGrowth = stream.own.log.onGrowth(seenEnd, on('grew'));
+    cancelGrowth = cursor.onGrowth(on('grew'));
   });
 }

@@ -1,5 +1,4 @@
 /** PUT (create, fork), POST (append, close) and DELETE of a stream. */
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import {
   channelForPath,
   fail,
@@ -93,7 +92,6 @@ export async function servePost(request: StreamRequest): Promise<void> {
   const contentType = header(req, 'content-type');
   const body = await readBody(req, opts.maxAppendBytes);
   const stream = await opts.service.get(request.path, true);
-  const wakesReaders = stream.own.log.hasWaiters;
   const outcome = await stream.append({
     contentType: contentType === undefined || contentType.trim() === '' ? undefined : contentType,
     body,
@@ -101,9 +99,6 @@ export async function servePost(request: StreamRequest): Promise<void> {
     seq,
     producer,
   });
-  // Readers this append woke (long-poll, SSE) are answered from memory within this turn of the
-  // event loop; the writer's answer then waits for the next turn, so the tail's latency excludes it.
-  if (wakesReaders) await nextTurn();
   answerAppend(request, outcome, producer !== undefined && body.length > 0);
 }
 
