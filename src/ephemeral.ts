@@ -3,7 +3,7 @@
  * (no data dir, no offsets). Construct, subscribe, `connect()`, publish, `close()`.
  */
 import { systemClock, type Clock } from '../internal/clock/index.js';
-import { toMessage, type Message } from '../internal/delivery/index.js';
+import { LiveQueue, toMessage, type Message } from '../internal/delivery/index.js';
 import { newEnvelopeId, type Envelope } from '../internal/envelope/index.js';
 import { ErrorCode, MessengerError } from '../internal/errors/index.js';
 import {
@@ -21,7 +21,6 @@ import {
   type EphemeralConfig,
   type ResolvedEphemeralConfig,
 } from './ephemeral-config.js';
-import { LiveQueue } from './live-queue.js';
 import { PublishEncoder } from './publish-line.js';
 
 /** Library-only settings of an {@link EphemeralMessenger}. */

@@ -26,7 +26,7 @@ export {
   type SyncPolicy,
   type TlsMinVersion,
 } from './config/index.js';
-export { startHttpEndpoint, type HttpEndpoint, type HttpEndpointOptions } from './http-endpoint.js';
+export { startHttpEndpoint, type HttpEndpoint, type HttpEndpointOptions } from './wiring/index.js';
 export type { Subscription } from './subscription.js';
 export {
   EphemeralMessenger,

@@ -39,12 +39,13 @@ import {
 import { resolveConfig, type MessengerConfig, type MessengerConfigInput } from './config/index.js';
 import {
   federationEnabled,
+  registerInternals,
+  RetentionAudit,
+  retentionRulesOf,
   startFederation,
   type Federation,
   type FederationTuning,
-} from './federation-setup.js';
-import { registerInternals } from './internal-access.js';
-import { RetentionAudit, retentionRulesOf } from './retention.js';
+} from './wiring/index.js';
 import { PublishEncoder } from './publish-line.js';
 import type { ChannelStats, MessengerStats } from './stats.js';
 import type { Subscription } from './subscription.js';

@@ -19,3 +19,4 @@ export { CONFIG_PATH_ENV, DATA_DIR_ENV, resolveConfig } from './resolve.js';
 export type { ResolveOptions } from './resolve.js';
 export { loadConfigFile } from './load.js';
 export type { LoadedConfig } from './load.js';
+export { anonymousExposureProblem, isLoopbackListenAddr } from './validate-http.js';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { ErrorCode, hasErrorCode, type EphemeralStatus, type Message } from '../../src/index.js';
-import { internalsOf } from '../../src/internal-access.js';
+import { internalsOf } from '../../src/wiring/index.js';
 import { makePki, type TestPki } from '../support/cluster.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { MemoryLogger } from '../support/memory-logger.js';

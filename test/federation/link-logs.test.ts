@@ -1,7 +1,7 @@
 // What federation links log when a peer misbehaves or a link goes away: the level, the code and the
 // message, read from a capturing logger on a real hub over mutual TLS on 127.0.0.1.
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { internalsOf } from '../../src/internal-access.js';
+import { internalsOf } from '../../src/wiring/index.js';
 import { auditLines } from '../support/audit.js';
 import { makePki, startNode, type TestNode, type TestPki } from '../support/cluster.js';
 import { MemoryLogger } from '../support/memory-logger.js';

@@ -2,17 +2,17 @@
  * Serving a Messenger over HTTP (the body of `startHttpEndpoint` in http-endpoint.ts, loaded on its first call).
  */
 import path from 'node:path';
-import { AuditEvent } from '../internal/audit/index.js';
-import { ConfigError } from '../internal/errors/index.js';
-import { CorsPolicy, HostCheck, HttpServer, parseListenAddr } from '../internal/http/index.js';
-import { HttpAuth, type AccessTarget } from '../internal/http/auth/index.js';
-import { controlRoutes, streamsRoute, type StreamsAccess } from '../internal/http/streams/index.js';
-import { StreamService } from '../internal/streams/index.js';
-import { SubscriptionManager } from '../internal/streams/subscriptions/index.js';
-import { anonymousExposureProblem, isLoopbackListenAddr } from './config/validate-http.js';
-import { internalsOf, type MessengerInternals } from './internal-access.js';
+import { AuditEvent } from '../../internal/audit/index.js';
+import { ConfigError } from '../../internal/errors/index.js';
+import { CorsPolicy, HostCheck, HttpServer, parseListenAddr } from '../../internal/http/index.js';
+import { HttpAuth, type AccessTarget } from '../../internal/http/auth/index.js';
+import { controlRoutes, streamsRoute, type StreamsAccess } from '../../internal/http/streams/index.js';
+import { StreamService } from '../../internal/streams/index.js';
+import { SubscriptionManager } from '../../internal/streams/subscriptions/index.js';
+import { anonymousExposureProblem, isLoopbackListenAddr } from '../config/index.js';
+import { internalsOf, type MessengerInternals } from './internals.js';
 import type { HttpEndpoint, HttpEndpointOptions } from './http-endpoint.js';
-import type { Messenger } from './messenger.js';
+import type { Messenger } from '../messenger.js';
 
 const DEFAULT_STREAMS_PREFIX = '/v1/stream';
 /** Largest append body (a 10 MiB body still fits one record once base64-encoded). */

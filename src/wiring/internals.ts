@@ -2,10 +2,10 @@
  * Package-private access to a Messenger's storage for the daemon and the channel conventions
  * (Durable Streams, federation). Not exported from the package.
  */
-import type { ChannelLog, AppendResult, Storage } from '../internal/storage/index.js';
-import type { Clock } from '../internal/clock/index.js';
-import type { Logger } from '../internal/logger/index.js';
-import type { Federation } from './federation-setup.js';
+import type { ChannelLog, AppendResult, Storage } from '../../internal/storage/index.js';
+import type { Clock } from '../../internal/clock/index.js';
+import type { Logger } from '../../internal/logger/index.js';
+import type { Federation } from './federation.js';
 
 /** What package code may use of a Messenger beyond its public API. */
 export interface MessengerInternals {

@@ -3,9 +3,9 @@
  * listener and one client per configured hub.
  */
 import path from 'node:path';
-import { AuditLog } from '../internal/audit/index.js';
-import type { Clock } from '../internal/clock/index.js';
-import { SeenIds } from '../internal/dedup/index.js';
+import { AuditLog } from '../../internal/audit/index.js';
+import type { Clock } from '../../internal/clock/index.js';
+import { SeenIds } from '../../internal/dedup/index.js';
 import {
   Hub,
   HubClient,
@@ -14,11 +14,11 @@ import {
   type FederationContext,
   ChannelFilter,
   type ChannelSet,
-} from '../internal/federation/index.js';
-import { RepeatedLines, type Logger } from '../internal/logger/index.js';
-import type { AppendResult, Storage } from '../internal/storage/index.js';
-import { loadMutualTlsOptions, type MutualTlsOptions } from '../internal/tlsutil/index.js';
-import type { MessengerConfig } from './config/index.js';
+} from '../../internal/federation/index.js';
+import { RepeatedLines, type Logger } from '../../internal/logger/index.js';
+import type { AppendResult, Storage } from '../../internal/storage/index.js';
+import { loadMutualTlsOptions, type MutualTlsOptions } from '../../internal/tlsutil/index.js';
+import type { MessengerConfig } from '../config/index.js';
 
 /** Federation timing knobs (library options; tests shrink them). */
 export interface FederationTuning {
