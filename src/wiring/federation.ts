@@ -19,6 +19,7 @@ import { RepeatedLines, type Logger } from '../../internal/logger/index.js';
 import type { AppendResult, Storage } from '../../internal/storage/index.js';
 import { loadMutualTlsOptions, type MutualTlsOptions } from '../../internal/tlsutil/index.js';
 import type { MessengerConfig } from '../config/index.js';
+import type { FederationStats } from '../stats.js';
 
 /** Federation timing knobs (library options; tests shrink them). */
 export interface FederationTuning {
@@ -203,5 +204,20 @@ export async function startFederation({
       ctx.repeatedLines.flush();
     },
     closeAudit: () => audit.close(),
+  };
+}
+
+/** The figures of a running federation, as `Messenger.stats()` and `/readyz` report them. */
+export function federationStats(fed: Federation): FederationStats {
+  return {
+    hub: fed.hub === undefined ? undefined : { address: fed.hub.address, peers: fed.hub.connectedPeers() },
+    clients: fed.clients.map((c) => ({
+      addr: c.addr,
+      state: c.state,
+      hub: c.hubName,
+      connects: c.connects,
+      ...(c.refusal === undefined ? {} : { refusal: c.refusal }),
+    })),
+    audit: fed.audit.stats(),
   };
 }

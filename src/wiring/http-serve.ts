@@ -10,6 +10,7 @@ import { controlRoutes, streamsRoute, type StreamsAccess } from '../../internal/
 import { StreamService } from '../../internal/streams/index.js';
 import { SubscriptionManager } from '../../internal/streams/subscriptions/index.js';
 import { anonymousExposureProblem, isLoopbackListenAddr } from '../config/index.js';
+import { federationStats } from './federation.js';
 import { internalsOf, type MessengerInternals } from './internals.js';
 import type { HttpEndpoint, HttpEndpointOptions } from './http-endpoint.js';
 import type { Messenger } from '../messenger.js';
@@ -58,8 +59,8 @@ export async function serveHttpEndpoint(
     hostCheck: new HostCheck(parseListenAddr(options.listenAddr).host, settings.allowedHosts),
     isReady: () => ready && !refusedByAHub(internals),
     readinessDetail: () => {
-      const clients = messenger.stats().federation?.clients;
-      return clients === undefined ? {} : { hubs: clients };
+      const federation = internals.federation();
+      return federation === undefined ? {} : { hubs: federationStats(federation).clients };
     },
     ...(options.tls === undefined ? {} : { tls: listenerTls(options.tls, messenger.config, auth) }),
     ...(options.timeouts === undefined ? {} : { timeouts: options.timeouts }),

@@ -8,7 +8,13 @@
  * `http-serve.ts`, which `startHttpEndpoint` loads on first use so that importing the library does
  * not pay for the HTTP service.
  */
-export { federationEnabled, startFederation, type Federation, type FederationTuning } from './federation.js';
+export {
+  federationEnabled,
+  federationStats,
+  startFederation,
+  type Federation,
+  type FederationTuning,
+} from './federation.js';
 export { startHttpEndpoint, type HttpEndpoint, type HttpEndpointOptions } from './http-endpoint.js';
 export { internalsOf, registerInternals, type MessengerInternals } from './internals.js';
 export { RetentionAudit, retentionRulesOf } from './retention.js';
