@@ -92,4 +92,3 @@ export type {
 export type { PayloadDecoder } from '../internal/registry/index.js';
 export type { Envelope, DeadLetterPayload } from '../internal/envelope/index.js';
 export { DEAD_LETTER_PAYLOAD_TYPE } from '../internal/envelope/index.js';
-export type { SegmentFile, SegmentFs } from '../internal/storage/index.js';

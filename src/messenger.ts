@@ -70,7 +70,11 @@ export interface MessengerOptions {
   writeRetryBaseMs?: number;
   /** Longest delay between disk write retries; default 1 000 ms. */
   writeRetryMaxMs?: number;
-  /** Fault-injection seam for segment files (tests); default: the real file system. */
+  /**
+   * Fault-injection seam for segment files; default: the real file system.
+   *
+   * @internal For the project's own tests (ENOSPC, EIO, torn writes); not part of the supported API.
+   */
   segmentFs?: SegmentFs;
   /** Federation timing (ping, handshake timeout, cursor flush, TTL sweep interval, jitter source). */
   federation?: FederationTuning;
@@ -474,6 +478,11 @@ export class Messenger {
   close(): Promise<void> {
     this.#closing ??= this.#shutdown();
     return this.#closing;
+  }
+
+  /** Same as {@link Messenger.close}, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 
   async #shutdown(): Promise<void> {

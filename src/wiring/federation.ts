@@ -31,7 +31,11 @@ export interface FederationTuning {
   offsetFlushIntervalMs?: number;
   /** How often the hub's TTL sweep runs. Default max(ttl / 2, 1 min), at most 1 h. */
   ttlSweepIntervalMs?: number;
-  /** Random source for reconnect jitter; default Math.random. */
+  /**
+   * Random source for reconnect jitter; default Math.random.
+   *
+   * @internal For the project's own tests (deterministic jitter); not part of the supported API.
+   */
   random?: () => number;
 }
 

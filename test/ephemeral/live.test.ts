@@ -66,6 +66,25 @@ describe('EphemeralMessenger live subscriptions', () => {
     ]);
   });
 
+  it('stops a handler with stop() or at the end of an `await using` block, like a durable Subscription', async () => {
+    const hub = await startHub(pki);
+    const em = client(pki, 'eph', hub);
+    const [stopped, scoped, witness] = [collector(), collector(), collector()];
+    const sub = em.subscribe('jobs', stopped.handler);
+    em.subscribe('jobs', witness.handler);
+    await em.connect();
+    {
+      await using _scope = em.subscribe('jobs', scoped.handler);
+      await hub.messenger.publish('jobs', 'Job', 'first');
+      await scoped.waitFor(1);
+    }
+    await sub.stop();
+    await hub.messenger.publish('jobs', 'Job', 'second');
+    await witness.waitFor(2);
+    expect(stopped.messages.map((m) => m.payload)).toEqual(['first']);
+    expect(scoped.messages.map((m) => m.payload)).toEqual(['first']);
+  });
+
   it('iterates live messages with messages() until break, abort or close', async () => {
     const hub = await startHub(pki);
     const em = client(pki, 'eph', hub);
