@@ -31,6 +31,7 @@ import { PayloadRegistry, type PayloadDecoder } from '../internal/registry/index
 import {
   Storage,
   compactAll,
+  type AppendLines,
   type AppendResult,
   type ChannelSnapshot,
   type RetentionRules,
@@ -188,7 +189,7 @@ export class Messenger {
       clock: this.#clock,
       logger: this.#logger,
       log: async (channel) => this.#storage.logIfOpen(channel) ?? this.#storage.log(channel),
-      append: (channel, lines, records, signal) => this.#append(channel, lines, records, signal),
+      append: this.#append,
       federation: () => this.#federation,
     });
     this.#compactionTimer = this.#clock.setInterval(() => {
@@ -237,7 +238,7 @@ export class Messenger {
           storage,
           clock,
           logger,
-          append: (channel, lines, records) => messenger.#append(channel, lines, records),
+          append: messenger.#append,
           tuning: options.federation ?? {},
         });
         retentionAudit.auditLog = messenger.#federation.audit;
@@ -499,11 +500,12 @@ export class Messenger {
     await this.#federation?.closeAudit();
   }
 
-  #append(channel: string, lines: Buffer, records: number, signal?: AbortSignal): Promise<AppendResult> {
+  /** The append path package code uses (federation, streams, the internal face): publish's, once open. */
+  readonly #append: AppendLines = (channel, lines, records, signal) => {
     if (this.#closed)
       return Promise.reject(new MessengerError(ErrorCode.MESSENGER_CLOSED, 'messenger is closed'));
     return this.#appendTo(channel, lines, records, signal);
-  }
+  };
 
   /**
    * Appends to `channel`'s log in call order, also while the log is being opened: appends made then

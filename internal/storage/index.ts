@@ -17,5 +17,5 @@ export {
 } from './retention.js';
 export { listSegments, segmentFileName, type Segment } from './segments.js';
 export { offsetAtTime, type TimeSeekSource } from './time-seek.js';
-export { Storage, type ChannelSnapshot, type StorageOptions } from './storage.js';
+export { Storage, type AppendLines, type ChannelSnapshot, type StorageOptions } from './storage.js';
 export { repairTornTail } from './torn-tail.js';

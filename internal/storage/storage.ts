@@ -12,7 +12,7 @@ import { ChannelLog } from './channel-log.js';
 import { createDataDirFolders, dataDirError } from './data-dir-errors.js';
 import { assertDataDirUnowned, lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { ErrorCode, MessengerError } from '../errors/index.js';
-import type { SyncPolicy } from './log-writer.js';
+import type { AppendResult, SyncPolicy } from './log-writer.js';
 import { OffsetStore, type StoredOffset } from './offset-store.js';
 import type { RetentionLoss } from './retention.js';
 import { nodeSegmentFs, type SegmentFs } from './segment-file.js';
@@ -43,6 +43,18 @@ export interface StorageOptions {
 }
 
 const RETAINED_MARKER = '.retained';
+
+/**
+ * The one way package code appends encoded envelope lines (`records` lines, each ending in `\n`) to a
+ * channel: the Messenger's append path, which refuses once it is closed. Federation, the Durable
+ * Streams service and the internal face all hold this same function.
+ */
+export type AppendLines = (
+  channel: string,
+  lines: Buffer,
+  records: number,
+  signal?: AbortSignal,
+) => Promise<AppendResult>;
 
 /** One channel in a {@link Storage.snapshot}. */
 export interface ChannelSnapshot {

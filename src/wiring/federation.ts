@@ -16,7 +16,7 @@ import {
   type ChannelSet,
 } from '../../internal/federation/index.js';
 import { RepeatedLines, type Logger } from '../../internal/logger/index.js';
-import type { AppendResult, Storage } from '../../internal/storage/index.js';
+import type { AppendLines, Storage } from '../../internal/storage/index.js';
 import { loadMutualTlsOptions, type MutualTlsOptions } from '../../internal/tlsutil/index.js';
 import type { MessengerConfig } from '../config/index.js';
 import type { FederationStats } from '../stats.js';
@@ -56,7 +56,7 @@ interface SetupArgs {
   storage: Storage;
   clock: Clock;
   logger: Logger;
-  append: (channel: string, lines: Buffer, records: number) => Promise<AppendResult>;
+  append: AppendLines;
   tuning: FederationTuning;
 }
 
