@@ -1,6 +1,7 @@
 /**
  * The package's internal face: how a Messenger is wired to the mechanisms of `internal/` (federation,
- * the HTTP endpoint, retention), and the one back door to a Messenger's internals.
+ * the HTTP endpoint, retention), the one back door to a Messenger's internals, and what the daemon
+ * needs beyond the public face (`CONFIG_PATH_ENV`).
  *
  * Who may import it: the modules of `src/`, the daemon in `cmd/`, tests and benches. It is not
  * exported from the package (`package.json#exports` names only `src/index.ts`), so library users
