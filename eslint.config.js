@@ -1,6 +1,17 @@
 // @ts-check
 import js from '@eslint/js';
+import importX, { createNodeResolver } from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
+
+/**
+ * Imports across folders go through the folder's face (`index.ts`): a deep path into a sibling
+ * folder (`../x/y.js`), a child folder (`./x/y.js`) or a farther one is refused unless it names an
+ * `index.js`. Files of the same folder import each other freely.
+ */
+const throughFaces = {
+  group: ['./*/**/*.js', '../**/*.js', '!./*/**/index.js', '!../**/index.js', '!../*.js'],
+  message: 'Import another folder through its face (index.ts); see DESIGN.md §1.',
+};
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**'] },
@@ -37,6 +48,7 @@ export default tseslint.config(
               message: 'internal/ never imports src/ (type-only imports of src/types.js aside).',
             },
             { group: ['**/cmd/*'], message: 'internal/ never imports cmd/.' },
+            throughFaces,
           ],
         },
       ],
@@ -47,9 +59,43 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/cmd/*'], message: 'src/ never imports cmd/.' }] },
+        {
+          patterns: [{ group: ['**/cmd/*'], message: 'src/ never imports cmd/.' }, throughFaces],
+        },
       ],
     },
+  },
+  {
+    files: ['cmd/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/src/**/*.js', '!**/src/index.js', '!**/src/wiring/index.js'],
+              message:
+                'cmd/ imports src/ through its public face (src/index.ts) or its internal face (src/wiring/index.ts).',
+            },
+            // commands/ and daemon/ are one program and share pieces directly.
+            { ...throughFaces, group: ['**/internal/**/*.js', '!**/internal/**/index.js'] },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // No import cycles between modules (type-only imports aside: they vanish at run time).
+    files: ['**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/extensions': ['.ts', '.js'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      'import-x/resolver-next': [
+        createNodeResolver({ extensions: ['.ts', '.js'], extensionAlias: { '.js': ['.ts', '.js'] } }),
+      ],
+    },
+    rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
   },
   {
     // HTTP reads and waits through Stream and StreamCursor only: the channel log belongs to streams/.

@@ -8,7 +8,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Messenger, type MessengerConfigInput } from '../src/index.js';
-import { internalsOf } from '../src/internal-access.js';
+import { internalsOf } from '../src/wiring/index.js';
 import { writeBenchPki, type BenchPki } from './pki.js';
 import {
   benchDir,

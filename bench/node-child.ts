@@ -9,7 +9,7 @@ import readline from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Messenger, type MessengerConfigInput } from '../src/index.js';
 import { untilGrowth } from '../internal/storage/index.js';
-import { internalsOf } from '../src/internal-access.js';
+import { internalsOf } from '../src/wiring/index.js';
 import { monotonicMicros } from './measure.js';
 
 const messenger = await Messenger.open(JSON.parse(process.argv[2] ?? '{}') as MessengerConfigInput);

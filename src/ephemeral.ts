@@ -3,7 +3,7 @@
  * (no data dir, no offsets). Construct, subscribe, `connect()`, publish, `close()`.
  */
 import { systemClock, type Clock } from '../internal/clock/index.js';
-import { toMessage, type Message } from '../internal/delivery/index.js';
+import { LiveQueue, toMessage, type Message } from '../internal/delivery/index.js';
 import { newEnvelopeId, nowTimestamp, PublishEncoder, type Envelope } from '../internal/envelope/index.js';
 import { ErrorCode, MessengerError } from '../internal/errors/index.js';
 import {
@@ -19,9 +19,8 @@ import {
   resolveEphemeralConfig,
   type EphemeralConfig,
   type ResolvedEphemeralConfig,
-} from './ephemeral-config.js';
+} from './config/index.js';
 import { publishDefaults } from './context.js';
-import { LiveQueue } from './live-queue.js';
 
 /** Library-only settings of an {@link EphemeralMessenger}. */
 export interface EphemeralMessengerOptions {
@@ -29,7 +28,11 @@ export interface EphemeralMessengerOptions {
   logger?: Logger;
   /** Time source for backoff and timers; default: the system clock. */
   clock?: Clock;
-  /** Random source in [0, 1) for reconnect jitter; default Math.random. */
+  /**
+   * Random source in [0, 1) for reconnect jitter; default Math.random.
+   *
+   * @internal For the project's own tests (deterministic jitter); not part of the supported API.
+   */
   random?: () => number;
   /** Interval between pings; a hub that misses a pong is dropped. Default 15 000 ms. */
   pingIntervalMs?: number;
@@ -68,8 +71,15 @@ export interface EphemeralSubscription {
   readonly channel: string;
   /** Removes the handler (the hub keeps sending the channel; it is acknowledged and dropped). */
   unsubscribe(): void;
+  /**
+   * Same as {@link EphemeralSubscription.unsubscribe}, shaped like a durable `Subscription.stop` so
+   * code can stop either kind alike (resolves at once: a live subscription has no offset to flush).
+   */
+  stop(): Promise<void>;
   /** Same as {@link EphemeralSubscription.unsubscribe}, for `using`. */
   [Symbol.dispose](): void;
+  /** Same as {@link EphemeralSubscription.stop}, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 /** Options of {@link EphemeralMessenger.messages}. */
@@ -257,7 +267,11 @@ export class EphemeralMessenger {
    */
   subscribe(channel: string, handler: EphemeralHandler): EphemeralSubscription {
     const remove = this.#addHandler(channel, handler);
-    return { channel, unsubscribe: remove, [Symbol.dispose]: remove };
+    const stop = (): Promise<void> => {
+      remove();
+      return Promise.resolve();
+    };
+    return { channel, unsubscribe: remove, stop, [Symbol.dispose]: remove, [Symbol.asyncDispose]: stop };
   }
 
   /**

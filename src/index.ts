@@ -26,7 +26,7 @@ export {
   type SyncPolicy,
   type TlsMinVersion,
 } from './config/index.js';
-export { startHttpEndpoint, type HttpEndpoint, type HttpEndpointOptions } from './http-endpoint.js';
+export { startHttpEndpoint, type HttpEndpoint, type HttpEndpointOptions } from './wiring/index.js';
 export type { Subscription } from './subscription.js';
 export {
   EphemeralMessenger,
@@ -38,7 +38,7 @@ export {
   type LiveMessagesOptions,
   type StatusOptions,
 } from './ephemeral.js';
-export { EPHEMERAL_DEFAULTS, type EphemeralConfig, type EphemeralTlsConfig } from './ephemeral-config.js';
+export { EPHEMERAL_DEFAULTS, type EphemeralConfig, type EphemeralTlsConfig } from './config/index.js';
 export type { EphemeralState, EphemeralStats, EphemeralStatus } from '../internal/federation/index.js';
 export type {
   ChannelStats,
@@ -106,4 +106,3 @@ export type {
 export type { PayloadDecoder } from '../internal/registry/index.js';
 export type { Envelope, DeadLetterPayload } from '../internal/envelope/index.js';
 export { DEAD_LETTER_PAYLOAD_TYPE } from '../internal/envelope/index.js';
-export type { SegmentFile, SegmentFs } from '../internal/storage/index.js';

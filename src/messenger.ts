@@ -36,21 +36,24 @@ import {
   Storage,
   nodeSegmentFs,
   compactAll,
+  type AppendLines,
   type AppendResult,
-  type ChannelLog,
+  type ChannelSnapshot,
   type RetentionRules,
   type SegmentFs,
 } from '../internal/storage/index.js';
 import { resolveConfig, type MessengerConfig, type MessengerConfigInput } from './config/index.js';
 import {
   federationEnabled,
+  federationStats,
+  registerInternals,
+  RetentionAudit,
+  retentionRulesOf,
   startFederation,
   type Federation,
   type FederationTuning,
-} from './federation-setup.js';
+} from './wiring/index.js';
 import { publishDefaults } from './context.js';
-import { registerInternals } from './internal-access.js';
-import { RetentionAudit, retentionRulesOf } from './retention.js';
 import type { ChannelStats, MessengerStats } from './stats.js';
 import type { Subscription } from './subscription.js';
 
@@ -73,7 +76,11 @@ export interface MessengerOptions {
   writeRetryBaseMs?: number;
   /** Longest delay between disk write retries; default 1 000 ms. */
   writeRetryMaxMs?: number;
-  /** Fault-injection seam for segment files (tests); default: the real file system. */
+  /**
+   * Fault-injection seam for segment files; default: the real file system.
+   *
+   * @internal For the project's own tests (ENOSPC, EIO, torn writes); not part of the supported API.
+   */
   segmentFs?: SegmentFs;
   /** Federation timing (ping, handshake timeout, cursor flush, TTL sweep interval, jitter source). */
   federation?: FederationTuning;
@@ -137,6 +144,17 @@ const DEFAULTS = {
   readBatchBytes: 1 << 20,
 };
 
+/** The figures of a subscriber known only by its offset file: no counters in this process. */
+const IDLE_SUBSCRIBER = {
+  delivered: 0,
+  failedAttempts: 0,
+  deadLettered: 0,
+  deadLetterFailures: 0,
+  retentionSkippedBytes: 0,
+  stalled: false,
+  running: false,
+} as const;
+
 interface ActiveSubscription {
   id: string;
   loop: SubscriberLoop | undefined;
@@ -151,9 +169,6 @@ export class Messenger {
   readonly #clock: Clock;
   readonly #registry = new PayloadRegistry();
   readonly #encoder: PublishEncoder;
-  readonly #logs = new Map<string, ChannelLog>();
-  /** Logs being opened; appends chain on these in call order (see {@link Messenger.#appendTo}). */
-  readonly #opening = new Map<string, Promise<ChannelLog>>();
   readonly #channelCheck = new PublishChannelCheck();
   readonly #subscriptions = new Map<string, Map<string, ActiveSubscription>>();
   readonly #compactionTimer: { clear(): void };
@@ -180,8 +195,8 @@ export class Messenger {
       name: config.name,
       clock: this.#clock,
       logger: this.#logger,
-      log: async (channel) => this.#logs.get(channel) ?? this.#openLog(channel),
-      append: (channel, lines, records, signal) => this.#append(channel, lines, records, signal),
+      log: async (channel) => this.#storage.logIfOpen(channel) ?? this.#storage.log(channel),
+      append: this.#append,
       federation: () => this.#federation,
       fsyncTimings,
     });
@@ -232,7 +247,7 @@ export class Messenger {
           storage,
           clock,
           logger,
-          append: (channel, lines, records) => messenger.#append(channel, lines, records),
+          append: messenger.#append,
           tuning: options.federation ?? {},
         });
         retentionAudit.auditLog = messenger.#federation.audit;
@@ -361,7 +376,7 @@ export class Messenger {
     const slot: ActiveSubscription = { id: subscriberId, loop: undefined, handle: undefined };
     forChannel.set(fileId, slot);
     try {
-      const log = this.#logs.get(channel) ?? (await this.#openLog(channel));
+      const log = this.#storage.logIfOpen(channel) ?? (await this.#storage.log(channel));
       const cursor = await Cursor.open(
         {
           log,
@@ -422,57 +437,21 @@ export class Messenger {
     await this.#storage.offsets.remove(channel, fileId);
   }
 
-  /** A snapshot of every channel opened since start: sizes, positions, counters. */
+  /**
+   * A snapshot of every channel of the data dir and of its subscribers (offset files), whoever uses
+   * them: this Messenger's subscriptions, federation cursors, HTTP readers, or nobody since a restart.
+   * Sizes and positions are read from disk for channels not open in this process (see
+   * {@link ChannelStats.open} and {@link SubscriberStats.running}), synchronously: its cost grows with
+   * the channels and offset files of the data dir.
+   */
   stats(): MessengerStats {
     const channels: Record<string, ChannelStats> = {};
-    for (const [name, log] of this.#logs) {
-      const subscribers: ChannelStats['subscribers'] = {};
-      for (const slot of this.#subscriptions.get(name)?.values() ?? []) {
-        if (slot.loop === undefined) continue;
-        const { cursor, counters } = slot.loop;
-        subscribers[slot.id] = {
-          offset: cursor.position,
-          persistedOffset: cursor.persisted,
-          lagBytes: Math.max(0, log.end - cursor.position),
-          delivered: counters.delivered,
-          failedAttempts: counters.failedAttempts,
-          deadLettered: counters.deadLettered,
-          deadLetterFailures: counters.deadLetterFailures,
-          retentionSkippedBytes: cursor.retentionSkippedBytes,
-          stalled: slot.loop.stalled,
-        };
-      }
-      channels[name] = {
-        startOffset: log.start,
-        endOffset: log.end,
-        bytes: log.end - log.start,
-        segments: log.segments().length,
-        messages: log.appendedRecords,
-        corruptRecords: log.corruptRecords,
-        skippedBytes: log.skippedBytes,
-        evictedBytes: log.evictedBytes,
-        retentionSkippedBytes: log.retentionSkippedBytes,
-        subscribers,
-      };
+    for (const snapshot of this.#storage.snapshot()) {
+      channels[snapshot.channel] = this.#channelStats(snapshot);
     }
     const fed = this.#federation;
     if (fed === undefined) return { name: this.name, channels };
-    return {
-      name: this.name,
-      channels,
-      federation: {
-        hub:
-          fed.hub === undefined ? undefined : { address: fed.hub.address, peers: fed.hub.connectedPeers() },
-        clients: fed.clients.map((c) => ({
-          addr: c.addr,
-          state: c.state,
-          hub: c.hubName,
-          connects: c.connects,
-          ...(c.refusal === undefined ? {} : { refusal: c.refusal }),
-        })),
-        audit: fed.audit.stats(),
-      },
-    };
+    return { name: this.name, channels, federation: federationStats(fed) };
   }
 
   /**
@@ -511,6 +490,11 @@ export class Messenger {
     return this.#closing;
   }
 
+  /** Same as {@link Messenger.close}, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
   async #shutdown(): Promise<void> {
     this.#closed = true;
     this.#compactionTimer.clear();
@@ -525,21 +509,75 @@ export class Messenger {
     await this.#federation?.closeAudit();
   }
 
-  #append(channel: string, lines: Buffer, records: number, signal?: AbortSignal): Promise<AppendResult> {
+  /** The append path package code uses (federation, streams, the internal face): publish's, once open. */
+  readonly #append: AppendLines = (channel, lines, records, signal) => {
     if (this.#closed)
       return Promise.reject(new MessengerError(ErrorCode.MESSENGER_CLOSED, 'messenger is closed'));
     return this.#appendTo(channel, lines, records, signal);
-  }
+  };
 
   /**
    * Appends to `channel`'s log in call order, also while the log is being opened: appends made then
-   * chain on the one opening promise, whose first reaction makes the log reachable directly, so no
-   * later append can overtake them.
+   * chain on the storage's one opening promise, whose first reaction makes the log reachable through
+   * `logIfOpen`, so no later append can overtake them.
    */
   #appendTo(channel: string, lines: Buffer, records: number, signal?: AbortSignal): Promise<AppendResult> {
-    const log = this.#logs.get(channel);
+    const log = this.#storage.logIfOpen(channel);
     if (log !== undefined) return log.append(lines, records, signal);
-    return this.#openLog(channel).then((opened) => opened.append(lines, records, signal));
+    return this.#storage.log(channel).then((opened) => opened.append(lines, records, signal));
+  }
+
+  #channelStats({
+    channel,
+    log,
+    start,
+    end,
+    segments,
+    offsets,
+    offsetErrors,
+  }: ChannelSnapshot): ChannelStats {
+    const subscribers: ChannelStats['subscribers'] = {};
+    const running = new Set<string>();
+    for (const [fileId, slot] of this.#subscriptions.get(channel) ?? []) {
+      if (slot.loop === undefined) continue;
+      running.add(fileId);
+      const { cursor, counters } = slot.loop;
+      subscribers[slot.id] = {
+        offset: cursor.position,
+        persistedOffset: cursor.persisted,
+        lagBytes: Math.max(0, end - cursor.position),
+        delivered: counters.delivered,
+        failedAttempts: counters.failedAttempts,
+        deadLettered: counters.deadLettered,
+        deadLetterFailures: counters.deadLetterFailures,
+        retentionSkippedBytes: cursor.retentionSkippedBytes,
+        stalled: slot.loop.stalled,
+        running: true,
+      };
+    }
+    for (const { id, offset } of offsets) {
+      if (running.has(id)) continue;
+      subscribers[id] = {
+        ...IDLE_SUBSCRIBER,
+        offset,
+        persistedOffset: offset,
+        lagBytes: Math.max(0, end - offset),
+      };
+    }
+    return {
+      startOffset: start,
+      endOffset: end,
+      bytes: end - start,
+      segments,
+      messages: log?.appendedRecords ?? 0,
+      corruptRecords: log?.corruptRecords ?? 0,
+      skippedBytes: log?.skippedBytes ?? 0,
+      evictedBytes: log?.evictedBytes ?? 0,
+      retentionSkippedBytes: log?.retentionSkippedBytes ?? 0,
+      subscribers,
+      open: log !== undefined,
+      unreadableOffsetFiles: offsetErrors.map(({ file, err }) => `${file}: ${errorMessage(err)}`),
+    };
   }
 
   #assertOpen(): void {
@@ -555,24 +593,6 @@ export class Messenger {
       );
     }
     return sanitizeFileComponent(id);
-  }
-
-  #openLog(channel: string): Promise<ChannelLog> {
-    const log = this.#logs.get(channel);
-    if (log !== undefined) return Promise.resolve(log);
-    let opening = this.#opening.get(channel);
-    if (opening === undefined) {
-      opening = this.#storage.log(channel);
-      this.#opening.set(channel, opening);
-      opening.then(
-        (opened) => {
-          this.#logs.set(channel, opened);
-          this.#opening.delete(channel);
-        },
-        () => this.#opening.delete(channel),
-      );
-    }
-    return opening;
   }
 
   #checkSize(channel: string, bytes: number): void {
@@ -603,7 +623,7 @@ export class Messenger {
       },
       JSON.stringify(payload),
     );
-    const log = this.#logs.get(dlChannel) ?? (await this.#openLog(dlChannel));
+    const log = this.#storage.logIfOpen(dlChannel) ?? (await this.#storage.log(dlChannel));
     await log.append(Buffer.from(`${line}\n`), 1);
   }
 }

@@ -15,7 +15,7 @@ import {
   type RpcTransport,
 } from '../internal/rpc/index.js';
 import { EphemeralMessenger } from './ephemeral.js';
-import { internalsOf } from './internal-access.js';
+import { internalsOf } from './wiring/index.js';
 import { Messenger } from './messenger.js';
 
 /** Settings of a {@link StreamRpc}. */

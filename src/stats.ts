@@ -20,6 +20,12 @@ export interface SubscriberStats {
   retentionSkippedBytes: number;
   /** True while a dead-letter write keeps failing: delivery waits on that message and retries it. */
   stalled: boolean;
+  /**
+   * Whether a subscription of this Messenger runs it. When false, the subscriber is known by its
+   * offset file only (a federation cursor, a stopped subscriber, one of another process or of before
+   * a restart): `offset` is the stored one and the counters are 0.
+   */
+  running: boolean;
 }
 
 /** Size and position of one channel, with its subscribers. */
@@ -48,8 +54,19 @@ export interface ChannelStats {
    * evicted them before they read them.
    */
   retentionSkippedBytes: number;
-  /** The channel's subscribers in this Messenger, by id. */
+  /**
+   * The channel's subscribers by id: this Messenger's subscriptions, and every other offset file of
+   * the channel by its file id (federation cursors are `fed-<peer>` and `fedout-<hub>`).
+   */
   subscribers: Record<string, SubscriberStats>;
+  /**
+   * Whether the channel's log is open in this process (published to, subscribed, served by the hub
+   * or the HTTP endpoint). When false, sizes and positions come from its files and the counters
+   * since open are 0.
+   */
+  open: boolean;
+  /** Offset files of the channel that could not be read (path: reason), so none is left out silently. */
+  unreadableOffsetFiles: string[];
 }
 
 /** State of one link to a hub. */
@@ -82,11 +99,11 @@ export interface FederationStats {
   audit: { written: number; dropped: number; writeFailures: number };
 }
 
-/** A snapshot of a Messenger's channels (those opened since it started). */
+/** A snapshot of a Messenger's data dir: every channel on disk or open, with its subscribers. */
 export interface MessengerStats {
   /** Instance identity. */
   name: string;
-  /** Channels by name. */
+  /** Channels by name: every channel of the data dir, and those opened since start. */
   channels: Record<string, ChannelStats>;
   /** Federation state, when enabled. */
   federation?: FederationStats;

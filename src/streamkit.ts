@@ -27,7 +27,7 @@ import {
   type StatusSubscriptionOptions,
   type StreamEntry,
 } from '../internal/streamkit/index.js';
-import { internalsOf } from './internal-access.js';
+import { internalsOf } from './wiring/index.js';
 import type { Messenger } from './messenger.js';
 import type { StreamRpc } from './rpc.js';
 

@@ -5,7 +5,7 @@ import type { AuditLog } from '../audit/index.js';
 import type { Clock } from '../clock/index.js';
 import type { SeenIds } from '../dedup/index.js';
 import type { Logger, RepeatedLines } from '../logger/index.js';
-import type { AppendResult, Storage } from '../storage/index.js';
+import type { AppendLines, Storage } from '../storage/index.js';
 
 /** Shared by the hub, the hub clients, and every link. */
 export interface FederationContext {
@@ -19,7 +19,7 @@ export interface FederationContext {
   /** Rate limit of the lines a peer can make repeat (one per bad record): keys start with the peer. */
   repeatedLines: RepeatedLines;
   /** Appends encoded envelope lines to a channel, as publish does (one write and one fsync). */
-  append(channel: string, lines: Buffer, records: number): Promise<AppendResult>;
+  append: AppendLines;
   /** Largest frame payload sent and largest record accepted (`federation.max_batch_bytes`). */
   maxBatchBytes: number;
   /** Interval between pings on every link. */

@@ -242,10 +242,3 @@ function hasProtocolCode(err: unknown): boolean {
 function truncateReason(reason: string): string {
   return Buffer.from(reason).subarray(0, 120).toString('utf8');
 }
-
-/** ws hands messages over as Buffer, ArrayBuffer or Buffer[]; normalise to one Buffer. */
-export function toBuffer(data: WebSocket.RawData): Buffer {
-  if (Buffer.isBuffer(data)) return data;
-  if (Array.isArray(data)) return Buffer.concat(data);
-  return Buffer.from(data);
-}

@@ -6,7 +6,6 @@ import type WebSocket from 'ws';
 import { ErrorCode, MessengerError } from '../errors/index.js';
 import type { Clock } from '../clock/index.js';
 import { decodeHandshake, type HandshakeMessage } from './protocol/index.js';
-import { toBuffer } from './link.js';
 
 interface Queued {
   data: Buffer;
@@ -86,4 +85,11 @@ export class MessageQueue {
       listener(toBuffer(data), isBinary);
     });
   }
+}
+
+/** ws hands messages over as Buffer, ArrayBuffer or Buffer[]; normalise to one Buffer. */
+function toBuffer(data: WebSocket.RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
 }

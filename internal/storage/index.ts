@@ -34,5 +34,5 @@ export {
 } from './retention.js';
 export { listSegments, segmentFileName, type Segment } from './segments.js';
 export { offsetAtTime, type TimeSeekSource } from './time-seek.js';
-export { Storage, type StorageOptions } from './storage.js';
+export { Storage, type AppendLines, type ChannelSnapshot, type StorageOptions } from './storage.js';
 export { repairTornTail } from './torn-tail.js';

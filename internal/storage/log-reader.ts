@@ -24,7 +24,7 @@ export interface ReadResult {
 }
 
 /** What {@link readRecords} needs from its log. */
-export interface ReadSource {
+export interface LogReadSource {
   segments: readonly Segment[];
   end: number;
   handle(segment: Segment): Promise<FileHandle>;
@@ -43,7 +43,7 @@ const SCAN_CHUNK = 1 << 20;
  * the one that crosses it, `next` is the next segment's start, and nothing intact is lost.
  */
 export async function readRecords(
-  source: ReadSource,
+  source: LogReadSource,
   offset: number,
   maxBytes: number,
   maxRecordBytes: number,
@@ -100,7 +100,7 @@ interface ReadPlace {
 
 /** The part of {@link readRecords} that reads one segment's file. */
 async function readInSegment(
-  source: ReadSource,
+  source: LogReadSource,
   { segment, following, offset, segmentEnd }: ReadPlace,
   maxBytes: number,
   maxRecordBytes: number,

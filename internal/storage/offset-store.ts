@@ -2,6 +2,7 @@
  * Offset files: `subscribers/<channel>/<id>.offset` holding `N\n`, replaced atomically (see
  * durable-file.ts), the format the Go original reads and writes.
  */
+import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { ErrorCode, MessengerError } from '../errors/index.js';
@@ -107,6 +108,36 @@ export class OffsetStore {
     }
     return { offsets, errors };
   }
+
+  /**
+   * {@link OffsetStore.list}, synchronously (for snapshots taken without awaiting); a file that
+   * vanishes meanwhile is left out.
+   */
+  listSync(channel: string): { offsets: StoredOffset[]; errors: { file: string; err: unknown }[] } {
+    const dir = path.join(this.#root, channel);
+    const offsets: StoredOffset[] = [];
+    const errors: { file: string; err: unknown }[] = [];
+    for (const name of readdirIfAny(dir)) {
+      if (!name.endsWith(OFFSET_SUFFIX)) continue;
+      const file = path.join(dir, name);
+      try {
+        const text = fs.readFileSync(file, 'utf8');
+        offsets.push({ id: name.slice(0, -OFFSET_SUFFIX.length), offset: parseOffset(file, text) });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') errors.push({ file, err });
+      }
+    }
+    return { offsets, errors };
+  }
+}
+
+function readdirIfAny(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
 }
 
 async function readOffsetFile(file: string): Promise<number | undefined> {
@@ -117,6 +148,11 @@ async function readOffsetFile(file: string): Promise<number | undefined> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
+  return parseOffset(file, text);
+}
+
+/** The offset `text` (the content of `file`) holds; `ERR_OFFSET_FILE_CORRUPT` naming the file when none. */
+function parseOffset(file: string, text: string): number {
   const trimmed = text.trim();
   const value = Number(trimmed);
   if (!/^\d+$/.test(trimmed) || !Number.isSafeInteger(value)) {

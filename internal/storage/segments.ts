@@ -2,6 +2,7 @@
  * Segment naming and listing: a channel is a folder of `%020d.jsonl` files, each named by the global
  * byte offset of its first byte.
  */
+import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
@@ -29,6 +30,22 @@ export async function listSegments(dir: string): Promise<Segment[]> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
   }
+  return segmentsAmong(dir, names);
+}
+
+/** {@link listSegments}, synchronously (for snapshots taken without awaiting). */
+export function listSegmentsSync(dir: string): Segment[] {
+  let names: string[];
+  try {
+    names = fsSync.readdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  return segmentsAmong(dir, names);
+}
+
+function segmentsAmong(dir: string, names: readonly string[]): Segment[] {
   const segments: Segment[] = [];
   for (const name of names) {
     const match = SEGMENT_NAME.exec(name);

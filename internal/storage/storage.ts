@@ -2,6 +2,7 @@
  * A data dir: its lock, its channel logs, its offset files, and the slow safety poll that catches
  * appends made by other processes.
  */
+import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Clock } from '../clock/index.js';
@@ -12,10 +13,11 @@ import { createDataDirFolders, dataDirError } from './data-dir-errors.js';
 import { assertDataDirUnowned, lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { FlushScheduler } from './flush-scheduler.js';
 import { ErrorCode, MessengerError } from '../errors/index.js';
-import type { SyncPolicy } from './log-writer.js';
-import { OffsetStore } from './offset-store.js';
+import type { AppendResult, SyncPolicy } from './log-writer.js';
+import { OffsetStore, type StoredOffset } from './offset-store.js';
 import type { RetentionLoss } from './retention.js';
 import { nodeSegmentFs, type SegmentFs } from './segment-file.js';
+import { listSegmentsSync } from './segments.js';
 
 /** Settings of a {@link Storage}. */
 export interface StorageOptions {
@@ -45,11 +47,42 @@ export interface StorageOptions {
 
 const RETAINED_MARKER = '.retained';
 
+/**
+ * The one way package code appends encoded envelope lines (`records` lines, each ending in `\n`) to a
+ * channel: the Messenger's append path, which refuses once it is closed. Federation, the Durable
+ * Streams service and the internal face all hold this same function.
+ */
+export type AppendLines = (
+  channel: string,
+  lines: Buffer,
+  records: number,
+  signal?: AbortSignal,
+) => Promise<AppendResult>;
+
+/** One channel in a {@link Storage.snapshot}. */
+export interface ChannelSnapshot {
+  channel: string;
+  /** Its log when open in this process (live figures and counters), else undefined. */
+  log: ChannelLog | undefined;
+  /** Offset of the oldest retained byte: from the log when open, else from the segment files. */
+  start: number;
+  /** Offset just past the newest byte (a torn tail included while the log is not open). */
+  end: number;
+  /** Segment files. */
+  segments: number;
+  /** Its offset files (subscribers, federation cursors), whoever opened them. */
+  offsets: StoredOffset[];
+  /** Offset files that could not be read (corrupt, or an I/O error), never left out silently. */
+  offsetErrors: { file: string; err: unknown }[];
+}
+
 /** An open data dir. */
 export class Storage {
   readonly #opts: StorageOptions;
   readonly #lock: DataDirLock | undefined;
   readonly #logs = new Map<string, Promise<ChannelLog>>();
+  /** The logs of {@link Storage.#logs} once opened, reachable without awaiting. */
+  readonly #opened = new Map<string, ChannelLog>();
   readonly #openListeners = new Set<(log: ChannelLog) => void>();
   readonly #poll: { clear(): void };
   /** The offset files of this data dir. */
@@ -142,14 +175,44 @@ export class Storage {
         readOnly: this.readOnly,
       });
       this.#logs.set(channel, log);
+      // The first reaction to the opening: whoever chained on it afterwards finds the log open.
       log.then(
         (opened) => {
+          this.#opened.set(channel, opened);
           for (const listener of this.#openListeners) listener(opened);
         },
         () => this.#logs.delete(channel),
       );
     }
     return log;
+  }
+
+  /**
+   * The log of `channel` when it is open in this process, synchronously; undefined while it is not
+   * (never asked for, still opening, or failed to open). Callers that chain on {@link Storage.log}
+   * during the opening run after the log becomes reachable here, so an append that finds it here
+   * cannot overtake one that chained.
+   */
+  logIfOpen(channel: string): ChannelLog | undefined {
+    return this.#opened.get(channel);
+  }
+
+  /**
+   * Every channel of the data dir (a folder under `channels/`) and every log open in this process,
+   * with its offset files, read synchronously: a snapshot for stats, costing a directory listing per
+   * channel, a `stat` per channel not open here, and a read per offset file.
+   */
+  snapshot(): ChannelSnapshot[] {
+    const names = new Set([...channelFolders(this.channelsDir), ...this.#opened.keys()]);
+    return [...names].sort().map((channel) => {
+      const log = this.#opened.get(channel);
+      const { offsets, errors } = this.offsets.listSync(channel);
+      const figures =
+        log === undefined
+          ? segmentFigures(path.join(this.channelsDir, channel))
+          : { start: log.start, end: log.end, segments: log.segments().length };
+      return { channel, log, ...figures, offsets, offsetErrors: errors };
+    });
   }
 
   /**
@@ -239,4 +302,27 @@ export class Storage {
       });
     }
   }
+}
+
+/** The channel folders under `dir` (none when it is missing). */
+function channelFolders(dir: string): string[] {
+  try {
+    return fs
+      .readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+}
+
+/** Start, end and segment count of a channel folder that is not open, from its file names and sizes. */
+function segmentFigures(dir: string): { start: number; end: number; segments: number } {
+  const segments = listSegmentsSync(dir);
+  const first = segments[0];
+  const last = segments.at(-1);
+  if (first === undefined || last === undefined) return { start: 0, end: 0, segments: 0 };
+  const size = fs.statSync(last.path, { throwIfNoEntry: false })?.size ?? 0;
+  return { start: first.start, end: last.start + size, segments: segments.length };
 }

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Clock } from '../clock/index.js';
 import { EnvelopeEncoder } from '../envelope/index.js';
 import type { Logger } from '../logger/index.js';
-import type { AppendResult, ChannelLog, Storage } from '../storage/index.js';
+import type { AppendLines, ChannelLog, Storage } from '../storage/index.js';
 import { DEFAULT_CONTENT_TYPE, isWellFormedContentType, sameMediaType } from './content-type.js';
 import { fail } from './errors.js';
 import { countForeignRecords } from './foreign-records.js';
@@ -28,7 +28,7 @@ export interface StreamHost {
   /** The log of `channel`, opened on first use. */
   log(channel: string): Promise<ChannelLog>;
   /** Appends encoded envelope lines through the Messenger's publish path. */
-  append(channel: string, lines: Buffer, records: number, signal?: AbortSignal): Promise<AppendResult>;
+  append: AppendLines;
 }
 
 /** Settings of a {@link StreamService}. */
@@ -100,7 +100,7 @@ export class StreamService {
     this.#store = new StreamMetaStore(path.join(opts.host.storage.options.dataDir, 'streams', 'meta'));
     this.#context = {
       encoder: new EnvelopeEncoder(opts.host.name),
-      append: (channel, data, records) => opts.host.append(channel, data, records),
+      append: opts.host.append,
       maxBatchBytes: opts.maxBatchBytes ?? 4 << 20,
       fsyncEachWrite: opts.host.storage.options.syncPolicy === 'always',
       logger: this.#logger,

@@ -20,3 +20,11 @@ export { CONFIG_PATH_ENV, DATA_DIR_ENV, resolveConfig } from './resolve.js';
 export type { ResolveOptions } from './resolve.js';
 export { loadConfigFile } from './load.js';
 export type { LoadedConfig } from './load.js';
+export { anonymousExposureProblem, isLoopbackListenAddr } from './validate-http.js';
+export {
+  EPHEMERAL_DEFAULTS,
+  resolveEphemeralConfig,
+  type EphemeralConfig,
+  type EphemeralTlsConfig,
+  type ResolvedEphemeralConfig,
+} from './ephemeral.js';

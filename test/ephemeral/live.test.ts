@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { ErrorCode, hasErrorCode, type EphemeralStatus, type Message } from '../../src/index.js';
-import { internalsOf } from '../../src/internal-access.js';
+import { internalsOf } from '../../src/wiring/index.js';
 import { makePki, type TestPki } from '../support/cluster.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { MemoryLogger } from '../support/memory-logger.js';
@@ -64,6 +64,25 @@ describe('EphemeralMessenger live subscriptions', () => {
       'handler exploded',
       'async handler failed',
     ]);
+  });
+
+  it('stops a handler with stop() or at the end of an `await using` block, like a durable Subscription', async () => {
+    const hub = await startHub(pki);
+    const em = client(pki, 'eph', hub);
+    const [stopped, scoped, witness] = [collector(), collector(), collector()];
+    const sub = em.subscribe('jobs', stopped.handler);
+    em.subscribe('jobs', witness.handler);
+    await em.connect();
+    {
+      await using _scope = em.subscribe('jobs', scoped.handler);
+      await hub.messenger.publish('jobs', 'Job', 'first');
+      await scoped.waitFor(1);
+    }
+    await sub.stop();
+    await hub.messenger.publish('jobs', 'Job', 'second');
+    await witness.waitFor(2);
+    expect(stopped.messages.map((m) => m.payload)).toEqual(['first']);
+    expect(scoped.messages.map((m) => m.payload)).toEqual(['first']);
   });
 
   it('iterates live messages with messages() until break, abort or close', async () => {

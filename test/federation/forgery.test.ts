@@ -1,9 +1,9 @@
 // What a hub verifies of what an allowed peer sends, played by a hand-written client: malformed
 // ids, times and origins are refused, a route must end with the sending peer, and a record the peer
 // relays without a route is stored with the peer on its route.
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { auditLines, waitForAudit } from '../support/audit.js';
-import { makePki, startNode, type TestNode, type TestPki } from '../support/cluster.js';
+import { makePki, nodesStoppedAfterEach, type TestNode, type TestPki } from '../support/cluster.js';
 import { collector } from '../support/messages.js';
 import { frame } from '../support/raw-frames.js';
 import { envelope, openRawPeer, storedLines, uuid } from '../support/raw-peer.js';
@@ -13,15 +13,11 @@ beforeAll(async () => {
   pki = await makePki(['hub1', 'a']);
 });
 
-const nodes: TestNode[] = [];
-afterEach(async () => {
-  for (const n of nodes.splice(0)) await n.stop();
-});
+const startNode = nodesStoppedAfterEach();
 
 /** A hub and peer `a` past its handshake; `send` sends one frame and resolves with its ack. */
 async function hubAndPeer(): Promise<{ hub: TestNode; send: (records: string[]) => Promise<unknown> }> {
   const hub = await startNode({ name: 'hub1', pki, hub: {} });
-  nodes.push(hub);
   const peer = await openRawPeer(hub.hubAddr, pki.pairs.get('a')!, pki.ca);
   peer.ws.send('{"instance_name":"a","role":"client","version":"1"}');
   await peer.next();

@@ -5,10 +5,10 @@
 // volume (plain ws and mutual TLS), then against the daemon as a spawned process.
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnDaemon, killLeftoverDaemons } from '../cli/daemon-process.js';
 import { assertCliBuilt } from '../cli/process.js';
-import { makePki, startNode, type TestNode, type TestPki } from '../support/cluster.js';
+import { makePki, nodesStoppedAfterEach, type TestPki } from '../support/cluster.js';
 import { FrameFuzzer, runFuzzConnection } from '../support/frame-fuzz.js';
 import { collector } from '../support/messages.js';
 import type { RawTlsFiles } from '../support/raw-websocket.js';
@@ -26,10 +26,7 @@ beforeAll(async () => {
   pki = await makePki(['hub1', 'good', 'fuzzer', 'stranger']);
 });
 
-const nodes: TestNode[] = [];
-afterEach(async () => {
-  for (const n of nodes.splice(0)) await n.stop();
-});
+const startNode = nodesStoppedAfterEach();
 afterAll(() => {
   killLeftoverDaemons();
 });
@@ -68,7 +65,6 @@ async function fuzz(
 describe('frame fuzzing (seed ' + `0x${SEED.toString(16)})`, () => {
   it('a plain ws hub serves a well-behaved peer throughout thousands of malformed frames', async () => {
     const h = await startNode({ name: 'hub1', hub: {}, handshakeTimeoutMs: 1000 });
-    nodes.push(h);
     const stored = collector();
     await h.messenger.subscribe('probe', 'check', stored.handler, { from: 'beginning' });
     const peer = await connectWellBehavedPeer(h.hubAddr, 'good', undefined);
@@ -96,7 +92,6 @@ describe('frame fuzzing (seed ' + `0x${SEED.toString(16)})`, () => {
       hub: { allowedPeers: [{ name: 'good' }, { name: 'fuzzer' }] },
       handshakeTimeoutMs: 1000,
     });
-    nodes.push(h);
     const stored = collector();
     await h.messenger.subscribe('probe', 'check', stored.handler, { from: 'beginning' });
     const peer = await connectWellBehavedPeer(h.hubAddr, 'good', files('good'));

@@ -1,9 +1,9 @@
 // What federation links log when a peer misbehaves or a link goes away: the level, the code and the
 // message, read from a capturing logger on a real hub over mutual TLS on 127.0.0.1.
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { internalsOf } from '../../src/internal-access.js';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { internalsOf } from '../../src/wiring/index.js';
 import { auditLines } from '../support/audit.js';
-import { makePki, startNode, type TestNode, type TestPki } from '../support/cluster.js';
+import { makePki, nodesStoppedAfterEach, type TestPki } from '../support/cluster.js';
 import { MemoryLogger } from '../support/memory-logger.js';
 import { frame } from '../support/raw-frames.js';
 import { dialRawPeer } from '../support/raw-peer.js';
@@ -13,16 +13,7 @@ beforeAll(async () => {
   pki = await makePki(['hub1', 'a']);
 });
 
-const nodes: TestNode[] = [];
-afterEach(async () => {
-  for (const n of nodes.splice(0).reverse()) await n.stop().catch(() => undefined);
-});
-
-async function node(opts: Parameters<typeof startNode>[0]): Promise<TestNode> {
-  const n = await startNode(opts);
-  nodes.push(n);
-  return n;
-}
+const node = nodesStoppedAfterEach();
 
 /** A frame whose only record declares 10 bytes and carries 2. */
 const TRUNCATED_FRAME = Buffer.from([0, 0, 0, 10, 0x61, 0x62]);

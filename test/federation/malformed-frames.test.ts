@@ -1,9 +1,9 @@
 // Malformed WebSocket frames from authenticated peers, written byte by byte over real TLS sockets to
 // a real hub: each bad connection is closed with the code RFC 6455 names and audited, and the hub
 // keeps serving a well-behaved peer (it used to die of an unhandled 'error' event).
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { auditLines, waitForAudit } from '../support/audit.js';
-import { makePki, startNode, type TestNode, type TestPki } from '../support/cluster.js';
+import { makePki, nodesStoppedAfterEach, type TestNode, type TestPki } from '../support/cluster.js';
 import {
   Opcode,
   connectRaw,
@@ -18,14 +18,10 @@ beforeAll(async () => {
   pki = await makePki(['hub1', 'a', 'good', 'stranger']);
 });
 
-const nodes: TestNode[] = [];
-afterEach(async () => {
-  for (const n of nodes.splice(0)) await n.stop();
-});
+const startNode = nodesStoppedAfterEach();
 
 async function hub(): Promise<TestNode> {
   const n = await startNode({ name: 'hub1', pki, hub: { allowedPeers: [{ name: 'a' }, { name: 'good' }] } });
-  nodes.push(n);
   return n;
 }
 

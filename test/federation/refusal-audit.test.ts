@@ -6,7 +6,7 @@ import net from 'node:net';
 import path from 'node:path';
 import tls from 'node:tls';
 import { once } from 'node:events';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import {
   SIGNING_ALGORITHM,
@@ -16,7 +16,7 @@ import {
 } from '../../internal/tlsutil/keys.js';
 import { loadX509 } from '../../internal/tlsutil/x509.js';
 import { auditLines, waitForAudit, type AuditLine } from '../support/audit.js';
-import { makePki, startNode, type TestNode, type TestPki } from '../support/cluster.js';
+import { makePki, nodesStoppedAfterEach, type TestNode, type TestPki } from '../support/cluster.js';
 import { tempDir } from '../support/temp-dir.js';
 
 let pki: TestPki;
@@ -28,14 +28,10 @@ beforeAll(async () => {
   twoNames = await writeTwoCommonNameCertificate(pki);
 });
 
-const nodes: TestNode[] = [];
-afterEach(async () => {
-  for (const n of nodes.splice(0)) await n.stop();
-});
+const startNode = nodesStoppedAfterEach();
 
 async function hub(allowedPeers: { name: string; subscribe?: string[] }[] = []): Promise<TestNode> {
   const n = await startNode({ name: 'hub1', pki, hub: { allowedPeers } });
-  nodes.push(n);
   return n;
 }
 

@@ -1,12 +1,12 @@
 // Record sizes across a relay: a hub that accepted a record of exactly max_batch_bytes stores it
 // with its name on the route (longer than the limit) and must still relay it, to a client of this
 // port as stored and to a Go peer without the route; and it never sends a peer more than it accepts.
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { waitForAudit } from '../support/audit.js';
 import {
   connected,
   makePki,
-  startNode,
+  nodesStoppedAfterEach,
   type NodeOptions,
   type TestNode,
   type TestPki,
@@ -23,14 +23,10 @@ beforeAll(async () => {
   pki = await makePki(['hub1', 'a', 'b', 'g']);
 });
 
-const nodes: TestNode[] = [];
-afterEach(async () => {
-  for (const n of nodes.splice(0).reverse()) await n.stop();
-});
+const startNode = nodesStoppedAfterEach();
 
 async function node(opts: NodeOptions): Promise<TestNode> {
   const n = await startNode({ maxBatchBytes: LIMIT, ...opts });
-  nodes.push(n);
   return n;
 }
 

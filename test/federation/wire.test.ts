@@ -2,10 +2,10 @@
 // built byte by byte here, no project code on the client side.
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { waitForAudit } from '../support/audit.js';
-import { makePki, startNode, type TestNode, type TestPki } from '../support/cluster.js';
+import { makePki, nodesStoppedAfterEach, type TestNode, type TestPki } from '../support/cluster.js';
 import { collector } from '../support/messages.js';
 import { frame, unframe } from '../support/raw-frames.js';
 import { dial, envelope, inbox, openRawPeer, storedLines, uuid } from '../support/raw-peer.js';
@@ -17,14 +17,10 @@ beforeAll(async () => {
   foreign = await makePki(['a']);
 });
 
-const nodes: TestNode[] = [];
-afterEach(async () => {
-  for (const n of nodes.splice(0).reverse()) await n.stop();
-});
+const startNode = nodesStoppedAfterEach();
 
 async function hub(allowedPeers: { name: string }[] = []): Promise<TestNode> {
   const n = await startNode({ name: 'hub1', pki, hub: { allowedPeers } });
-  nodes.push(n);
   return n;
 }
 
@@ -139,7 +135,6 @@ describe('federation wire protocol (hand-written client)', () => {
 
   it('reports refused ids in the ack (an extra field Go ignores)', async () => {
     const h = await startNode({ name: 'hub1', pki, hub: { allowedPeers: [{ name: 'a', publish: ['ok'] }] } });
-    nodes.push(h);
     const { ws, next } = await connected(h, 'a');
     ws.send('{"instance_name":"a","role":"client","version":"1"}');
     await next();
@@ -158,7 +153,6 @@ describe('federation wire protocol (hand-written client)', () => {
 
   it('lists an oversized record among the refused ids of the ack', async () => {
     const h = await startNode({ name: 'hub1', pki, hub: {}, maxBatchBytes: 1024 });
-    nodes.push(h);
     const { ws, next } = await connected(h, 'a');
     ws.send('{"instance_name":"a","role":"client","version":"1"}');
     await next();

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { Messenger } from '../../src/index.js';
-import { internalsOf } from '../../src/internal-access.js';
+import { internalsOf } from '../../src/wiring/index.js';
 import { MemoryLogger } from '../support/memory-logger.js';
 import { fill, segmentFiles } from '../support/segment-fill.js';
 import { tempDir } from '../support/temp-dir.js';

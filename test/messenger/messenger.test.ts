@@ -310,6 +310,17 @@ describe('Messenger: rules and lifecycle', () => {
     await again.close();
   });
 
+  it('closes at the end of an `await using` block, releasing the data dir', async () => {
+    const dir = tempDir();
+    {
+      await using scoped = await open(dir);
+      await scoped.publish('orders', 'T', 1);
+    }
+    const again = await open(dir);
+    expect(again.stats().channels['orders']?.endOffset).toBeGreaterThan(0);
+    await again.close();
+  });
+
   it('rejects an invalid config listing every problem at once', async () => {
     await expect(
       Messenger.open({

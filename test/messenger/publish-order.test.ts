@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Messenger, type PublishReceipt } from '../../src/index.js';
-import { internalsOf } from '../../src/internal-access.js';
+import { internalsOf } from '../../src/wiring/index.js';
 import { tempDir } from '../support/temp-dir.js';
 
 describe('Messenger: publish order', () => {

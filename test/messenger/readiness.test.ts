@@ -1,7 +1,7 @@
 // /readyz of an in-process Messenger whose hubs refuse it, or are merely unreachable, over mutual TLS
 // on 127.0.0.1.
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startHttpEndpoint, type HttpEndpoint } from '../../src/http-endpoint.js';
+import { startHttpEndpoint, type HttpEndpoint } from '../../src/index.js';
 import { makePki, startNode, type TestNode, type TestPki } from '../support/cluster.js';
 import { MemoryLogger } from '../support/memory-logger.js';
 

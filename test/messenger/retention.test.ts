@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { Messenger, type MessengerConfigInput } from '../../src/index.js';
-import { internalsOf } from '../../src/internal-access.js';
+import { internalsOf } from '../../src/wiring/index.js';
 import { auditLines } from '../support/audit.js';
 import { deferred } from '../support/deferred.js';
 import { FakeClock } from '../support/fake-clock.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SkCode, StreamStore } from '../../src/index.js';
-import { internalsOf } from '../../src/internal-access.js';
+import { internalsOf } from '../../src/wiring/index.js';
 import { auditLines, waitForAudit } from '../support/audit.js';
 import { closedAfterEach } from '../support/closing.js';
 import { startNode } from '../support/cluster.js';

@@ -4,7 +4,7 @@
  * keeps them.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { internalsOf } from '../../src/internal-access.js';
+import { internalsOf } from '../../src/wiring/index.js';
 import { startHttpEndpoint, type HttpEndpoint } from '../../src/index.js';
 import { connected, makePki, startNode, type TestNode } from '../support/cluster.js';
 import { FakeClock } from '../support/fake-clock.js';

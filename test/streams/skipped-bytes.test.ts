@@ -1,6 +1,6 @@
 /** A stream read that passes over a line that is not a record logs it and counts it, like a subscriber. */
 import { describe, expect, it } from 'vitest';
-import { internalsOf } from '../../src/internal-access.js';
+import { internalsOf } from '../../src/wiring/index.js';
 import { MemoryLogger } from '../support/memory-logger.js';
 import { post, put, startInstance } from './harness.js';
 

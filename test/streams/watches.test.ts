@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { internalsOf } from '../../src/internal-access.js';
+import { internalsOf } from '../../src/wiring/index.js';
 import { post, put, startInstance } from './harness.js';
 
 describe('stream growth watches', () => {

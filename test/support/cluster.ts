@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { afterEach } from 'vitest';
 import { Messenger, type MessengerConfigInput } from '../../src/index.js';
-import { internalsOf } from '../../src/internal-access.js';
+import { internalsOf } from '../../src/wiring/index.js';
 import type { HubClient } from '../../internal/federation/index.js';
 import type { Logger } from '../../internal/logger/index.js';
 import { writePki, type WrittenPair } from '../tlsutil/pki.js';

@@ -14,7 +14,7 @@ import {
 import { ErrorCode, hasErrorCode, MessengerError } from '../../../internal/errors/index.js';
 import { silentLogger } from '../../../internal/logger/index.js';
 import { assertDataDirUnowned } from '../../../internal/storage/index.js';
-import type { MessengerConfig } from '../../../src/config/index.js';
+import type { MessengerConfig } from '../../../src/index.js';
 import { openStoppedDataDir } from './hosts.js';
 
 /**

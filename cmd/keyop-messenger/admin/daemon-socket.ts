@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { ADMIN_SOCKET_FILE, serveAdminSocket } from '../../../internal/admin/index.js';
 import type { Logger } from '../../../internal/logger/index.js';
-import type { Messenger } from '../../../src/messenger.js';
+import type { Messenger } from '../../../src/index.js';
 import { messengerHost } from './hosts.js';
 
 /**

@@ -10,10 +10,8 @@ import { ErrorCode, MessengerError } from '../../../internal/errors/index.js';
 import type { Logger } from '../../../internal/logger/index.js';
 import { sanitizeFileComponent } from '../../../internal/naming/index.js';
 import { Storage } from '../../../internal/storage/index.js';
-import type { MessengerConfig } from '../../../src/config/index.js';
-import { internalsOf } from '../../../src/internal-access.js';
-import { MAX_RECORD_BYTES, Messenger } from '../../../src/messenger.js';
-import { retentionRulesOf } from '../../../src/retention.js';
+import { MAX_RECORD_BYTES, Messenger, type MessengerConfig } from '../../../src/index.js';
+import { internalsOf, retentionRulesOf } from '../../../src/wiring/index.js';
 
 /** An admin host and what releases it. */
 export interface OpenHost {

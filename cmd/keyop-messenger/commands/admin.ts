@@ -13,7 +13,8 @@ import {
   type WirePosition,
 } from '../../../internal/admin/index.js';
 import { parseEnvelope } from '../../../internal/envelope/index.js';
-import { CONFIG_PATH_ENV, loadConfigFile, type MessengerConfig } from '../../../src/config/index.js';
+import { loadConfigFile, type MessengerConfig } from '../../../src/index.js';
+import { CONFIG_PATH_ENV } from '../../../src/wiring/index.js';
 import { runAdmin } from '../admin/client.js';
 import type { CliContext } from '../cli.js';
 import { abortOnStopSignal } from './stop-on-signal.js';

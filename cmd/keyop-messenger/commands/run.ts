@@ -2,7 +2,8 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { systemClock } from '../../../internal/clock/index.js';
-import { CONFIG_PATH_ENV, loadConfigFile } from '../../../src/config/index.js';
+import { loadConfigFile } from '../../../src/index.js';
+import { CONFIG_PATH_ENV } from '../../../src/wiring/index.js';
 import type { CliContext } from '../cli.js';
 import { loadTlsMaterial, warnExpiringCertificates } from '../daemon/certificates.js';
 import { startDaemon } from '../daemon/daemon.js';

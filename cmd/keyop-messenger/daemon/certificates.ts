@@ -7,7 +7,7 @@ import {
   loadMutualTlsOptions,
   type MutualTlsOptions,
 } from '../../../internal/tlsutil/index.js';
-import type { MessengerConfig } from '../../../src/config/index.js';
+import type { MessengerConfig } from '../../../src/index.js';
 
 /**
  * Reads `tls.cert`, `tls.key` and `tls.ca` when TLS is configured (undefined when `tls.cert` is empty).

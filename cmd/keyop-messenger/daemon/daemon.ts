@@ -1,9 +1,7 @@
 /** The daemon's running parts: the Messenger (storage and federation) and its HTTP endpoint, started and stopped in order. */
 import type { Logger } from '../../../internal/logger/index.js';
 import type { MutualTlsOptions } from '../../../internal/tlsutil/index.js';
-import type { MessengerConfig } from '../../../src/config/index.js';
-import { startHttpEndpoint, type HttpEndpoint } from '../../../src/http-endpoint.js';
-import { Messenger } from '../../../src/messenger.js';
+import { Messenger, startHttpEndpoint, type HttpEndpoint, type MessengerConfig } from '../../../src/index.js';
 import { startAdminSocket } from '../admin/daemon-socket.js';
 
 /** A started daemon. */

@@ -1,6 +1,6 @@
 /** The daemon's logger: pino JSON lines on stdout. */
 import { pino } from 'pino';
-import type { LogLevel } from '../../../src/config/index.js';
+import type { LogLevel } from '../../../src/index.js';
 import type { Logger } from '../../../internal/logger/index.js';
 
 /** The daemon's logger, whose level a configuration reload changes. */

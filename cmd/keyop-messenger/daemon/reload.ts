@@ -4,9 +4,8 @@
  * is logged as not applied, by name. A file that does not load or validate changes nothing.
  */
 import { errorMessage } from '../../../internal/errors/index.js';
-import { loadConfigFile, type MessengerConfig } from '../../../src/config/index.js';
-import { internalsOf } from '../../../src/internal-access.js';
-import type { Messenger } from '../../../src/messenger.js';
+import { loadConfigFile, type Messenger, type MessengerConfig } from '../../../src/index.js';
+import { internalsOf } from '../../../src/wiring/index.js';
 import type { DaemonLogger } from './logger.js';
 
 /** Where SIGHUP arrives: `process`, or an emitter standing in for it. */

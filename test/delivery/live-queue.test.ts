@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LiveQueue } from '../../src/live-queue.js';
+import { LiveQueue } from '../../internal/delivery/index.js';
 
 describe('LiveQueue', () => {
   it('hands pushed items to the reader in order, waiting readers first', async () => {

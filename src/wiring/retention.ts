@@ -2,9 +2,9 @@
  * Retention as the Messenger runs it: the storage rules made from `storage.retention`, `max_files`,
  * `dead_letter_retention` and `channels`, and the audit events of records lost to it.
  */
-import { AuditEvent, type AuditLog } from '../internal/audit/index.js';
-import type { RetentionLoss, RetentionRules } from '../internal/storage/index.js';
-import type { MessengerConfig } from './config/index.js';
+import { AuditEvent, type AuditLog } from '../../internal/audit/index.js';
+import type { RetentionLoss, RetentionRules } from '../../internal/storage/index.js';
+import type { MessengerConfig } from '../config/index.js';
 
 /**
  * Request/reply inboxes (`_inbox.*`) keep an hour unless an override of `storage.channels` names them:

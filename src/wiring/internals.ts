@@ -2,11 +2,11 @@
  * Package-private access to a Messenger's storage for the daemon and the channel conventions
  * (Durable Streams, federation). Not exported from the package.
  */
-import type { ChannelLog, AppendResult, Storage } from '../internal/storage/index.js';
-import type { Clock } from '../internal/clock/index.js';
-import type { Logger } from '../internal/logger/index.js';
-import type { FsyncTimings } from '../internal/metrics/index.js';
-import type { Federation } from './federation-setup.js';
+import type { AppendLines, ChannelLog, Storage } from '../../internal/storage/index.js';
+import type { Clock } from '../../internal/clock/index.js';
+import type { Logger } from '../../internal/logger/index.js';
+import type { FsyncTimings } from '../../internal/metrics/index.js';
+import type { Federation } from './federation.js';
 
 /** What package code may use of a Messenger beyond its public API. */
 export interface MessengerInternals {
@@ -22,7 +22,7 @@ export interface MessengerInternals {
    * Appends already-encoded envelope lines (each ending in `\n`) to `channel` through the same
    * path as publish.
    */
-  append(channel: string, lines: Buffer, records: number, signal?: AbortSignal): Promise<AppendResult>;
+  append: AppendLines;
   /** The running federation, when the hub or the client is enabled. */
   federation(): Federation | undefined;
   /** Fsync latencies of the data dir's segment files (exposed by `/metrics`). */

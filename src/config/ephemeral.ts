@@ -1,15 +1,15 @@
 /**
- * Configuration of an {@link EphemeralMessenger}: the shape, the defaults (the Go client's), and its
+ * Configuration of an ephemeral client (`EphemeralMessenger`): the shape, the defaults (the Go client's), and its
  * resolution through the daemon's decoder and schema (`EPHEMERAL_SCHEMA`), which reports every problem
  * at once as a ConfigError naming each field.
  */
-import { addressProblem } from '../internal/net/index.js';
-import { decodeSection } from './config/decode.js';
-import { certificateIdentity } from './config/identity.js';
-import { ConfigIssues } from './config/issues.js';
-import { EPHEMERAL_SCHEMA, type AnyFieldsSpec, type EphemeralSettings } from './config/schema.js';
-import { objectSource } from './config/source.js';
-import type { TlsMinVersion } from './config/types.js';
+import { addressProblem } from '../../internal/net/index.js';
+import { decodeSection } from './decode.js';
+import { certificateIdentity } from './identity.js';
+import { ConfigIssues } from './issues.js';
+import { EPHEMERAL_SCHEMA, type AnyFieldsSpec, type EphemeralSettings } from './schema.js';
+import { objectSource } from './source.js';
+import type { TlsMinVersion } from './types.js';
 
 /** Certificate files of an ephemeral client (PEM paths). */
 export interface EphemeralTlsConfig {

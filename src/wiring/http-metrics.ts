@@ -3,12 +3,12 @@
  * `Messenger.stats()` and its federation links at each scrape. Loaded with the endpoint; prom-client
  * is loaded here, never by `Messenger.open`.
  */
-import type { AccessDecision, HttpAuth } from '../internal/http/auth/index.js';
-import { refuseAccess } from '../internal/http/auth/index.js';
-import type { HttpServer } from '../internal/http/index.js';
-import { loadInstanceMetrics, metricsRoutes, type LinkSnapshot } from '../internal/metrics/index.js';
-import type { MessengerInternals } from './internal-access.js';
-import type { Messenger } from './messenger.js';
+import type { AccessDecision, HttpAuth } from '../../internal/http/auth/index.js';
+import { refuseAccess } from '../../internal/http/auth/index.js';
+import type { HttpServer } from '../../internal/http/index.js';
+import { loadInstanceMetrics, metricsRoutes, type LinkSnapshot } from '../../internal/metrics/index.js';
+import type { MessengerInternals } from './internals.js';
+import type { Messenger } from '../messenger.js';
 import type http from 'node:http';
 
 /** What {@link addMetricsRoutes} needs of the endpoint. */

@@ -2,19 +2,20 @@
  * Serving a Messenger over HTTP (the body of `startHttpEndpoint` in http-endpoint.ts, loaded on its first call).
  */
 import path from 'node:path';
-import { AuditEvent } from '../internal/audit/index.js';
-import { ConfigError } from '../internal/errors/index.js';
-import { CorsPolicy, HostCheck, HttpServer } from '../internal/http/index.js';
-import { parseListenAddr } from '../internal/net/index.js';
-import { HttpAuth, type AccessTarget } from '../internal/http/auth/index.js';
-import { controlRoutes, streamsRoute, type StreamsAccess } from '../internal/http/streams/index.js';
-import { StreamService } from '../internal/streams/index.js';
-import { SubscriptionManager } from '../internal/streams/subscriptions/index.js';
-import { anonymousExposureProblem, isLoopbackListenAddr } from './config/validate-http.js';
+import { AuditEvent } from '../../internal/audit/index.js';
+import { ConfigError } from '../../internal/errors/index.js';
+import { CorsPolicy, HostCheck, HttpServer } from '../../internal/http/index.js';
+import { parseListenAddr } from '../../internal/net/index.js';
+import { HttpAuth, type AccessTarget } from '../../internal/http/auth/index.js';
+import { controlRoutes, streamsRoute, type StreamsAccess } from '../../internal/http/streams/index.js';
+import { StreamService } from '../../internal/streams/index.js';
+import { SubscriptionManager } from '../../internal/streams/subscriptions/index.js';
+import { anonymousExposureProblem, isLoopbackListenAddr } from '../config/index.js';
+import { federationStats } from './federation.js';
 import { addMetricsRoutes } from './http-metrics.js';
-import { internalsOf, type MessengerInternals } from './internal-access.js';
+import { internalsOf, type MessengerInternals } from './internals.js';
 import type { HttpEndpoint, HttpEndpointOptions } from './http-endpoint.js';
-import type { Messenger } from './messenger.js';
+import type { Messenger } from '../messenger.js';
 
 const DEFAULT_STREAMS_PREFIX = '/v1/stream';
 /** Largest append body (a 10 MiB body still fits one record once base64-encoded). */
@@ -67,8 +68,8 @@ export async function serveHttpEndpoint(
     hostCheck: new HostCheck(parseListenAddr(options.listenAddr).host, settings.allowedHosts),
     isReady: () => ready && hubsAllowReadiness(internals, settings.readinessHubs),
     readinessDetail: () => {
-      const clients = messenger.stats().federation?.clients;
-      return clients === undefined ? {} : { hubs: clients };
+      const federation = internals.federation();
+      return federation === undefined ? {} : { hubs: federationStats(federation).clients };
     },
     ...(options.tls === undefined ? {} : { tls: listenerTls(options.tls, messenger.config, auth) }),
     ...(options.timeouts === undefined ? {} : { timeouts: options.timeouts }),

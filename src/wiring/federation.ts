@@ -3,9 +3,9 @@
  * listener and one client per configured hub.
  */
 import path from 'node:path';
-import { AuditLog } from '../internal/audit/index.js';
-import type { Clock } from '../internal/clock/index.js';
-import { SeenIds } from '../internal/dedup/index.js';
+import { AuditLog } from '../../internal/audit/index.js';
+import type { Clock } from '../../internal/clock/index.js';
+import { SeenIds } from '../../internal/dedup/index.js';
 import {
   Hub,
   HubClient,
@@ -14,11 +14,12 @@ import {
   type FederationContext,
   ChannelFilter,
   type ChannelSet,
-} from '../internal/federation/index.js';
-import { RepeatedLines, type Logger } from '../internal/logger/index.js';
-import type { AppendResult, Storage } from '../internal/storage/index.js';
-import { loadMutualTlsOptions, type MutualTlsOptions } from '../internal/tlsutil/index.js';
-import type { MessengerConfig } from './config/index.js';
+} from '../../internal/federation/index.js';
+import { RepeatedLines, type Logger } from '../../internal/logger/index.js';
+import type { AppendLines, Storage } from '../../internal/storage/index.js';
+import { loadMutualTlsOptions, type MutualTlsOptions } from '../../internal/tlsutil/index.js';
+import type { MessengerConfig } from '../config/index.js';
+import type { FederationStats } from '../stats.js';
 
 /** Federation timing knobs (library options; tests shrink them). */
 export interface FederationTuning {
@@ -30,7 +31,11 @@ export interface FederationTuning {
   offsetFlushIntervalMs?: number;
   /** How often the hub's TTL sweep runs. Default max(ttl / 2, 1 min), at most 1 h. */
   ttlSweepIntervalMs?: number;
-  /** Random source for reconnect jitter; default Math.random. */
+  /**
+   * Random source for reconnect jitter; default Math.random.
+   *
+   * @internal For the project's own tests (deterministic jitter); not part of the supported API.
+   */
   random?: () => number;
 }
 
@@ -51,7 +56,7 @@ interface SetupArgs {
   storage: Storage;
   clock: Clock;
   logger: Logger;
-  append: (channel: string, lines: Buffer, records: number) => Promise<AppendResult>;
+  append: AppendLines;
   tuning: FederationTuning;
 }
 
@@ -203,5 +208,20 @@ export async function startFederation({
       ctx.repeatedLines.flush();
     },
     closeAudit: () => audit.close(),
+  };
+}
+
+/** The figures of a running federation, as `Messenger.stats()` and `/readyz` report them. */
+export function federationStats(fed: Federation): FederationStats {
+  return {
+    hub: fed.hub === undefined ? undefined : { address: fed.hub.address, peers: fed.hub.connectedPeers() },
+    clients: fed.clients.map((c) => ({
+      addr: c.addr,
+      state: c.state,
+      hub: c.hubName,
+      connects: c.connects,
+      ...(c.refusal === undefined ? {} : { refusal: c.refusal }),
+    })),
+    audit: fed.audit.stats(),
   };
 }

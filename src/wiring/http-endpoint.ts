@@ -5,8 +5,8 @@
  * does not pay for it.
  */
 import type { SecureVersion } from 'node:tls';
-import type { ListenerTimeouts } from '../internal/net/index.js';
-import type { Messenger } from './messenger.js';
+import type { ListenerTimeouts } from '../../internal/net/index.js';
+import type { Messenger } from '../messenger.js';
 
 /** Settings of {@link startHttpEndpoint}. */
 export interface HttpEndpointOptions {
