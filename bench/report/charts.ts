@@ -14,6 +14,16 @@ export const SYSTEM_COLOR: Record<SystemId, string> = {
   'durable-streams-ref': '#d97706',
 };
 
+/** Short names of the peers for the summary's texts. */
+const SHORT_NAME: Record<SystemId, string> = {
+  ours: 'keyop',
+  floor: 'the floor',
+  redis: 'Redis',
+  nats: 'NATS',
+  mosquitto: 'Mosquitto',
+  'durable-streams-ref': 'the reference',
+};
+
 /** The unit of a scenario's figures (from its first measured entry). */
 export function scenarioUnit(view: ScenarioView): string {
   return view.entries.find((e) => e.value !== undefined)?.value?.unit ?? '';
@@ -39,7 +49,7 @@ function rowOf(view: ScenarioView, e: EntryView, ownDurability: Set<string>): Ba
   const unlike = e.entry.system !== 'ours' && !ownDurability.has(e.entry.durability);
   return {
     label: e.entry.label,
-    sublabel: `${DURABILITY_LABEL[e.entry.durability]}${unlike ? ' — not like for like (hatched)' : ''}`,
+    sublabel: `${DURABILITY_LABEL[e.entry.durability]}${unlike ? ' · unlike ours' : ''}`,
     color: SYSTEM_COLOR[e.entry.system],
     hatched: unlike,
     bars,
@@ -70,7 +80,7 @@ function ratioRow(view: ScenarioView, label: string, a: Advantage, likeForLike: 
     ratio: a.ratio,
     low: a.low,
     high: a.high,
-    text: `${formatNumber(times)}× ${better ? 'better' : 'worse'} than ${a.peer.entry.label}${likeForLike ? '' : ' (not like for like)'}`,
+    text: `${formatNumber(times)}× ${better ? 'better' : 'worse'} than ${SHORT_NAME[a.peer.entry.system]}${likeForLike ? '' : ' (unlike ack)'}`,
     color: better ? '#15803d' : '#b91c1c',
   };
 }

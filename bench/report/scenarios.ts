@@ -17,7 +17,7 @@ export type Durability = 'fsync' | 'os' | 'memory' | 'none';
 /** Human wording of each durability class. */
 export const DURABILITY_LABEL: Record<Durability, string> = {
   fsync: 'fsync before the ack',
-  os: 'written to the OS before the ack, fsync later',
+  os: 'in the OS page cache at the ack, fsync later',
   memory: 'in memory at the ack',
   none: 'nothing stored',
 };

@@ -90,9 +90,17 @@ export function barChart(id: string, title: string, unit: string, rows: readonly
   const axisMax = Math.ceil(Math.max(...all, 1e-9) / step) * step;
   const x = (v: number): number => CHART_X + (Math.max(0, v) / axisMax) * CHART_W;
   const parts = [svgOpen(id, height, title)];
+  const hatchColors = [...new Set(rows.filter((r) => r.hatched).map((r) => r.color))];
+  const hatchId = (color: string): string => `${id}-hatch-${hatchColors.indexOf(color)}`;
   parts.push(
-    `<defs><pattern id="${id}-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">` +
-      `<rect width="6" height="6" fill="#ffffff"/><rect width="3" height="6" fill="currentColor"/></pattern></defs>`,
+    `<defs>${hatchColors
+      .map(
+        (color) =>
+          `<pattern id="${hatchId(color)}" width="6" height="6" patternUnits="userSpaceOnUse" ` +
+          `patternTransform="rotate(45)"><rect width="6" height="6" fill="#ffffff"/>` +
+          `<rect width="3" height="6" fill="${color}"/></pattern>`,
+      )
+      .join('')}</defs>`,
   );
   const axisBottom = height - 30;
   for (let v = 0; v <= axisMax + step / 2; v += step) {
@@ -115,12 +123,12 @@ export function barChart(id: string, title: string, unit: string, rows: readonly
     }
     row.bars.forEach((bar, b) => {
       const by = y + 4 + b * (barH + 4);
-      const fill = row.hatched ? `url(#${id}-hatch)` : row.color;
+      const fill = row.hatched ? `url(#${hatchId(row.color)})` : row.color;
       const opacity = bar.light === true ? ' fill-opacity="0.45"' : '';
       const mid = by + barH / 2;
       parts.push(
         `<rect class="bar" data-value="${bar.value}" x="${CHART_X}" y="${by}" width="${x(bar.value) - CHART_X}" ` +
-          `height="${barH}" fill="${fill}" color="${row.color}" stroke="${row.color}"${opacity}/>`,
+          `height="${barH}" fill="${fill}" stroke="${row.color}"${opacity}/>`,
         `<line x1="${x(bar.min)}" y1="${mid}" x2="${x(bar.max)}" y2="${mid}" stroke="#111827"/>`,
         `<line x1="${x(bar.min)}" y1="${mid - 4}" x2="${x(bar.min)}" y2="${mid + 4}" stroke="#111827"/>`,
         `<line x1="${x(bar.max)}" y1="${mid - 4}" x2="${x(bar.max)}" y2="${mid + 4}" stroke="#111827"/>`,
