@@ -87,7 +87,7 @@ export function mosquittoCatchup(binary: string, messages: number): Promise<numb
   return withPeer(launch(binary), async (peer) => {
     await registerQueuedSession(peer);
     const publisher = await open(peer, 'bench-publisher');
-    await inFlight(messages, 64, (i) => publisher.publishAsync(TOPIC, naiveLine(i), { qos: 1 }));
+    await inFlight(messages, 1000, (i) => publisher.publishAsync(TOPIC, naiveLine(i), { qos: 1 }));
     await publisher.endAsync();
     let received = 0;
     let done!: () => void;

@@ -7,7 +7,7 @@
  * so its acks are not fsynced ones (bench/peers/README.md, DESIGN.md §12.2).
  */
 import { AckPolicy, connect, StorageType, type NatsConnection } from 'nats';
-import { concurrentThroughput, inFlight, naiveLine } from '../measure.js';
+import { concurrentThroughput, naiveLine } from '../measure.js';
 import { latencies } from '../rpc.js';
 import { withPeer, type PeerLaunch, type PeerProcess } from './peer-process.js';
 
@@ -67,7 +67,15 @@ export function natsJsPublishRate(binary: string, inFlight: number, ms: number):
 export function natsJsCatchup(binary: string, messages: number): Promise<number> {
   return withStream(binary, async (nc) => {
     const js = nc.jetstream();
-    await inFlight(messages, 64, (i) => js.publish(SUBJECT, encoder.encode(naiveLine(i))));
+    // Seeded with core publishes (no ack each), flushed every 1,000; the stream stores a subject's
+    // messages in arrival order, so the ack of a last JetStream publish means all are stored.
+    for (let i = 0; i < messages - 1; i++) {
+      nc.publish(SUBJECT, encoder.encode(naiveLine(i)));
+      if (i % 1000 === 999) await nc.flush();
+    }
+    const last = await js.publish(SUBJECT, encoder.encode(naiveLine(messages - 1)));
+    if (last.seq !== messages)
+      throw new Error(`JetStream stored ${last.seq} of ${messages} backlog messages`);
     const jsm = await nc.jetstreamManager();
     await jsm.consumers.add(STREAM, {
       durable_name: 'reader',
