@@ -6,7 +6,7 @@
  *
  * Mosquitto's persistence is a snapshot of its in-memory state written to `mosquitto.db` every
  * `autosave_interval` seconds (1800 by default, kept) and at exit: a PUBACK means "in the broker's
- * memory", nothing is written per message (bench/peers/README.md, DESIGN.md §12.2).
+ * memory", nothing is written per message (DESIGN.md §12.2).
  */
 import fs from 'node:fs';
 import os from 'node:os';

@@ -4,7 +4,7 @@
  *
  * nats-server 2.9.10 (Debian 12) refuses `sync_interval` ("unknown field"; the option came later):
  * its file store writes each message to the page cache before the ack and fsyncs on its own timer,
- * so its acks are not fsynced ones (bench/peers/README.md, DESIGN.md §12.2).
+ * so its acks are not fsynced ones (DESIGN.md §12.2).
  */
 import { AckPolicy, connect, StorageType, type NatsConnection } from 'nats';
 import { concurrentThroughput, naiveLine } from '../measure.js';
