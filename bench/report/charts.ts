@@ -100,6 +100,6 @@ export function summaryChart(views: readonly ScenarioView[]): string | undefined
     'chart-summary',
     'keyop-messenger against the best peer, per scenario',
     rows,
-    'right of 1×: ours better (throughput ÷, or latency ÷ the other way); whiskers: min–max of the runs',
+    'right of 1×: ours better (ours ÷ peer for throughput, peer ÷ ours for latency); whiskers: min–max of the runs',
   );
 }

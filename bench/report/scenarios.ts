@@ -31,6 +31,8 @@ export interface ScenarioEntry {
   metric: string;
   /** The p99 metric of a latency entry, when measured. */
   p99?: string;
+  /** Ours is ranked only against peers of the same mode (e.g. long-poll against long-poll). */
+  mode?: string;
 }
 
 /** One scenario: the same work done by us, the peers and the floors. */
@@ -375,31 +377,42 @@ export const SCENARIOS: readonly Scenario[] = [
         label: 'keyop, long-poll',
         durability: 'none',
         metric: 'streams.tail.longpoll.p50_ms',
+        mode: 'long-poll',
       },
       {
         system: 'durable-streams-ref',
         label: 'reference, long-poll',
         durability: 'none',
         metric: 'ref.tail.longpoll.p50_ms',
+        mode: 'long-poll',
       },
-      { system: 'ours', label: 'keyop, SSE', durability: 'none', metric: 'streams.tail.sse.p50_ms' },
+      {
+        system: 'ours',
+        label: 'keyop, SSE',
+        durability: 'none',
+        metric: 'streams.tail.sse.p50_ms',
+        mode: 'sse',
+      },
       {
         system: 'durable-streams-ref',
         label: 'reference, SSE',
         durability: 'none',
         metric: 'ref.tail.sse.p50_ms',
+        mode: 'sse',
       },
       {
         system: 'ours',
         label: 'keyop, long-poll behind 20 MB',
         durability: 'none',
         metric: 'streams.tail.backlog20mb.p50_ms',
+        mode: 'backlog',
       },
       {
         system: 'durable-streams-ref',
         label: 'reference (file), behind 20 MB',
         durability: 'none',
         metric: 'ref.tail.backlog20mb.p50_ms',
+        mode: 'backlog',
       },
       {
         system: 'floor',

@@ -36,7 +36,7 @@ export interface RatioRow {
   color: string;
 }
 
-const WIDTH = 860;
+const WIDTH = 960;
 const LABEL_X = 8;
 const CHART_X = 330;
 const CHART_W = 360;

@@ -71,12 +71,13 @@ export function scenarioViews(result: BenchResult): ScenarioView[] {
       value: result.metrics[entry.metric],
       p99: entry.p99 === undefined ? undefined : result.metrics[entry.p99],
     }));
-    const peers = entries.filter((v) => isPeer(v) && v.value !== undefined);
+    const measuredPeers = entries.filter((v) => isPeer(v) && v.value !== undefined);
     const floor = entries.find((v) => v.entry.system === 'floor' && v.value !== undefined)?.value;
     const ours = entries
       .filter((v) => v.entry.system === 'ours' && v.value !== undefined)
       .map((view) => {
         const value = view.value!;
+        const peers = measuredPeers.filter((p) => p.entry.mode === view.entry.mode);
         const same = peers.filter((p) => p.entry.durability === view.entry.durability);
         const ofFloor =
           floor === undefined

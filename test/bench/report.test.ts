@@ -88,6 +88,29 @@ describe('the report', () => {
     );
   });
 
+  it('ranks a live-tail mode only against the same mode of the reference server', () => {
+    const metric = (median: number) => ({ median, min: median, max: median, unit: 'ms' });
+    const result: BenchResult = {
+      machine: fixture().machine,
+      metrics: {
+        'streams.tail.longpoll.p50_ms': metric(0.8),
+        'ref.tail.longpoll.p50_ms': metric(0.4),
+        'streams.tail.sse.p50_ms': metric(0.5),
+        'ref.tail.sse.p50_ms': metric(1),
+      },
+    };
+    const view = scenarioViews(result).find((v) => v.scenario.id === 'streams-tail')!;
+    const ratios = view.ours.map((o) => [
+      o.view.entry.metric,
+      o.likeForLike?.peer.entry.metric,
+      o.likeForLike?.ratio,
+    ]);
+    expect(ratios).toEqual([
+      ['streams.tail.longpoll.p50_ms', 'ref.tail.longpoll.p50_ms', 0.5],
+      ['streams.tail.sse.p50_ms', 'ref.tail.sse.p50_ms', 2],
+    ]);
+  });
+
   it('refuses a result that is not one, naming the file and the field', () => {
     expect(() => parseResult({ machine: {}, metrics: { x: { median: 1 } } }, 'old.json')).toThrow(
       'old.json: metrics.x is not { median, min, max (numbers), unit (string) }',
