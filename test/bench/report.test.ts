@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -12,6 +13,7 @@ import {
   writeReport,
   type BenchResult,
 } from '../../bench/report/index.js';
+import { exited, requireBuild } from '../support/child.js';
 import { tempDir } from '../support/temp-dir.js';
 
 /** A quick run of `--only storage,ephemeral,rpc,peers`, recorded on the development VM. */
@@ -147,5 +149,29 @@ describe('--compare', () => {
     const svg = comparisonChart(result.changes);
     expect(svg.match(/class="ratio"/g)).toHaveLength(result.changes.length);
     expect(svg).toContain('data-value="2"');
+  });
+});
+
+describe('npm run bench -- --compare', () => {
+  it('prints the table and writes the page and the chart to --report', async () => {
+    requireBuild();
+    const dir = tempDir();
+    const after = structuredClone(fixture());
+    const m = after.metrics['peer.redis.catchup']!;
+    after.metrics['peer.redis.catchup'] = { ...m, median: m.median / 2, min: m.min / 2, max: m.max / 2 };
+    const newFile = path.join(dir, 'new.json');
+    fs.writeFileSync(newFile, JSON.stringify(after));
+    const run = path.resolve(import.meta.dirname, '../../dist/bench/run.js');
+    const child = spawn(process.execPath, [run, '--compare', FIXTURE, newFile, '--report', dir], {
+      stdio: 'pipe',
+    });
+    child.stdin.end();
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.resume();
+    expect(await exited(child)).toBe(0);
+    expect(stdout).toMatch(/peer\.redis\.catchup .*-50\.0 %\s+worse/);
+    expect(fs.readFileSync(path.join(dir, 'compare.html'), 'utf8')).toContain('id="chart-compare"');
+    expect(fs.readFileSync(path.join(dir, 'compare.svg'), 'utf8')).toContain('data-value="0.5"');
   });
 });
