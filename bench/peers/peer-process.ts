@@ -31,6 +31,9 @@ export interface PeerLaunch {
   ready: RegExp;
 }
 
+/** How long a peer may take to log its ready line before the start is given up. */
+const START_TIMEOUT_MS = 15_000;
+
 /** A TCP port that was free on 127.0.0.1 a moment ago (for servers that cannot listen on port 0). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -59,14 +62,29 @@ export async function startPeer(launch: PeerLaunch): Promise<PeerProcess> {
   const output: string[] = [];
   try {
     await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(
+          new Error(
+            `${launch.binary} did not log ${String(launch.ready)} within ${START_TIMEOUT_MS} ms:\n${output.join('\n')}`,
+          ),
+        );
+      }, START_TIMEOUT_MS);
       for (const stream of [child.stdout, child.stderr]) {
         createInterface({ input: stream }).on('line', (line) => {
           if (output.length < 50) output.push(line);
-          if (launch.ready.test(line)) resolve();
+          if (launch.ready.test(line)) {
+            clearTimeout(timer);
+            resolve();
+          }
         });
       }
-      child.once('error', reject);
+      child.once('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
       child.once('exit', (code, signal) => {
+        clearTimeout(timer);
         reject(
           new Error(`${launch.binary} exited (${code ?? signal}) before it was ready:\n${output.join('\n')}`),
         );
