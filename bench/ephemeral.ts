@@ -1,11 +1,12 @@
 /**
  * Group `ephemeral`: acknowledged publishes of an EphemeralMessenger to a hub running in its own
- * process (mutual TLS on 127.0.0.1, hub sync policy `periodic`), with 64 publishes in flight and one;
- * and, as the floor, 64 in flight to ack-hub.ts, which stores nothing.
+ * process (mutual TLS on 127.0.0.1, hub sync policy `periodic`, and `always` for the side-by-side
+ * with the peers' fsynced acks), with 64 publishes in flight and one; and, as the floor, 64 in
+ * flight to ack-hub.ts, which stores nothing.
  */
 import { EphemeralMessenger } from '../src/index.js';
 import { startAckHub, startChild } from './federation.js';
-import { cleanup, payload, repeat, type GroupOptions, type Metrics } from './measure.js';
+import { cleanup, inFlight, payload, repeat, type GroupOptions, type Metrics } from './measure.js';
 import { writeBenchPki, type BenchPki } from './pki.js';
 
 /** Publishes made before timing starts, so the JIT and the connection are warm. */
@@ -13,18 +14,20 @@ const WARM_UP = 2_000;
 
 /**
  * Messages per second acknowledged by the hub while `concurrency` callers each publish and await the
- * ack in a loop, `count` messages in all; `storeless` uses ack-hub.ts as the hub.
+ * ack in a loop, `count` messages in all; the hub stores with `hubPolicy`, or is ack-hub.ts, which
+ * stores nothing.
  */
 async function acknowledgedPublishes(
   pki: BenchPki,
   concurrency: number,
   count: number,
-  storeless = false,
+  hubPolicy: 'periodic' | 'always' | 'none-stored' = 'periodic',
 ): Promise<number> {
   const dirs: string[] = [];
-  const hub = storeless
-    ? await startAckHub(pki)
-    : await startChild(pki, { name: 'hub1', syncPolicy: 'periodic' }, dirs);
+  const hub =
+    hubPolicy === 'none-stored'
+      ? await startAckHub(pki)
+      : await startChild(pki, { name: 'hub1', syncPolicy: hubPolicy }, dirs);
   const pair = pki.pairs.get('eph')!;
   const em = new EphemeralMessenger({
     hubAddr: hub.addr,
@@ -32,14 +35,9 @@ async function acknowledgedPublishes(
   });
   try {
     await em.connect();
-    const run = async (total: number): Promise<void> => {
-      let sent = 0;
-      const caller = async (): Promise<void> => {
-        while (sent < total) await em.publish('bench', 'Bench', payload(sent++));
-      };
-      await Promise.all(Array.from({ length: concurrency }, caller));
-    };
-    await run(WARM_UP);
+    const run = (total: number): Promise<void> =>
+      inFlight(total, concurrency, (i) => em.publish('bench', 'Bench', payload(i)));
+    await run(Math.min(WARM_UP, count));
     const start = performance.now();
     await run(count);
     return count / ((performance.now() - start) / 1000);
@@ -61,16 +59,25 @@ export async function runEphemeralBench({ quick }: GroupOptions): Promise<Metric
         'floor.ephemeral.ack_only_hub.c64': 'msgs/s',
         'ephemeral.publish.c64': 'msgs/s',
         'ephemeral.publish.c1': 'msgs/s',
+        'ephemeral.publish.always.c64': 'msgs/s',
+        'ephemeral.publish.always.c1': 'msgs/s',
       },
       async () => ({
         'floor.ephemeral.ack_only_hub.c64': await acknowledgedPublishes(
           pki,
           64,
           quick ? 20_000 : 200_000,
-          true,
+          'none-stored',
         ),
         'ephemeral.publish.c64': await acknowledgedPublishes(pki, 64, quick ? 20_000 : 200_000),
         'ephemeral.publish.c1': await acknowledgedPublishes(pki, 1, quick ? 2_000 : 10_000),
+        'ephemeral.publish.always.c64': await acknowledgedPublishes(
+          pki,
+          64,
+          quick ? 5_000 : 50_000,
+          'always',
+        ),
+        'ephemeral.publish.always.c1': await acknowledgedPublishes(pki, 1, quick ? 500 : 3_000, 'always'),
       }),
     );
   } finally {

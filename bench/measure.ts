@@ -1,4 +1,5 @@
 /** Shared helpers of the benchmark groups: repeated runs, medians, percentiles, temp dirs. */
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -86,4 +87,57 @@ export function payload(i: number): { seq: number; data: string } {
  */
 export function monotonicMicros(): number {
   return Number(process.hrtime.bigint()) / 1000;
+}
+
+/**
+ * Runs `workers` loops that each await `op` (given the loop's index) again and again for `ms`
+ * milliseconds; returns ops per second.
+ */
+export async function concurrentThroughput(
+  ms: number,
+  workers: number,
+  op: (worker: number) => Promise<unknown>,
+): Promise<number> {
+  const start = performance.now();
+  let ops = 0;
+  await Promise.all(
+    Array.from({ length: workers }, async (_, worker) => {
+      while (performance.now() - start < ms) {
+        await op(worker);
+        ops++;
+      }
+    }),
+  );
+  return ops / ((performance.now() - start) / 1000);
+}
+
+/** Runs `op(i)` for i = 0 … total − 1 with at most `workers` calls in flight. */
+export async function inFlight(
+  total: number,
+  workers: number,
+  op: (i: number) => Promise<unknown>,
+): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: workers }, async () => {
+      while (next < total) await op(next++);
+    }),
+  );
+}
+
+/**
+ * A fresh envelope line the naive way: an object with a random UUID and an ISO time around
+ * {@link payload}, stringified (the size of what a publish stores, ~300 bytes).
+ */
+export function naiveLine(i: number): string {
+  const envelope = {
+    v: 1,
+    id: randomUUID(),
+    ts: new Date().toISOString(),
+    channel: 'bench',
+    origin: 'bench',
+    payload_type: 'Bench',
+    payload: payload(i),
+  };
+  return `${JSON.stringify(envelope)}\n`;
 }

@@ -1,14 +1,29 @@
 /**
- * `npm run bench -- [--only <group>[,<group>]] [--out <file>] [--quick]`: runs the benchmark
- * groups, prints a table and writes `{ machine, metrics }` as JSON.
+ * `npm run bench -- [--only <group>[,<group>]] [--out <file>] [--report <dir>] [--quick]`: runs the
+ * benchmark groups, prints a table and writes `{ machine, metrics, systems }` as JSON (to `--out`, to
+ * `<dir>/bench.json` with the HTML report of bench/report, or to stdout).
+ *
+ * `npm run bench -- --compare old.json new.json [--report <dir>]`: prints the change of every metric
+ * and writes `compare.html` and `compare.svg` to `<dir>` (by default the folder of new.json).
  */
 import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { GroupOptions, Metrics } from './measure.js';
 import { runEphemeralBench } from './ephemeral.js';
 import { runFederationBench } from './federation.js';
 import { runFootprintBench } from './footprint.js';
+import { describePeers, runPeersBench } from './peers/index.js';
+import {
+  compareResults,
+  comparisonChart,
+  comparisonPage,
+  formatComparison,
+  readResult,
+  writeReport,
+  type BenchResult,
+} from './report/index.js';
 import { runRpcBench } from './rpc.js';
 import { runStorageBench } from './storage.js';
 import { runStreamkitBench } from './streamkit.js';
@@ -22,19 +37,44 @@ const GROUPS: Record<string, (opts: GroupOptions) => Promise<Metrics>> = {
   rpc: runRpcBench,
   streamkit: runStreamkitBench,
   footprint: runFootprintBench,
+  peers: runPeersBench,
 };
 
-const { values } = parseArgs({
-  options: { only: { type: 'string' }, out: { type: 'string' }, quick: { type: 'boolean', default: false } },
+function usage(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(2);
+}
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    only: { type: 'string' },
+    out: { type: 'string' },
+    report: { type: 'string' },
+    compare: { type: 'boolean', default: false },
+    quick: { type: 'boolean', default: false },
+  },
 });
+
+if (values.compare) {
+  const [oldFile, newFile] = positionals;
+  if (oldFile === undefined || newFile === undefined || positionals.length !== 2)
+    usage('usage: --compare <old.json> <new.json> [--report <dir>]');
+  const comparison = compareResults(readResult(oldFile), readResult(newFile));
+  process.stdout.write(formatComparison(comparison));
+  const dir = values.report ?? path.dirname(newFile);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'compare.svg'), `${comparisonChart(comparison.changes)}\n`);
+  fs.writeFileSync(path.join(dir, 'compare.html'), comparisonPage(oldFile, newFile, comparison));
+  process.stderr.write(`wrote ${path.join(dir, 'compare.html')} and compare.svg\n`);
+  process.exit(0);
+}
+if (positionals.length > 0) usage(`unexpected argument ${JSON.stringify(positionals[0])}`);
+
 const selected = values.only?.split(',') ?? Object.keys(GROUPS);
 for (const name of selected) {
-  if (GROUPS[name] === undefined) {
-    process.stderr.write(
-      `unknown benchmark group ${JSON.stringify(name)}; groups: ${Object.keys(GROUPS).join(', ')}\n`,
-    );
-    process.exit(2);
-  }
+  if (GROUPS[name] === undefined)
+    usage(`unknown benchmark group ${JSON.stringify(name)}; groups: ${Object.keys(GROUPS).join(', ')}`);
 }
 
 const machine = {
@@ -57,6 +97,16 @@ for (const [name, m] of Object.entries(metrics)) {
     `${name.padEnd(width)}  ${String(m.median).padStart(12)} ${m.unit.padEnd(7)} [${m.min} .. ${m.max}]\n`,
   );
 }
-const json = JSON.stringify({ machine, metrics }, null, 2);
+const compared = { peers: selected.includes('peers'), streams: selected.includes('streams') };
+const result: BenchResult = {
+  machine,
+  metrics,
+  ...(compared.peers || compared.streams ? { systems: describePeers(compared) } : {}),
+};
+const json = JSON.stringify(result, null, 2);
 if (values.out !== undefined) fs.writeFileSync(values.out, `${json}\n`);
-else process.stdout.write(`${json}\n`);
+if (values.report !== undefined) {
+  const written = writeReport(values.report, result);
+  process.stderr.write(`report: ${written.join(', ')}\n`);
+}
+if (values.out === undefined && values.report === undefined) process.stdout.write(`${json}\n`);

@@ -3,7 +3,6 @@
  * the same run so every figure reads as a ratio.
  */
 import { spawnSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +11,8 @@ import { fromTimeSeekMicros } from './from-time.js';
 import {
   benchDir,
   cleanup,
+  concurrentThroughput,
+  naiveLine,
   payload,
   percentile,
   repeat,
@@ -77,20 +78,6 @@ async function floorGroupCommit(ms: number, publishers: number): Promise<number>
   }
 }
 
-/** A fresh envelope line the naive way: an object with a random UUID and an ISO time, stringified. */
-function naiveLine(i: number): string {
-  const envelope = {
-    v: 1,
-    id: randomUUID(),
-    ts: new Date().toISOString(),
-    channel: 'bench',
-    origin: 'bench',
-    payload_type: 'Bench',
-    payload: payload(i),
-  };
-  return `${JSON.stringify(envelope)}\n`;
-}
-
 /**
  * Naive `periodic` publisher: each awaited publish stringifies a fresh envelope and writes it with
  * one write(2); a 200 ms timer fdatasyncs. No queue, no offsets, no readers: the floor for
@@ -130,24 +117,6 @@ async function floorBatch(ms: number, size: number): Promise<number> {
     fs.closeSync(fd);
     cleanup(dir);
   }
-}
-
-async function concurrentThroughput(
-  ms: number,
-  workers: number,
-  op: () => Promise<unknown>,
-): Promise<number> {
-  const start = performance.now();
-  let ops = 0;
-  await Promise.all(
-    Array.from({ length: workers }, async () => {
-      while (performance.now() - start < ms) {
-        await op();
-        ops++;
-      }
-    }),
-  );
-  return ops / ((performance.now() - start) / 1000);
 }
 
 /** Messages/s of `publishers` awaiting publish loops on one channel. */

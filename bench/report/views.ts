@@ -1,0 +1,97 @@
+/**
+ * What the report shows, computed from a result: each scenario's entries with their figures, and for
+ * each of our entries its ratio to the best peer of the same durability and to the best of any.
+ */
+import type { Metric } from '../measure.js';
+import type { BenchResult } from './result.js';
+import { SCENARIOS, type Scenario, type ScenarioEntry } from './scenarios.js';
+
+/** An entry with the figures the run measured for it (undefined: not measured). */
+export interface EntryView {
+  entry: ScenarioEntry;
+  value: Metric | undefined;
+  p99: Metric | undefined;
+}
+
+/** How one of our entries stands against a peer: >1 means ours is better (faster, or lower latency). */
+export interface Advantage {
+  peer: EntryView;
+  /** From the medians. */
+  ratio: number;
+  /** The least and most favourable ratios the runs' min–max allow. */
+  low: number;
+  high: number;
+}
+
+/** One of our entries with its standing. */
+export interface OursView {
+  view: EntryView;
+  /** Against the best peer whose ack means the same (undefined: no such peer measured). */
+  likeForLike: Advantage | undefined;
+  /** Against the best peer of any durability. */
+  anyPeer: Advantage | undefined;
+  /** Ours ÷ floor (throughput) or floor ÷ ours (latency) for the scenario's first floor, if any. */
+  ofFloor: number | undefined;
+}
+
+/** A scenario with its figures. */
+export interface ScenarioView {
+  scenario: Scenario;
+  entries: EntryView[];
+  ours: OursView[];
+  /** True when at least one entry was measured. */
+  measured: boolean;
+}
+
+const isPeer = (v: EntryView): boolean => v.entry.system !== 'ours' && v.entry.system !== 'floor';
+
+function advantage(kind: Scenario['kind'], ours: Metric, peer: EntryView): Advantage {
+  const p = peer.value!;
+  if (kind === 'throughput') {
+    return { peer, ratio: ours.median / p.median, low: ours.min / p.max, high: ours.max / p.min };
+  }
+  return { peer, ratio: p.median / ours.median, low: p.min / ours.max, high: p.max / ours.min };
+}
+
+function best(kind: Scenario['kind'], ours: Metric, peers: EntryView[]): Advantage | undefined {
+  let found: Advantage | undefined;
+  for (const peer of peers) {
+    const a = advantage(kind, ours, peer);
+    // The best peer is the one ours has the smallest advantage over.
+    if (found === undefined || a.ratio < found.ratio) found = a;
+  }
+  return found;
+}
+
+/** The views of every scenario for `result`. */
+export function scenarioViews(result: BenchResult): ScenarioView[] {
+  return SCENARIOS.map((scenario) => {
+    const entries = scenario.entries.map((entry) => ({
+      entry,
+      value: result.metrics[entry.metric],
+      p99: entry.p99 === undefined ? undefined : result.metrics[entry.p99],
+    }));
+    const measuredPeers = entries.filter((v) => isPeer(v) && v.value !== undefined);
+    const floor = entries.find((v) => v.entry.system === 'floor' && v.value !== undefined)?.value;
+    const ours = entries
+      .filter((v) => v.entry.system === 'ours' && v.value !== undefined)
+      .map((view) => {
+        const value = view.value!;
+        const peers = measuredPeers.filter((p) => p.entry.mode === view.entry.mode);
+        const same = peers.filter((p) => p.entry.durability === view.entry.durability);
+        const ofFloor =
+          floor === undefined
+            ? undefined
+            : scenario.kind === 'throughput'
+              ? value.median / floor.median
+              : floor.median / value.median;
+        return {
+          view,
+          likeForLike: best(scenario.kind, value, same),
+          anyPeer: best(scenario.kind, value, peers),
+          ofFloor,
+        };
+      });
+    return { scenario, entries, ours, measured: entries.some((v) => v.value !== undefined) };
+  });
+}

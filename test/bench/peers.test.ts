@@ -1,0 +1,68 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { detectPeers, findExecutable, peerSearchPath } from '../../bench/peers/index.js';
+import { readResult } from '../../bench/report/index.js';
+import { exited, requireBuild } from '../support/child.js';
+import { tempDir } from '../support/temp-dir.js';
+
+const root = path.resolve(import.meta.dirname, '../..');
+
+/** The installed redis-server (.ci/run installs it); fails, never skips, when it is missing. */
+function installedRedis(): string {
+  const found = findExecutable('redis-server', peerSearchPath());
+  if (found === undefined) throw new Error('redis-server is not installed (apt-get install redis-server)');
+  return found;
+}
+
+describe('peer detection', () => {
+  it('reports every peer missing from the search path with the package that installs it', () => {
+    const detections = detectPeers([tempDir()]);
+    expect(detections.map((d) => d.found)).toEqual([false, false, false]);
+    const messages = detections.map((d) => (d.found ? '' : d.message));
+    expect(messages[0]).toMatch(/redis-server not found .*apt-get install redis-server/);
+    expect(messages[1]).toMatch(/nats-server not found .*apt-get install nats-server/);
+    expect(messages[2]).toMatch(/mosquitto not found .*apt-get install mosquitto/);
+  });
+
+  it('finds an executable in a folder of the search path and ignores a non-executable file', () => {
+    const dir = tempDir();
+    fs.symlinkSync(installedRedis(), path.join(dir, 'redis-server'));
+    fs.writeFileSync(path.join(dir, 'mosquitto'), 'not executable', { mode: 0o644 });
+    const detections = detectPeers([tempDir(), dir]);
+    expect(detections[0]).toEqual({ peer: 'redis', found: true, binary: path.join(dir, 'redis-server') });
+    expect(detections[2]?.found).toBe(false);
+  });
+
+  it('a quick run with only redis-server on the path measures Redis, names the missing peers and exits 0', async () => {
+    requireBuild();
+    const bin = tempDir();
+    fs.symlinkSync(installedRedis(), path.join(bin, 'redis-server'));
+    const out = path.join(tempDir(), 'peers.json');
+    const child = spawn(
+      process.execPath,
+      [path.join(root, 'dist/bench/run.js'), '--only', 'peers', '--quick', '--out', out],
+      { env: { ...process.env, KEYOP_BENCH_PEER_PATH: bin }, stdio: 'pipe' },
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdin.end();
+    child.stdout.resume();
+    expect(await exited(child)).toBe(0);
+    expect(stderr).toMatch(/nats-server not found .*apt-get install nats-server/);
+    expect(stderr).toMatch(/mosquitto not found .*apt-get install mosquitto/);
+    const result = readResult(out);
+    for (const name of [
+      'peer.redis.xadd.always.c1',
+      'peer.redis.xadd.everysec.c64',
+      'peer.redis.catchup',
+      'peer.redis.deliver.latency.p50_us',
+    ]) {
+      expect(result.metrics[name]?.median, name).toBeGreaterThan(0);
+    }
+    expect(Object.keys(result.metrics).some((m) => m.startsWith('peer.nats.'))).toBe(false);
+    expect(result.systems?.redis?.version).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(result.systems?.nats?.missing).toMatch(/apt-get install nats-server/);
+  }, 120_000);
+});
