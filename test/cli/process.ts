@@ -19,6 +19,12 @@ export function assertCliBuilt(): void {
   }
 }
 
+/**
+ * How long a test waits for a spawned process to print what it should: a cold Node start plus TLS
+ * takes seconds on a loaded 2-core machine, far past `vi.waitFor`'s 1 s default.
+ */
+export const PROCESS_WAIT = { timeout: 20_000, interval: 20 } as const;
+
 /** Runs `file args` in `cwd` (with `input` on its stdin, if given) and collects its output. */
 export function runProcess(
   file: string,

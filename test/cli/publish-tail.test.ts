@@ -4,7 +4,7 @@ import readline from 'node:readline';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { makePki, startNode, type TestNode, type TestPki } from '../support/cluster.js';
 import { collector } from '../support/messages.js';
-import { CLI_MAIN, assertCliBuilt, type ProcessResult } from './process.js';
+import { CLI_MAIN, PROCESS_WAIT, assertCliBuilt, type ProcessResult } from './process.js';
 
 let pki: TestPki;
 beforeAll(async () => {
@@ -237,7 +237,7 @@ describe('keyop-messenger tail', () => {
     ]);
     await vi.waitFor(() => {
       expect(tail.stderr()).toContain(`tail: connected to hub1 at ${h.hubAddr} (channels: alerts, orders)\n`);
-    });
+    }, PROCESS_WAIT);
     const fromHub = await h.messenger.publish('alerts', 'Alert', { level: 'high' }, { serviceName: 'probe' });
     const published = await cli([
       'publish',
@@ -251,7 +251,7 @@ describe('keyop-messenger tail', () => {
     expect(published.code).toBe(0);
     await vi.waitFor(() => {
       expect(tail.stdoutLines).toHaveLength(2);
-    });
+    }, PROCESS_WAIT);
     expect(tail.stdoutLines.map((l) => JSON.parse(l) as unknown)).toEqual([
       {
         v: 1,
@@ -285,7 +285,7 @@ describe('keyop-messenger tail', () => {
     const tail = cli(['tail', ...tlsArgs(h.hubAddr, 'tailer'), '--channel', 'alerts', '--count', '2']);
     await vi.waitFor(() => {
       expect(tail.stderr()).toContain('tail: connected to hub1');
-    });
+    }, PROCESS_WAIT);
     for (const n of [1, 2, 3]) await h.messenger.publish('alerts', 'Alert', n);
     const result = await tail.result;
     expect(result.code).toBe(0);
@@ -297,17 +297,17 @@ describe('keyop-messenger tail', () => {
     const tail = cli(['tail', ...tlsArgs(h.hubAddr, 'tailer'), '--channel', 'alerts']);
     await vi.waitFor(() => {
       expect(tail.stderr()).toContain('tail: connected to hub1');
-    });
+    }, PROCESS_WAIT);
     const { id } = await h.messenger.publish('alerts', 'Alert', 'disk full');
     await vi.waitFor(() => {
       expect(tail.stdoutLines).toHaveLength(1);
-    });
+    }, PROCESS_WAIT);
     expect(tail.stdoutLines[0]).toMatch(/^\d{4}-\d\d-\d\dT\S+Z alerts hub1 Alert "disk full"$/);
     expect(id).toBeTruthy();
     await h.stop();
     await vi.waitFor(() => {
       expect(tail.stderr()).toMatch(/tail: disconnected: .*\ntail: reconnecting in \d+ ms \(attempt 1\)\n/);
-    });
+    }, PROCESS_WAIT);
     tail.child.kill('SIGTERM');
     expect((await tail.result).code).toBe(0);
 
