@@ -33,6 +33,9 @@ export async function* readSegment(
   let yielded = 0;
   const finalHead = r.follow ? Infinity : (index.segment(segment)?.positions.length ?? 0);
   for (;;) {
+    // What the index held when this pass began: a follower waits only for commits after it, so an
+    // entry committed while this pass was yielding is read by the next pass, never waited past.
+    const seen = index.lastPosition;
     const head = index.segment(segment);
     const upto = Math.min(head?.positions.length ?? 0, bounds.maxSequence, finalHead);
     while (sequence <= upto && head !== undefined) {
@@ -45,7 +48,7 @@ export async function* readSegment(
       }
       if (isAborted(r.signal)) return;
     }
-    if (!(await keepFollowing(r, sequence > bounds.maxSequence))) return;
+    if (!(await keepFollowing(r, seen, sequence > bounds.maxSequence))) return;
   }
 }
 
@@ -56,7 +59,8 @@ export async function* readSpace(r: SpaceReader, after: number, bounds: Bounds):
   let yielded = 0;
   const finalHead = r.follow ? Infinity : index.lastPosition;
   for (;;) {
-    const upto = Math.min(index.lastPosition, finalHead);
+    const seen = index.lastPosition;
+    const upto = Math.min(seen, finalHead);
     while (position <= upto) {
       const batchEnd = Math.min(upto, position + READ_BATCH - 1);
       const positions: number[] = [];
@@ -68,7 +72,7 @@ export async function* readSpace(r: SpaceReader, after: number, bounds: Bounds):
       }
       if (isAborted(r.signal)) return;
     }
-    if (!(await keepFollowing(r, false))) return;
+    if (!(await keepFollowing(r, seen, false))) return;
   }
 }
 
@@ -120,10 +124,10 @@ export async function readPositions(space: Space, positions: readonly number[]):
   return entries;
 }
 
-async function keepFollowing(r: SpaceReader, windowDone: boolean): Promise<boolean> {
+/** For a follower: waits until the index holds a position past `seen`; false when the read ends. */
+async function keepFollowing(r: SpaceReader, seen: number, windowDone: boolean): Promise<boolean> {
   if (!r.follow || windowDone || r.closed() || isAborted(r.signal)) return false;
-  const { index } = r.space;
-  await index.waitForPosition(index.lastPosition, r.signal);
+  await r.space.index.waitForPosition(seen, r.signal);
   return !r.closed() && !isAborted(r.signal);
 }
 
