@@ -14,7 +14,7 @@ import {
 } from '../envelope/index.js';
 import { ErrorCode, MessengerError } from '../errors/index.js';
 import { silentLogger } from '../logger/index.js';
-import { deadLetterChannelOf, sanitizeFileComponent, validateChannelName } from '../naming/index.js';
+import { cursorIds, deadLetterChannelOf, sanitizeFileComponent, validateChannelName } from '../naming/index.js';
 import { retentionFor, untilGrowth, type ChannelLog } from '../storage/index.js';
 import type { AdminHost } from './host.js';
 import type { AdminRequest, WirePosition } from './protocol.js';
@@ -24,7 +24,6 @@ const READ_BYTES = 4 * 1024 * 1024;
 /** The most records one `cat` request returns (the CLI pages). */
 export const MAX_CAT_PAGE = 1000;
 /** Offset file names of federation cursors, owned by the running federation. */
-const FEDERATION_CURSOR = /^(fed|fedout)-/;
 
 /** One channel on disk. */
 export interface ChannelInfo {
@@ -206,7 +205,7 @@ async function readPage(
 /** Refuses to change the offset file `id` while something in the daemon reads with it. */
 function assertIdle(host: AdminHost, channel: string, id: string): void {
   if (host.mode !== 'daemon') return;
-  const what = FEDERATION_CURSOR.test(id)
+  const what = cursorIds.isFederation(id)
     ? 'is a federation cursor, moved by the running federation'
     : host.activeSubscribers(channel).has(id)
       ? 'is being delivered in the running daemon'
