@@ -48,6 +48,34 @@ export interface Scenario {
 const embedded = 'keyop, embedded (no network)';
 const overHub = 'keyop, client → hub process (mTLS)';
 
+/** Redis XADD under `appendfsync` (always: fsync before the ack; everysec: fsync within a second). */
+function redisXadd(appendfsync: 'always' | 'everysec', inFlight: 'c1' | 'c64'): ScenarioEntry {
+  return {
+    system: 'redis',
+    label: `Redis XADD, appendfsync ${appendfsync}`,
+    durability: appendfsync === 'always' ? 'fsync' : 'os',
+    metric: `peer.redis.xadd.${appendfsync}.${inFlight}`,
+  };
+}
+
+/** The NATS and Mosquitto publishes, `inFlight` at a time (the same runs in every publish scenario). */
+function natsAndMosquittoPublish(inFlight: 'c1' | 'c64'): ScenarioEntry[] {
+  return [
+    {
+      system: 'nats',
+      label: 'NATS JetStream publish (file)',
+      durability: 'os',
+      metric: `peer.nats.js.publish.${inFlight}`,
+    },
+    {
+      system: 'mosquitto',
+      label: 'Mosquitto QoS 1',
+      durability: 'memory',
+      metric: `peer.mosquitto.qos1.publish.${inFlight}`,
+    },
+  ];
+}
+
 /** Every scenario, in report order. */
 export const SCENARIOS: readonly Scenario[] = [
   {
@@ -58,24 +86,8 @@ export const SCENARIOS: readonly Scenario[] = [
     entries: [
       { system: 'ours', label: embedded, durability: 'fsync', metric: 'storage.publish.always.c1' },
       { system: 'ours', label: overHub, durability: 'fsync', metric: 'ephemeral.publish.always.c1' },
-      {
-        system: 'redis',
-        label: 'Redis XADD, appendfsync always',
-        durability: 'fsync',
-        metric: 'peer.redis.xadd.always.c1',
-      },
-      {
-        system: 'nats',
-        label: 'NATS JetStream publish (file)',
-        durability: 'os',
-        metric: 'peer.nats.js.publish.c1',
-      },
-      {
-        system: 'mosquitto',
-        label: 'Mosquitto QoS 1',
-        durability: 'memory',
-        metric: 'peer.mosquitto.qos1.publish.c1',
-      },
+      redisXadd('always', 'c1'),
+      ...natsAndMosquittoPublish('c1'),
       {
         system: 'floor',
         label: 'floor: write + fdatasync loop',
@@ -92,24 +104,8 @@ export const SCENARIOS: readonly Scenario[] = [
     entries: [
       { system: 'ours', label: embedded, durability: 'fsync', metric: 'storage.publish.always.c64' },
       { system: 'ours', label: overHub, durability: 'fsync', metric: 'ephemeral.publish.always.c64' },
-      {
-        system: 'redis',
-        label: 'Redis XADD, appendfsync always',
-        durability: 'fsync',
-        metric: 'peer.redis.xadd.always.c64',
-      },
-      {
-        system: 'nats',
-        label: 'NATS JetStream publish (file)',
-        durability: 'os',
-        metric: 'peer.nats.js.publish.c64',
-      },
-      {
-        system: 'mosquitto',
-        label: 'Mosquitto QoS 1',
-        durability: 'memory',
-        metric: 'peer.mosquitto.qos1.publish.c64',
-      },
+      redisXadd('always', 'c64'),
+      ...natsAndMosquittoPublish('c64'),
       {
         system: 'floor',
         label: 'floor: naive group commit',
@@ -126,24 +122,8 @@ export const SCENARIOS: readonly Scenario[] = [
     entries: [
       { system: 'ours', label: embedded, durability: 'os', metric: 'storage.publish.periodic.c1' },
       { system: 'ours', label: overHub, durability: 'os', metric: 'ephemeral.publish.c1' },
-      {
-        system: 'redis',
-        label: 'Redis XADD, appendfsync everysec',
-        durability: 'os',
-        metric: 'peer.redis.xadd.everysec.c1',
-      },
-      {
-        system: 'nats',
-        label: 'NATS JetStream publish (file)',
-        durability: 'os',
-        metric: 'peer.nats.js.publish.c1',
-      },
-      {
-        system: 'mosquitto',
-        label: 'Mosquitto QoS 1',
-        durability: 'memory',
-        metric: 'peer.mosquitto.qos1.publish.c1',
-      },
+      redisXadd('everysec', 'c1'),
+      ...natsAndMosquittoPublish('c1'),
       {
         system: 'floor',
         label: 'floor: naive periodic publisher',
@@ -159,24 +139,8 @@ export const SCENARIOS: readonly Scenario[] = [
     kind: 'throughput',
     entries: [
       { system: 'ours', label: overHub, durability: 'os', metric: 'ephemeral.publish.c64' },
-      {
-        system: 'redis',
-        label: 'Redis XADD, appendfsync everysec',
-        durability: 'os',
-        metric: 'peer.redis.xadd.everysec.c64',
-      },
-      {
-        system: 'nats',
-        label: 'NATS JetStream publish (file)',
-        durability: 'os',
-        metric: 'peer.nats.js.publish.c64',
-      },
-      {
-        system: 'mosquitto',
-        label: 'Mosquitto QoS 1',
-        durability: 'memory',
-        metric: 'peer.mosquitto.qos1.publish.c64',
-      },
+      redisXadd('everysec', 'c64'),
+      ...natsAndMosquittoPublish('c64'),
       {
         system: 'floor',
         label: 'floor: hub that stores nothing',
