@@ -48,6 +48,12 @@ export interface MessagePosition {
   end: number;
 }
 
+/** How a read reports what it read. */
+export interface ReadOptions {
+  /** Also return the stream offset of each message ({@link StreamChunk.positions}). */
+  withPositions?: boolean;
+}
+
 /** The messages of one read. */
 export interface StreamChunk {
   /** The messages: JSON texts in JSON streams, the message bytes in other streams. */
@@ -114,12 +120,12 @@ export async function readStream(
   source: ReadSource,
   from: number,
   maxBytes: number,
-  withPositions = false,
+  options: ReadOptions = {},
 ): Promise<StreamChunk> {
   const { spans } = source;
   const messages = new MessageList();
   const scan: RecordScan = { kind: 'foreign', start: 0, end: 0, parsed: undefined };
-  const positions: MessagePosition[] | undefined = withPositions ? [] : undefined;
+  const positions: MessagePosition[] | undefined = options.withPositions === true ? [] : undefined;
   let index = spanIndexOf(spans, from);
   if (index < 0) throw fail.gone('offset is before the start of the stream');
   let pos = from;
