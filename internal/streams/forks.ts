@@ -5,7 +5,7 @@
  * first record; inside a JSON stream it moves the fork point forward by whole messages.
  */
 import { fail } from './errors.js';
-import { parseOffsetToken } from './offsets.js';
+import { parseOffsetToken } from './offset-tokens.js';
 import type { Stream } from './stream.js';
 import type { StreamSpan } from './stream-meta.js';
 

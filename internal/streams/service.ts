@@ -15,7 +15,7 @@ import { Stream, type EncodedRecords, type StreamContext } from './stream.js';
 import { StreamMetaStore, type StreamMeta, type StreamSpan } from './stream-meta.js';
 import type { OpenSpan } from './stream-reader.js';
 import { channelForPath } from './stream-names.js';
-import { LineScanner } from './records.js';
+import { LineScanner } from './message-records.js';
 import { isExpired } from './ttl.js';
 
 /** What the service needs from its Messenger. */

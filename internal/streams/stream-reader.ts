@@ -7,7 +7,7 @@ import type { ChannelLog } from '../storage/index.js';
 import type { StreamMode } from './content-type.js';
 import { fail } from './errors.js';
 import { MessageList } from './message-list.js';
-import { parseControl, type LineScanner, type RecordScan } from './records.js';
+import { parseControl, type LineScanner, type RecordScan } from './message-records.js';
 
 /** A span with its channel log opened. */
 export interface OpenSpan {

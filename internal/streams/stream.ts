@@ -18,7 +18,7 @@ import {
   encodeLines,
   type ControlPayload,
   type EnvelopeSource,
-} from './records.js';
+} from './message-records.js';
 import { StreamCursor } from './stream-cursor.js';
 import type { StreamMeta } from './stream-meta.js';
 import {

@@ -8,8 +8,8 @@ import {
   type StreamCursor,
 } from '../../streams/index.js';
 import { readBodyOf } from './bodies.js';
-import { clientGone, header, type StreamRequest } from './context.js';
-import { offsetParam, sinceParam, startOffset } from './offsets.js';
+import { clientGone, header, type StreamRequest } from './stream-request.js';
+import { offsetParam, sinceParam, startOffset } from './offset-params.js';
 import { CACHEABLE, H, NO_STORE } from './protocol.js';
 import { empty, refuse } from './respond.js';
 import { serveSse } from './sse.js';

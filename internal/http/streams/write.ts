@@ -9,7 +9,7 @@ import {
   type ForkSpec,
   type ProducerClaim,
 } from '../../streams/index.js';
-import { header, requestOrigin, type StreamRequest } from './context.js';
+import { header, requestOrigin, type StreamRequest } from './stream-request.js';
 import { H, isTrue } from './protocol.js';
 import { readBody } from './request-body.js';
 import { empty, refuse } from './respond.js';
