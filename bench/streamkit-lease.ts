@@ -5,7 +5,8 @@
 import { Messenger, StreamStore } from '../src/index.js';
 import { benchDir, cleanup } from './measure.js';
 import type { BenchPki } from './pki.js';
-import { latencies, openHop } from './rpc.js';
+import { latencies } from './rpc.js';
+import { withRemoteStore } from './streamkit-hop.js';
 
 const TTL_MS = 30_000;
 
@@ -45,21 +46,5 @@ export async function leaseLocal(samples: number): Promise<number> {
 
 /** From a client through the authority hub (two request/reply round trips). */
 export async function leaseRemote(pki: BenchPki, samples: number): Promise<number> {
-  const hop = await openHop(pki, 'sk.bench._req');
-  try {
-    const authority = await StreamStore.open(hop.hub, { store: 'bench', rpc: hop.server });
-    const client = await StreamStore.open(hop.client, {
-      store: 'bench',
-      authority: 'hub1',
-      rpc: hop.requester,
-    });
-    try {
-      return (await acquireRelease(client, samples)).p50;
-    } finally {
-      await client.close();
-      await authority.close();
-    }
-  } finally {
-    await hop.close();
-  }
+  return withRemoteStore(pki, async (client) => (await acquireRelease(client, samples)).p50);
 }

@@ -6,7 +6,8 @@ import { Messenger, StreamStore } from '../src/index.js';
 import type { GroupOptions, Metrics } from './measure.js';
 import { benchDir, cleanup, payload, percentile, repeat, throughput } from './measure.js';
 import { writeBenchPki, type BenchPki } from './pki.js';
-import { hopRoundTrip, latencies, openHop } from './rpc.js';
+import { hopRoundTrip, latencies } from './rpc.js';
+import { withRemoteStore } from './streamkit-hop.js';
 import { leaseLocal, leaseRemote } from './streamkit-lease.js';
 import { publishBatchRate, publishRate } from './storage.js';
 
@@ -114,31 +115,17 @@ async function peekLatency(segments: number, samples: number): Promise<number> {
 
 /** Client → authority hub → status back: one-record produces from a client, awaited one by one. */
 async function remoteProduce(pki: BenchPki, samples: number): Promise<{ p50: number; p99: number }> {
-  const hop = await openHop(pki, 'sk.bench._req');
-  try {
-    const authority = await StreamStore.open(hop.hub, { store: 'bench', rpc: hop.server });
-    const client = await StreamStore.open(hop.client, {
-      store: 'bench',
-      authority: 'hub1',
-      rpc: hop.requester,
+  return withRemoteStore(pki, async (client) => {
+    // Warm both sides' code paths (a cold authority takes milliseconds per produce).
+    for (let i = 0; i < 300; i++) await client.append('s', 'warm', i);
+    let last = 0;
+    return latencies(samples, async () => {
+      const t0 = performance.now();
+      await client.append('s', 'seg', payload(last + 1), { expectedLastSequence: last });
+      last++;
+      return performance.now() - t0;
     });
-    try {
-      // Warm both sides' code paths (a cold authority takes milliseconds per produce).
-      for (let i = 0; i < 300; i++) await client.append('s', 'warm', i);
-      let last = 0;
-      return await latencies(samples, async () => {
-        const t0 = performance.now();
-        await client.append('s', 'seg', payload(last + 1), { expectedLastSequence: last });
-        last++;
-        return performance.now() - t0;
-      });
-    } finally {
-      await client.close();
-      await authority.close();
-    }
-  } finally {
-    await hop.close();
-  }
+  });
 }
 
 /** The `streamkit` group. */

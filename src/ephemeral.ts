@@ -20,7 +20,7 @@ import {
   type EphemeralConfig,
   type ResolvedEphemeralConfig,
 } from './config/index.js';
-import { publishDefaults } from './context.js';
+import { publishDefaults } from './publish-context.js';
 
 /** Library-only settings of an {@link EphemeralMessenger}. */
 export interface EphemeralMessengerOptions {

@@ -92,7 +92,12 @@ export {
   type StreamEntry,
   type TrxRef,
 } from '../internal/streamkit/index.js';
-export { withCorrelationId, withServiceName, currentCorrelationId, currentServiceName } from './context.js';
+export {
+  withCorrelationId,
+  withServiceName,
+  currentCorrelationId,
+  currentServiceName,
+} from './publish-context.js';
 export { ErrorCode, MessengerError, ConfigError, hasErrorCode } from '../internal/errors/index.js';
 export type { Logger, LogFields } from '../internal/logger/index.js';
 export type { Clock, TimerHandle } from '../internal/clock/index.js';

@@ -53,7 +53,7 @@ import {
   type Federation,
   type FederationTuning,
 } from './wiring/index.js';
-import { publishDefaults } from './context.js';
+import { publishDefaults } from './publish-context.js';
 import type { ChannelStats, MessengerStats } from './stats.js';
 import type { Subscription } from './subscription.js';
 

@@ -48,143 +48,109 @@ export interface Scenario {
 const embedded = 'keyop, embedded (no network)';
 const overHub = 'keyop, client → hub process (mTLS)';
 
+/** Redis XADD under `appendfsync` (always: fsync before the ack; everysec: fsync within a second). */
+function redisXadd(appendfsync: 'always' | 'everysec', inFlight: 'c1' | 'c64'): ScenarioEntry {
+  return {
+    system: 'redis',
+    label: `Redis XADD, appendfsync ${appendfsync}`,
+    durability: appendfsync === 'always' ? 'fsync' : 'os',
+    metric: `peer.redis.xadd.${appendfsync}.${inFlight}`,
+  };
+}
+
+/** The NATS and Mosquitto publishes, `inFlight` at a time (the same runs in every publish scenario). */
+function natsAndMosquittoPublish(inFlight: 'c1' | 'c64'): ScenarioEntry[] {
+  return [
+    {
+      system: 'nats',
+      label: 'NATS JetStream publish (file)',
+      durability: 'os',
+      metric: `peer.nats.js.publish.${inFlight}`,
+    },
+    {
+      system: 'mosquitto',
+      label: 'Mosquitto QoS 1',
+      durability: 'memory',
+      metric: `peer.mosquitto.qos1.publish.${inFlight}`,
+    },
+  ];
+}
+
+/** A publish scenario: ours, then Redis XADD, NATS and Mosquitto at the same `inFlight`, then a floor. */
+function publishScenario(s: {
+  id: string;
+  title: string;
+  note: string;
+  ours: ScenarioEntry[];
+  appendfsync: 'always' | 'everysec';
+  inFlight: 'c1' | 'c64';
+  floor: Omit<ScenarioEntry, 'system'>;
+}): Scenario {
+  return {
+    id: s.id,
+    title: s.title,
+    note: s.note,
+    kind: 'throughput',
+    entries: [
+      ...s.ours,
+      redisXadd(s.appendfsync, s.inFlight),
+      ...natsAndMosquittoPublish(s.inFlight),
+      { system: 'floor', ...s.floor },
+    ],
+  };
+}
+
 /** Every scenario, in report order. */
 export const SCENARIOS: readonly Scenario[] = [
-  {
+  publishScenario({
     id: 'publish-fsync-c1',
     title: 'Acknowledged publish, fsync before the ack, 1 in flight',
     note: 'One publisher awaiting each ack, ~300-byte envelope lines.',
-    kind: 'throughput',
-    entries: [
+    ours: [
       { system: 'ours', label: embedded, durability: 'fsync', metric: 'storage.publish.always.c1' },
       { system: 'ours', label: overHub, durability: 'fsync', metric: 'ephemeral.publish.always.c1' },
-      {
-        system: 'redis',
-        label: 'Redis XADD, appendfsync always',
-        durability: 'fsync',
-        metric: 'peer.redis.xadd.always.c1',
-      },
-      {
-        system: 'nats',
-        label: 'NATS JetStream publish (file)',
-        durability: 'os',
-        metric: 'peer.nats.js.publish.c1',
-      },
-      {
-        system: 'mosquitto',
-        label: 'Mosquitto QoS 1',
-        durability: 'memory',
-        metric: 'peer.mosquitto.qos1.publish.c1',
-      },
-      {
-        system: 'floor',
-        label: 'floor: write + fdatasync loop',
-        durability: 'fsync',
-        metric: 'floor.fdatasync.c1',
-      },
     ],
-  },
-  {
+    appendfsync: 'always',
+    inFlight: 'c1',
+    floor: { label: 'floor: write + fdatasync loop', durability: 'fsync', metric: 'floor.fdatasync.c1' },
+  }),
+  publishScenario({
     id: 'publish-fsync-c64',
     title: 'Acknowledged publish, fsync before the ack, 64 in flight',
     note: '64 publishes in flight (64 awaiting loops; Redis: 64 connections, the others one).',
-    kind: 'throughput',
-    entries: [
+    ours: [
       { system: 'ours', label: embedded, durability: 'fsync', metric: 'storage.publish.always.c64' },
       { system: 'ours', label: overHub, durability: 'fsync', metric: 'ephemeral.publish.always.c64' },
-      {
-        system: 'redis',
-        label: 'Redis XADD, appendfsync always',
-        durability: 'fsync',
-        metric: 'peer.redis.xadd.always.c64',
-      },
-      {
-        system: 'nats',
-        label: 'NATS JetStream publish (file)',
-        durability: 'os',
-        metric: 'peer.nats.js.publish.c64',
-      },
-      {
-        system: 'mosquitto',
-        label: 'Mosquitto QoS 1',
-        durability: 'memory',
-        metric: 'peer.mosquitto.qos1.publish.c64',
-      },
-      {
-        system: 'floor',
-        label: 'floor: naive group commit',
-        durability: 'fsync',
-        metric: 'floor.groupcommit.c64',
-      },
     ],
-  },
-  {
+    appendfsync: 'always',
+    inFlight: 'c64',
+    floor: { label: 'floor: naive group commit', durability: 'fsync', metric: 'floor.groupcommit.c64' },
+  }),
+  publishScenario({
     id: 'publish-periodic-c1',
     title: 'Acknowledged publish, fsync within a second, 1 in flight',
     note: 'Ours: sync policy periodic (fdatasync every 200 ms); Redis: appendfsync everysec.',
-    kind: 'throughput',
-    entries: [
+    ours: [
       { system: 'ours', label: embedded, durability: 'os', metric: 'storage.publish.periodic.c1' },
       { system: 'ours', label: overHub, durability: 'os', metric: 'ephemeral.publish.c1' },
-      {
-        system: 'redis',
-        label: 'Redis XADD, appendfsync everysec',
-        durability: 'os',
-        metric: 'peer.redis.xadd.everysec.c1',
-      },
-      {
-        system: 'nats',
-        label: 'NATS JetStream publish (file)',
-        durability: 'os',
-        metric: 'peer.nats.js.publish.c1',
-      },
-      {
-        system: 'mosquitto',
-        label: 'Mosquitto QoS 1',
-        durability: 'memory',
-        metric: 'peer.mosquitto.qos1.publish.c1',
-      },
-      {
-        system: 'floor',
-        label: 'floor: naive periodic publisher',
-        durability: 'os',
-        metric: 'floor.periodic.c1',
-      },
     ],
-  },
-  {
+    appendfsync: 'everysec',
+    inFlight: 'c1',
+    floor: { label: 'floor: naive periodic publisher', durability: 'os', metric: 'floor.periodic.c1' },
+  }),
+  publishScenario({
     id: 'publish-periodic-c64',
     title: 'Acknowledged publish over the network, fsync within a second, 64 in flight',
     note: 'Ours: an ephemeral client publishing to a hub process (periodic).',
-    kind: 'throughput',
-    entries: [
-      { system: 'ours', label: overHub, durability: 'os', metric: 'ephemeral.publish.c64' },
-      {
-        system: 'redis',
-        label: 'Redis XADD, appendfsync everysec',
-        durability: 'os',
-        metric: 'peer.redis.xadd.everysec.c64',
-      },
-      {
-        system: 'nats',
-        label: 'NATS JetStream publish (file)',
-        durability: 'os',
-        metric: 'peer.nats.js.publish.c64',
-      },
-      {
-        system: 'mosquitto',
-        label: 'Mosquitto QoS 1',
-        durability: 'memory',
-        metric: 'peer.mosquitto.qos1.publish.c64',
-      },
-      {
-        system: 'floor',
-        label: 'floor: hub that stores nothing',
-        durability: 'none',
-        metric: 'floor.ephemeral.ack_only_hub.c64',
-      },
-    ],
-  },
+    ours: [{ system: 'ours', label: overHub, durability: 'os', metric: 'ephemeral.publish.c64' }],
+    appendfsync: 'everysec',
+    inFlight: 'c64',
+    floor: {
+      label: 'floor: hub that stores nothing',
+      durability: 'none',
+      metric: 'floor.ephemeral.ack_only_hub.c64',
+    },
+  }),
   {
     id: 'catchup',
     title: 'Catch-up: a new reader drains a backlog',

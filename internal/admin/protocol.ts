@@ -69,17 +69,13 @@ export type AdminAnswer =
   | { readonly ok: true; readonly result: unknown }
   | { readonly ok: false; readonly code?: string; readonly message: string };
 
-const VERBS: ReadonlySet<string> = new Set([
+/** Every verb: the ones that only read, then {@link WRITE_VERBS}. */
+const VERBS: ReadonlySet<string> = new Set<string>([
   'channels',
   'stats',
   'subscribers',
   'cat',
-  'reader-open',
-  'reader-commit',
-  'offset-set',
-  'unsubscribe',
-  'purge',
-  'dead-letter-replay',
+  ...WRITE_VERBS,
 ]);
 
 /**

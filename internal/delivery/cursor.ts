@@ -8,7 +8,7 @@
 import { Backoff, type BackoffPolicy, type Clock } from '../clock/index.js';
 import type { Logger } from '../logger/index.js';
 import { untilGrowth, type ChannelLog, type OffsetStore, type ReadResult } from '../storage/index.js';
-import { splitRecords, type LogRecord } from './records.js';
+import { splitRecords, type LogRecord } from './split-records.js';
 import { assertStartPosition, resolveStartPosition, type StartPosition } from './start-position.js';
 
 /** Settings of a {@link Cursor}. */

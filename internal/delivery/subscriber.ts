@@ -9,7 +9,7 @@ import type { Logger } from '../logger/index.js';
 import type { PayloadRegistry } from '../registry/index.js';
 import type { Cursor } from './cursor.js';
 import { toMessage, type Message, type MessageHandler } from './message.js';
-import type { LogRecord } from './records.js';
+import type { LogRecord } from './split-records.js';
 
 /** Settings of a {@link SubscriberLoop}. */
 export interface SubscriberOptions {

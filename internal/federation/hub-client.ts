@@ -11,7 +11,7 @@ import type { Logger } from '../logger/index.js';
 import { cursorIds, inboxChannelOf } from '../naming/index.js';
 import type { MutualTlsOptions } from '../tlsutil/index.js';
 import { watchConnectionErrors } from './connection-errors.js';
-import type { FederationContext } from './context.js';
+import type { FederationContext } from './federation-context.js';
 import { PROTOCOL_VERSION, ROLE_CLIENT, SUBSCRIBE_PATTERNS_FIELD } from './protocol/index.js';
 import { dialHub, type HubConnection } from './dial-hub.js';
 import { ChannelFilter, withInboxOf } from './policy.js';

@@ -17,7 +17,7 @@ import { listenerTimeoutOptions, parseListenAddr } from '../net/index.js';
 import type { MutualTlsOptions } from '../tlsutil/index.js';
 import { peerCommonName } from '../tlsutil/index.js';
 import { watchConnectionErrors, type ConnectionErrors } from './connection-errors.js';
-import type { FederationContext } from './context.js';
+import type { FederationContext } from './federation-context.js';
 import { guardHttpErrors, guardUpgradeErrors } from './http-errors.js';
 import { MessageQueue } from './message-queue.js';
 import {

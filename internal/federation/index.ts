@@ -1,5 +1,5 @@
 /** Federation: hubs and hub clients over (mutual-TLS) WebSockets, wire-compatible with the Go original. */
-export type { FederationContext } from './context.js';
+export type { FederationContext } from './federation-context.js';
 export { Hub, CLOSE_REPLACED, type AllowedPeer, type HubOptions } from './hub.js';
 export { HubClient, type HubClientOptions, type HubClientState, type HubRef } from './hub-client.js';
 export type { ConnectionState, ConnectionStatus, ReconnectPolicy } from './reconnector.js';

@@ -6,7 +6,7 @@ import { AuditEvent } from '../audit/index.js';
 import { idOfLine, type LineView, readLine, RouteSplice, StoredLines } from '../envelope/index.js';
 import { ErrorCode, MessengerError, errorMessage } from '../errors/index.js';
 import type { Logger } from '../logger/index.js';
-import type { FederationContext } from './context.js';
+import type { FederationContext } from './federation-context.js';
 import { inboundRefusal, type ChannelSet } from './policy.js';
 import { decodeFrame, MAX_ROUTE_BYTES, recordTexts, type AckMessage } from './protocol/index.js';
 import { malformedField, routeClaimProblem } from './record-checks.js';

@@ -8,7 +8,7 @@ import type { Cursor, LogRecord } from '../delivery/index.js';
 import { headerOf, LineMentions } from '../envelope/index.js';
 import { ErrorCode, errorMessage, hasErrorCode } from '../errors/index.js';
 import type { Logger } from '../logger/index.js';
-import type { FederationContext } from './context.js';
+import type { FederationContext } from './federation-context.js';
 import type { Link } from './link.js';
 import { FRAME_HEADER_BYTES, IN_FLIGHT_BYTES, frameBytesFor } from './protocol/index.js';
 import { fitOversizedLine, type PeerRecordLimit } from './record-limit.js';

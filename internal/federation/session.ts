@@ -4,7 +4,7 @@
 import type WebSocket from 'ws';
 import type { Cursor } from '../delivery/index.js';
 import type { Logger } from '../logger/index.js';
-import type { FederationContext } from './context.js';
+import type { FederationContext } from './federation-context.js';
 import { Link, type LinkEnd } from './link.js';
 import type { MessageQueue } from './message-queue.js';
 import type { ChannelSet } from './policy.js';

@@ -6,7 +6,7 @@
  */
 import type { Logger } from '../logger/index.js';
 import { cursorIds, sanitizeFileComponent } from '../naming/index.js';
-import type { FederationContext } from './context.js';
+import type { FederationContext } from './federation-context.js';
 import type { WaitingChannels } from './waiting-channels.js';
 
 /** One pass of the sweep; returns the files removed. Connected peers' cursors are never removed. */

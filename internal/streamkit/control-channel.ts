@@ -4,8 +4,9 @@
  */
 import type { Envelope } from '../envelope/index.js';
 import type { Logger } from '../logger/index.js';
-import { untilGrowth, type ChannelLog } from '../storage/index.js';
+import type { ChannelLog } from '../storage/index.js';
 import { scanLines } from './channel-reader.js';
+import { followGrowth } from './follow-growth.js';
 
 /** Reads one control channel in order and hands each envelope to `onRecord`. */
 export class ControlChannel {
@@ -39,12 +40,13 @@ export class ControlChannel {
     this.#stop.abort();
   }
 
-  async #followLoop(): Promise<void> {
-    while (!this.#stop.signal.aborted) {
-      await untilGrowth(this.#log, this.#scanned, this.#stop.signal);
-      if (this.#log.end <= this.#scanned) return; // the log closed
-      await this.#catchUp();
-    }
+  #followLoop(): Promise<void> {
+    return followGrowth(
+      this.#log,
+      () => this.#scanned,
+      this.#stop.signal,
+      () => this.#catchUp(),
+    );
   }
 
   async #catchUp(): Promise<void> {

@@ -6,10 +6,11 @@
 import { AuditEvent, type AuditRecord } from '../audit/index.js';
 import type { EnvelopeEncoder } from '../envelope/index.js';
 import type { Logger } from '../logger/index.js';
-import { untilGrowth, type ChannelLog } from '../storage/index.js';
+import type { ChannelLog } from '../storage/index.js';
 import { scanLines } from './channel-reader.js';
 import { abortLine, readSpaceRecord, type SegmentStatus } from './entry.js';
 import { SequenceMismatchError, SkCode, StreamkitError } from './errors.js';
+import { followGrowth } from './follow-growth.js';
 import { SpaceIndex } from './space-index.js';
 import { TrxAssembler, type LocatedEntry } from './trx-assembler.js';
 import type { TrxMemory } from './trx-memory.js';
@@ -110,12 +111,13 @@ export class Space {
     this.#stop.abort();
   }
 
-  async #followLoop(): Promise<void> {
-    while (!this.#stop.signal.aborted) {
-      await untilGrowth(this.log, this.#scanned, this.#stop.signal);
-      if (this.log.end <= this.#scanned) return; // the log closed
-      await this.#catchUp(this.log.end);
-    }
+  #followLoop(): Promise<void> {
+    return followGrowth(
+      this.log,
+      () => this.#scanned,
+      this.#stop.signal,
+      () => this.#catchUp(this.log.end),
+    );
   }
 
   async #catchUp(to: number): Promise<void> {

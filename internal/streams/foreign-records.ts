@@ -4,7 +4,7 @@
  * stream's deletion must never drop them.
  */
 import type { ChannelLog } from '../storage/index.js';
-import type { LineScanner } from './records.js';
+import type { LineScanner } from './message-records.js';
 
 /** Channel bytes read per step while counting. */
 const COUNT_CHUNK_BYTES = 1 << 20;

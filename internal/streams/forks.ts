@@ -5,7 +5,7 @@
  * first record; inside a JSON stream it moves the fork point forward by whole messages.
  */
 import { fail } from './errors.js';
-import { parseOffsetToken } from './offsets.js';
+import { parseOffsetToken } from './offset-tokens.js';
 import type { Stream } from './stream.js';
 import type { StreamSpan } from './stream-meta.js';
 
@@ -50,7 +50,7 @@ async function skipMessages(source: Stream, anchor: number, count: number): Prom
   let position = anchor;
   let left = count;
   for (;;) {
-    const chunk = await source.read(position, WALK_BYTES, true);
+    const chunk = await source.read(position, WALK_BYTES, { withPositions: true });
     const positions = chunk.positions ?? [];
     if (positions.length >= left) return { point: positions[left - 1]?.end ?? position };
     left -= positions.length;
@@ -64,7 +64,7 @@ async function skipMessages(source: Stream, anchor: number, count: number): Prom
 async function splitMessage(source: Stream, anchor: number, bytes: number): Promise<ForkPoint> {
   let position = anchor;
   for (;;) {
-    const chunk = await source.read(position, 1, true);
+    const chunk = await source.read(position, 1, { withPositions: true });
     const at = chunk.positions?.[0];
     if (chunk.messages.length > 0 && at !== undefined) {
       const message = chunk.messages.message(0);

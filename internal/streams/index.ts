@@ -2,9 +2,9 @@
 export type { StreamMode } from './content-type.js';
 export { StreamError, fail, type StreamFailure } from './errors.js';
 export { nextCursor } from './live-cursor.js';
-export { formatOffset, parseOffsetRequest, parseOffsetToken, type OffsetRequest } from './offsets.js';
+export { formatOffset, parseOffsetRequest, parseOffsetToken, type OffsetRequest } from './offset-tokens.js';
 export type { ProducerClaim } from './producers.js';
-export { PAYLOAD_TYPES } from './records.js';
+export { PAYLOAD_TYPES } from './message-records.js';
 export {
   StreamService,
   type CreateOutcome,

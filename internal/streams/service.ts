@@ -15,7 +15,7 @@ import { Stream, type EncodedRecords, type StreamContext } from './stream.js';
 import { StreamMetaStore, type StreamMeta, type StreamSpan } from './stream-meta.js';
 import type { OpenSpan } from './stream-reader.js';
 import { channelForPath } from './stream-names.js';
-import { LineScanner } from './records.js';
+import { LineScanner } from './message-records.js';
 import { isExpired } from './ttl.js';
 
 /** What the service needs from its Messenger. */
@@ -144,16 +144,16 @@ export class StreamService {
 
   /**
    * The live stream at `path`. Throws bad-request for an invalid name, not-found, or gone (deleted
-   * while forks use it). `touch` counts the call as a use for the sliding TTL.
+   * while forks use it). With `refreshTtl`, the call counts as a use for the sliding TTL.
    */
-  async get(streamPath: string, touch: boolean): Promise<Stream> {
+  async get(streamPath: string, options: { refreshTtl?: boolean } = {}): Promise<Stream> {
     const stream = this.#lookup(streamPath);
     const now = this.#host.clock.now();
     if (isExpired(stream.meta, stream.lastAccess, now)) {
       await this.#locked(() => this.#expire(stream));
       throw stream.meta.softDeleted === true ? fail.gone() : fail.notFound();
     }
-    if (touch) stream.lastAccess = now;
+    if (options.refreshTtl === true) stream.lastAccess = now;
     await stream.ready();
     return stream;
   }
@@ -274,7 +274,7 @@ export class StreamService {
         if (!(await this.#host.storage.isRetained(meta.channel))) {
           await this.#host.storage.setRetained(meta.channel, true);
         }
-        this.#register(new Stream(meta, await this.#openSpans(meta.spans), this.#context, now, false));
+        this.#register(new Stream(meta, await this.#openSpans(meta.spans), this.#context, now, 'reopened'));
       } catch (err) {
         this.#logger.error({ err, channel: meta.channel }, 'stream could not be opened; it is not served');
       }
@@ -355,7 +355,7 @@ export class StreamService {
       await this.#openSpans(meta.spans),
       this.#context,
       this.#host.clock.now(),
-      true,
+      'created',
     );
     const parts: EncodedRecords[] = [];
     if (fork?.prefix !== undefined) parts.push(stream.encodeMessage(fork.prefix));

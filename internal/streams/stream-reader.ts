@@ -7,7 +7,7 @@ import type { ChannelLog } from '../storage/index.js';
 import type { StreamMode } from './content-type.js';
 import { fail } from './errors.js';
 import { MessageList } from './message-list.js';
-import { parseControl, type LineScanner, type RecordScan } from './records.js';
+import { parseControl, type LineScanner, type RecordScan } from './message-records.js';
 
 /** A span with its channel log opened. */
 export interface OpenSpan {
@@ -46,6 +46,12 @@ export interface SkippedBytes {
 export interface MessagePosition {
   start: number;
   end: number;
+}
+
+/** How a read reports what it read. */
+export interface ReadOptions {
+  /** Also return the stream offset of each message ({@link StreamChunk.positions}). */
+  withPositions?: boolean;
 }
 
 /** The messages of one read. */
@@ -114,12 +120,12 @@ export async function readStream(
   source: ReadSource,
   from: number,
   maxBytes: number,
-  withPositions = false,
+  options: ReadOptions = {},
 ): Promise<StreamChunk> {
   const { spans } = source;
   const messages = new MessageList();
   const scan: RecordScan = { kind: 'foreign', start: 0, end: 0, parsed: undefined };
-  const positions: MessagePosition[] | undefined = withPositions ? [] : undefined;
+  const positions: MessagePosition[] | undefined = options.withPositions === true ? [] : undefined;
   let index = spanIndexOf(spans, from);
   if (index < 0) throw fail.gone('offset is before the start of the stream');
   let pos = from;

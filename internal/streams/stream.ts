@@ -18,7 +18,7 @@ import {
   encodeLines,
   type ControlPayload,
   type EnvelopeSource,
-} from './records.js';
+} from './message-records.js';
 import { StreamCursor } from './stream-cursor.js';
 import type { StreamMeta } from './stream-meta.js';
 import {
@@ -29,6 +29,7 @@ import {
   streamStart,
   streamTail,
   type OpenSpan,
+  type ReadOptions,
   type ReadSource,
   type SkippedBytes,
   type StreamChunk,
@@ -63,6 +64,9 @@ export interface EncodedRecords {
   text: string;
   records: number;
 }
+
+/** Whether a {@link Stream} is created now or reopened from disk (whose writer state is replayed). */
+export type StreamOrigin = 'created' | 'reopened';
 
 /** Settings shared by every stream. */
 export interface StreamContext {
@@ -107,9 +111,16 @@ export class Stream implements ReadSource {
    * @param spans - the opened spans (own span last)
    * @param context - shared settings
    * @param now - current time, the first access
-   * @param fresh - true for a stream created now (its state needs no replay)
+   * @param origin - `created` for a stream created now (its state needs no replay), `reopened` for one
+   *   found on disk
    */
-  constructor(meta: StreamMeta, spans: OpenSpan[], context: StreamContext, now: number, fresh: boolean) {
+  constructor(
+    meta: StreamMeta,
+    spans: OpenSpan[],
+    context: StreamContext,
+    now: number,
+    origin: StreamOrigin,
+  ) {
     this.meta = meta;
     this.spans = spans;
     this.mode = streamModeOf(meta.contentType);
@@ -122,7 +133,7 @@ export class Stream implements ReadSource {
       context.maxBatchBytes,
       context.scheduler.forBatcher(!context.fsyncEachWrite),
     );
-    if (fresh) this.#state = new WriterState();
+    if (origin === 'created') this.#state = new WriterState();
   }
 
   /** The stream path. */
@@ -234,8 +245,8 @@ export class Stream implements ReadSource {
   }
 
   /** Reads messages from `from`; see {@link readStream}. */
-  read(from: number, maxBytes: number, withPositions = false): Promise<StreamChunk> {
-    return readStream(this, from, maxBytes, withPositions);
+  read(from: number, maxBytes: number, options: ReadOptions = {}): Promise<StreamChunk> {
+    return readStream(this, from, maxBytes, options);
   }
 
   /** Whether `offset` is a message boundary of this stream. */

@@ -5,7 +5,13 @@
 import { payloadTypeNeedle } from '../envelope/index.js';
 import type { ChannelLog } from '../storage/index.js';
 import type { ProducerClaim, ProducerState } from './producers.js';
-import { PAYLOAD_TYPES, parseControl, scanLine, type ControlPayload, type RecordScan } from './records.js';
+import {
+  PAYLOAD_TYPES,
+  parseControl,
+  scanLine,
+  type ControlPayload,
+  type RecordScan,
+} from './message-records.js';
 
 /** Writer-side state of one stream. */
 export class WriterState {

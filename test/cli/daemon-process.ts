@@ -3,6 +3,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import http from 'node:http';
 import https from 'node:https';
 import readline from 'node:readline';
+import { expect } from 'vitest';
 import { CLI_MAIN } from './process.js';
 
 /** One parsed pino line. */
@@ -72,6 +73,12 @@ export function spawnDaemon(
   });
   started.catch(() => undefined);
   return { child, lines, rawLines, stderr: () => stderr, started, exited };
+}
+
+/** Stops `daemon` with SIGTERM and expects it to exit with 0. */
+export async function stopCleanly(daemon: DaemonProcess): Promise<void> {
+  daemon.child.kill('SIGTERM');
+  expect(await daemon.exited).toBe(0);
 }
 
 /** Kills daemons a failed test left running (call in afterEach). */

@@ -4,6 +4,7 @@ import readline from 'node:readline';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { makePki, startNode, type TestNode, type TestPki } from '../support/cluster.js';
 import { collector } from '../support/messages.js';
+import { hubFlags } from './hub-flags.js';
 import { CLI_MAIN, PROCESS_WAIT, assertCliBuilt, type ProcessResult } from './process.js';
 
 let pki: TestPki;
@@ -28,12 +29,6 @@ async function hub(): Promise<TestNode> {
   });
   nodes.push(node);
   return node;
-}
-
-/** `--hub … --cert … --key … --ca …` for the certificate of `name`. */
-function tlsArgs(addr: string, name: string): string[] {
-  const pair = pki.pairs.get(name)!;
-  return ['--hub', addr, '--cert', pair.certFile, '--key', pair.keyFile, '--ca', pki.ca];
 }
 
 /** A running CLI process with its output collected. */
@@ -69,7 +64,7 @@ describe('keyop-messenger publish', () => {
     await h.messenger.subscribe('orders', 'sub', got.handler);
     const result = await cli([
       'publish',
-      ...tlsArgs(h.hubAddr, 'pub'),
+      ...hubFlags(pki, h.hubAddr, 'pub'),
       '--channel',
       'orders',
       '--type',
@@ -94,7 +89,7 @@ describe('keyop-messenger publish', () => {
     const h = await hub();
     const lines = Array.from({ length: 300 }, (_, i) => JSON.stringify({ i }));
     const result = await cli(
-      ['publish', ...tlsArgs(h.hubAddr, 'pub'), '--channel', 'orders', '--type', 'Order', '-'],
+      ['publish', ...hubFlags(pki, h.hubAddr, 'pub'), '--channel', 'orders', '--type', 'Order', '-'],
       `${lines.slice(0, 150).join('\n')}\n\n${lines.slice(150).join('\r\n')}\n`,
     ).result;
     expect(result).toMatchObject({ code: 0, stderr: '' });
@@ -112,7 +107,7 @@ describe('keyop-messenger publish', () => {
     const h = await hub();
     const result = await cli([
       'publish',
-      ...tlsArgs(h.hubAddr, 'pub'),
+      ...hubFlags(pki, h.hubAddr, 'pub'),
       '--channel',
       'secrets',
       '--type',
@@ -128,7 +123,7 @@ describe('keyop-messenger publish', () => {
     const h = await hub();
     const refused = await cli([
       'publish',
-      ...tlsArgs(h.hubAddr, 'stranger'),
+      ...hubFlags(pki, h.hubAddr, 'stranger'),
       '--channel',
       'orders',
       '--type',
@@ -144,7 +139,7 @@ describe('keyop-messenger publish', () => {
     await new Promise((r) => server.close(r));
     const unreachable = await cli([
       'publish',
-      ...tlsArgs(`127.0.0.1:${port}`, 'pub'),
+      ...hubFlags(pki, `127.0.0.1:${port}`, 'pub'),
       '--channel',
       'orders',
       '--type',
@@ -158,7 +153,7 @@ describe('keyop-messenger publish', () => {
   it('exits 1 on a stdin line that is not JSON, after publishing the lines before it', async () => {
     const h = await hub();
     const result = await cli(
-      ['publish', ...tlsArgs(h.hubAddr, 'pub'), '--channel', 'orders', '--type', 'T'],
+      ['publish', ...hubFlags(pki, h.hubAddr, 'pub'), '--channel', 'orders', '--type', 'T'],
       '1\n2\n{oops\n4\n',
     ).result;
     expect(result.code).toBe(1);
@@ -171,11 +166,11 @@ describe('keyop-messenger publish', () => {
     const pair = pki.pairs.get('pub')!;
     const cases: { args: string[]; message: string }[] = [
       {
-        args: ['publish', ...tlsArgs(h.hubAddr, 'pub'), '--channel', 'orders', '--type', 'T', '{nope'],
+        args: ['publish', ...hubFlags(pki, h.hubAddr, 'pub'), '--channel', 'orders', '--type', 'T', '{nope'],
         message: 'the payload argument is not JSON',
       },
       {
-        args: ['publish', ...tlsArgs(h.hubAddr, 'pub'), '--channel', 'bad/name', '--type', 'T', '1'],
+        args: ['publish', ...hubFlags(pki, h.hubAddr, 'pub'), '--channel', 'bad/name', '--type', 'T', '1'],
         message: 'invalid channel name "bad/name"',
       },
       {
@@ -198,20 +193,20 @@ describe('keyop-messenger publish', () => {
         message: 'instanceName is required without tls',
       },
       {
-        args: ['publish', ...tlsArgs('nowhere', 'pub'), '--channel', 'orders', '--type', 'T', '1'],
+        args: ['publish', ...hubFlags(pki, 'nowhere', 'pub'), '--channel', 'orders', '--type', 'T', '1'],
         message: 'hubAddr "nowhere": must be host:port',
       },
       {
-        args: ['publish', ...tlsArgs(h.hubAddr, 'pub'), '--type', 'T', '1'],
+        args: ['publish', ...hubFlags(pki, h.hubAddr, 'pub'), '--type', 'T', '1'],
         message: "'--channel <channel>'",
       },
-      { args: ['tail', ...tlsArgs(h.hubAddr, 'tailer')], message: "'--channel <channel>'" },
+      { args: ['tail', ...hubFlags(pki, h.hubAddr, 'tailer')], message: "'--channel <channel>'" },
       {
-        args: ['tail', ...tlsArgs(h.hubAddr, 'tailer'), '--channel', 'alerts', '--count', '0'],
+        args: ['tail', ...hubFlags(pki, h.hubAddr, 'tailer'), '--channel', 'alerts', '--count', '0'],
         message: "'--count <n>' argument '0' is invalid. expected a whole number of messages >= 1",
       },
       {
-        args: ['tail', ...tlsArgs(h.hubAddr, 'tailer'), '--channel', 'alerts', '--from', 'beginning'],
+        args: ['tail', ...hubFlags(pki, h.hubAddr, 'tailer'), '--channel', 'alerts', '--from', 'beginning'],
         message: 'tail --from is not supported: tail is live-only',
       },
     ];
@@ -228,7 +223,7 @@ describe('keyop-messenger tail', () => {
     const h = await hub();
     const tail = cli([
       'tail',
-      ...tlsArgs(h.hubAddr, 'tailer'),
+      ...hubFlags(pki, h.hubAddr, 'tailer'),
       '--channel',
       'alerts',
       '--channel',
@@ -241,7 +236,7 @@ describe('keyop-messenger tail', () => {
     const fromHub = await h.messenger.publish('alerts', 'Alert', { level: 'high' }, { serviceName: 'probe' });
     const published = await cli([
       'publish',
-      ...tlsArgs(h.hubAddr, 'pub'),
+      ...hubFlags(pki, h.hubAddr, 'pub'),
       '--channel',
       'orders',
       '--type',
@@ -282,7 +277,7 @@ describe('keyop-messenger tail', () => {
 
   it('exits 0 after --count messages, printing no more than that', async () => {
     const h = await hub();
-    const tail = cli(['tail', ...tlsArgs(h.hubAddr, 'tailer'), '--channel', 'alerts', '--count', '2']);
+    const tail = cli(['tail', ...hubFlags(pki, h.hubAddr, 'tailer'), '--channel', 'alerts', '--count', '2']);
     await vi.waitFor(() => {
       expect(tail.stderr()).toContain('tail: connected to hub1');
     }, PROCESS_WAIT);
@@ -294,7 +289,7 @@ describe('keyop-messenger tail', () => {
 
   it('prints one text line per message, reports reconnects on stderr, and exits 1 when refused', async () => {
     const h = await hub();
-    const tail = cli(['tail', ...tlsArgs(h.hubAddr, 'tailer'), '--channel', 'alerts']);
+    const tail = cli(['tail', ...hubFlags(pki, h.hubAddr, 'tailer'), '--channel', 'alerts']);
     await vi.waitFor(() => {
       expect(tail.stderr()).toContain('tail: connected to hub1');
     }, PROCESS_WAIT);
@@ -312,7 +307,8 @@ describe('keyop-messenger tail', () => {
     expect((await tail.result).code).toBe(0);
 
     await h.restart();
-    const refused = await cli(['tail', ...tlsArgs(h.hubAddr, 'stranger'), '--channel', 'alerts']).result;
+    const refused = await cli(['tail', ...hubFlags(pki, h.hubAddr, 'stranger'), '--channel', 'alerts'])
+      .result;
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/error: hub .*not in allowlist \(close code 4403\)\n$/);
   });

@@ -10,6 +10,7 @@ import {
   killLeftoverDaemons,
   LogLevel,
   spawnDaemon,
+  stopCleanly,
   type DaemonProcess,
 } from './daemon-process.js';
 import { assertCliBuilt } from './process.js';
@@ -86,7 +87,6 @@ describe('keyop-messenger run: SIGHUP', () => {
     expect(await getStatus(`${started.httpUrl as string}/healthz`, fs.readFileSync(pki.ca, 'utf8'))).toBe(
       200,
     );
-    daemon.child.kill('SIGTERM');
-    expect(await daemon.exited).toBe(0);
+    await stopCleanly(daemon);
   });
 });

@@ -3,6 +3,7 @@ import { RpcCloseError, StreamRpc } from '../../src/index.js';
 import { makePki, startNode, type TestNode, type TestPki } from '../support/cluster.js';
 import { closedAfterEach } from '../support/closing.js';
 import { tempDir } from '../support/temp-dir.js';
+import { hubFlags } from './hub-flags.js';
 import { assertCliBuilt, runCli } from './process.js';
 
 let pki: TestPki;
@@ -34,23 +35,7 @@ async function serving(): Promise<TestNode> {
 }
 
 function args(hub: TestNode, type: string, ...rest: string[]): string[] {
-  const pair = pki.pairs.get('asker')!;
-  return [
-    'request',
-    '--hub',
-    hub.hubAddr,
-    '--cert',
-    pair.certFile,
-    '--key',
-    pair.keyFile,
-    '--ca',
-    pki.ca,
-    '--channel',
-    'svc.req',
-    '--type',
-    type,
-    ...rest,
-  ];
+  return ['request', ...hubFlags(pki, hub.hubAddr, 'asker'), '--channel', 'svc.req', '--type', type, ...rest];
 }
 
 describe('keyop-messenger request', () => {

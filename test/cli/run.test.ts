@@ -8,13 +8,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { formatRfc3339 } from '../../internal/tlsutil/index.js';
 import { tempDir } from '../support/temp-dir.js';
 import { writePki } from '../tlsutil/pki.js';
-import {
-  getStatus,
-  killLeftoverDaemons,
-  LogLevel,
-  spawnDaemon,
-  type DaemonProcess,
-} from './daemon-process.js';
+import { getStatus, killLeftoverDaemons, LogLevel, spawnDaemon, stopCleanly } from './daemon-process.js';
 import { assertCliBuilt } from './process.js';
 
 /** A temp dir holding `config.yaml`: the HTTP listener on `listenAddr` (default: a free port), then `yaml`. */
@@ -42,11 +36,6 @@ async function packageVersion(): Promise<string> {
 }
 
 /** Sends SIGTERM and expects a clean exit. */
-async function stopCleanly(daemon: DaemonProcess): Promise<void> {
-  daemon.child.kill('SIGTERM');
-  expect(await daemon.exited).toBe(0);
-}
-
 describe('keyop-messenger run', () => {
   beforeAll(assertCliBuilt);
   afterEach(killLeftoverDaemons);

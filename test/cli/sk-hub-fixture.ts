@@ -2,6 +2,7 @@
 import { StreamRpc, StreamStore } from '../../src/index.js';
 import { startNode, type TestNode, type TestPki } from '../support/cluster.js';
 import type { Closable } from '../support/closing.js';
+import { hubFlags } from './hub-flags.js';
 
 /** Hub `hub1`, the authority of store `orders`, serving it to the client `operator`; closed after the test. */
 export async function authorityHub(
@@ -25,17 +26,5 @@ export async function authorityHub(
 
 /** `--hub … --cert … --key … --ca … --store orders`, as the client `operator`. */
 export function operatorFlags(pki: TestPki, hub: TestNode): string[] {
-  const pair = pki.pairs.get('operator')!;
-  return [
-    '--hub',
-    hub.hubAddr,
-    '--cert',
-    pair.certFile,
-    '--key',
-    pair.keyFile,
-    '--ca',
-    pki.ca,
-    '--store',
-    'orders',
-  ];
+  return [...hubFlags(pki, hub.hubAddr, 'operator'), '--store', 'orders'];
 }

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { makePki } from '../support/cluster.js';
 import { duplicateKeys } from '../support/json-keys.js';
 import { tempDir } from '../support/temp-dir.js';
-import { killLeftoverDaemons, spawnDaemon, type DaemonProcess } from './daemon-process.js';
+import { killLeftoverDaemons, spawnDaemon, stopCleanly, type DaemonProcess } from './daemon-process.js';
 import { assertCliBuilt } from './process.js';
 
 const EXAMPLES = path.resolve(import.meta.dirname, '../../examples/two-daemons');
@@ -26,11 +26,6 @@ function localise(file: string, dir: string, certs: string, hubAddr: string): st
   const out = path.join(dir, file);
   fs.writeFileSync(out, text);
   return out;
-}
-
-async function stop(daemon: DaemonProcess): Promise<void> {
-  daemon.child.kill('SIGTERM');
-  expect(await daemon.exited).toBe(0);
 }
 
 /** hub-a and client-b started from the example configs, client-b connected. */
@@ -70,17 +65,17 @@ describe('examples/two-daemons', () => {
     const connected = hub.lines.find((l) => l.msg === 'federation peer connected');
     // The configured channel, and the client's own inbox, which every hub sends it unasked.
     expect(connected?.['subscribe']).toEqual(['alerts', '_inbox.client-b']);
-    await stop(client);
-    await stop(hub);
+    await stopCleanly(client);
+    await stopCleanly(hub);
   });
 
   it('writes log lines whose keys are unique, through connect, a lost hub and shutdown', async () => {
     const { hub, client } = await startPair();
-    await stop(hub);
+    await stopCleanly(hub);
     await vi.waitFor(() => {
       expect(client.lines.some((l) => l.msg === 'disconnected from hub')).toBe(true);
     });
-    await stop(client);
+    await stopCleanly(client);
     const lines = [...hub.rawLines, ...client.rawLines];
     expect(lines.filter((line) => line.includes('"component":')).length).toBeGreaterThan(3);
     for (const line of lines) expect(duplicateKeys(line), line).toEqual([]);

@@ -26,7 +26,7 @@ import {
 } from '../../internal/envelope/index.js';
 import { ErrorCode, hasErrorCode } from '../../internal/errors/index.js';
 import { PAYLOAD_TYPES } from '../../internal/streams/index.js';
-import { LineScanner, type RecordScan } from '../../internal/streams/records.js';
+import { LineScanner, type RecordScan } from '../../internal/streams/message-records.js';
 import { seededRandom } from '../support/seeded-random.js';
 
 const ID = '01a2096e-c68c-70d8-a297-7fccf69d74c4';

@@ -1,55 +1,19 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   LeaseRefusedError,
   StaleFenceError,
   StreamkitError,
-  StreamRpc,
   StreamStore,
   type Lease,
   type LeaseState,
 } from '../../src/index.js';
-import { connected, makePki, startNode, type TestNode, type TestPki } from '../support/cluster.js';
 import { deferred } from '../support/deferred.js';
 import { inventoryWhere } from './harness.js';
+import { acrossHub } from './hub-harness.js';
 
-let pki: TestPki;
-beforeAll(async () => {
-  pki = await makePki(['hub1', 'alpha']);
+const { storeOn, hubAndClient } = acrossHub(['sk.orders.eu', 'sk.orders._leases', 'sk.orders._workers'], {
+  ignoreCloseErrors: true,
 });
-
-const closing: { close(): Promise<void> }[] = [];
-const nodes: TestNode[] = [];
-afterEach(async () => {
-  for (const c of closing.splice(0).reverse()) await c.close().catch(() => undefined);
-  for (const n of nodes.splice(0).reverse()) await n.stop().catch(() => undefined);
-});
-
-async function storeOn(node: TestNode, requestTimeoutMs = 10_000): Promise<StreamStore> {
-  const rpc = await StreamRpc.open(node.messenger);
-  closing.push(rpc);
-  const store = await StreamStore.open(node.messenger, {
-    store: 'orders',
-    authority: 'hub1',
-    rpc,
-    requestTimeoutMs,
-  });
-  closing.push(store);
-  return store;
-}
-
-/** The authority hub `hub1` and a client `alpha` that is forwarded the leases, workers and space `eu`. */
-async function hubAndClient(): Promise<{ hub: TestNode; client: TestNode }> {
-  const channels = {
-    subscribe: ['_inbox.alpha', 'sk.orders.eu', 'sk.orders._leases', 'sk.orders._workers'],
-    publish: ['sk.orders._req'],
-  };
-  const hub = await startNode({ pki, name: 'hub1', hub: { allowedPeers: [{ name: 'alpha', ...channels }] } });
-  nodes.push(hub);
-  const client = await startNode({ pki, name: 'alpha', hubs: [{ addr: hub.hubAddr, ...channels }] });
-  nodes.push(client);
-  await connected(client);
-  return { hub, client };
-}
 
 /** Resolves with the first lease state of `key` (as `store` learns it) that satisfies `done`. */
 async function leaseWhere(

@@ -1,4 +1,4 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   SequenceMismatchError,
   StreamRpc,
@@ -6,28 +6,11 @@ import {
   type SegmentStatus,
   type StreamEntry,
 } from '../../src/index.js';
-import { connected, makePki, startNode, type TestNode, type TestPki } from '../support/cluster.js';
+import { connected } from '../support/cluster.js';
 import { drain } from './harness.js';
+import { acrossHub } from './hub-harness.js';
 
-let pki: TestPki;
-beforeAll(async () => {
-  pki = await makePki(['hub1', 'alpha']);
-});
-
-const closing: { close(): Promise<void> }[] = [];
-const nodes: TestNode[] = [];
-afterEach(async () => {
-  for (const c of closing.splice(0).reverse()) await c.close();
-  for (const n of nodes.splice(0).reverse()) await n.stop();
-});
-
-async function storeOn(node: TestNode): Promise<StreamStore> {
-  const rpc = await StreamRpc.open(node.messenger);
-  closing.push(rpc);
-  const store = await StreamStore.open(node.messenger, { store: 'orders', authority: 'hub1', rpc });
-  closing.push(store);
-  return store;
-}
+const { closing, storeOn, hubAndClient } = acrossHub(['sk.orders.eu']);
 
 /** Resolves with the first status of `space` that satisfies `done`. */
 function statusWhere(
@@ -54,17 +37,6 @@ function comparable(entries: StreamEntry[]): unknown[] {
     data,
     origin,
   }));
-}
-
-/** A hub `hub1` and its connected client `alpha`, allowed the store's request channel and space `eu`. */
-async function hubAndClient(): Promise<{ hub: TestNode; client: TestNode }> {
-  const channels = { subscribe: ['_inbox.alpha', 'sk.orders.eu'], publish: ['sk.orders._req'] };
-  const hub = await startNode({ pki, name: 'hub1', hub: { allowedPeers: [{ name: 'alpha', ...channels }] } });
-  nodes.push(hub);
-  const client = await startNode({ pki, name: 'alpha', hubs: [{ addr: hub.hubAddr, ...channels }] });
-  nodes.push(client);
-  await connected(client);
-  return { hub, client };
 }
 
 describe('streamkit across a hub', () => {

@@ -10,7 +10,7 @@ import {
 } from '../../streams/subscriptions/index.js';
 import { StreamError } from '../../streams/index.js';
 import type { ControlRoutes } from './routes.js';
-import { header, requestOrigin } from './context.js';
+import { header, requestOrigin } from './stream-request.js';
 import { readBody } from './request-body.js';
 
 const STATUS: Record<SubscriptionWireCode, number> = {

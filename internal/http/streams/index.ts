@@ -1,4 +1,4 @@
 /** The Durable Streams HTTP routes (framing: headers, long-poll, SSE) over the streams service. */
 export { streamsRoute, type ControlRoutes } from './routes.js';
-export type { StreamsAccess, StreamsHttpOptions } from './context.js';
+export type { StreamsAccess, StreamsHttpOptions } from './stream-request.js';
 export { controlRoutes } from './control.js';

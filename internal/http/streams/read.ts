@@ -8,8 +8,8 @@ import {
   type StreamCursor,
 } from '../../streams/index.js';
 import { readBodyOf } from './bodies.js';
-import { clientGone, header, type StreamRequest } from './context.js';
-import { offsetParam, sinceParam, startOffset } from './offsets.js';
+import { clientGone, header, type StreamRequest } from './stream-request.js';
+import { offsetParam, sinceParam, startOffset } from './offset-params.js';
 import { CACHEABLE, H, NO_STORE } from './protocol.js';
 import { empty, refuse } from './respond.js';
 import { serveSse } from './sse.js';
@@ -17,7 +17,7 @@ import { waitAtTail } from './wait.js';
 
 /** HEAD: the stream's metadata and tail. Does not count as a use for the TTL. */
 export async function serveHead(request: StreamRequest): Promise<void> {
-  const stream = await request.opts.service.get(request.path, false);
+  const stream = await request.opts.service.get(request.path);
   const headers: Record<string, string> = {
     'content-type': stream.meta.contentType,
     [H.nextOffset]: formatOffset(stream.tail),
@@ -49,7 +49,7 @@ export async function serveGet(request: StreamRequest): Promise<void> {
     );
   }
   if (live !== undefined && offset === undefined) throw fail.badRequest(`live=${live} needs an offset`);
-  const stream = await opts.service.get(request.path, true);
+  const stream = await opts.service.get(request.path, { refreshTtl: true });
   const from = since === undefined ? await startOffset(stream, offset) : await stream.offsetAtTime(since);
   if (live === 'sse') {
     await serveSse(request, stream, from);

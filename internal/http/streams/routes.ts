@@ -6,7 +6,7 @@ import type http from 'node:http';
 import { RESERVED_SEGMENT, channelForPath, fail } from '../../streams/index.js';
 import { refuseAccess, type AccessTarget, type HttpRight } from '../auth/index.js';
 import type { RouteHandler } from '../server.js';
-import type { StreamRequest, StreamsHttpOptions } from './context.js';
+import type { StreamRequest, StreamsHttpOptions } from './stream-request.js';
 import { EXPOSE_HEADERS, PREFLIGHT_HEADERS, SECURITY_HEADERS } from './protocol.js';
 import { serveGet, serveHead } from './read.js';
 import { empty, refuse, refuseStreamError } from './respond.js';

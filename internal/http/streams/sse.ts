@@ -6,7 +6,7 @@
  */
 import { formatOffset, nextCursor, type Stream, type StreamChunk } from '../../streams/index.js';
 import { readBodyOf } from './bodies.js';
-import { clientGone, type StreamRequest } from './context.js';
+import { clientGone, type StreamRequest } from './stream-request.js';
 import { H } from './protocol.js';
 import { waitAtTail } from './wait.js';
 

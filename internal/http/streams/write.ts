@@ -9,7 +9,7 @@ import {
   type ForkSpec,
   type ProducerClaim,
 } from '../../streams/index.js';
-import { header, requestOrigin, type StreamRequest } from './context.js';
+import { header, requestOrigin, type StreamRequest } from './stream-request.js';
 import { H, isTrue } from './protocol.js';
 import { readBody } from './request-body.js';
 import { empty, refuse } from './respond.js';
@@ -91,7 +91,7 @@ export async function servePost(request: StreamRequest): Promise<void> {
   const seq = header(req, H.seq);
   const contentType = header(req, 'content-type');
   const body = await readBody(req, opts.maxAppendBytes);
-  const stream = await opts.service.get(request.path, true);
+  const stream = await opts.service.get(request.path, { refreshTtl: true });
   const outcome = await stream.append({
     contentType: contentType === undefined || contentType.trim() === '' ? undefined : contentType,
     body,

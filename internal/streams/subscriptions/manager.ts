@@ -12,7 +12,7 @@ import fsp from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock } from '../../clock/index.js';
 import type { Logger } from '../../logger/index.js';
-import { formatOffset, OFFSET_BEGINNING } from '../offsets.js';
+import { formatOffset, OFFSET_BEGINNING } from '../offset-tokens.js';
 import type { StreamService } from '../service.js';
 import { SubscriptionError, parseConfig, pathList, sameConfig, type SubscriptionConfig } from './config.js';
 import { globMatch, normalizePath } from './glob.js';

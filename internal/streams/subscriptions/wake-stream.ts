@@ -36,7 +36,7 @@ export class WakeStreamWriter {
       ts: this.#clock.now(),
     };
     try {
-      const stream = await this.#service.get(wakeStream, false);
+      const stream = await this.#service.get(wakeStream);
       await stream.append({
         contentType: stream.meta.contentType,
         body: Buffer.from(JSON.stringify(event)),

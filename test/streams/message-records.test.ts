@@ -10,7 +10,7 @@ import {
   parseControl,
   scanLine,
   type RecordScan,
-} from '../../internal/streams/records.js';
+} from '../../internal/streams/message-records.js';
 
 const origin = 'node-é';
 const source = { channel: 'events.eu', encoder: new EnvelopeEncoder(origin), clock: systemClock };
