@@ -24,7 +24,7 @@ export async function authorityHub(
 }
 
 /** `--hub … --cert … --key … --ca … --store orders`, as the client `operator`. */
-export function operatorFlags(pki: TestPki, hub: TestNode): string[] {
+export function operatorFlags(pki: TestPki, hub: { readonly hubAddr: string }): string[] {
   const pair = pki.pairs.get('operator')!;
   return [
     '--hub',
