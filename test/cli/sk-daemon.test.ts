@@ -127,6 +127,13 @@ async function channelRecords(dir: string, config: string, channel: string): Pro
   return channels.find((c) => c.name === channel)?.records ?? 0;
 }
 
+/** Waits until the running daemon of `config` holds `count` records of space `eu`. */
+async function untilRecords(dir: string, config: string, count: number): Promise<void> {
+  await vi.waitFor(async () => {
+    expect(await channelRecords(dir, config, 'sk.orders.eu')).toBe(count);
+  }, PROCESS_WAIT);
+}
+
 describe('keyop-messenger run with streamkit.stores', () => {
   it('serves produce and peek through the hub, and a replica daemon follows the space', async () => {
     const dir = tempDir();
@@ -139,9 +146,7 @@ describe('keyop-messenger run with streamkit.stores', () => {
     await produce(dir, hubAddr, 'a', '{"n":1}\n{"n":2}\n');
     const peek = await runCli(operator(hubAddr, 'peek', '--space', 'eu', '--segment', 'a'), dir);
     expect(jsonLines(peek.stdout)).toMatchObject([{ sequence: 2, data: { n: 2 }, origin: 'hub1' }]);
-    await vi.waitFor(async () => {
-      expect(await channelRecords(dir, replicaFile, 'sk.orders.eu')).toBe(2);
-    }, PROCESS_WAIT);
+    await untilRecords(dir, replicaFile, 2);
     await stop(replica);
     await stop(hub);
 
@@ -156,6 +161,50 @@ describe('keyop-messenger run with streamkit.stores', () => {
       [2, 2, { n: 2 }],
     ]);
     expect(onReplica).toEqual(jsonLines((await read('hub1')).stdout));
+  });
+
+  it('brings a replica that joins late, then misses commits while stopped, to the same space', async () => {
+    const dir = tempDir();
+    const hub = spawnDaemon(['run', '-c', authorityConfig(dir)], dir);
+    const hubAddr = await started(hub);
+    // Committed before the replica ever connects: the hub sends a retained channel from its start.
+    await produce(dir, hubAddr, 'a', '1\n2\n');
+    const replicaFile = replicaConfig(dir, hubAddr);
+    const first = spawnDaemon(['run', '-c', replicaFile], dir);
+    await started(first);
+    await untilRecords(dir, replicaFile, 2);
+    await stop(first);
+
+    // Committed while the replica is stopped: sent from its stored offset when it is back.
+    await produce(dir, hubAddr, 'a', '3\n');
+    await produce(dir, hubAddr, 'b', '4\n5\n');
+    const second = spawnDaemon(['run', '-c', replicaFile], dir);
+    await started(second);
+    await untilRecords(dir, replicaFile, 5);
+    await stop(second);
+    await stop(hub);
+
+    const read = async (name: string, ...rest: string[]): Promise<Record<string, unknown>[]> =>
+      jsonLines(
+        (
+          await runCli(
+            ['sk', ...rest, '--data-dir', path.join(dir, name), '--store', 'orders', '--authority', 'hub1'],
+            dir,
+          )
+        ).stdout,
+      );
+    const onReplica = await read('replica', 'consume', '--space', 'eu');
+    expect(onReplica.map((e) => [e['position'], e['segment'], e['sequence'], e['data']])).toEqual([
+      [1, 'a', 1, 1],
+      [2, 'a', 2, 2],
+      [3, 'a', 3, 3],
+      [4, 'b', 1, 4],
+      [5, 'b', 2, 5],
+    ]);
+    expect(onReplica).toEqual(await read('hub1', 'consume', '--space', 'eu'));
+    expect(await read('replica', 'status', '--space', 'eu')).toEqual(
+      await read('hub1', 'status', '--space', 'eu'),
+    );
   });
 
   it('keeps a lease across a SIGKILL and a restart of the authority daemon', async () => {
