@@ -207,6 +207,70 @@ describe('keyop-messenger run with streamkit.stores', () => {
     );
   });
 
+  it('stops a replica at a gap the hub left, reading nothing past it, until its copy is rebuilt', async () => {
+    const dir = tempDir();
+    const hubFile = authorityConfig(dir);
+    let hub = spawnDaemon(['run', '-c', hubFile], dir);
+    let hubAddr = await started(hub);
+    /** Moves the hub's federation cursor for the replica on space `eu` (the hub stopped), then restarts it. */
+    const moveCursor = async (...verb: string[]): Promise<void> => {
+      await stop(hub);
+      const moved = await runCli(['offset', ...verb, '-c', hubFile], dir);
+      expect(moved).toMatchObject({ code: 0, stderr: '' });
+      hub = spawnDaemon(['run', '-c', hubFile], dir);
+      hubAddr = await started(hub);
+    };
+    /** Runs the replica until it holds `count` records of space `eu`; returns its log lines. */
+    const runReplica = async (count: number): Promise<DaemonProcess> => {
+      const file = replicaConfig(dir, hubAddr);
+      const replica = spawnDaemon(['run', '-c', file], dir);
+      await started(replica);
+      await untilRecords(dir, file, count);
+      return replica;
+    };
+    const positions = async (name: string): Promise<unknown[]> => {
+      const out = await runCli(
+        [
+          'sk',
+          'consume',
+          '--data-dir',
+          path.join(dir, name),
+          '--store',
+          'orders',
+          '--space',
+          'eu',
+          '--authority',
+          'hub1',
+        ],
+        dir,
+      );
+      return jsonLines(out.stdout).map((e) => e['position']);
+    };
+
+    await produce(dir, hubAddr, 'a', '1\n2\n');
+    await stop(await runReplica(2));
+    // Position 3 is skipped for the replica: the hub's cursor is moved past it while the replica is away.
+    await produce(dir, hubAddr, 'a', '3\n');
+    await moveCursor('set', 'sk.orders.eu', 'fed-replica', 'end');
+    await produce(dir, hubAddr, 'a', '4\n');
+    const gapped = await runReplica(3);
+    const refusal = await vi.waitFor(() => {
+      const line = gapped.lines.find((l) => l.msg === 'transaction refused by the index checks');
+      expect(line).toBeDefined();
+      return line!;
+    }, PROCESS_WAIT);
+    expect(refusal['err']).toMatchObject({ wireCode: 4090 });
+    await stop(gapped);
+    expect(await positions('replica')).toEqual([1, 2]);
+
+    // Rebuilt: the replica's copy removed, the hub's cursor back at the beginning.
+    fs.rmSync(path.join(dir, 'replica', 'channels', 'sk.orders.eu'), { recursive: true });
+    await moveCursor('reset', 'sk.orders.eu', 'fed-replica');
+    await stop(await runReplica(4));
+    await stop(hub);
+    expect(await positions('replica')).toEqual([1, 2, 3, 4]);
+  });
+
   it('keeps a lease across a SIGKILL and a restart of the authority daemon', async () => {
     const dir = tempDir();
     const config = authorityConfig(dir);
