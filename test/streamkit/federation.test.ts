@@ -148,3 +148,34 @@ describe('streamkit across a hub', () => {
     expect(replica.health('eu')).toEqual({ lastPosition: 3, tornEntries: 0, refusedEntries: 0 });
   });
 });
+
+describe('streamkit spaces published by a client', () => {
+  it('reach the hub whole when the client links after its first commits (a retained channel starts at its beginning)', async () => {
+    const client = await startNode({ pki, name: 'alpha' });
+    const local = await StreamStore.open(client.messenger, { store: 'orders' });
+    await local.produce('eu', 'a', [{ data: 1 }, { data: 2 }]);
+    await local.close();
+    await client.stop();
+
+    const hub = await startNode({
+      pki,
+      name: 'hub1',
+      hub: { allowedPeers: [{ name: 'alpha', subscribe: [], publish: ['sk.orders.>'] }] },
+    });
+    nodes.push(hub);
+    const replica = await StreamStore.open(hub.messenger, { store: 'orders', authority: 'alpha' });
+    closing.push(replica);
+    const linked = await startNode({
+      pki,
+      name: 'alpha',
+      dataDir: client.dataDir,
+      hubs: [{ addr: hub.hubAddr, publish: ['sk.orders.>'] }],
+    });
+    nodes.push(linked);
+    await statusWhere(replica, 'eu', (s) => s.lastSequence === 2);
+    expect((await drain(replica.consumeSpace('eu'))).map((e) => [e.position, e.data])).toEqual([
+      [1, 1],
+      [2, 2],
+    ]);
+  });
+});
