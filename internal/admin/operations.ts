@@ -14,7 +14,12 @@ import {
 } from '../envelope/index.js';
 import { ErrorCode, MessengerError } from '../errors/index.js';
 import { silentLogger } from '../logger/index.js';
-import { cursorIds, deadLetterChannelOf, sanitizeFileComponent, validateChannelName } from '../naming/index.js';
+import {
+  cursorIds,
+  deadLetterChannelOf,
+  sanitizeFileComponent,
+  validateChannelName,
+} from '../naming/index.js';
 import { retentionFor, untilGrowth, type ChannelLog } from '../storage/index.js';
 import type { AdminHost } from './host.js';
 import type { AdminRequest, WirePosition } from './protocol.js';

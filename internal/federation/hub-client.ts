@@ -24,6 +24,7 @@ import {
 } from './reconnector.js';
 import { senderReadBytes } from './sender.js';
 import { Session } from './session.js';
+import { firstStart } from './first-start.js';
 
 /** One hub to connect to. */
 export interface HubRef {
@@ -210,7 +211,7 @@ export class HubClient {
         clock: ctx.clock,
         logger: this.#logger,
       },
-      from,
+      await firstStart(ctx, channel, from),
     );
   }
 

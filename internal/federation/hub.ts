@@ -48,6 +48,7 @@ import { guardTlsRefusals, refuseTls, remoteOf } from './tls-refusals.js';
 import { sweepStaleCursors } from './ttl-sweep.js';
 import { WaitingChannels } from './waiting-channels.js';
 import { ChannelWaits } from './channel-waits.js';
+import { firstStart } from './first-start.js';
 
 /** One allowlist entry. */
 export interface AllowedPeer {
@@ -512,7 +513,7 @@ export class Hub {
         clock: ctx.clock,
         logger: this.#logger,
       },
-      from,
+      ephemeral ? from : await firstStart(ctx, channel, from),
     );
   }
 

@@ -32,6 +32,7 @@ export {
   leasesChannel,
   requestChannel,
   spaceChannel,
+  storeNameProblem,
   validateSegment,
   validateSpace,
   validateStore,

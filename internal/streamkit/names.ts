@@ -8,11 +8,15 @@ const MAX_SEGMENT_BYTES = 1024;
 /** Channel-name prefix of every channel of the convention. */
 export const NAMESPACE = 'sk';
 
+/** Why `store` is not a store name (`[a-z0-9-]{1,64}`), or undefined when it is one. */
+export function storeNameProblem(store: string): string | undefined {
+  return STORE.test(store) ? undefined : 'must be 1-64 characters of [a-z0-9-]';
+}
+
 /** Throws 4000 unless `store` is `[a-z0-9-]{1,64}`. */
 export function validateStore(store: string): void {
-  if (!STORE.test(store)) {
-    throw badRequest(`invalid store name ${JSON.stringify(store)}: must be 1-64 characters of [a-z0-9-]`);
-  }
+  const problem = storeNameProblem(store);
+  if (problem !== undefined) throw badRequest(`invalid store name ${JSON.stringify(store)}: ${problem}`);
 }
 
 /** Throws 4000 unless `space` is `[A-Za-z0-9-][A-Za-z0-9_-]{0,99}`. */

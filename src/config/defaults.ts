@@ -9,6 +9,7 @@ import type {
   HubRefConfig,
   MessengerConfig,
   PeerPolicyConfig,
+  StreamkitStoreConfig,
 } from './types.js';
 
 /** Largest delay Node timers honour (2^31 - 1 ms); longer ones fire after 1 ms. */
@@ -86,6 +87,7 @@ export const DEFAULT_CONFIG: DeepReadonly<Omit<MessengerConfig, 'name'>> = deepF
   },
   log: { level: 'info' },
   metrics: { enabled: true, maxChannels: 200 },
+  streamkit: { stores: [] },
 });
 
 /** Defaults of one `hub.allowed_peers[]` entry (`name` is required, so its default is the "missing" marker). */
@@ -103,6 +105,13 @@ export const DEFAULT_HUB_REF = deepFreeze<HubRefConfig>({ addr: '', subscribe: [
 
 /** Defaults of one `http.auth.clients[]` entry (`name` is required; no rights unless listed). */
 export const DEFAULT_HTTP_CLIENT = deepFreeze<HttpClientConfig>({ name: '', read: [], write: [], admin: [] });
+
+/** Defaults of one `streamkit.stores[]` entry (`name` is required; authority empty: this instance). */
+export const DEFAULT_STREAMKIT_STORE = deepFreeze<StreamkitStoreConfig>({
+  name: '',
+  authority: '',
+  requestTimeoutMs: 10_000,
+});
 
 function deepFreeze<T>(value: T): DeepReadonly<T> {
   if (typeof value === 'object' && value !== null) {

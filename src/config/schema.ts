@@ -14,6 +14,7 @@ import {
   DEFAULT_HTTP_CLIENT,
   DEFAULT_HUB_REF,
   DEFAULT_PEER_POLICY,
+  DEFAULT_STREAMKIT_STORE,
   MAX_BATCH_BYTES_LIMIT,
   MAX_EXPIRY_WARN_DAYS,
   MAX_MEGABYTES,
@@ -261,6 +262,16 @@ export const CONFIG_SCHEMA: FieldsSpec<MessengerConfig> = {
   },
   log: { kind: 'section', fields: { level: { kind: 'enum', values: LOG_LEVELS } } },
   metrics: { kind: 'section', fields: { enabled: flag, maxChannels: positive } },
+  streamkit: {
+    kind: 'section',
+    fields: {
+      stores: {
+        kind: 'sections',
+        item: DEFAULT_STREAMKIT_STORE,
+        fields: { name: text, authority: text, requestTimeoutMs: positiveDelayMs },
+      },
+    },
+  },
 };
 
 /**

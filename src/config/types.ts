@@ -65,6 +65,19 @@ export interface HubRefConfig {
   publish: string[];
 }
 
+/**
+ * A streamkit store the daemon hosts (`streamkit.stores[]`): opened at start, closed at shutdown.
+ * On its authority it serves produce, lease and worker requests; elsewhere it is a replica.
+ */
+export interface StreamkitStoreConfig {
+  /** The store name, `[a-z0-9-]{1,64}`. */
+  name: string;
+  /** The instance that writes the store, the same on every instance; empty: this instance. */
+  authority: string;
+  /** Deadline of a produce a replica sends to the authority, in ms. */
+  requestTimeoutMs: number;
+}
+
 /** A complete, validated configuration: every key present, every default applied. */
 export interface MessengerConfig {
   /** Instance identity: the TLS certificate CN when TLS is configured, else this name (default: host name). */
@@ -137,6 +150,8 @@ export interface MessengerConfig {
   };
   /** Daemon logging. */
   log: { level: LogLevel };
+  /** Streamkit stores hosted by the daemon (docs/conventions/streamkit.md). */
+  streamkit: { stores: StreamkitStoreConfig[] };
   /** `GET /metrics` on the HTTP listener (Prometheus text format). */
   metrics: {
     /** Serve `/metrics`. */

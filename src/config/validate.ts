@@ -10,6 +10,7 @@ import type { ConfigIssues } from './issues.js';
 import type { MessengerConfig } from './types.js';
 import { validateHttpConfig } from './validate-http.js';
 import { validateRetentionOverrides } from './validate-retention.js';
+import { validateStreamkitStores } from './validate-streamkit.js';
 
 /** Adds every cross-key problem of `config` to `issues`. */
 export function validateConfig(config: MessengerConfig, issues: ConfigIssues): void {
@@ -67,9 +68,17 @@ export function validateConfig(config: MessengerConfig, issues: ConfigIssues): v
     client.hubs.map((ref) => ref.addr),
   );
 
+  unique(
+    issues,
+    'streamkit.stores',
+    'name',
+    config.streamkit.stores.map((store) => store.name),
+  );
+
   validateDependencies(config, issues);
   validateHttpConfig(config, issues);
   validateRetentionOverrides(config, issues);
+  validateStreamkitStores(config, issues);
 }
 
 function atLeast(issues: ConfigIssues, path: string, value: number, lowerPath: string, lower: number): void {

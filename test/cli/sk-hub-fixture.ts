@@ -25,6 +25,6 @@ export async function authorityHub(
 }
 
 /** `--hub … --cert … --key … --ca … --store orders`, as the client `operator`. */
-export function operatorFlags(pki: TestPki, hub: TestNode): string[] {
+export function operatorFlags(pki: TestPki, hub: { readonly hubAddr: string }): string[] {
   return [...hubFlags(pki, hub.hubAddr, 'operator'), '--store', 'orders'];
 }

@@ -42,7 +42,7 @@ describe('config.example.yaml', () => {
   it('shows commented alternatives that are themselves valid', async () => {
     const text = await readFile(EXAMPLE, 'utf8');
     const uncommented = text
-      .replace(/^ +(?:(?:allowed_peers|hubs|clients): \[\]|tokens_file: '')\n/gm, '')
+      .replace(/^ +(?:(?:allowed_peers|hubs|clients|stores): \[\]|tokens_file: '')\n/gm, '')
       .replace(/^( *)# ( *(?:- )?[a-z_]+:(?: .*)?)$/gm, '$1$2');
     const { config } = await loadConfigFile(await writeConfig(uncommented), {});
     expect(config.name).toBe('my-instance');
@@ -51,6 +51,9 @@ describe('config.example.yaml', () => {
     ]);
     expect(config.client.hubs).toEqual([
       { addr: 'hub.example.net:7740', subscribe: ['alerts'], publish: ['metrics'] },
+    ]);
+    expect(config.streamkit.stores).toEqual([
+      { name: 'orders', authority: 'hub-a', requestTimeoutMs: 10_000 },
     ]);
     expect(config.http.auth).toEqual({
       tokensFile: '/etc/keyop-messenger/http-tokens',

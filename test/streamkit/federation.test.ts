@@ -10,7 +10,7 @@ import { connected } from '../support/cluster.js';
 import { drain } from './harness.js';
 import { acrossHub } from './hub-harness.js';
 
-const { closing, storeOn, hubAndClient } = acrossHub(['sk.orders.eu']);
+const { closing, storeOn, hubAndClient, start } = acrossHub(['sk.orders.eu']);
 
 /** Resolves with the first status of `space` that satisfies `done`. */
 function statusWhere(
@@ -118,5 +118,32 @@ describe('streamkit across a hub', () => {
     expect(seen).toEqual([...seen].sort((a, b) => a - b));
     expect((await drain(replica.consumeSegment('eu', 'order-1'))).map((e) => e.data)).toEqual([1, 2, 3]);
     expect(replica.health('eu')).toEqual({ lastPosition: 3, tornEntries: 0, refusedEntries: 0 });
+  });
+});
+
+describe('streamkit spaces published by a client', () => {
+  it('reach the hub whole when the client links after its first commits (a retained channel starts at its beginning)', async () => {
+    const client = await start({ name: 'alpha' }, 'stopsItself');
+    const local = await StreamStore.open(client.messenger, { store: 'orders' });
+    await local.produce('eu', 'a', [{ data: 1 }, { data: 2 }]);
+    await local.close();
+    await client.stop();
+
+    const hub = await start({
+      name: 'hub1',
+      hub: { allowedPeers: [{ name: 'alpha', subscribe: [], publish: ['sk.orders.>'] }] },
+    });
+    const replica = await StreamStore.open(hub.messenger, { store: 'orders', authority: 'alpha' });
+    closing.push(replica);
+    await start({
+      name: 'alpha',
+      dataDir: client.dataDir,
+      hubs: [{ addr: hub.hubAddr, publish: ['sk.orders.>'] }],
+    });
+    await statusWhere(replica, 'eu', (s) => s.lastSequence === 2);
+    expect((await drain(replica.consumeSpace('eu'))).map((e) => [e.position, e.data])).toEqual([
+      [1, 1],
+      [2, 2],
+    ]);
   });
 });

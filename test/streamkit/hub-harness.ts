@@ -1,7 +1,14 @@
 /** Store `orders` across a hub: the authority hub `hub1` and its client `alpha`, stopped after each test. */
 import { afterEach, beforeAll } from 'vitest';
 import { StreamRpc, StreamStore } from '../../src/index.js';
-import { connected, makePki, startNode, type TestNode, type TestPki } from '../support/cluster.js';
+import {
+  connected,
+  makePki,
+  startNode,
+  type NodeOptions,
+  type TestNode,
+  type TestPki,
+} from '../support/cluster.js';
 import type { Closable } from '../support/closing.js';
 
 /** What {@link acrossHub} gives a test file. */
@@ -12,6 +19,8 @@ export interface AcrossHub {
   readonly storeOn: (node: TestNode, requestTimeoutMs?: number) => Promise<StreamStore>;
   /** Hub `hub1` and client `alpha` connected to it, both allowed the channels given to {@link acrossHub}. */
   readonly hubAndClient: () => Promise<{ hub: TestNode; client: TestNode }>;
+  /** Starts a node (`hub1` or `alpha`) with the file's PKI; stopped after the test unless `stopsItself`. */
+  readonly start: (options: Omit<NodeOptions, 'pki'>, stopsItself?: 'stopsItself') => Promise<TestNode>;
 }
 
 /**
@@ -61,6 +70,11 @@ export function acrossHub(
       nodes.push(client);
       await connected(client);
       return { hub, client };
+    },
+    async start(nodeOptions, stopsItself) {
+      const node = await startNode({ pki, ...nodeOptions });
+      if (stopsItself === undefined) nodes.push(node);
+      return node;
     },
   };
 }

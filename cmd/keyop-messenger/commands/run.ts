@@ -59,6 +59,7 @@ async function runDaemon(flags: RunFlags, ctx: CliContext): Promise<void> {
       httpUrl: daemon.httpUrl,
       ...(daemon.hubAddr === undefined ? {} : { hubAddr: daemon.hubAddr }),
       ...(config.client.enabled ? { hubs: config.client.hubs.map((h) => h.addr) } : {}),
+      ...(config.streamkit.stores.length === 0 ? {} : { stores: config.streamkit.stores.map((s) => s.name) }),
     },
     'keyop-messenger started',
   );

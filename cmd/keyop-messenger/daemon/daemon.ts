@@ -3,6 +3,7 @@ import type { Logger } from '../../../internal/logger/index.js';
 import type { MutualTlsOptions } from '../../../internal/tlsutil/index.js';
 import { Messenger, startHttpEndpoint, type HttpEndpoint, type MessengerConfig } from '../../../src/index.js';
 import { startAdminSocket } from '../admin/daemon-socket.js';
+import { openHostedStores, type HostedStores } from './streamkit-stores.js';
 
 /** A started daemon. */
 export interface RunningDaemon {
@@ -22,7 +23,8 @@ export interface RunningDaemon {
 /**
  * Opens the Messenger on `config.storage.data_dir` (taking its lock) and starts the HTTP endpoint on
  * `http.listen_addr`, HTTPS with the instance certificate when `tls` is given (clients may then
- * authenticate with a certificate of the instance CA; `tls.min_version` applies). `/readyz` answers 200
+ * authenticate with a certificate of the instance CA; `tls.min_version` applies), after opening the
+ * streamkit stores of `streamkit.stores` (so `/readyz` is not 200 before they serve). `/readyz` answers 200
  * once both are up. The admin API listens on `<data_dir>/admin.sock` (mode 0600). When the endpoint
  * or the socket cannot start, what started is closed again before the error propagates, so the data
  * dir lock is released.
@@ -33,6 +35,13 @@ export async function startDaemon(
   tls: MutualTlsOptions | undefined,
 ): Promise<RunningDaemon> {
   const messenger = await Messenger.open(config, { logger });
+  let stores: HostedStores;
+  try {
+    stores = await openHostedStores(messenger, config);
+  } catch (err) {
+    await messenger.close();
+    throw err;
+  }
   let http: HttpEndpoint;
   try {
     http = await startHttpEndpoint(messenger, {
@@ -49,6 +58,7 @@ export async function startDaemon(
           }),
     });
   } catch (err) {
+    await stores.close();
     await messenger.close();
     throw err;
   }
@@ -57,6 +67,7 @@ export async function startDaemon(
     closeAdmin = await startAdminSocket(messenger, logger.child({ component: 'admin' }));
   } catch (err) {
     await http.close();
+    await stores.close();
     await messenger.close();
     throw err;
   }
@@ -70,7 +81,11 @@ export async function startDaemon(
       try {
         await Promise.all([http.close(), closeAdmin()]);
       } finally {
-        await messenger.close();
+        try {
+          await stores.close();
+        } finally {
+          await messenger.close();
+        }
       }
     },
   };
