@@ -47,10 +47,9 @@ export function messengerHost(messenger: Messenger, mode: AdminHost['mode'], log
       retention: retentionRulesOf(messenger.config),
       activeSubscribers: (channel) =>
         new Map(
-          Object.entries(messenger.stats().channels[channel]?.subscribers ?? {}).map(([id, stats]) => [
-            sanitizeFileComponent(id),
-            { ...stats },
-          ]),
+          Object.entries(messenger.stats().channels[channel]?.subscribers ?? {})
+            .filter(([, stats]) => stats.running)
+            .map(([id, stats]) => [sanitizeFileComponent(id), { ...stats }]),
         ),
       liveStats: () => messenger.stats(),
       append: (channel, lines, records) => internals.append(channel, lines, records),

@@ -3,6 +3,7 @@ import type { Logger } from '../../../internal/logger/index.js';
 import type { MutualTlsOptions } from '../../../internal/tlsutil/index.js';
 import { Messenger, startHttpEndpoint, type HttpEndpoint, type MessengerConfig } from '../../../src/index.js';
 import { startAdminSocket } from '../admin/daemon-socket.js';
+import { messengerHost } from '../admin/hosts.js';
 
 /** A started daemon. */
 export interface RunningDaemon {
@@ -33,10 +34,13 @@ export async function startDaemon(
   tls: MutualTlsOptions | undefined,
 ): Promise<RunningDaemon> {
   const messenger = await Messenger.open(config, { logger });
+  const adminLogger = logger.child({ component: 'admin' });
+  const admin = messengerHost(messenger, 'daemon', adminLogger);
   let http: HttpEndpoint;
   try {
     http = await startHttpEndpoint(messenger, {
       listenAddr: config.http.listenAddr,
+      admin: admin.host,
       ...(tls === undefined
         ? {}
         : {
@@ -49,14 +53,16 @@ export async function startDaemon(
           }),
     });
   } catch (err) {
+    await admin.close();
     await messenger.close();
     throw err;
   }
   let closeAdmin: () => Promise<void>;
   try {
-    closeAdmin = await startAdminSocket(messenger, logger.child({ component: 'admin' }));
+    closeAdmin = await startAdminSocket(messenger, admin, adminLogger);
   } catch (err) {
     await http.close();
+    await admin.close();
     await messenger.close();
     throw err;
   }
@@ -69,6 +75,7 @@ export async function startDaemon(
       http.setReady(false);
       try {
         await Promise.all([http.close(), closeAdmin()]);
+        await admin.close();
       } finally {
         await messenger.close();
       }
