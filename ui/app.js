@@ -372,8 +372,7 @@ function channelView(name) {
       el(
         'td',
         {},
-        state.admin &&
-          !s.active &&
+        movable(s) &&
           el(
             'button',
             {
@@ -390,8 +389,7 @@ function channelView(name) {
             'Skip to end',
           ),
         ' ',
-        state.admin &&
-          !s.active &&
+        movable(s) &&
           el(
             'button',
             {
@@ -479,6 +477,16 @@ function channelView(name) {
     ),
     ...browserView(name),
   ];
+}
+
+/**
+ * Whether the page offers to move subscriber `s`: the caller may administer, and the admin API
+ * allows it (not delivering in the daemon, not a federation cursor).
+ *
+ * @param {{ id: string, active: boolean }} s
+ */
+function movable(s) {
+  return state.admin && !s.active && !/^(fed|fedout)-/.test(s.id);
 }
 
 /** @param {number[]} lags */
