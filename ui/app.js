@@ -591,6 +591,15 @@ function federationView() {
   const federation = state.overview.stats.federation;
   if (federation === undefined)
     return [el('h2', {}, 'Federation'), el('p', {}, 'Federation is not enabled.')];
+  /** @type {Map<string, any>} traffic by `hub:<addr>` or `peer:<name>` */
+  const traffic = new Map(state.overview.links.map((/** @type {any} */ l) => [l.link, l]));
+  const trafficCells = (/** @type {string} */ link) => {
+    const t = traffic.get(link);
+    return [
+      el('td', { class: 'num' }, t === undefined ? '' : `${t.framesInFlight} / ${t.recordsInFlight}`),
+      el('td', { class: 'num' }, t?.acks ?? ''),
+    ];
+  };
   const hubs = federation.clients.map((/** @type {any} */ c) =>
     el(
       'tr',
@@ -600,6 +609,7 @@ function federationView() {
       el('td', {}, c.addr),
       el('td', { class: `state-${c.state}` }, c.state),
       el('td', { class: 'num' }, c.connects),
+      ...trafficCells(`hub:${c.addr}`),
       el('td', {}, c.refusal ?? ''),
     ),
   );
@@ -612,6 +622,7 @@ function federationView() {
       el('td', {}, ''),
       el('td', { class: 'state-connected' }, 'connected'),
       el('td', {}, ''),
+      ...trafficCells(`peer:${p}`),
       el('td', {}, ''),
     ),
   );
@@ -633,7 +644,16 @@ function federationView() {
         el(
           'tr',
           {},
-          ...['Role', 'Instance', 'Address', 'State', 'Connects', 'Refusal'].map((h) => el('th', {}, h)),
+          ...[
+            'Role',
+            'Instance',
+            'Address',
+            'State',
+            'Connects',
+            'In flight (frames / records)',
+            'Acks',
+            'Refusal',
+          ].map((h) => el('th', {}, h)),
         ),
       ),
       el('tbody', {}, ...hubs, ...peers),

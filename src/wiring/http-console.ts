@@ -11,6 +11,7 @@ import type { AdminHost } from '../../internal/admin/index.js';
 import { consoleRoute, FsyncWindow, type ConsoleTarget } from '../../internal/console/index.js';
 import { refuseAccess, type AccessDecision, type HttpAuth } from '../../internal/http/auth/index.js';
 import type { HttpServer } from '../../internal/http/index.js';
+import { federationLinks } from './http-metrics.js';
 import type { MessengerInternals } from './internals.js';
 import type { Messenger } from '../messenger.js';
 
@@ -37,7 +38,7 @@ export interface ConsoleEndpoint {
   ) => void;
 }
 
-/** Adds `/ui/` to `endpoint.server`; resolves with what stops the console's fsync listener. */
+/** Adds `/ui/` to `endpoint.server`; returns what stops the console's fsync listener. */
 export function addConsoleRoutes(endpoint: ConsoleEndpoint): () => void {
   const { messenger, internals, auth } = endpoint;
   const started = internals.clock.now();
@@ -68,6 +69,7 @@ export function addConsoleRoutes(endpoint: ConsoleEndpoint): () => void {
           disk: { freeBytes: disk.bavail * disk.bsize, totalBytes: disk.blocks * disk.bsize },
           fsync: fsyncs.summary(),
           stats: messenger.stats(),
+          links: federationLinks(internals),
         };
       },
       logger: internals.logger.child({ component: 'console' }),

@@ -135,10 +135,6 @@ describe('web console in Chromium', () => {
     await expect.poll(() => page.locator('#instance-name').textContent()).toBe('hub-a');
     await page.screenshot({ path: path.join(ARTIFACTS, 'overview.png'), fullPage: true });
 
-    await page.goto(`${httpUrl}/ui/#/federation`);
-    await expect.poll(() => page.locator('#links').textContent()).toContain('client-b');
-    await page.screenshot({ path: path.join(ARTIFACTS, 'federation.png'), fullPage: true });
-
     await page.goto(`${httpUrl}/ui/#/channels`);
     const firstRow = page.locator('table tbody tr').first();
     await expect.poll(() => firstRow.textContent()).toContain('alerts');
@@ -175,6 +171,14 @@ describe('web console in Chromium', () => {
     // A federation cursor is the federation's to move: the page offers no action on it.
     expect(await page.locator('#skip-fed-client-b').count()).toBe(0);
     await page.screenshot({ path: path.join(ARTIFACTS, 'channel-reset.png'), fullPage: true });
+    // The link to client-b carried them: it shows acks.
+    await page.goto(`${httpUrl}/ui/#/federation`);
+    const peerRow = page.locator('#links tbody tr', { hasText: 'client-b' }).locator('td');
+    await expect.poll(() => peerRow.nth(3).textContent()).toBe('connected');
+    await expect
+      .poll(async () => Number(await peerRow.nth(6).textContent()), { timeout: 10_000 })
+      .toBeGreaterThan(0);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'federation.png'), fullPage: true });
     // client-b received the published alerts through the federation.
     await vi.waitFor(
       async () => {
