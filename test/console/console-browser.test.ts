@@ -6,15 +6,15 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Messenger } from '../../src/index.js';
 import { killLeftoverDaemons, spawnDaemon, type DaemonProcess } from '../cli/daemon-process.js';
 import { assertCliBuilt, runCli } from '../cli/process.js';
 import { makePki, type TestPki } from '../support/cluster.js';
 import { tempDir } from '../support/temp-dir.js';
+import { openChromium } from './chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts/console');
 
 let context: BrowserContext | undefined;
@@ -96,25 +96,6 @@ async function publish(dir: string, pki: TestPki, hubAddr: string, payload: unkn
   expect(result.code, result.stderr).toBe(0);
 }
 
-async function openBrowser(): Promise<Page> {
-  context = await chromium.launchPersistentContext(tempDir('keyop-chromium-'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    ignoreHTTPSErrors: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  return context.pages()[0] ?? (await context.newPage());
-}
-
 const lagOf = (page: Page) => page.locator('#subscribers tr[data-subscriber="lagger"] .lag-records');
 
 describe('web console in Chromium', () => {
@@ -130,7 +111,8 @@ describe('web console in Chromium', () => {
     const { hub, hubAddr } = await startPair(dir, pki);
     const httpUrl = (await hub.started)['httpUrl'] as string;
 
-    const page = await openBrowser();
+    context = await openChromium();
+    const page = context.pages()[0] ?? (await context.newPage());
     await page.goto(`${httpUrl}/ui/#/overview`);
     await expect.poll(() => page.locator('#instance-name').textContent()).toBe('hub-a');
     await page.screenshot({ path: path.join(ARTIFACTS, 'overview.png'), fullPage: true });
