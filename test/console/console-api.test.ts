@@ -3,34 +3,29 @@
  * and assets, the overview, admin verbs behind `http.auth` (looking needs the metrics right, a
  * change the admin right), and no console unless `http.console` is on.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { messengerHost } from '../../cmd/keyop-messenger/admin/hosts.js';
-import { silentLogger } from '../../internal/logger/index.js';
-import { Messenger, startHttpEndpoint, type MessengerConfigInput } from '../../src/index.js';
-import { bearer, send, tokenFileLine } from '../http/client.js';
+import type { MessengerConfigInput } from '../../src/index.js';
+import { bearer, send } from '../http/client.js';
 import { tempDir } from '../support/temp-dir.js';
+import {
+  consoleConfig,
+  openConsole,
+  storedSubscriber,
+  tokenOf,
+  VIEWER_AND_OPERATOR,
+  type Closers,
+} from './fixture.js';
 
-const opened: { close(): Promise<void> }[] = [];
+const opened: Closers = [];
 afterEach(async () => {
   for (const c of opened.splice(0).reverse()) await c.close();
 });
 
-async function open(config: MessengerConfigInput) {
-  const messenger = await Messenger.open(config);
-  opened.push(messenger);
-  const admin = messengerHost(messenger, 'daemon', silentLogger);
-  opened.push(admin);
-  const endpoint = await startHttpEndpoint(messenger, { listenAddr: '127.0.0.1:0', admin: admin.host });
-  opened.push(endpoint);
-  return { messenger, endpoint };
-}
+const open = (config: MessengerConfigInput) => openConsole(config, opened);
 
-const TOKEN_SUFFIX = '-0123456789abcdef';
-
-function as(who: string | undefined, extra: Record<string, string> = {}): Record<string, string> {
-  return who === undefined ? extra : { ...extra, ...bearer(`${who}${TOKEN_SUFFIX}`) };
+function as(who: string | undefined): Record<string, string> {
+  return who === undefined ? {} : bearer(tokenOf(who));
 }
 
 describe('web console routes', () => {
@@ -92,29 +87,12 @@ describe('web console routes', () => {
 
   it('lets readers look and only administrators act (http.auth)', async () => {
     const dir = tempDir('keyop-console-auth-');
-    const tokens = path.join(dir, 'tokens');
-    const names = ['viewer', 'operator', 'narrow'];
-    fs.writeFileSync(tokens, `${names.map((n) => tokenFileLine(n, `${n}${TOKEN_SUFFIX}`)).join('\n')}\n`, {
-      mode: 0o600,
-    });
-    const { messenger, endpoint } = await open({
-      storage: { dataDir: path.join(dir, 'data') },
-      http: {
-        console: true,
-        auth: {
-          tokensFile: tokens,
-          clients: [
-            { name: 'viewer', read: ['>'] },
-            { name: 'operator', admin: ['>'] },
-            { name: 'narrow', read: ['orders'] },
-          ],
-        },
-      },
-    });
+    const { messenger, endpoint } = await open(
+      consoleConfig(dir, [...VIEWER_AND_OPERATOR, { name: 'narrow', read: ['orders'] }]),
+    );
     await messenger.publish('orders', 'Order', { n: 1 });
     // A subscriber known by its offset file only (not delivering in this process).
-    fs.mkdirSync(path.join(dir, 'data', 'subscribers', 'orders'), { recursive: true });
-    fs.writeFileSync(path.join(dir, 'data', 'subscribers', 'orders', 'billing.offset'), '0\n');
+    storedSubscriber(path.join(dir, 'data'), 'orders', 'billing');
     const get = (api: string, who?: string) => send(`${endpoint.url}/ui/api/${api}`, { headers: as(who) });
     const reset = (who?: string) =>
       send(`${endpoint.url}/ui/api/admin`, {
