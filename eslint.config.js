@@ -131,4 +131,23 @@ export default tseslint.config(
       },
     },
   },
+  {
+    // The web console's page: browser modules.
+    files: ['ui/**/*.js'],
+    languageOptions: {
+      globals: {
+        document: 'readonly',
+        location: 'readonly',
+        sessionStorage: 'readonly',
+        fetch: 'readonly',
+        addEventListener: 'readonly',
+        setInterval: 'readonly',
+        HTMLElement: 'readonly',
+        HTMLInputElement: 'readonly',
+        HTMLDialogElement: 'readonly',
+        Node: 'readonly',
+        Event: 'readonly',
+      },
+    },
+  },
 );

@@ -20,4 +20,4 @@ export {
   type WirePosition,
 } from './protocol.js';
 export { callAdmin } from './socket-client.js';
-export { serveAdminSocket, type AdminSocket } from './socket-server.js';
+export { adminAnswer, readAdminBody, serveAdminSocket, type AdminSocket } from './socket-server.js';

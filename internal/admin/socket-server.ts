@@ -87,11 +87,21 @@ export async function serveAdminSocket(
 }
 
 async function answer(req: http.IncomingMessage, host: AdminHost, logger: Logger): Promise<AdminAnswer> {
-  try {
+  return adminAnswer(async () => {
     if (req.method !== 'POST')
       throw new MessengerError(ErrorCode.INVALID_ARGUMENT, 'admin request: use POST /');
-    const request = parseAdminRequest(JSON.parse(await readBody(req)) as unknown);
-    return { ok: true, result: await runAdminRequest(host, request) };
+    const request = parseAdminRequest(JSON.parse(await readAdminBody(req)) as unknown);
+    return runAdminRequest(host, request);
+  }, logger);
+}
+
+/**
+ * The answer of an admin request run by `work`: its result, or the coded error it failed with (an
+ * error outside the family is logged and answered with its message only).
+ */
+export async function adminAnswer(work: () => Promise<unknown>, logger: Logger): Promise<AdminAnswer> {
+  try {
+    return { ok: true, result: await work() };
   } catch (err) {
     if (!(err instanceof MessengerError)) {
       logger.error({ err }, 'admin request failed');
@@ -101,7 +111,12 @@ async function answer(req: http.IncomingMessage, host: AdminHost, logger: Logger
   }
 }
 
-async function readBody(req: http.IncomingMessage): Promise<string> {
+/**
+ * The body of an admin request as text.
+ *
+ * @throws MessengerError `ERR_INVALID_ARGUMENT` when it is larger than 64 KiB.
+ */
+export async function readAdminBody(req: http.IncomingMessage): Promise<string> {
   let body = '';
   for await (const chunk of req) {
     body += (chunk as Buffer).toString('utf8');

@@ -84,6 +84,7 @@ export const DEFAULT_CONFIG: DeepReadonly<Omit<MessengerConfig, 'name'>> = deepF
     corsOrigins: [],
     allowedHosts: [],
     readinessHubs: 'not_refused',
+    console: false,
   },
   log: { level: 'info' },
   metrics: { enabled: true, maxChannels: 200 },

@@ -258,6 +258,7 @@ export const CONFIG_SCHEMA: FieldsSpec<MessengerConfig> = {
       corsOrigins: { kind: 'strings', item: 'an origin', problem: originProblem },
       allowedHosts: { kind: 'strings', item: 'a host name', problem: hostNameProblem },
       readinessHubs: { kind: 'enum', values: READINESS_HUBS },
+      console: flag,
     },
   },
   log: { kind: 'section', fields: { level: { kind: 'enum', values: LOG_LEVELS } } },

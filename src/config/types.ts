@@ -147,6 +147,8 @@ export interface MessengerConfig {
      * good), `connected` (unready until every hub is connected), `ignore` (hubs only reported).
      */
     readinessHubs: ReadinessHubs;
+    /** Serve the web console at `/ui/` (needs the daemon's admin API; the same rights as `/metrics` to look). */
+    console: boolean;
   };
   /** Daemon logging. */
   log: { level: LogLevel };

@@ -5,6 +5,7 @@
  * does not pay for it.
  */
 import type { SecureVersion } from 'node:tls';
+import type { AdminHost } from '../../internal/admin/index.js';
 import type { ListenerTimeouts } from '../../internal/net/index.js';
 import type { Messenger } from '../messenger.js';
 
@@ -26,6 +27,11 @@ export interface HttpEndpointOptions {
    * 10 s, 10 s and 30 s. A connection over a limit is closed (with 408 once HTTP has started).
    */
   timeouts?: Partial<ListenerTimeouts>;
+  /**
+   * The daemon's admin API; with `http.console`, the web console at `/ui/` runs its verbs on it
+   * (without it, no console is served).
+   */
+  admin?: AdminHost;
 }
 
 /** A running HTTP endpoint. */

@@ -63,7 +63,7 @@ export async function addMetricsRoutes(endpoint: MetricsEndpoint): Promise<() =>
 }
 
 /** The open federation connections: links to hubs, and peers connected to this hub. */
-function federationLinks(internals: MessengerInternals): LinkSnapshot[] {
+export function federationLinks(internals: MessengerInternals): LinkSnapshot[] {
   const federation = internals.federation();
   if (federation === undefined) return [];
   const links: LinkSnapshot[] = [];

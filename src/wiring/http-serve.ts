@@ -12,6 +12,7 @@ import { StreamService } from '../../internal/streams/index.js';
 import { SubscriptionManager } from '../../internal/streams/subscriptions/index.js';
 import { anonymousExposureProblem, isLoopbackListenAddr } from '../config/index.js';
 import { federationStats } from './federation.js';
+import { addConsoleRoutes } from './http-console.js';
 import { addMetricsRoutes } from './http-metrics.js';
 import { internalsOf, type MessengerInternals } from './internals.js';
 import type { HttpEndpoint, HttpEndpointOptions } from './http-endpoint.js';
@@ -85,6 +86,7 @@ export async function serveHttpEndpoint(
       refused(req, decision, 'metrics');
     },
   });
+  const stopConsole = consoleRoutes(messenger, options, { internals, server, auth, refused, logger });
   server.addRoute(
     streamsRoute(
       {
@@ -110,6 +112,7 @@ export async function serveHttpEndpoint(
     url = await server.start();
   } catch (err) {
     stopMetrics();
+    stopConsole();
     await subscriptions.close();
     await service.close();
     throw err;
@@ -121,9 +124,43 @@ export async function serveHttpEndpoint(
     },
     close: async () => {
       stopMetrics();
+      stopConsole();
       await Promise.all([server.close(), subscriptions.close(), service.close()]);
     },
   };
+}
+
+/**
+ * Adds the web console when `http.console` is on and the daemon gave its admin API; returns what
+ * stops it.
+ */
+function consoleRoutes(
+  messenger: Messenger,
+  options: HttpEndpointOptions,
+  parts: {
+    internals: MessengerInternals;
+    server: HttpServer;
+    auth: HttpAuth;
+    refused: StreamsAccess['refused'];
+    logger: MessengerInternals['logger'];
+  },
+): () => void {
+  if (!messenger.config.http.console) return () => undefined;
+  if (options.admin === undefined) {
+    parts.logger.warn(
+      { key: 'http.console' },
+      'the web console needs the daemon admin API; /ui/ is not served by this endpoint',
+    );
+    return () => undefined;
+  }
+  return addConsoleRoutes({
+    messenger,
+    internals: parts.internals,
+    server: parts.server,
+    auth: parts.auth,
+    admin: options.admin,
+    refused: parts.refused,
+  });
 }
 
 /**

@@ -24,7 +24,12 @@ describe('npm pack', () => {
     const [packed] = JSON.parse(await npm(['pack', '--json', '--pack-destination', dir], repoRoot)) as {
       filename: string;
       version: string;
+      files: { path: string }[];
     }[];
+    // The web console's page ships in the package (served from it, no build step, no network).
+    expect(packed!.files.map((f) => f.path)).toEqual(
+      expect.arrayContaining(['ui/index.html', 'ui/app.js', 'ui/shape.js', 'ui/style.css']),
+    );
     const tarball = path.join(dir, packed!.filename);
     expect(fs.existsSync(tarball)).toBe(true);
 

@@ -4,6 +4,7 @@ import type { MutualTlsOptions } from '../../../internal/tlsutil/index.js';
 import { Messenger, startHttpEndpoint, type HttpEndpoint, type MessengerConfig } from '../../../src/index.js';
 import { startAdminSocket } from '../admin/daemon-socket.js';
 import { openHostedStores, type HostedStores } from './streamkit-stores.js';
+import { messengerHost } from '../admin/hosts.js';
 
 /** A started daemon. */
 export interface RunningDaemon {
@@ -42,10 +43,13 @@ export async function startDaemon(
     await messenger.close();
     throw err;
   }
+  const adminLogger = logger.child({ component: 'admin' });
+  const admin = messengerHost(messenger, 'daemon', adminLogger);
   let http: HttpEndpoint;
   try {
     http = await startHttpEndpoint(messenger, {
       listenAddr: config.http.listenAddr,
+      admin: admin.host,
       ...(tls === undefined
         ? {}
         : {
@@ -59,15 +63,17 @@ export async function startDaemon(
     });
   } catch (err) {
     await stores.close();
+    await admin.close();
     await messenger.close();
     throw err;
   }
   let closeAdmin: () => Promise<void>;
   try {
-    closeAdmin = await startAdminSocket(messenger, logger.child({ component: 'admin' }));
+    closeAdmin = await startAdminSocket(messenger, admin, adminLogger);
   } catch (err) {
     await http.close();
     await stores.close();
+    await admin.close();
     await messenger.close();
     throw err;
   }
@@ -80,6 +86,7 @@ export async function startDaemon(
       http.setReady(false);
       try {
         await Promise.all([http.close(), closeAdmin()]);
+        await admin.close();
       } finally {
         try {
           await stores.close();

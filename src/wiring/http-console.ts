@@ -1,0 +1,79 @@
+/**
+ * The web console on a Messenger's HTTP endpoint (`http.console`): its page, served from the
+ * package's `ui/` folder, and its API over the daemon's admin host, authorized by `http.auth`.
+ */
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import type http from 'node:http';
+import { fileURLToPath } from 'node:url';
+import type { AdminHost } from '../../internal/admin/index.js';
+import { consoleRoute, FsyncWindow, type ConsoleTarget } from '../../internal/console/index.js';
+import { refuseAccess, type AccessDecision, type HttpAuth } from '../../internal/http/auth/index.js';
+import type { HttpServer } from '../../internal/http/index.js';
+import { federationLinks } from './http-metrics.js';
+import type { MessengerInternals } from './internals.js';
+import type { Messenger } from '../messenger.js';
+
+/**
+ * The package's `ui/` folder: two levels up from this file when run from source (tests), three once
+ * built (`dist/src/wiring/http-console.js`).
+ */
+const ASSETS_DIR = ['../../ui/', '../../../ui/']
+  .map((relative) => fileURLToPath(new URL(relative, import.meta.url)))
+  .find((dir) => fs.existsSync(path.join(dir, 'index.html')));
+
+/** What {@link addConsoleRoutes} needs of the endpoint. */
+export interface ConsoleEndpoint {
+  readonly messenger: Messenger;
+  readonly internals: MessengerInternals;
+  readonly server: HttpServer;
+  readonly auth: HttpAuth;
+  readonly admin: AdminHost;
+  /** Reports a refused request (logged and audited). */
+  readonly refused: (
+    req: http.IncomingMessage,
+    decision: Extract<AccessDecision, { allowed: false }>,
+    target: ConsoleTarget,
+  ) => void;
+}
+
+/** Adds `/ui/` to `endpoint.server`; returns what stops the console's fsync listener. */
+export function addConsoleRoutes(endpoint: ConsoleEndpoint): () => void {
+  const { messenger, internals, auth } = endpoint;
+  const started = internals.clock.now();
+  const fsyncs = new FsyncWindow();
+  const stopListening = internals.fsyncTimings.listen((_channel, seconds) => {
+    fsyncs.record(seconds);
+  });
+  const dataDir = messenger.config.storage.dataDir;
+  endpoint.server.addRoute(
+    consoleRoute({
+      assetsDir: ASSETS_DIR ?? '',
+      admin: endpoint.admin,
+      allows: (req, target: ConsoleTarget) => auth.decide(req, target).allowed,
+      permit: (req, res, target) => {
+        const decision = auth.decide(req, target);
+        if (decision.allowed) return true;
+        refuseAccess(res, decision);
+        endpoint.refused(req, decision, target);
+        return false;
+      },
+      overview: async () => {
+        const disk = await fsp.statfs(dataDir);
+        return {
+          name: messenger.config.name,
+          uptimeMs: internals.clock.now() - started,
+          now: Date.now(),
+          dataDir,
+          disk: { freeBytes: disk.bavail * disk.bsize, totalBytes: disk.blocks * disk.bsize },
+          fsync: fsyncs.summary(),
+          stats: messenger.stats(),
+          links: federationLinks(internals),
+        };
+      },
+      logger: internals.logger.child({ component: 'console' }),
+    }),
+  );
+  return stopListening;
+}

@@ -1,0 +1,47 @@
+/**
+ * The console page with `http.auth`, in headless Chromium against an in-process endpoint: it asks
+ * for a token, and offers admin actions only to a client that may administer.
+ */
+import path from 'node:path';
+import type { BrowserContext } from 'playwright-core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { tempDir } from '../support/temp-dir.js';
+import { openChromium } from './chromium.js';
+import { consoleConfig, openConsole, storedSubscriber, tokenOf, type Closers } from './fixture.js';
+
+const opened: Closers = [];
+afterEach(async () => {
+  for (const c of opened.splice(0).reverse()) await c.close();
+});
+
+describe('web console sign-in', () => {
+  it('asks for a bearer token, then shows actions to an administrator only', async () => {
+    const dir = tempDir('keyop-console-sign-in-');
+    const { messenger, endpoint } = await openConsole(consoleConfig(dir), opened);
+    await messenger.publish('orders', 'Order', { n: 1 });
+    storedSubscriber(path.join(dir, 'data'), 'orders', 'billing');
+
+    const signIn = async (context: BrowserContext, token: string) => {
+      const page = await context.newPage();
+      await page.goto(`${endpoint.url}/ui/#/channel/orders`);
+      await expect.poll(() => page.locator('#login').isVisible()).toBe(true);
+      expect(await page.locator('#status').textContent()).toContain('authentication required');
+      await page.locator('#token').fill(token);
+      await page.locator('#token').press('Enter');
+      await expect.poll(() => page.locator('#subscribers tr[data-subscriber="billing"]').count()).toBe(1);
+      expect(await page.locator('#login').isVisible()).toBe(false);
+      return page;
+    };
+    const viewerContext = await openChromium();
+    opened.push(viewerContext);
+    const viewer = await signIn(viewerContext, tokenOf('viewer'));
+    expect(await viewer.locator('#skip-billing').count()).toBe(0);
+    expect(await viewer.getByText('Purge channel').count()).toBe(0);
+
+    const operatorContext = await openChromium();
+    opened.push(operatorContext);
+    const operator = await signIn(operatorContext, tokenOf('operator'));
+    await expect.poll(() => operator.locator('#skip-billing').count()).toBe(1);
+    expect(await operator.getByText('Purge channel').count()).toBe(1);
+  }, 60_000);
+});
