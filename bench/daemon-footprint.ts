@@ -5,6 +5,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
 import path from 'node:path';
 import readline from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -17,6 +19,20 @@ export interface ReadyDaemon {
   child: ChildProcess;
   readyMs: number;
   httpUrl: string;
+  /** The federation hub's address, when the config enables it. */
+  hubAddr: string | undefined;
+}
+
+/** The status code of a GET of `url` (HTTPS through `agent`, which trusts the instance CA). */
+export function statusOf(url: string, agent?: https.Agent): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const get = url.startsWith('https:') ? https.get(url, { agent }) : http.get(url);
+    get.on('response', (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    get.on('error', reject);
+  });
 }
 
 /** The RSS of a running process in MB (from /proc, so the process is not disturbed). */
@@ -27,13 +43,18 @@ export function rssMbOf(pid: number): number {
   return Number(kb) / 1024;
 }
 
-/** The `httpUrl` of the daemon's "started" log line. */
-function startedUrl(child: ChildProcess): Promise<string> {
+interface StartedLine {
+  httpUrl: string;
+  hubAddr?: string;
+}
+
+/** The daemon's "started" log line (the one naming `httpUrl`). */
+function startedLine(child: ChildProcess): Promise<StartedLine> {
   const lines = readline.createInterface({ input: child.stdout! });
   return new Promise((resolve, reject) => {
     lines.on('line', (line) => {
-      const url = (JSON.parse(line) as { httpUrl?: string }).httpUrl;
-      if (url !== undefined) resolve(url);
+      const started = JSON.parse(line) as Partial<StartedLine>;
+      if (started.httpUrl !== undefined) resolve({ ...started, httpUrl: started.httpUrl });
     });
     child.once('exit', (code) => {
       reject(new Error(`daemon exited (${String(code)}) before it started`));
@@ -43,9 +64,13 @@ function startedUrl(child: ChildProcess): Promise<string> {
 
 /**
  * Spawns `keyop-messenger run` on a config naming only the data dir (in `dir`) and an ephemeral HTTP
- * port (`extraYaml` adds keys), and polls `/readyz` until it answers 200.
+ * port (`extraYaml` adds keys), and polls `/readyz` until it answers 200 (through `agent` for HTTPS).
  */
-export async function spawnReadyDaemon(dir: string, extraYaml = ''): Promise<ReadyDaemon> {
+export async function spawnReadyDaemon(
+  dir: string,
+  extraYaml = '',
+  agent?: https.Agent,
+): Promise<ReadyDaemon> {
   const config = path.join(dir, 'config.yaml');
   fs.writeFileSync(
     config,
@@ -53,11 +78,10 @@ export async function spawnReadyDaemon(dir: string, extraYaml = ''): Promise<Rea
   );
   const start = performance.now();
   const child = spawn(process.execPath, [CLI, 'run', '-c', config], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const httpUrl = await startedUrl(child);
+  const { httpUrl, hubAddr } = await startedLine(child);
   for (;;) {
-    const res = await fetch(`${httpUrl}/readyz`);
-    await res.arrayBuffer();
-    if (res.status === 200) return { child, readyMs: performance.now() - start, httpUrl };
+    if ((await statusOf(`${httpUrl}/readyz`, agent)) === 200)
+      return { child, readyMs: performance.now() - start, httpUrl, hubAddr };
     await sleep(1);
   }
 }
