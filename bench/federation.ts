@@ -56,6 +56,7 @@ function open(pki: BenchPki, spec: NodeSpec, dirs: string[]): Promise<Messenger>
 /** A Messenger running in a child process (see node-child.ts). */
 export interface ChildNode {
   addr: string;
+  pid: number;
   ask(command: string): Promise<string>;
   /** The next line the child prints. */
   next(): Promise<string>;
@@ -65,6 +66,11 @@ export interface ChildNode {
 /** Starts a hub in its own process (data dir added to `dirs`). */
 export function startChild(pki: BenchPki, spec: NodeSpec, dirs: string[]): Promise<ChildNode> {
   return spawnChild('node-child.js', JSON.stringify(nodeConfig(pki, { ...spec, hub: true }, dirs)));
+}
+
+/** Starts a node that is not a hub (e.g. a client of one) in its own process (data dir added to `dirs`). */
+export function startClientChild(pki: BenchPki, spec: NodeSpec, dirs: string[]): Promise<ChildNode> {
+  return spawnChild('node-child.js', JSON.stringify(nodeConfig(pki, spec, dirs)));
 }
 
 /** Starts the storeless hub of ack-hub.ts in its own process, with the certificate of `hub1`. */
@@ -86,6 +92,7 @@ async function spawnChild(script: string, arg: string): Promise<ChildNode> {
   const addr = await next();
   return {
     addr,
+    pid: child.pid!,
     next,
     ask: (command) => {
       const reply = next();

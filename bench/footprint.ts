@@ -7,11 +7,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { daemonFootprint } from './daemon-footprint.js';
 import { benchDir, cleanup, repeat, type GroupOptions, type Metrics } from './measure.js';
 
 const run = promisify(execFile);
 const MAIN_EXPORT = new URL('../src/index.js', import.meta.url).href;
 const CLI = fileURLToPath(new URL('../cmd/keyop-messenger/main.js', import.meta.url));
+const DELIVER_CHILD = fileURLToPath(new URL('./deliver-child.js', import.meta.url));
+/** How long the daemon idles after ready before its RSS is read (the issue's 30 s). */
+const DAEMON_IDLE_MS = 30_000;
+/** How long the deliver child idles after the last delivery before its RSS is read. */
+const DELIVER_IDLE_MS = 10_000;
 
 /** Milliseconds a fresh Node process spends in `import(url)`, timed inside that process. */
 async function importMs(url: string): Promise<number> {
@@ -27,6 +33,38 @@ async function processMs(args: string[]): Promise<number> {
   return performance.now() - start;
 }
 
+/** RSS in MB of a process that published and delivered `count` messages, then idled. */
+async function deliverRssMb(count: number, idleMs: number): Promise<number> {
+  const { stdout } = await run(process.execPath, [DELIVER_CHILD, String(count), String(idleMs)]);
+  return (JSON.parse(stdout) as { rssMb: number }).rssMb;
+}
+
+/** The daemon's start and idle figures, then the library's RSS after 100,000 deliveries. */
+async function runtimeFootprint(dir: string, quick: boolean): Promise<Metrics> {
+  return repeat(
+    quick ? 1 : 3,
+    {
+      'footprint.daemon.ready_ms': 'ms',
+      'footprint.daemon.idle_rss_mb': 'MB',
+      'footprint.daemon.idle_rss_floor_mb': 'MB',
+      'footprint.deliver_100k.rss_mb': 'MB',
+    },
+    async () => {
+      const daemon = await daemonFootprint(dir, quick ? 3000 : DAEMON_IDLE_MS);
+      cleanup(path.join(dir, 'data'));
+      return {
+        'footprint.daemon.ready_ms': daemon.readyMs,
+        'footprint.daemon.idle_rss_mb': daemon.idleRssMb,
+        'footprint.daemon.idle_rss_floor_mb': daemon.floorRssMb,
+        'footprint.deliver_100k.rss_mb': await deliverRssMb(
+          quick ? 10_000 : 100_000,
+          quick ? 1000 : DELIVER_IDLE_MS,
+        ),
+      };
+    },
+  );
+}
+
 /** Runs the footprint group. */
 export async function runFootprintBench(opts: GroupOptions): Promise<Metrics> {
   const dir = benchDir('footprint');
@@ -34,7 +72,7 @@ export async function runFootprintBench(opts: GroupOptions): Promise<Metrics> {
   fs.writeFileSync(empty, 'export {};\n');
   const emptyUrl = new URL(`file://${empty}`).href;
   try {
-    return await repeat(
+    const startup = await repeat(
       opts.quick ? 3 : 15,
       {
         'footprint.import_ms': 'ms',
@@ -49,6 +87,7 @@ export async function runFootprintBench(opts: GroupOptions): Promise<Metrics> {
         'footprint.cli.version_floor_ms': await processMs([empty]),
       }),
     );
+    return { ...startup, ...(await runtimeFootprint(dir, opts.quick)) };
   } finally {
     cleanup(dir);
   }

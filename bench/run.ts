@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- [--only <group>[,<group>]] [--out <file>] [--report <dir>] [--quick]`: runs the
- * benchmark groups, prints a table and writes `{ machine, metrics, systems }` as JSON (to `--out`, to
+ * benchmark groups (all but `soak`, which runs only when named), prints a table and writes `{ machine, metrics, systems }` as JSON (to `--out`, to
  * `<dir>/bench.json` with the HTML report of bench/report, or to stdout).
  *
  * `npm run bench -- --compare old.json new.json [--report <dir>]`: prints the change of every metric
@@ -25,6 +25,7 @@ import {
   type BenchResult,
 } from './report/index.js';
 import { runRpcBench } from './rpc.js';
+import { runSoakBench } from './soak.js';
 import { runStorageBench } from './storage.js';
 import { runStreamkitBench } from './streamkit.js';
 import { runStreamsBench } from './streams.js';
@@ -38,7 +39,10 @@ const GROUPS: Record<string, (opts: GroupOptions) => Promise<Metrics>> = {
   streamkit: runStreamkitBench,
   footprint: runFootprintBench,
   peers: runPeersBench,
+  soak: runSoakBench,
 };
+/** Groups run only when `--only` names them (the soak takes ten minutes). */
+const OPT_IN = new Set(['soak']);
 
 function usage(message: string): never {
   process.stderr.write(`${message}\n`);
@@ -71,7 +75,7 @@ if (values.compare) {
 }
 if (positionals.length > 0) usage(`unexpected argument ${JSON.stringify(positionals[0])}`);
 
-const selected = values.only?.split(',') ?? Object.keys(GROUPS);
+const selected = values.only?.split(',') ?? Object.keys(GROUPS).filter((name) => !OPT_IN.has(name));
 for (const name of selected) {
   if (GROUPS[name] === undefined)
     usage(`unknown benchmark group ${JSON.stringify(name)}; groups: ${Object.keys(GROUPS).join(', ')}`);

@@ -8,7 +8,7 @@ interface FootprintStep {
 }
 
 describe('module footprint of the library', () => {
-  it('loads no heavy package for Messenger.open and publish, and YAML only for a config file', async () => {
+  it('loads no heavy package for Messenger.open and publish, YAML for a config file, prom-client for /metrics', async () => {
     const child = spawnFixture('module-footprint.mjs', [tempDir()]);
     const lines = stdoutLines(child);
     const stderr: string[] = [];
@@ -19,6 +19,9 @@ describe('module footprint of the library', () => {
       { step: 'open-publish', heavy: [] },
       // The recorder sees a package once a path needs it: proof that the empty list above can fail.
       { step: 'config-file', heavy: ['yaml'] },
+      // The streams service comes with an HTTP endpoint; prom-client only when it serves /metrics.
+      { step: 'http-without-metrics', heavy: ['yaml', 'internal/streams'] },
+      { step: 'http-with-metrics', heavy: ['yaml', 'prom-client', 'internal/streams'] },
     ]);
   });
 });
