@@ -12,7 +12,6 @@ import { StreamService } from '../../internal/streams/index.js';
 import { SubscriptionManager } from '../../internal/streams/subscriptions/index.js';
 import { anonymousExposureProblem, isLoopbackListenAddr } from '../config/index.js';
 import { federationStats } from './federation.js';
-import { addConsoleRoutes } from './http-console.js';
 import { addMetricsRoutes } from './http-metrics.js';
 import { internalsOf, type MessengerInternals } from './internals.js';
 import type { HttpEndpoint, HttpEndpointOptions } from './http-endpoint.js';
@@ -86,7 +85,7 @@ export async function serveHttpEndpoint(
       refused(req, decision, 'metrics');
     },
   });
-  const stopConsole = consoleRoutes(messenger, options, { internals, server, auth, refused, logger });
+  const stopConsole = await consoleRoutes(messenger, options, { internals, server, auth, refused, logger });
   server.addRoute(
     streamsRoute(
       {
@@ -132,9 +131,9 @@ export async function serveHttpEndpoint(
 
 /**
  * Adds the web console when `http.console` is on and the daemon gave its admin API; returns what
- * stops it.
+ * stops it. Its modules (and the admin API's) load only then.
  */
-function consoleRoutes(
+async function consoleRoutes(
   messenger: Messenger,
   options: HttpEndpointOptions,
   parts: {
@@ -144,7 +143,7 @@ function consoleRoutes(
     refused: StreamsAccess['refused'];
     logger: MessengerInternals['logger'];
   },
-): () => void {
+): Promise<() => void> {
   if (!messenger.config.http.console) return () => undefined;
   if (options.admin === undefined) {
     parts.logger.warn(
@@ -153,6 +152,7 @@ function consoleRoutes(
     );
     return () => undefined;
   }
+  const { addConsoleRoutes } = await import('./http-console.js');
   return addConsoleRoutes({
     messenger,
     internals: parts.internals,
