@@ -17,6 +17,7 @@ import type { OpenSpan } from './stream-reader.js';
 import { channelForPath } from './stream-names.js';
 import { LineScanner } from './message-records.js';
 import { isExpired } from './ttl.js';
+import { sharedAbortController } from './shared-signal.js';
 
 /** What the service needs from its Messenger. */
 export interface StreamHost {
@@ -91,7 +92,7 @@ export class StreamService {
   readonly #watches = new Map<Stream, () => void>();
   #lifecycle: Promise<unknown> = Promise.resolve();
   #sweep: { clear(): void } | undefined;
-  readonly #closing = new AbortController();
+  readonly #closing = sharedAbortController();
   #closed = false;
 
   private constructor(opts: StreamServiceOptions) {

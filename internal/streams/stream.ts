@@ -35,6 +35,7 @@ import {
   type StreamChunk,
 } from './stream-reader.js';
 import { WriterState, replayWriterState } from './writer-state.js';
+import { sharedAbortController } from './shared-signal.js';
 
 /** One POST (or the body of a PUT). */
 export interface AppendRequest {
@@ -100,7 +101,7 @@ export class Stream implements ReadSource {
   readonly #logger: Logger;
   readonly #scheduler: FlushScheduler;
   readonly #batcher: AppendBatcher;
-  readonly #gone = new AbortController();
+  readonly #gone = sharedAbortController();
   #state: WriterState | undefined;
   #loading: Promise<WriterState> | undefined;
   #closedAt: number | undefined;

@@ -130,6 +130,41 @@ describe('appends under the periodic sync policy', () => {
   });
 });
 
+describe('many live readers', () => {
+  it('parks 30 long-polls on one stream without a listener-leak warning, and wakes them all', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): void => {
+      warnings.push(w);
+    };
+    process.on('warning', onWarning);
+    const clock = new FakeClock();
+    const instance = await startInstance({
+      syncPolicy: 'periodic',
+      longPollTimeoutMs: 30_000,
+      messenger: { clock },
+    });
+    try {
+      const created = await put(instance.url('crowd'), 'application/json');
+      const tail = created.headers.get('stream-next-offset') ?? '';
+      const parked = clock.pendingTimeouts + 30;
+      const polls = Array.from({ length: 30 }, () =>
+        fetch(`${instance.url('crowd')}?offset=${tail}&live=long-poll`),
+      );
+      await vi.waitFor(() => {
+        expect(clock.pendingTimeouts).toBe(parked);
+      });
+      await instance.messenger.publish('crowd', 'com.example.Tick', { tick: 1 });
+      const answers = await Promise.all(polls);
+      expect(answers.map((r) => r.status)).toEqual(Array.from({ length: 30 }, () => 200));
+      await Promise.all(answers.map((r) => r.text()));
+      expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+      await instance.close();
+    }
+  });
+});
+
 describe('shutdown', () => {
   it('answers parked long-polls with 204 and ends SSE streams cleanly when the endpoint closes', async () => {
     const clock = new FakeClock();
