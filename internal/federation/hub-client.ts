@@ -163,6 +163,11 @@ export class HubClient {
     return this.#reconnector.connects;
   }
 
+  /** Whether this client sends `channel` to its hub (a `fedout-` cursor reads it). */
+  sends(channel: string): boolean {
+    return this.#sending.has(channel);
+  }
+
   /** The live session, when connected. */
   get session(): Session | undefined {
     return this.#session;

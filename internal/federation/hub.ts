@@ -233,6 +233,12 @@ export class Hub {
     return [...new Set([...this.#peers.keys(), ...[...this.#ephemeral].map((e) => e.session.link.peer)])];
   }
 
+  /** Identities of the connected peers this hub sends `channel` to (or waits to), ephemeral ones included. */
+  peersSending(channel: string): string[] {
+    const entries = [...this.#peers.values(), ...this.#ephemeral];
+    return [...new Set(entries.filter((e) => e.sending.has(channel)).map((e) => e.identity))];
+  }
+
   /** The session of a connected peer (the newest, for ephemeral peers sharing an identity). */
   session(peer: string): Session | undefined {
     const durable = this.#peers.get(peer)?.session;

@@ -4,11 +4,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { Messenger } from '../../src/index.js';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { killLeftoverDaemons, spawnDaemon } from '../cli/daemon-process.js';
 import { assertCliBuilt, runCli } from '../cli/process.js';
 import { tempDir } from '../support/temp-dir.js';
+import { auditDetails, channels, cli, prepareDataDir } from './fixture.js';
 
 beforeAll(() => {
   assertCliBuilt();
@@ -16,58 +16,6 @@ beforeAll(() => {
 afterEach(() => {
   killLeftoverDaemons();
 });
-
-/**
- * A data dir where subscriber `worker` of `orders` dead-lettered the three messages published
- * (its offset file at the end), plus the offset file of a federation cursor.
- */
-async function prepareDataDir(dataDir: string): Promise<void> {
-  const messenger = await Messenger.open({ storage: { dataDir } });
-  const worker = await messenger.subscribe(
-    'orders',
-    'worker',
-    () => {
-      throw new Error('handler down');
-    },
-    { from: 'beginning', maxRetries: 0 },
-  );
-  for (let n = 0; n < 3; n += 1) await messenger.publish('orders', 'Order', { n });
-  await vi.waitFor(() => {
-    expect(messenger.stats().channels.orders?.subscribers.worker?.deadLettered).toBe(3);
-  });
-  await worker.stop();
-  await messenger.close();
-  fs.writeFileSync(path.join(dataDir, 'subscribers', 'orders', 'fed-peer.offset'), '0\n');
-}
-
-interface Channel {
-  name: string;
-  records: number;
-  bytes: number;
-}
-
-async function cli(dir: string, args: string[]): Promise<string> {
-  const result = await runCli([...args, '-c', path.join(dir, 'config.yaml')], dir);
-  if (result.code !== 0) throw new Error(`${args.join(' ')} exited ${result.code}: ${result.stderr}`);
-  return result.stdout;
-}
-
-async function channels(dir: string): Promise<Record<string, Channel>> {
-  const list = JSON.parse(await cli(dir, ['channels', '--json'])) as Channel[];
-  return Object.fromEntries(list.map((c) => [c.name, c]));
-}
-
-function auditDetails(dataDir: string): string[] {
-  const file = path.join(dataDir, 'audit', 'audit.jsonl');
-  if (!fs.existsSync(file)) return [];
-  return fs
-    .readFileSync(file, 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line) as { event: string; detail: string })
-    .filter((record) => record.event === 'admin')
-    .map((record) => record.detail);
-}
 
 describe('admin verbs', () => {
   it('list, read, move offsets, replay dead letters and purge on a running daemon, then on its stopped data dir', async () => {

@@ -17,6 +17,7 @@ const TOP_LEVEL = [
   'offset',
   'unsubscribe',
   'purge',
+  'delete',
   'dead-letter',
   'version',
   'completion',

@@ -1,6 +1,6 @@
 /**
  * The admin verbs: `channels`, `stats`, `subscribers`, `cat`, `offset set|reset`, `unsubscribe`,
- * `purge` and `dead-letter replay`. Each goes to the running daemon's admin socket, or (no daemon)
+ * `purge`, `delete` and `dead-letter replay`. Each goes to the running daemon's admin socket, or (no daemon)
  * to the stopped data dir; see `runAdmin`.
  */
 import { InvalidArgumentError, type Command } from 'commander';
@@ -9,6 +9,7 @@ import {
   type AdminRequest,
   type CatRecord,
   type ChannelInfo,
+  type DeletedChannel,
   type SubscriberInfo,
   type WirePosition,
 } from '../../../internal/admin/index.js';
@@ -209,6 +210,23 @@ export function register(program: Command, ctx: CliContext): void {
       const result = (await send(flags, { verb: 'purge', channel })) as { segments: number; bytes: number };
       if (flags.json === true) printJson(ctx, result, true);
       else ctx.stdout(`purged ${channel}: ${result.bytes} bytes in ${result.segments} segment(s)\n`);
+    });
+
+  adminCommand(
+    program,
+    'delete',
+    'delete a channel for good: its records, offset files and dead-letter channel (refused while in use; audited)',
+  )
+    .argument('<channel>')
+    .requiredOption('--yes', 'confirm: the channel and its subscribers are deleted for good')
+    .action(async (channel: string, flags: AdminFlags) => {
+      const result = (await send(flags, { verb: 'delete', channel })) as { channels: DeletedChannel[] };
+      if (flags.json === true) printJson(ctx, result, true);
+      else
+        for (const deleted of result.channels)
+          ctx.stdout(
+            `deleted ${deleted.name}: ${deleted.bytes} bytes in ${deleted.segments} segment(s), ${deleted.subscribers.length} offset file(s)\n`,
+          );
     });
 
   const deadLetter = program.command('dead-letter').description('the dead-letter channel of a channel');
