@@ -121,6 +121,9 @@ export async function serveHttpEndpoint(
     setReady: (value) => {
       ready = value;
     },
+    reloadTls: (tls) => {
+      server.setTls(listenerTls(tls, messenger.config, auth));
+    },
     close: async () => {
       stopMetrics();
       stopConsole();

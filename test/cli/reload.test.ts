@@ -8,10 +8,10 @@ import { tempDir } from '../support/temp-dir.js';
 import {
   getStatus,
   killLeftoverDaemons,
+  logged,
   LogLevel,
   spawnDaemon,
   stopCleanly,
-  type DaemonProcess,
 } from './daemon-process.js';
 import { assertCliBuilt } from './process.js';
 
@@ -36,14 +36,6 @@ function hubConfig(dir: string, extra: { allowed: string; listen?: string; level
     `log:\n  level: ${extra.level ?? 'info'}`,
     '',
   ].join('\n');
-}
-
-/** Waits for the first line logged after `from` with `msg`. */
-async function logged(daemon: DaemonProcess, from: number, msg: string) {
-  await vi.waitFor(() => {
-    expect(daemon.lines.slice(from).some((line) => line.msg === msg)).toBe(true);
-  });
-  return daemon.lines.slice(from).find((line) => line.msg === msg)!;
 }
 
 describe('keyop-messenger run: SIGHUP', () => {
