@@ -19,6 +19,7 @@ import {
   Reconnector,
   type ConnectionState,
   type ConnectionStatus,
+  type LastError,
   type LiveConnection,
   type ReconnectPolicy,
 } from './reconnector.js';
@@ -159,6 +160,11 @@ export class HubClient {
   /** Why the hub refuses this instance, while the state is `refused`. */
   get refusal(): string | undefined {
     return this.#reconnector.status.refusal;
+  }
+
+  /** The latest failed dial, lost connection or refusal of this link, kept after it recovers. */
+  get lastError(): LastError | undefined {
+    return this.#reconnector.lastError;
   }
 
   /** Successful connections so far (the first one included). */

@@ -232,6 +232,9 @@ export function federationStats(fed: Federation): FederationStats {
       hub: c.hubName,
       connects: c.connects,
       ...(c.refusal === undefined ? {} : { refusal: c.refusal }),
+      ...(c.lastError === undefined
+        ? {}
+        : { lastError: { message: c.lastError.message, at: new Date(c.lastError.at).toISOString() } }),
     })),
     audit: fed.audit.stats(),
   };
