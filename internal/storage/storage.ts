@@ -216,6 +216,14 @@ export class Storage {
     });
   }
 
+  /** The open channels whose writes are failing (being retried, or stopped), sorted. */
+  failingChannels(): string[] {
+    return [...this.#opened.values()]
+      .filter((log) => log.writesFailing)
+      .map((log) => log.channel)
+      .sort();
+  }
+
   /**
    * Calls `listener` (which must not throw) with each log opened from now on, once per channel: how
    * a reader waiting for a channel that does not exist yet learns that it does. Returns a function
