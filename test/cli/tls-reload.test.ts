@@ -95,7 +95,7 @@ describe('keyop-messenger run: SIGHUP reloads TLS', () => {
       `name: hub1
 http: { listen_addr: 127.0.0.1:0, readiness_hubs: ignore }
 storage: { data_dir: ${JSON.stringify(path.join(dir, 'data'))} }
-tls: { cert: ${files.cert}, key: ${files.key}, ca: ${files.ca} }
+tls: { cert: ${files.cert}, key: ${files.key}, ca: ${files.ca}, expiry_warn_days: 36500 }
 hub: { enabled: true, listen_addr: 127.0.0.1:0 }
 client: { enabled: true, hubs: [{ addr: ${h2.hubAddr}, publish: [] }] }
 federation: { reconnect_base_ms: 20, reconnect_max_ms: 200 }
@@ -170,6 +170,12 @@ federation: { reconnect_base_ms: 20, reconnect_max_ms: 200 }
       const cat = await runCli(['cat', 'x', '--json', '-c', config], dir);
       expect(cat.stdout).toContain('the link opened before the rotation');
     });
+    // A SIGHUP with nothing changed keeps the material and checks expiry again (every certificate
+    // of the test PKI expires within tls.expiry_warn_days: 36500).
+    from = daemon.lines.length;
+    daemon.child.kill('SIGHUP');
+    expect(await logged(daemon, from, 'configuration reloaded')).toMatchObject({ tls: 'unchanged' });
+    expect(await logged(daemon, from, 'certificate expiring soon')).toMatchObject({ path: files.cert });
     agent.destroy();
     await stopCleanly(daemon);
   });

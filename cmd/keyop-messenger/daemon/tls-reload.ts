@@ -29,7 +29,8 @@ export interface TlsReload {
  * Reads the files `next.tls` names and applies them when they differ from `running`. A file that is
  * missing or unparsable, or a key that does not match its certificate, is logged as an error naming
  * the files, and `running` stays in force. Turning TLS on or off is left to a restart (the caller
- * reports `tls.cert` then). Resolves with the material in force afterwards and what happened.
+ * reports `tls.cert` then). Expiry is checked again (`tls.expiry_warn_days`) whenever the files are
+ * usable. Resolves with the material in force afterwards and what happened.
  */
 export async function reloadTlsMaterial(
   reload: TlsReload,
@@ -39,7 +40,10 @@ export async function reloadTlsMaterial(
   let loaded: MutualTlsOptions;
   try {
     loaded = (await loadTlsMaterial(next, reload.configPath)) ?? running;
-    if (sameMaterial(loaded, running)) return { tls: running, outcome: 'unchanged' };
+    if (sameMaterial(loaded, running)) {
+      await warnExpiringCertificates(next, logger, reload.now);
+      return { tls: running, outcome: 'unchanged' };
+    }
     reload.apply(loaded);
   } catch (err) {
     logger.error(
