@@ -6,7 +6,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { Messenger } from '../../src/index.js';
+import { messengerHost } from '../../cmd/keyop-messenger/admin/hosts.js';
+import { runAdminRequest } from '../../internal/admin/index.js';
+import { silentLogger } from '../../internal/logger/index.js';
+import { ErrorCode, Messenger } from '../../src/index.js';
 import { killLeftoverDaemons, spawnDaemon, stopCleanly } from '../cli/daemon-process.js';
 import { assertCliBuilt, runCli } from '../cli/process.js';
 import { send } from '../http/client.js';
@@ -146,5 +149,30 @@ describe('delete CHANNEL', () => {
     await messenger.publish('orders', 'Order', { n: 1 });
     expect(messenger.stats().channels.orders).toMatchObject({ startOffset: 0, subscribers: {} });
     await messenger.close();
+  });
+
+  it('is refused while a subscriber of the daemon delivers from the channel, and done once it stopped', async () => {
+    const messenger = await Messenger.open({
+      storage: { dataDir: path.join(tempDir('keyop-delete-active-'), 'data') },
+    });
+    const opened = messengerHost(messenger, 'daemon', silentLogger);
+    try {
+      const sub = await messenger.subscribe('jobs', 'w', () => undefined);
+      await messenger.publish('jobs', 'Job', { n: 1 });
+      const remove = { verb: 'delete', channel: 'jobs' } as const;
+      await expect(runAdminRequest(opened.host, remove)).rejects.toMatchObject({
+        code: ErrorCode.ADMIN_REFUSED,
+        message: expect.stringContaining('(jobs: subscriber w delivering') as string,
+      });
+      await sub.stop();
+      expect(await runAdminRequest(opened.host, remove)).toMatchObject({
+        channels: [{ name: 'jobs', subscribers: ['w'] }],
+      });
+      await messenger.publish('jobs', 'Job', { n: 2 });
+      expect(messenger.stats().channels.jobs).toMatchObject({ startOffset: 0, subscribers: {} });
+    } finally {
+      await opened.close();
+      await messenger.close();
+    }
   });
 });
