@@ -20,6 +20,8 @@ WORKDIR /opt/keyop-messenger
 COPY --from=build /src/package.json ./
 COPY --from=build /src/node_modules node_modules
 COPY --from=build /src/dist dist
+# ui/: the web console's static files (http.console), read from beside dist/.
+COPY ui ui
 COPY config.example.yaml LICENSE ./
 RUN mkdir -p /var/lib/keyop-messenger /etc/keyop-messenger && chown node:node /var/lib/keyop-messenger
 USER node

@@ -82,6 +82,11 @@ export interface HubLinkStats {
   hub: string | undefined;
   /** Why the hub refuses this instance, while `state` is `refused`. */
   refusal?: string;
+  /**
+   * The latest failed dial, lost connection or refusal, kept after the link recovers: its message and
+   * when (RFC 3339).
+   */
+  lastError?: { message: string; at: string };
   /** Successful connections so far. */
   connects: number;
 }

@@ -21,7 +21,17 @@ const COMMANDS: readonly CommandModule[] = [
   { names: ['sk'], load: () => import('./commands/sk.js') },
   { names: ['gen-cert', 'keygen'], load: () => import('./commands/gen-cert.js') },
   {
-    names: ['channels', 'stats', 'subscribers', 'cat', 'offset', 'unsubscribe', 'purge', 'dead-letter'],
+    names: [
+      'channels',
+      'stats',
+      'subscribers',
+      'cat',
+      'offset',
+      'unsubscribe',
+      'purge',
+      'delete',
+      'dead-letter',
+    ],
     load: () => import('./commands/admin.js'),
   },
   { names: ['version'], load: () => import('./commands/version.js') },

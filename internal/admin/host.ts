@@ -15,6 +15,12 @@ export interface AdminHost {
    * their delivery counters; their offset files may not be changed under them.
    */
   activeSubscribers(channel: string): ReadonlyMap<string, Readonly<Record<string, unknown>>>;
+  /**
+   * What in this process uses `channel` and would break if it were deleted, one phrase each
+   * (subscribers delivering, federation sessions sending it, readers waiting for its next record);
+   * none on a stopped data dir.
+   */
+  channelHolders(channel: string): string[];
   /** The live statistics of the process (`Messenger.stats()`), when it is the daemon. */
   liveStats(): unknown;
   /** Appends encoded envelope lines to `channel` (as publish does). */

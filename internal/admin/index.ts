@@ -1,8 +1,9 @@
 /**
- * The admin API: verbs over a data dir (channels, subscribers, cat, offsets, purge, dead-letter
- * replay), served by the running daemon on an owner-only unix socket and run by the CLI itself on a
+ * The admin API: verbs over a data dir (channels, subscribers, cat, offsets, purge, delete,
+ * dead-letter replay), served by the running daemon on an owner-only unix socket and run by the CLI itself on a
  * stopped data dir.
  */
+export type { DeletedChannel } from './delete-channel.js';
 export type { AdminHost } from './host.js';
 export {
   MAX_CAT_PAGE,

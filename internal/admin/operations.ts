@@ -1,10 +1,9 @@
 /**
  * The admin verbs over an {@link AdminHost}: listing channels and subscribers, reading records,
- * moving and removing offset files, purging a channel, replaying its dead letters. The same code
+ * moving and removing offset files, purging or deleting a channel, replaying its dead letters. The same code
  * serves the daemon's socket and the CLI on a stopped data dir.
  */
 import fsp from 'node:fs/promises';
-import { AuditEvent } from '../audit/index.js';
 import { resolveStartPosition, splitRecords } from '../delivery/index.js';
 import {
   DEAD_LETTER_PAYLOAD_TYPE,
@@ -21,6 +20,8 @@ import {
   validateChannelName,
 } from '../naming/index.js';
 import { retentionFor, untilGrowth, type ChannelLog } from '../storage/index.js';
+import { audit } from './audit-action.js';
+import { deleteChannel } from './delete-channel.js';
 import type { AdminHost } from './host.js';
 import type { AdminRequest, WirePosition } from './protocol.js';
 
@@ -80,6 +81,8 @@ export async function runAdminRequest(host: AdminHost, request: AdminRequest): P
       return unsubscribe(host, request.channel, request.subscriber);
     case 'purge':
       return purge(host, request.channel);
+    case 'delete':
+      return deleteChannel(host, request.channel);
     case 'dead-letter-replay':
       return replayDeadLetters(host, request.channel);
   }
@@ -370,13 +373,4 @@ function originalOf(bytes: Buffer): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function audit(host: AdminHost, channel: string, subscriber: string | undefined, detail: string): void {
-  host.audit({
-    event: AuditEvent.ADMIN,
-    channel,
-    ...(subscriber === undefined ? {} : { peer: subscriber }),
-    detail: `${detail} (${host.mode})`,
-  });
 }

@@ -52,6 +52,7 @@ export type AdminRequest =
     }
   | { readonly verb: 'unsubscribe'; readonly channel: string; readonly subscriber: string }
   | { readonly verb: 'purge'; readonly channel: string }
+  | { readonly verb: 'delete'; readonly channel: string }
   | { readonly verb: 'dead-letter-replay'; readonly channel: string };
 
 /** The verbs that change the data dir (refused on a stopped dir another process holds; audited). */
@@ -61,6 +62,7 @@ export const WRITE_VERBS: ReadonlySet<AdminRequest['verb']> = new Set([
   'offset-set',
   'unsubscribe',
   'purge',
+  'delete',
   'dead-letter-replay',
 ]);
 
@@ -114,6 +116,7 @@ const FIELDS: Readonly<Record<string, readonly string[]>> = {
   'offset-set': ['channel', 'subscriber', 'to'],
   unsubscribe: ['channel', 'subscriber'],
   purge: ['channel'],
+  delete: ['channel'],
   'dead-letter-replay': ['channel'],
 };
 

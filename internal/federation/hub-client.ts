@@ -19,6 +19,7 @@ import {
   Reconnector,
   type ConnectionState,
   type ConnectionStatus,
+  type LastError,
   type LiveConnection,
   type ReconnectPolicy,
 } from './reconnector.js';
@@ -74,6 +75,8 @@ const REPORTED_STATE: Record<ConnectionState, Exclude<HubClientState, 'refused'>
 /** A durable link to one hub. Start with {@link HubClient.start}. */
 export class HubClient {
   readonly #opts: HubClientOptions;
+  /** The TLS material of the next dial: `opts.tls` until {@link HubClient.setTls} replaces it. */
+  #tls: MutualTlsOptions | undefined;
   readonly #logger: Logger;
   readonly #cursors = new Map<string, Cursor>();
   readonly #closing = new AbortController();
@@ -90,6 +93,7 @@ export class HubClient {
 
   private constructor(opts: HubClientOptions) {
     this.#opts = opts;
+    this.#tls = opts.tls;
     this.#logger = opts.ctx.logger.child({ component: 'hub-client', hub: opts.hub.addr });
     this.#publish = new ChannelFilter(opts.hub.publish);
     this.#reconnector = new Reconnector({
@@ -158,9 +162,27 @@ export class HubClient {
     return this.#reconnector.status.refusal;
   }
 
+  /** The latest failed dial, lost connection or refusal of this link, kept after it recovers. */
+  get lastError(): LastError | undefined {
+    return this.#reconnector.lastError;
+  }
+
   /** Successful connections so far (the first one included). */
   get connects(): number {
     return this.#reconnector.connects;
+  }
+
+  /**
+   * Dials with `tls` from now on (a rotated certificate, key or CA); the open session keeps its
+   * connection. Ignored by a client without TLS (turning TLS on needs a restart).
+   */
+  setTls(tls: MutualTlsOptions): void {
+    if (this.#tls !== undefined) this.#tls = tls;
+  }
+
+  /** Whether this client sends `channel` to its hub (a `fedout-` cursor reads it). */
+  sends(channel: string): boolean {
+    return this.#sending.has(channel);
   }
 
   /** The live session, when connected. */
@@ -278,11 +300,11 @@ export class HubClient {
 
   /** Opens the WebSocket and exchanges handshakes. */
   #dial(signal: AbortSignal): Promise<HubConnection> {
-    const { ctx, hub, tls } = this.#opts;
+    const { ctx, hub } = this.#opts;
     const subscribe = new ChannelFilter(hub.subscribe);
     return dialHub({
       addr: hub.addr,
-      tls,
+      tls: this.#tls,
       handshake: {
         instance_name: ctx.name,
         role: ROLE_CLIENT,

@@ -228,9 +228,26 @@ export class Hub {
     }
   }
 
+  /**
+   * Serves new connections with `tls` (a rotated certificate, key or CA); sessions already open keep
+   * theirs. Ignored by a hub without TLS (turning TLS on needs a restart).
+   *
+   * @throws Error when `tls` is unusable (the old material then stays in force).
+   */
+  setTls(tls: MutualTlsOptions): void {
+    if (!(this.#server instanceof https.Server)) return;
+    this.#server.setSecureContext({ cert: tls.cert, key: tls.key, ca: tls.ca, minVersion: tls.minVersion });
+  }
+
   /** Identities of the connected peers, ephemeral ones included. */
   connectedPeers(): string[] {
     return [...new Set([...this.#peers.keys(), ...[...this.#ephemeral].map((e) => e.session.link.peer)])];
+  }
+
+  /** Identities of the connected peers this hub sends `channel` to (or waits to), ephemeral ones included. */
+  peersSending(channel: string): string[] {
+    const entries = [...this.#peers.values(), ...this.#ephemeral];
+    return [...new Set(entries.filter((e) => e.sending.has(channel)).map((e) => e.identity))];
   }
 
   /** The session of a connected peer (the newest, for ephemeral peers sharing an identity). */

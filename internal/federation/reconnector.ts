@@ -60,6 +60,12 @@ export interface LiveConnection {
   close(code: number, reason: string): unknown;
 }
 
+/** An error a client reported, and when (clock milliseconds). */
+export interface LastError {
+  readonly message: string;
+  readonly at: number;
+}
+
 /** Settings of a {@link Reconnector}. */
 export interface ReconnectorOptions {
   /** Dials the hub once; a failure is a {@link HubDialError} (anything else ends the attempt). */
@@ -98,6 +104,7 @@ export class Reconnector {
   #live: LiveConnection | undefined;
   #establishing: Promise<void> | undefined;
   #connects = 0;
+  #lastError: LastError | undefined;
 
   constructor(opts: ReconnectorOptions) {
     this.#opts = opts;
@@ -111,6 +118,11 @@ export class Reconnector {
   /** Successful connections so far. */
   get connects(): number {
     return this.#connects;
+  }
+
+  /** The latest error a status reported (a failed dial, a lost connection, a refusal), kept after recovery. */
+  get lastError(): LastError | undefined {
+    return this.#lastError;
   }
 
   /** Whether a connection is open. */
@@ -283,6 +295,9 @@ export class Reconnector {
 
   #setStatus(status: ConnectionStatus): void {
     this.#status = status;
+    if (status.error !== undefined) {
+      this.#lastError = { message: errorMessage(status.error), at: this.#opts.clock.now() };
+    }
     for (const listener of [...this.#listeners]) listener(status);
   }
 }

@@ -83,6 +83,19 @@ export class HttpServer {
     return this.#server;
   }
 
+  /**
+   * Serves new connections with `tls` (a rotated certificate, key or CA); connections already open
+   * keep theirs. Whether client certificates are asked for stays as started.
+   *
+   * @throws Error when the server was started without TLS, or `tls` is unusable (the old material
+   *   then stays in force).
+   */
+  setTls(tls: NonNullable<HttpServerOptions['tls']>): void {
+    if (!(this.#server instanceof https.Server)) throw new Error('the HTTP listener was started without TLS');
+    const { requestCert: _asked, rejectUnauthorized: _verified, ...context } = httpsOptions(tls);
+    this.#server.setSecureContext(context);
+  }
+
   /** Starts listening; resolves with the base URL. */
   async start(): Promise<string> {
     const { host, port } = parseListenAddr(this.#opts.listenAddr);

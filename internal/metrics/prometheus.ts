@@ -124,6 +124,11 @@ export function createInstanceMetrics(options: InstanceMetricsOptions): Instance
     '1 while a hub refuses this instance, with the reason.',
     ['link', 'reason'],
   );
+  const linkLastError = g(
+    'keyop_federation_link_last_error_timestamp_seconds',
+    'When a link to a hub last failed (dial, lost connection, refusal), with the error; kept after it recovers.',
+    ['link', 'error'],
+  );
   const framesInFlight = g(
     'keyop_federation_link_frames_in_flight',
     'Frames sent and not yet acknowledged.',
@@ -224,6 +229,10 @@ export function createInstanceMetrics(options: InstanceMetricsOptions): Instance
         for (const state of LINK_STATES) linkState.set({ link, state }, client.state === state ? 1 : 0);
         setCounter(linkConnects, { link }, client.connects);
         if (client.refusal !== undefined) linkRefusal.set({ link, reason: client.refusal.slice(0, 200) }, 1);
+        if (client.lastError !== undefined) {
+          const error = client.lastError.message.slice(0, 200);
+          linkLastError.set({ link, error }, Date.parse(client.lastError.at) / 1000);
+        }
       }
       hubPeers.set(federation.hub?.peers.length ?? 0);
       setCounter(audit, { outcome: 'written' }, federation.audit.written);

@@ -30,6 +30,7 @@ export interface HubLinkSnapshot {
   readonly state: string;
   readonly connects: number;
   readonly refusal?: string;
+  readonly lastError?: { readonly message: string; readonly at: string };
 }
 
 /** A snapshot of the instance, as `Messenger.stats()` returns it. */

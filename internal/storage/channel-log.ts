@@ -307,6 +307,11 @@ export class ChannelLog {
     return this.#waiters.size > 0;
   }
 
+  /** Whether this process's writes to the channel are failing (being retried, or stopped). */
+  get writesFailing(): boolean {
+    return this.#writer?.failing === true;
+  }
+
   /** True while a cursor waits for growth and no local writer will wake it. */
   get needsForeignPolling(): boolean {
     return this.hasWaiters && this.#writer === undefined && !this.#closed;

@@ -114,6 +114,11 @@ export class LogWriter {
     return this.#segmentStart + this.#size;
   }
 
+  /** Whether writes are failing: a streak of failed attempts being retried, or a stopped writer. */
+  get failing(): boolean {
+    return this.#failure !== undefined || this.#backoff.failures > 0;
+  }
+
   /** The error that stopped the writer, if any. */
   get failure(): MessengerError | undefined {
     return this.#failure;

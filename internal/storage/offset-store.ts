@@ -65,6 +65,12 @@ export class OffsetStore {
     await fsp.rm(this.pathOf(channel, id), { force: true });
   }
 
+  /** Deletes every offset file of `channel` (its folder), durably. */
+  async removeChannel(channel: string): Promise<void> {
+    await fsp.rm(path.join(this.#root, channel), { recursive: true, force: true });
+    syncDirectory(this.#root);
+  }
+
   /** Every offset file of every channel, unread (for sweeps); folders that cannot be listed are skipped. */
   async listAll(): Promise<OffsetFileRef[]> {
     const refs: OffsetFileRef[] = [];

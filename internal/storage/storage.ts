@@ -11,6 +11,7 @@ import { isDeadLetterChannel, validateChannelName } from '../naming/index.js';
 import { ChannelLog } from './channel-log.js';
 import { createDataDirFolders, dataDirError } from './data-dir-errors.js';
 import { assertDataDirUnowned, lockDataDir, type DataDirLock } from './data-dir-lock.js';
+import { syncDirectory } from './durable-file.js';
 import { FlushScheduler } from './flush-scheduler.js';
 import { ErrorCode, MessengerError } from '../errors/index.js';
 import type { AppendResult, SyncPolicy } from './log-writer.js';
@@ -215,6 +216,14 @@ export class Storage {
     });
   }
 
+  /** The open channels whose writes are failing (being retried, or stopped), sorted. */
+  failingChannels(): string[] {
+    return [...this.#opened.values()]
+      .filter((log) => log.writesFailing)
+      .map((log) => log.channel)
+      .sort();
+  }
+
   /**
    * Calls `listener` (which must not throw) with each log opened from now on, once per channel: how
    * a reader waiting for a channel that does not exist yet learns that it does. Returns a function
@@ -279,6 +288,36 @@ export class Storage {
     } catch {
       return false;
     }
+  }
+
+  /**
+   * Deletes `channel` for good: its log is closed (when open here) and forgotten, its folder (segments,
+   * retention mark) and its offset files are removed, so the next append starts a fresh channel at
+   * offset 0. Whoever still reads the closed log sees it end; callers check that nobody does.
+   *
+   * @throws MessengerError `ERR_INVALID_ARGUMENT` when the data dir is open read-only.
+   */
+  async removeChannel(channel: string): Promise<{ segments: number; bytes: number }> {
+    validateChannelName(channel);
+    if (this.readOnly) {
+      throw new MessengerError(
+        ErrorCode.INVALID_ARGUMENT,
+        `channel ${JSON.stringify(channel)}: the data dir is open read-only`,
+      );
+    }
+    const dir = path.join(this.channelsDir, channel);
+    const open = await this.#logs.get(channel)?.catch(() => undefined);
+    const figures =
+      open === undefined
+        ? segmentFigures(dir)
+        : { start: open.start, end: open.end, segments: open.segments().length };
+    this.#logs.delete(channel);
+    this.#opened.delete(channel);
+    await open?.close();
+    await fsp.rm(dir, { recursive: true, force: true });
+    await this.offsets.removeChannel(channel);
+    syncDirectory(this.channelsDir);
+    return { segments: figures.segments, bytes: figures.end - figures.start };
   }
 
   /** Closes every log (flushing writers) and releases the lock. Idempotent. */

@@ -5,6 +5,7 @@ export { nextCursor } from './live-cursor.js';
 export { formatOffset, parseOffsetRequest, parseOffsetToken, type OffsetRequest } from './offset-tokens.js';
 export type { ProducerClaim } from './producers.js';
 export { PAYLOAD_TYPES } from './message-records.js';
+export { streamsOnChannel } from './stream-meta.js';
 export {
   StreamService,
   type CreateOutcome,

@@ -2,7 +2,6 @@
  * The streams service: every stream of a data dir, their lifecycle (create, fork, delete, soft
  * delete, expiry) and lookups. Appends and reads go to the {@link Stream} objects it hands out.
  */
-import path from 'node:path';
 import type { Clock } from '../clock/index.js';
 import { EnvelopeEncoder } from '../envelope/index.js';
 import type { Logger } from '../logger/index.js';
@@ -12,7 +11,7 @@ import { fail } from './errors.js';
 import { countForeignRecords } from './foreign-records.js';
 import { forkSpans, resolveForkPoint } from './forks.js';
 import { Stream, type EncodedRecords, type StreamContext } from './stream.js';
-import { StreamMetaStore, type StreamMeta, type StreamSpan } from './stream-meta.js';
+import { StreamMetaStore, streamMetaDir, type StreamMeta, type StreamSpan } from './stream-meta.js';
 import type { OpenSpan } from './stream-reader.js';
 import { channelForPath } from './stream-names.js';
 import { LineScanner } from './message-records.js';
@@ -98,7 +97,7 @@ export class StreamService {
   private constructor(opts: StreamServiceOptions) {
     this.#host = opts.host;
     this.#logger = opts.host.logger.child({ component: 'streams' });
-    this.#store = new StreamMetaStore(path.join(opts.host.storage.options.dataDir, 'streams', 'meta'));
+    this.#store = new StreamMetaStore(streamMetaDir(opts.host.storage.options.dataDir));
     this.#context = {
       encoder: new EnvelopeEncoder(opts.host.name),
       append: opts.host.append,

@@ -110,3 +110,22 @@ export class StreamMetaStore {
     syncDirectory(this.#dir);
   }
 }
+
+/** The folder of the stream metadata files of the data dir `dataDir`. */
+export function streamMetaDir(dataDir: string): string {
+  return path.join(dataDir, 'streams', 'meta');
+}
+
+/**
+ * The paths of the streams of the data dir `dataDir` whose data is in `channel` (their own channel,
+ * or a range a fork inherited), soft-deleted ones included; unreadable metadata files are skipped
+ * (the streams service reports them).
+ */
+export async function streamsOnChannel(dataDir: string, channel: string): Promise<string[]> {
+  const dir = streamMetaDir(dataDir);
+  if ((await fsp.stat(dir).catch(() => undefined)) === undefined) return [];
+  const { metas } = await new StreamMetaStore(dir).loadAll();
+  return metas
+    .filter((meta) => meta.channel === channel || meta.spans.some((span) => span.channel === channel))
+    .map((meta) => meta.path);
+}

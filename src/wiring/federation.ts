@@ -45,6 +45,13 @@ export interface Federation {
   clients: HubClient[];
   audit: AuditLog;
   seen: SeenIds;
+  /**
+   * New connections of the hub and new dials of the clients use `tls` from now on (a rotated
+   * certificate, key or CA); open sessions keep theirs. Ignored without TLS.
+   *
+   * @throws Error when `tls` is unusable (the old material then stays in force).
+   */
+  setTls(tls: MutualTlsOptions): void;
   /** Closes the hub and the clients (the audit log is closed by {@link Federation.closeAudit}). */
   close(): Promise<void>;
   /** Closes the audit log; last, to record shutdown events. */
@@ -203,6 +210,10 @@ export async function startFederation({
     clients,
     audit,
     seen,
+    setTls: (next) => {
+      hub?.setTls(next);
+      for (const client of clients) client.setTls(next);
+    },
     close: async () => {
       await Promise.all([hub?.close(), ...clients.map((c) => c.close())]);
       ctx.repeatedLines.flush();
@@ -221,6 +232,9 @@ export function federationStats(fed: Federation): FederationStats {
       hub: c.hubName,
       connects: c.connects,
       ...(c.refusal === undefined ? {} : { refusal: c.refusal }),
+      ...(c.lastError === undefined
+        ? {}
+        : { lastError: { message: c.lastError.message, at: new Date(c.lastError.at).toISOString() } }),
     })),
     audit: fed.audit.stats(),
   };

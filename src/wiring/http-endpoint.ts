@@ -43,6 +43,14 @@ export interface HttpEndpoint {
    * hub refuses this instance, 503 otherwise.
    */
   setReady(ready: boolean): void;
+  /**
+   * Serves new HTTPS connections with `tls` (a rotated certificate, key or CA; `minVersion` defaults
+   * to `tls.min_version`); open connections keep theirs.
+   *
+   * @throws Error when the endpoint serves plain HTTP, or `tls` is unusable (the old material then
+   *   stays in force).
+   */
+  reloadTls(tls: NonNullable<HttpEndpointOptions['tls']>): void;
   /** Stops accepting, answers live reads (long-poll 204, SSE ends), ends open requests after a grace period. */
   close(): Promise<void>;
 }

@@ -66,10 +66,17 @@ export async function serveHttpEndpoint(
     listenAddr: options.listenAddr,
     logger,
     hostCheck: new HostCheck(parseListenAddr(options.listenAddr).host, settings.allowedHosts),
-    isReady: () => ready && hubsAllowReadiness(internals, settings.readinessHubs),
+    isReady: () =>
+      ready &&
+      internals.storage.failingChannels().length === 0 &&
+      hubsAllowReadiness(internals, settings.readinessHubs),
     readinessDetail: () => {
       const federation = internals.federation();
-      return federation === undefined ? {} : { hubs: federationStats(federation).clients };
+      const failing = internals.storage.failingChannels();
+      return {
+        ...(failing.length === 0 ? {} : { failingChannels: failing }),
+        ...(federation === undefined ? {} : { hubs: federationStats(federation).clients }),
+      };
     },
     ...(options.tls === undefined ? {} : { tls: listenerTls(options.tls, messenger.config, auth) }),
     ...(options.timeouts === undefined ? {} : { timeouts: options.timeouts }),
@@ -120,6 +127,9 @@ export async function serveHttpEndpoint(
     url,
     setReady: (value) => {
       ready = value;
+    },
+    reloadTls: (tls) => {
+      server.setTls(listenerTls(tls, messenger.config, auth));
     },
     close: async () => {
       stopMetrics();

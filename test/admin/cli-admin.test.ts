@@ -4,11 +4,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { Messenger } from '../../src/index.js';
-import { killLeftoverDaemons, spawnDaemon } from '../cli/daemon-process.js';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { killLeftoverDaemons, spawnDaemon, stopCleanly } from '../cli/daemon-process.js';
 import { assertCliBuilt, runCli } from '../cli/process.js';
 import { tempDir } from '../support/temp-dir.js';
+import { auditDetails, channels, cli, prepareDataDir, type Channel } from './fixture.js';
 
 beforeAll(() => {
   assertCliBuilt();
@@ -16,58 +16,6 @@ beforeAll(() => {
 afterEach(() => {
   killLeftoverDaemons();
 });
-
-/**
- * A data dir where subscriber `worker` of `orders` dead-lettered the three messages published
- * (its offset file at the end), plus the offset file of a federation cursor.
- */
-async function prepareDataDir(dataDir: string): Promise<void> {
-  const messenger = await Messenger.open({ storage: { dataDir } });
-  const worker = await messenger.subscribe(
-    'orders',
-    'worker',
-    () => {
-      throw new Error('handler down');
-    },
-    { from: 'beginning', maxRetries: 0 },
-  );
-  for (let n = 0; n < 3; n += 1) await messenger.publish('orders', 'Order', { n });
-  await vi.waitFor(() => {
-    expect(messenger.stats().channels.orders?.subscribers.worker?.deadLettered).toBe(3);
-  });
-  await worker.stop();
-  await messenger.close();
-  fs.writeFileSync(path.join(dataDir, 'subscribers', 'orders', 'fed-peer.offset'), '0\n');
-}
-
-interface Channel {
-  name: string;
-  records: number;
-  bytes: number;
-}
-
-async function cli(dir: string, args: string[]): Promise<string> {
-  const result = await runCli([...args, '-c', path.join(dir, 'config.yaml')], dir);
-  if (result.code !== 0) throw new Error(`${args.join(' ')} exited ${result.code}: ${result.stderr}`);
-  return result.stdout;
-}
-
-async function channels(dir: string): Promise<Record<string, Channel>> {
-  const list = JSON.parse(await cli(dir, ['channels', '--json'])) as Channel[];
-  return Object.fromEntries(list.map((c) => [c.name, c]));
-}
-
-function auditDetails(dataDir: string): string[] {
-  const file = path.join(dataDir, 'audit', 'audit.jsonl');
-  if (!fs.existsSync(file)) return [];
-  return fs
-    .readFileSync(file, 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line) as { event: string; detail: string })
-    .filter((record) => record.event === 'admin')
-    .map((record) => record.detail);
-}
 
 describe('admin verbs', () => {
   it('list, read, move offsets, replay dead letters and purge on a running daemon, then on its stopped data dir', async () => {
@@ -160,6 +108,56 @@ describe('admin verbs', () => {
       expect.stringMatching(/^dead letters replayed: 3 appended.*\(daemon\)$/),
       expect.stringMatching(/^purged: .*\(daemon\)$/),
       expect.stringMatching(/^unsubscribed .*\(offline\)$/),
+    ]);
+  });
+
+  it('stats, subscribers, cat, offset, dead-letter replay and purge on a stopped data dir; unsubscribe of a disk-only subscriber on a running daemon', async () => {
+    const dir = fs.realpathSync(tempDir('keyop-admin-both-'));
+    const dataDir = path.join(dir, 'data');
+    await prepareDataDir(dataDir);
+    const config = path.join(dir, 'config.yaml');
+    fs.writeFileSync(
+      config,
+      `http:\n  listen_addr: 127.0.0.1:0\nstorage:\n  data_dir: ${JSON.stringify(dataDir)}\n`,
+    );
+
+    const stats = JSON.parse(await cli(dir, ['stats', '--json'])) as { channels: Channel[] };
+    expect(stats.channels.map((c) => [c.name, c.records])).toEqual([
+      ['orders', 3],
+      ['orders.dead-letter', 3],
+    ]);
+    const subscribers = JSON.parse(await cli(dir, ['subscribers', 'orders', '--json'])) as { id: string }[];
+    expect(subscribers.map((s) => s.id)).toEqual(['fed-peer', 'worker']);
+    const first = JSON.parse(
+      await cli(dir, ['cat', 'orders', '--json', '--from', '2000-01-01T00:00:00Z', '--count', '1']),
+    ) as {
+      payload: unknown;
+    };
+    expect(first.payload).toEqual({ n: 0 });
+    expect(await cli(dir, ['offset', 'set', 'orders', 'worker', 'beginning'])).toMatch(
+      /^worker: offset \d+ -> 0\n$/,
+    );
+    expect(await cli(dir, ['dead-letter', 'replay', 'orders'])).toBe('replayed 3 message(s) to orders\n');
+    expect((await channels(dir))['orders.dead-letter']?.records).toBe(0);
+    expect(await cli(dir, ['purge', 'orders', '--yes'])).toMatch(/^purged orders: \d+ bytes/);
+    expect((await channels(dir)).orders?.records).toBe(0);
+    expect(fs.existsSync(path.join(dataDir, 'LOCK'))).toBe(false);
+
+    const daemon = spawnDaemon(['run', '-c', config], dir);
+    await daemon.started;
+    expect(await cli(dir, ['unsubscribe', 'orders', 'worker'])).toBe(
+      'unsubscribed worker from orders (it was at offset 0)\n',
+    );
+    expect(fs.existsSync(path.join(dataDir, 'subscribers', 'orders', 'worker.offset'))).toBe(false);
+    const cursor = await runCli(['unsubscribe', 'orders', 'fed-peer', '-c', config], dir);
+    expect(cursor.code).toBe(1);
+    expect(cursor.stderr).toContain('is a federation cursor');
+    await stopCleanly(daemon);
+    expect(auditDetails(dataDir)).toEqual([
+      expect.stringMatching(/^offset set from \d+ to 0 .*\(offline\)$/),
+      expect.stringMatching(/^dead letters replayed: 3 appended.*\(offline\)$/),
+      expect.stringMatching(/^purged: .*\(offline\)$/),
+      expect.stringMatching(/^unsubscribed \(offset file at 0 removed\) \(daemon\)$/),
     ]);
   });
 

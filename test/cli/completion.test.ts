@@ -17,6 +17,7 @@ const TOP_LEVEL = [
   'offset',
   'unsubscribe',
   'purge',
+  'delete',
   'dead-letter',
   'version',
   'completion',
@@ -50,7 +51,13 @@ describe('keyop-messenger completion', () => {
       [...TOP_LEVEL, '--version', '-V', '--help', '-h'].sort(),
     );
     expect(await complete(script, ['ta'])).toEqual(['tail']);
-    expect(await complete(script, ['tail', '--c'])).toEqual(['--cert', '--ca', '--channel', '--count']);
+    expect(await complete(script, ['tail', '--c'])).toEqual([
+      '--cert',
+      '--ca',
+      '--channel',
+      '--count',
+      '--config',
+    ]);
     expect(await complete(script, ['keygen', 'instance', '--out-'])).toEqual(['--out-cert', '--out-key']);
     expect(await complete(script, ['sk', 'pe'])).toEqual(['peek']);
     expect(await complete(script, ['help', 'gen'])).toEqual(['gen-cert']);

@@ -3,7 +3,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import http from 'node:http';
 import https from 'node:https';
 import readline from 'node:readline';
-import { expect } from 'vitest';
+import { expect, vi } from 'vitest';
 import { CLI_MAIN } from './process.js';
 
 /** One parsed pino line. */
@@ -98,4 +98,12 @@ export function getStatus(url: string, ca?: string): Promise<number> {
       : http.get(url, { agent: false }, onResponse);
     req.once('error', reject);
   });
+}
+
+/** Waits for the first line `daemon` logged after its line number `from` with `msg`, and returns it. */
+export async function logged(daemon: DaemonProcess, from: number, msg: string): Promise<LogLine> {
+  await vi.waitFor(() => {
+    expect(daemon.lines.slice(from).some((line) => line.msg === msg)).toBe(true);
+  });
+  return daemon.lines.slice(from).find((line) => line.msg === msg)!;
 }

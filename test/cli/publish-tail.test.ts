@@ -200,14 +200,25 @@ describe('keyop-messenger publish', () => {
         args: ['publish', ...hubFlags(pki, h.hubAddr, 'pub'), '--type', 'T', '1'],
         message: "'--channel <channel>'",
       },
-      { args: ['tail', ...hubFlags(pki, h.hubAddr, 'tailer')], message: "'--channel <channel>'" },
+      {
+        args: ['tail', ...hubFlags(pki, h.hubAddr, 'tailer')],
+        message: 'tail needs a CHANNEL of the local daemon, or --hub and --channel',
+      },
+      {
+        args: ['tail', 'alerts', ...hubFlags(pki, h.hubAddr, 'tailer')],
+        message: 'tail CHANNEL follows the local daemon; --hub and --channel tail through a hub',
+      },
       {
         args: ['tail', ...hubFlags(pki, h.hubAddr, 'tailer'), '--channel', 'alerts', '--count', '0'],
         message: "'--count <n>' argument '0' is invalid. expected a whole number of messages >= 1",
       },
       {
         args: ['tail', ...hubFlags(pki, h.hubAddr, 'tailer'), '--channel', 'alerts', '--from', 'beginning'],
-        message: 'tail --from is not supported: tail is live-only',
+        message: 'tail --hub is live-only',
+      },
+      {
+        args: ['tail', ...hubFlags(pki, h.hubAddr, 'tailer'), '--channel', 'alerts', '--durable', 'r1'],
+        message: 'follow a channel of the local daemon: tail CHANNEL --from POSITION | --durable ID',
       },
     ];
     for (const { args, message } of cases) {

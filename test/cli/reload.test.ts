@@ -1,5 +1,5 @@
-// SIGHUP to a spawned daemon: the allowlist and log.level are reloaded, other keys are named as
-// needing a restart, and a broken file keeps the running configuration.
+// SIGHUP to a spawned daemon: the allowlist (peers and their policies) and log.level are reloaded,
+// other keys are named as needing a restart, and a broken file keeps the running configuration.
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -8,12 +8,12 @@ import { tempDir } from '../support/temp-dir.js';
 import {
   getStatus,
   killLeftoverDaemons,
+  logged,
   LogLevel,
   spawnDaemon,
   stopCleanly,
-  type DaemonProcess,
 } from './daemon-process.js';
-import { assertCliBuilt } from './process.js';
+import { assertCliBuilt, runCli } from './process.js';
 
 let pki: TestPki;
 beforeAll(async () => {
@@ -36,14 +36,6 @@ function hubConfig(dir: string, extra: { allowed: string; listen?: string; level
     `log:\n  level: ${extra.level ?? 'info'}`,
     '',
   ].join('\n');
-}
-
-/** Waits for the first line logged after `from` with `msg`. */
-async function logged(daemon: DaemonProcess, from: number, msg: string) {
-  await vi.waitFor(() => {
-    expect(daemon.lines.slice(from).some((line) => line.msg === msg)).toBe(true);
-  });
-  return daemon.lines.slice(from).find((line) => line.msg === msg)!;
 }
 
 describe('keyop-messenger run: SIGHUP', () => {
@@ -87,6 +79,52 @@ describe('keyop-messenger run: SIGHUP', () => {
     expect(await getStatus(`${started.httpUrl as string}/healthz`, fs.readFileSync(pki.ca, 'utf8'))).toBe(
       200,
     );
+    await stopCleanly(daemon);
+  });
+
+  it("applies a peer's changed publish policy: the peer is reconnected under it, and what it may publish changes", async () => {
+    const dir = fs.realpathSync(tempDir('keyop-reload-policy-'));
+    const config = path.join(dir, 'config.yaml');
+    fs.writeFileSync(config, hubConfig(dir, { allowed: '    - name: a\n      publish: [x]' }));
+    const daemon = spawnDaemon(['run', '-c', config], dir);
+    const started = await daemon.started;
+    const a = await node({
+      name: 'a',
+      pki,
+      hubs: [{ addr: started.hubAddr as string, publish: ['x', 'y'] }],
+    });
+    await connected(a);
+    const stored = async (channel: string): Promise<string> =>
+      (await runCli(['cat', channel, '--json', '-c', config], dir)).stdout;
+    const refusedChannels = (): string[] =>
+      fs
+        .readFileSync(path.join(dir, 'data', 'audit', 'audit.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { event: string; channel?: string })
+        .filter((record) => record.event === 'policy_violation')
+        .map((record) => record.channel ?? '');
+    await a.messenger.publish('x', 'X', { before: true });
+    await vi.waitFor(async () => {
+      expect(await stored('x')).toContain('"before":true');
+    });
+
+    fs.writeFileSync(config, hubConfig(dir, { allowed: '    - name: a\n      publish: [y]' }));
+    const from = daemon.lines.length;
+    daemon.child.kill('SIGHUP');
+    expect(await logged(daemon, from, 'federation peer policy changed; reconnecting it')).toMatchObject({
+      peer: 'a',
+    });
+    await vi.waitFor(() => {
+      expect(a.clients()[0]?.connects).toBe(2);
+    }, 10_000);
+    await a.messenger.publish('x', 'X', { after: true });
+    await a.messenger.publish('y', 'Y', { after: true });
+    await vi.waitFor(async () => {
+      expect(await stored('y')).toContain('"after":true');
+      expect(refusedChannels()).toContain('x');
+    });
+    expect(await stored('x')).not.toContain('"after":true');
     await stopCleanly(daemon);
   });
 });

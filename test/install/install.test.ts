@@ -49,7 +49,9 @@ describe('installing the package into a fresh project', () => {
     };
     expect(pkg.license).toBe('BSD-2-Clause');
     expect(fs.readFileSync(path.join(installed, 'LICENSE'), 'utf8')).toContain('BSD 2-Clause License');
-    expect(fs.existsSync(path.join(installed, 'examples/keyop-messenger.service'))).toBe(true);
+    const unit = fs.readFileSync(path.join(installed, 'examples/keyop-messenger.service'), 'utf8');
+    // `systemctl reload` is the SIGHUP reload, not a restart.
+    expect(unit).toMatch(/^ExecReload=\/bin\/kill -HUP \$MAINPID$/m);
     expect(fs.existsSync(path.join(installed, 'docs/conventions/streaming-rpc.md'))).toBe(true);
   });
 

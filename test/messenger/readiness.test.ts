@@ -1,9 +1,12 @@
 // /readyz of an in-process Messenger whose hubs refuse it, or are merely unreachable, over mutual TLS
-// on 127.0.0.1.
+// on 127.0.0.1; and while its writes fail (faults injected through the SegmentFs seam).
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startHttpEndpoint, type HttpEndpoint } from '../../src/index.js';
+import path from 'node:path';
+import { Messenger, startHttpEndpoint, type HttpEndpoint } from '../../src/index.js';
 import { makePki, startNode, type TestNode, type TestPki } from '../support/cluster.js';
+import { FaultyFs } from '../support/faulty-fs.js';
 import { MemoryLogger } from '../support/memory-logger.js';
+import { tempDir } from '../support/temp-dir.js';
 
 let pki: TestPki;
 beforeAll(async () => {
@@ -71,5 +74,34 @@ describe('/readyz', () => {
       status: 200,
       body: { ready: true, hubs: [{ state: 'disconnected' }] },
     });
+  });
+
+  it('is 503 naming the channel while its writes fail (a full disk), and 200 again once they succeed', async () => {
+    const segmentFs = new FaultyFs();
+    const messenger = await Messenger.open(
+      { storage: { dataDir: path.join(tempDir('keyop-ready-disk-'), 'data'), syncPolicy: 'none' } },
+      { segmentFs },
+    );
+    const endpoint = await startHttpEndpoint(messenger, { listenAddr: '127.0.0.1:0' });
+    endpoints.push(endpoint);
+    endpoint.setReady(true);
+    try {
+      await messenger.publish('orders', 'Order', { n: 1 });
+      expect(await readyz(endpoint)).toMatchObject({ status: 200, body: { ready: true } });
+      segmentFs.diskFull = true;
+      const waiting = messenger.publish('orders', 'Order', { n: 2 });
+      await vi.waitFor(async () => {
+        expect(await readyz(endpoint)).toMatchObject({
+          status: 503,
+          body: { ready: false, failingChannels: ['orders'] },
+        });
+      });
+      segmentFs.diskFull = false;
+      await waiting;
+      expect(await readyz(endpoint)).toMatchObject({ status: 200, body: { ready: true } });
+      expect((await readyz(endpoint)).body).not.toHaveProperty('failingChannels');
+    } finally {
+      await messenger.close();
+    }
   });
 });

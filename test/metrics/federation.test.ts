@@ -44,5 +44,19 @@ describe('GET /metrics: federation links', () => {
     const atHub1 = await scrape(hub.messenger);
     expect(sampleValue(atHub1, 'keyop_federation_hub_peers')).toBe(1);
     expect(sampleValue(atHub1, 'keyop_federation_link_records_in_flight', { link: 'peer:a' })).toBe(0);
+
+    // The hub goes away: the link's last error is reported, with when.
+    expect(atA.get('keyop_federation_link_last_error_timestamp_seconds')?.samples).toEqual([]);
+    const before = Date.now() / 1000;
+    await hub.stop();
+    await vi.waitFor(() => {
+      expect(a.messenger.stats().federation?.clients[0]?.lastError).toBeDefined();
+    });
+    const [failure] =
+      (await scrape(a.messenger)).get('keyop_federation_link_last_error_timestamp_seconds')?.samples ?? [];
+    expect(failure?.labels.link).toBe(link);
+    // The message of a lost connection or of a failed redial, whichever came last.
+    expect(failure?.labels.error).toMatch(/\w/);
+    expect(failure?.value).toBeGreaterThanOrEqual(Math.floor(before));
   });
 });

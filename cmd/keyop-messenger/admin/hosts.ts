@@ -36,6 +36,26 @@ function adminAudit(messenger: Messenger, logger: Logger): { log: AuditLog; own:
   return { log, own: true };
 }
 
+/** What in `messenger`'s process uses `channel` (see `AdminHost.channelHolders`). */
+function channelHolders(messenger: Messenger, channel: string): string[] {
+  const internals = internalsOf(messenger);
+  const federation = internals.federation();
+  const subscribers = Object.entries(messenger.stats().channels[channel]?.subscribers ?? {})
+    .filter(([, stats]) => stats.running)
+    .map(([id]) => `subscriber ${id} delivering`);
+  const peers = (federation?.hub?.peersSending(channel) ?? []).map(
+    (peer) => `hub sending it to peer ${peer}`,
+  );
+  const hubs = (federation?.clients ?? [])
+    .filter((client) => client.sends(channel))
+    .map((client) => `link publishing it to hub ${client.addr}`);
+  const waiting =
+    internals.storage.logIfOpen(channel)?.hasWaiters === true
+      ? ['a reader waiting for its next record (an HTTP read, a cursor)']
+      : [];
+  return [...subscribers, ...peers, ...hubs, ...waiting];
+}
+
 /** The admin host of an open Messenger (the daemon's, or one the CLI opened to write). */
 export function messengerHost(messenger: Messenger, mode: AdminHost['mode'], logger: Logger): OpenHost {
   const internals = internalsOf(messenger);
@@ -51,10 +71,15 @@ export function messengerHost(messenger: Messenger, mode: AdminHost['mode'], log
             .filter(([, stats]) => stats.running)
             .map(([id, stats]) => [sanitizeFileComponent(id), { ...stats }]),
         ),
+      channelHolders: (channel) => channelHolders(messenger, channel),
       liveStats: () => messenger.stats(),
       append: (channel, lines, records) => internals.append(channel, lines, records),
       audit: (record) => {
         audit.log.log(record);
+        logger.info(
+          { channel: record.channel, subscriber: record.peer, detail: record.detail },
+          'admin action',
+        );
       },
     },
     close: async () => {
@@ -111,6 +136,7 @@ export async function openStoppedDataDir(
       mode: 'offline',
       retention: retentionRulesOf(config),
       activeSubscribers: () => new Map(),
+      channelHolders: () => [],
       liveStats: () => undefined,
       append: refuse,
       audit: refuse,

@@ -1,39 +1,26 @@
 /**
  * The admin verbs: `channels`, `stats`, `subscribers`, `cat`, `offset set|reset`, `unsubscribe`,
- * `purge` and `dead-letter replay`. Each goes to the running daemon's admin socket, or (no daemon)
+ * `purge`, `delete` and `dead-letter replay`. Each goes to the running daemon's admin socket, or (no daemon)
  * to the stopped data dir; see `runAdmin`.
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import {
-  MAX_CAT_PAGE,
   type AdminRequest,
-  type CatRecord,
   type ChannelInfo,
+  type DeletedChannel,
   type SubscriberInfo,
   type WirePosition,
 } from '../../../internal/admin/index.js';
-import { parseEnvelope } from '../../../internal/envelope/index.js';
-import { loadConfigFile, type MessengerConfig } from '../../../src/index.js';
+import { loadConfigFile } from '../../../src/index.js';
 import { CONFIG_PATH_ENV } from '../../../src/wiring/index.js';
 import { runAdmin } from '../admin/client.js';
 import type { CliContext } from '../cli.js';
-import { abortOnStopSignal } from './stop-on-signal.js';
+import { parsePosition, printChannel, type ReadFlags } from './channel-reader.js';
 import { wholeNumberAtLeastOne } from './whole-number.js';
 
 interface AdminFlags {
   readonly config?: string;
   readonly json?: true;
-}
-
-/** Parses `beginning`, `end`, a byte offset or an RFC 3339 time. */
-function parsePosition(value: string): WirePosition {
-  if (value === 'beginning' || value === 'end') return value;
-  if (/^\d+$/.test(value) && Number.isSafeInteger(Number(value))) return Number(value);
-  const time = /^\d{4}-\d\d-\d\d/.test(value) ? Date.parse(value) : NaN;
-  if (!Number.isNaN(time) && time >= 0) return { time };
-  throw new InvalidArgumentError(
-    'expected beginning, end, a byte offset, or a time such as 2026-01-02T15:04:05Z',
-  );
 }
 
 /** Adds `-c/--config` and `--json` to `command`. */
@@ -156,9 +143,15 @@ export function register(program: Command, ctx: CliContext): void {
       '--durable <id>',
       'read as the durable reader <id>: resume where it left off (--from applies the first time), store its progress (needs the running daemon)',
     )
-    .action(async (channel: string, flags: CatFlags) => {
+    .action(async (channel: string, flags: ReadFlags & AdminFlags) => {
       const { config } = await loadConfigFile(flags.config, process.env);
-      await cat(ctx, config, channel, flags);
+      await printChannel(
+        ctx,
+        config,
+        channel,
+        flags,
+        `cat ${flags.follow === true ? '--follow' : '--durable'}`,
+      );
     });
 
   const offset = program.command('offset').description("move a durable subscriber's stored offset");
@@ -211,6 +204,23 @@ export function register(program: Command, ctx: CliContext): void {
       else ctx.stdout(`purged ${channel}: ${result.bytes} bytes in ${result.segments} segment(s)\n`);
     });
 
+  adminCommand(
+    program,
+    'delete',
+    'delete a channel for good: its records, offset files and dead-letter channel (refused while in use; audited)',
+  )
+    .argument('<channel>')
+    .requiredOption('--yes', 'confirm: the channel and its subscribers are deleted for good')
+    .action(async (channel: string, flags: AdminFlags) => {
+      const result = (await send(flags, { verb: 'delete', channel })) as { channels: DeletedChannel[] };
+      if (flags.json === true) printJson(ctx, result, true);
+      else
+        for (const deleted of result.channels)
+          ctx.stdout(
+            `deleted ${deleted.name}: ${deleted.bytes} bytes in ${deleted.segments} segment(s), ${deleted.subscribers.length} offset file(s)\n`,
+          );
+    });
+
   const deadLetter = program.command('dead-letter').description('the dead-letter channel of a channel');
   adminCommand(
     deadLetter,
@@ -231,68 +241,8 @@ export function register(program: Command, ctx: CliContext): void {
     });
 }
 
-interface CatFlags extends AdminFlags {
-  readonly from: WirePosition;
-  readonly count?: number;
-  readonly follow?: true;
-  readonly durable?: string;
-}
-
-/** How long one `cat --follow` request waits for a record; short, so that a signal ends it soon. */
-const FOLLOW_POLL_MS = 2_000;
-
-/**
- * Prints the records of `channel` page by page: up to `--count`, to the end, or (`--follow`) until a
- * signal. A `--durable` reader starts at its stored offset and stores its progress after each page
- * (a record printed just before a crash is printed again: at least once).
- */
-async function cat(
-  ctx: CliContext,
-  config: MessengerConfig,
-  channel: string,
-  flags: CatFlags,
-): Promise<void> {
-  const live = flags.follow === true || flags.durable !== undefined;
-  const needs = live ? `cat ${flags.follow === true ? '--follow' : '--durable'}` : undefined;
-  const call = (request: AdminRequest): Promise<unknown> => runAdmin(config, request, needs);
-  const stop = new AbortController();
-  if (flags.follow === true) abortOnStopSignal(stop);
-  const subscriber = flags.durable;
-  let from: WirePosition = flags.from;
-  if (subscriber !== undefined) {
-    from = ((await call({ verb: 'reader-open', channel, subscriber, from })) as { offset: number }).offset;
-  }
-  let left = flags.count ?? Number.POSITIVE_INFINITY;
-  while (left > 0 && !stop.signal.aborted) {
-    const max = Math.min(left, MAX_CAT_PAGE);
-    const waitMs = flags.follow === true ? { waitMs: FOLLOW_POLL_MS } : {};
-    const page = (await call({ verb: 'cat', channel, from, max, ...waitMs })) as {
-      records: CatRecord[];
-      next: number;
-    };
-    for (const record of page.records)
-      ctx.stdout(`${flags.json === true ? record.line : textLine(record)}\n`);
-    left -= page.records.length;
-    if (subscriber !== undefined && page.records.length > 0) {
-      await call({ verb: 'reader-commit', channel, subscriber, offset: page.next });
-    }
-    from = page.next;
-    if (flags.follow !== true && page.records.length < max) break;
-  }
-}
-
 function printMove(ctx: CliContext, result: unknown, flags: AdminFlags): void {
   const move = result as { id: string; from: number; to: number };
   if (flags.json === true) printJson(ctx, move, true);
   else ctx.stdout(`${move.id}: offset ${move.from} -> ${move.to}\n`);
-}
-
-/** `<offset> <ts> <origin> <payload type> <payload JSON>`, or the raw line when it is no envelope. */
-function textLine(record: CatRecord): string {
-  try {
-    const env = parseEnvelope(record.line);
-    return `${record.offset} ${env.ts} ${env.origin} ${env.payload_type} ${JSON.stringify(env.payload)}`;
-  } catch {
-    return `${record.offset} ${record.line}`;
-  }
 }

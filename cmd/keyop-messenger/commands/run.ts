@@ -20,7 +20,7 @@ export function register(program: Command, ctx: CliContext): void {
   program
     .command('run')
     .description(
-      'run the daemon until SIGTERM or SIGINT; SIGHUP reloads log.level and hub.allowed_peers (JSON logs on stdout)',
+      'run the daemon until SIGTERM or SIGINT; SIGHUP reloads log.level, hub.allowed_peers and the TLS files (JSON logs on stdout)',
     )
     .option(
       '-c, --config <file>',
@@ -49,7 +49,17 @@ async function runDaemon(flags: RunFlags, ctx: CliContext): Promise<void> {
   await warnExpiringCertificates(config, logger, systemClock.now());
 
   const daemon = await startDaemon(config, logger, tls);
-  watchReloads({ source: process, configPath, config, messenger: daemon.messenger, logger });
+  watchReloads({
+    source: process,
+    configPath,
+    config,
+    messenger: daemon.messenger,
+    tls,
+    reloadTls: (next) => {
+      daemon.reloadTls(next);
+    },
+    logger,
+  });
   logger.info(
     {
       version: ctx.version,

@@ -1,73 +1,141 @@
 /**
- * `keyop-messenger tail`: prints the live messages of channels through a hub as an ephemeral client,
- * reconnecting as needed, until `--count` messages, SIGINT or SIGTERM (exit 0) or a refusal by the hub
- * (exit 1). Tail is live-only (an ephemeral client has no offset on the hub), so `--from` is refused.
+ * `keyop-messenger tail`: prints new messages until `--count` messages, SIGINT or SIGTERM (exit 0).
+ * Two sources: a channel of the local daemon (`tail CHANNEL`, through its admin socket), which can
+ * start anywhere (`--from`) and keep its position (`--durable ID`); or channels of a hub
+ * (`tail --hub … --channel C`) as an ephemeral client, reconnecting as needed, live only (the hub
+ * keeps no position for it, so `--from` and `--durable` are refused there), exit 1 on a refusal.
  */
-import { Option, type Command } from 'commander';
+import { type Command } from 'commander';
+import type { WirePosition } from '../../../internal/admin/index.js';
 import { encodeEnvelope } from '../../../internal/envelope/index.js';
 import { ErrorCode, MessengerError, errorMessage } from '../../../internal/errors/index.js';
-import type { EphemeralMessenger, EphemeralStatus, Message } from '../../../src/index.js';
+import {
+  loadConfigFile,
+  type EphemeralMessenger,
+  type EphemeralStatus,
+  type Message,
+} from '../../../src/index.js';
+import { CONFIG_PATH_ENV } from '../../../src/wiring/index.js';
 import type { CliContext } from '../cli.js';
+import { parsePosition, printChannel } from './channel-reader.js';
 import { createEphemeral, usageError, withHubOptions, type HubFlags } from './hub-connection.js';
 import { abortOnStopSignal } from './stop-on-signal.js';
 import { wholeNumberAtLeastOne } from './whole-number.js';
 
 interface TailFlags extends HubFlags {
-  readonly channel: readonly string[];
+  readonly channel?: readonly string[];
   readonly json?: true;
   readonly count?: number;
-  readonly from?: string;
+  readonly from?: WirePosition;
+  readonly durable?: string;
+  readonly config?: string;
 }
 
-/** Why `--from` is refused, and where history can be read instead. */
+/** Why `--from` and `--durable` are refused with `--hub`, and what does it instead. */
 const LIVE_ONLY =
-  'error: tail --from is not supported: tail is live-only (an ephemeral client gets the messages ' +
-  'published while it is connected; the hub keeps no position for it). To read from the beginning, ' +
-  'an offset or a time, subscribe durably through the library: messenger.subscribe(channel, id, ' +
-  "handler, { from: 'beginning' | offset | { time } })";
+  'error: tail --hub is live-only: an ephemeral client gets the messages published while it is ' +
+  'connected and the hub keeps no position for it, so --from and --durable do not apply. To start ' +
+  'at the beginning, an offset or a time, or to resume where a reader stopped, follow a channel of ' +
+  'the local daemon: tail CHANNEL --from POSITION | --durable ID [-c CONFIG]';
 
-/** Registers `tail --hub … --channel C [--channel C2] [--json] [--count N]`. */
+/** Registers `tail CHANNEL [--from P] [--durable ID]` and `tail --hub … --channel C [--channel C2]`. */
 export function register(program: Command, ctx: CliContext): void {
   withHubOptions(
     program
       .command('tail')
-      .description('print live messages of channels through a hub until interrupted (status on stderr)'),
+      .description(
+        'print new messages until interrupted: of CHANNEL of the local daemon, or of --channel through --hub (status on stderr)',
+      )
+      .argument('[channel]', 'a channel of the local daemon (the data dir of -c), instead of --hub'),
+    false,
   )
-    .requiredOption(
+    .option(
       '--channel <channel>',
-      'channel to print (repeatable)',
+      'with --hub: channel to print (repeatable)',
       (value: string, previous: readonly string[] | undefined) => [...(previous ?? []), value],
     )
     .option('--json', 'print each message as its envelope JSON, one per line')
     .option('--count <n>', 'exit 0 after printing n messages', wholeNumberAtLeastOne('messages'))
-    // Hidden: accepted only to explain that tail is live-only (see LIVE_ONLY).
-    .addOption(new Option('--from <position>').hideHelp())
-    .action(async (flags: TailFlags, command: Command) => {
-      if (flags.from !== undefined) usageError(command, LIVE_ONLY);
-      const em = createEphemeral(command, flags, { subscribe: flags.channel, autoReconnect: true });
-      const stop = new AbortController();
-      let printed = 0;
-      abortOnStopSignal(stop);
-      for (const channel of flags.channel) {
-        em.subscribe(channel, (message) => {
-          if (stop.signal.aborted) return;
-          ctx.stdout(flags.json === true ? envelopeLine(message) : textLine(message));
-          printed += 1;
-          if (printed === flags.count) stop.abort();
-        });
+    .option(
+      '--from <position>',
+      'with CHANNEL: start at beginning, end (default), a byte offset, or an RFC 3339 time',
+      parsePosition,
+    )
+    .option(
+      '--durable <id>',
+      'with CHANNEL: read as the durable reader <id>: resume where it stopped (--from applies the first time), store progress as it prints',
+    )
+    .option(
+      '-c, --config <file>',
+      `with CHANNEL: config file naming the data dir (default: $${CONFIG_PATH_ENV}, else ./data)`,
+    )
+    .action(async (channel: string | undefined, flags: TailFlags, command: Command) => {
+      if (channel !== undefined) {
+        await tailLocal(ctx, channel, flags, command);
+        return;
       }
-      await tail(em, flags, stop.signal, ctx);
+      if (flags.hub === undefined || flags.channel === undefined) {
+        usageError(command, 'error: tail needs a CHANNEL of the local daemon, or --hub and --channel');
+      }
+      if (flags.from !== undefined || flags.durable !== undefined) usageError(command, LIVE_ONLY);
+      await tailHub(ctx, flags, flags.channel, command);
     });
+}
+
+/** Follows `channel` of the local daemon through its admin socket. */
+async function tailLocal(
+  ctx: CliContext,
+  channel: string,
+  flags: TailFlags,
+  command: Command,
+): Promise<void> {
+  if (flags.hub !== undefined || flags.channel !== undefined) {
+    usageError(
+      command,
+      'error: tail CHANNEL follows the local daemon; --hub and --channel tail through a hub: give one or the other',
+    );
+  }
+  const { config } = await loadConfigFile(flags.config, process.env);
+  const read = {
+    from: flags.from ?? 'end',
+    follow: true,
+    ...(flags.count === undefined ? {} : { count: flags.count }),
+    ...(flags.durable === undefined ? {} : { durable: flags.durable }),
+    ...(flags.json === undefined ? {} : { json: flags.json }),
+  } as const;
+  await printChannel(ctx, config, channel, read, 'tail CHANNEL');
+}
+
+/** Prints the live messages of `channels` through the hub of `flags`. */
+async function tailHub(
+  ctx: CliContext,
+  flags: TailFlags,
+  channels: readonly string[],
+  command: Command,
+): Promise<void> {
+  const em = createEphemeral(command, flags, { subscribe: channels, autoReconnect: true });
+  const stop = new AbortController();
+  let printed = 0;
+  abortOnStopSignal(stop);
+  for (const channel of channels) {
+    em.subscribe(channel, (message) => {
+      if (stop.signal.aborted) return;
+      ctx.stdout(flags.json === true ? envelopeLine(message) : textLine(message));
+      printed += 1;
+      if (printed === flags.count) stop.abort();
+    });
+  }
+  await tail(em, { hub: flags.hub ?? '', channels }, stop.signal, ctx);
 }
 
 /** Connects and reports the connection on stderr until `signal` aborts; throws the hub's refusal. */
 async function tail(
   em: EphemeralMessenger,
-  flags: TailFlags,
+  target: HubTarget,
   signal: AbortSignal,
   ctx: CliContext,
 ): Promise<void> {
-  const statuses = reportStatuses(em, flags, signal, ctx);
+  const statuses = reportStatuses(em, target, signal, ctx);
   try {
     await em.connect({ signal });
     await statuses;
@@ -81,23 +149,29 @@ async function tail(
 
 async function reportStatuses(
   em: EphemeralMessenger,
-  flags: TailFlags,
+  target: HubTarget,
   signal: AbortSignal,
   ctx: CliContext,
 ): Promise<void> {
   for await (const status of em.status({ signal })) {
-    const line = describeStatus(status, flags);
+    const line = describeStatus(status, target);
     if (line !== undefined) ctx.stderr(`tail: ${line}\n`);
     if (status.state === 'rejected')
       throw status.error ?? new MessengerError(ErrorCode.EPHEMERAL_REJECTED, 'the hub refused this client');
   }
 }
 
-function describeStatus(status: EphemeralStatus, flags: TailFlags): string | undefined {
+/** Where a hub tail reads, for its status lines. */
+interface HubTarget {
+  readonly hub: string;
+  readonly channels: readonly string[];
+}
+
+function describeStatus(status: EphemeralStatus, target: HubTarget): string | undefined {
   const why = status.error === undefined ? '' : `: ${errorMessage(status.error)}`;
   switch (status.state) {
     case 'connected':
-      return `connected to ${status.hub ?? '?'} at ${flags.hub} (channels: ${flags.channel.join(', ')})`;
+      return `connected to ${status.hub ?? '?'} at ${target.hub} (channels: ${target.channels.join(', ')})`;
     case 'disconnected':
       return `disconnected${why}`;
     case 'reconnecting':

@@ -4,6 +4,7 @@ import type { MutualTlsOptions } from '../../../internal/tlsutil/index.js';
 import { Messenger, startHttpEndpoint, type HttpEndpoint, type MessengerConfig } from '../../../src/index.js';
 import { startAdminSocket } from '../admin/daemon-socket.js';
 import { openHostedStores, type HostedStores } from './streamkit-stores.js';
+import { internalsOf } from '../../../src/wiring/index.js';
 import { messengerHost } from '../admin/hosts.js';
 
 /** A started daemon. */
@@ -14,6 +15,14 @@ export interface RunningDaemon {
   readonly messenger: Messenger;
   /** Bound `host:port` of the federation hub, when enabled. */
   readonly hubAddr: string | undefined;
+  /**
+   * New connections of the HTTPS listener and the hub, and new dials to hubs, use `tls` from now on
+   * (rotated certificate, key or CA); open connections keep theirs. A daemon started without TLS
+   * ignores it.
+   *
+   * @throws Error when `tls` is unusable; what was already switched keeps the new material.
+   */
+  reloadTls(tls: MutualTlsOptions): void;
   /**
    * Graceful shutdown: `/readyz` turns 503, the HTTP listener stops accepting and lets open requests
    * finish, then the Messenger stops subscribers (offsets flushed), fsyncs and releases the data dir.
@@ -50,16 +59,7 @@ export async function startDaemon(
     http = await startHttpEndpoint(messenger, {
       listenAddr: config.http.listenAddr,
       admin: admin.host,
-      ...(tls === undefined
-        ? {}
-        : {
-            tls: {
-              cert: tls.cert.toString(),
-              key: tls.key.toString(),
-              ca: tls.ca.toString(),
-              minVersion: tls.minVersion,
-            },
-          }),
+      ...(tls === undefined ? {} : { tls: httpTlsOf(tls) }),
     });
   } catch (err) {
     await stores.close();
@@ -82,6 +82,11 @@ export async function startDaemon(
     httpUrl: http.url,
     messenger,
     hubAddr: messenger.hubAddress,
+    reloadTls: (next) => {
+      if (tls === undefined) return;
+      http.reloadTls(httpTlsOf(next));
+      internalsOf(messenger).federation()?.setTls(next);
+    },
     stop: async () => {
       http.setReady(false);
       try {
@@ -95,5 +100,20 @@ export async function startDaemon(
         }
       }
     },
+  };
+}
+
+/** The HTTPS listener's PEM texts of `tls`. */
+function httpTlsOf(tls: MutualTlsOptions): {
+  cert: string;
+  key: string;
+  ca: string;
+  minVersion: MutualTlsOptions['minVersion'];
+} {
+  return {
+    cert: tls.cert.toString(),
+    key: tls.key.toString(),
+    ca: tls.ca.toString(),
+    minVersion: tls.minVersion,
   };
 }
