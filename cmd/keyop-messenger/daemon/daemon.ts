@@ -50,6 +50,7 @@ export async function startDaemon(
     http = await startHttpEndpoint(messenger, {
       listenAddr: config.http.listenAddr,
       admin: admin.host,
+      hosted: { stores: stores.stores, rpc: stores.rpc },
       ...(tls === undefined
         ? {}
         : {
