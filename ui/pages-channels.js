@@ -41,7 +41,7 @@ export function overviewView() {
       card(
         'Instance',
         el('p', { id: 'instance-name' }, o.name),
-        el('p', {}, `up ${durationText(o.uptimeMs)}`),
+        el('p', { id: 'uptime' }, `up ${durationText(o.uptimeMs)}`),
       ),
       card(
         'Data dir',

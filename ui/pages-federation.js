@@ -10,6 +10,8 @@ import { state, table } from './state.js';
 const WIDTH = 640;
 const HEIGHT = 300;
 const NODE_RX = 70;
+/** Where along a link its label sits (0 at this instance, 1 at the other end). */
+const LABEL_AT = 0.72;
 
 export function federationView() {
   const federation = state.overview.stats.federation;
@@ -105,7 +107,17 @@ function graphView(graph) {
         { class: `edge state-${edge.state}`, 'data-key': edge.to, 'data-state': edge.state },
         el('svg:title', {}, `${to.label}: ${edge.state}; ${label}${edge.error ? `; ${edge.error}` : ''}`),
         el('svg:line', { x1: from.x, y1: from.y, x2: to.x, y2: to.y }),
-        el('svg:text', { x: (from.x + to.x) / 2 + 6, y: (from.y + to.y) / 2, class: 'edge-label' }, label),
+        // Nearer the far end, so that the labels of neighbouring links do not overlap.
+        el(
+          'svg:text',
+          {
+            x: from.x + (to.x - from.x) * LABEL_AT,
+            y: from.y + (to.y - from.y) * LABEL_AT - 4,
+            'text-anchor': 'middle',
+            class: 'edge-label',
+          },
+          label,
+        ),
       );
     }),
     ...graph.nodes.map((node) =>

@@ -298,7 +298,13 @@ export function federationGraph(self, federation, links, ackRates, allowlisted, 
         : 'client';
   const spread = (/** @type {number} */ i, /** @type {number} */ n) =>
     Math.round(((i + 1) * width) / (n + 1));
-  const nodes = [{ id: 'self', label: self, role, state: 'self', x: width / 2, y: height / 2, error: '' }];
+  const connected = federation.hub?.peers ?? [];
+  const peers = [...new Set([...connected, ...(federation.hub === undefined ? [] : allowlisted)])].sort();
+  // Itself in the middle, or nearer the side that is empty.
+  const selfY = federation.clients.length === 0 ? 0.3 : peers.length === 0 ? 0.7 : 0.5;
+  const nodes = [
+    { id: 'self', label: self, role, state: 'self', x: width / 2, y: Math.round(height * selfY), error: '' },
+  ];
   const edges = [];
   const edge = (
     /** @type {string} */ key,
@@ -330,8 +336,6 @@ export function federationGraph(self, federation, links, ackRates, allowlisted, 
     });
     edge(id, id, c.state, c.refusal ?? '');
   });
-  const connected = federation.hub?.peers ?? [];
-  const peers = [...new Set([...connected, ...(federation.hub === undefined ? [] : allowlisted)])].sort();
   peers.forEach((peer, i) => {
     const id = `peer:${peer}`;
     const state = connected.includes(peer) ? 'connected' : 'absent';
