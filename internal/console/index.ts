@@ -7,7 +7,7 @@ export { CONSOLE_PATH, consoleRoute, type ConsoleOptions, type ConsoleTarget } f
 export { eventText, parseViews } from './events.js';
 export { FsyncWindow } from './fsync-window.js';
 export { allowlistRows, type AllowlistRow, type PolicySource } from './allowlist-view.js';
-export { streamRows, type StreamLister, type StreamRow } from './streams-view.js';
+export { streamRow, streamRows, type StreamLister, type StreamRow } from './streams-view.js';
 export {
   storeRows,
   rpcRow,
