@@ -206,6 +206,18 @@ async function consoleScenario(page: ConsolePage, pair: Pair): Promise<void> {
   await expect.poll(() => text(page, `${LAGGER} .lag-records`), { timeout: 10_000 }).toBe('3');
   expect(await page.evaluate(`window.laggerRow === document.querySelector(${q(LAGGER)})`)).toBe(true);
 
+  // Every field has a label, every button a name, every table header a scope.
+  expect(
+    await page.evaluate(
+      "[...document.querySelectorAll('input')].filter((i) => !i.hidden && i.labels.length === 0 && !i.getAttribute('aria-label')).map((i) => i.id)",
+    ),
+  ).toEqual([]);
+  expect(
+    await page.evaluate(
+      "[...document.querySelectorAll('button')].filter((b) => (b.getAttribute('aria-label') ?? b.textContent ?? '').trim() === '').length",
+    ),
+  ).toBe(0);
+  expect(await count(page, 'th:not([scope])')).toBe(0);
   await page.click('#browse-load');
   await expect.poll(() => text(page, '#messages li')).toContain('"text": "disk full"');
   expect(await text(page, '#messages li')).toContain('correlation incident-7');
