@@ -141,7 +141,6 @@ export default tseslint.config(
         sessionStorage: 'readonly',
         fetch: 'readonly',
         addEventListener: 'readonly',
-        setInterval: 'readonly',
         HTMLElement: 'readonly',
         HTMLInputElement: 'readonly',
         HTMLDialogElement: 'readonly',

@@ -6,9 +6,9 @@
  */
 import { el, morph } from './dom.js';
 import { follow, Unauthorized } from './live.js';
-import { channelView, channelsView, overviewView, redraw } from './pages-channels.js';
+import { channelView, channelsView, overviewView } from './pages-channels.js';
 import { federationView } from './pages-federation.js';
-import { redrawHosted, streamkitView, streamsView } from './pages-hosted.js';
+import { streamkitView, streamsView } from './pages-hosted.js';
 import { addSample, channelRates, linkAckRates, totalsOf } from './shape.js';
 import { admin, api, authHeaders, hooks, state, status } from './state.js';
 
@@ -157,8 +157,7 @@ async function begin() {
 
 function start() {
   hooks.refresh = refresh;
-  redraw.page = render;
-  redrawHosted.page = render;
+  hooks.render = render;
   login.addEventListener('submit', (event) => {
     event.preventDefault();
     state.token = /** @type {HTMLInputElement} */ (document.getElementById('token')).value.trim();

@@ -16,7 +16,7 @@ import {
   sortRows,
   channelRows,
 } from './shape.js';
-import { act, admin, card, pager, state, status } from './state.js';
+import { act, admin, card, hooks, pager, state, status } from './state.js';
 
 /** Channels a page of the table shows. */
 const PAGE_SIZE = 50;
@@ -24,9 +24,7 @@ const PAGE_SIZE = 50;
 const NEWEST_WINDOW_BYTES = 256 * 1024;
 const BROWSER_MAX = 200;
 
-/** What redraws the shown page (set by app.js). */
-export const redraw = { page: () => {} };
-
+/** The overview page: instance, data dir, fsync latency, message rates. */
 export function overviewView() {
   const o = state.overview;
   const channels = Object.values(o.stats.channels);
@@ -122,6 +120,7 @@ const COLUMNS = [
   ['maxLag', 'Max lag', true, (/** @type {any} */ r) => bytesText(r.maxLag)],
 ];
 
+/** The channels table: sorted, filtered by name, 50 rows a page. */
 export function channelsView() {
   const rows = sortRows(
     filterByName(channelRows(state.overview.stats.channels, state.channelInfos, state.rates), state.filter),
@@ -145,7 +144,7 @@ export function channelsView() {
           id: `sort-${key}`,
           onclick: () => {
             state.sort = { key: String(key), ascending: sorted ? !state.sort.ascending : !numeric };
-            redraw.page();
+            hooks.render();
           },
         },
         `${label}${sorted ? (state.sort.ascending ? ' ▲' : ' ▼') : ''}`,
@@ -168,7 +167,7 @@ export function channelsView() {
     oninput: (/** @type {Event} */ event) => {
       state.filter = /** @type {HTMLInputElement} */ (event.target).value;
       state.page = 0;
-      redraw.page();
+      hooks.render();
     },
   });
   return [
@@ -183,12 +182,12 @@ export function channelsView() {
     ),
     pager('page', shown, (page) => {
       state.page = page;
-      redraw.page();
+      hooks.render();
     }),
   ];
 }
 
-/** @param {string} name */
+/** A channel's page: size, dead letters, subscribers and their lag, actions, messages. @param {string} name */
 export function channelView(name) {
   const channel = state.overview.stats.channels[name];
   if (channel === undefined) return [el('h2', {}, name), el('p', {}, 'No such channel.')];
@@ -361,7 +360,7 @@ function browserView(name) {
     placeholder: 'correlation id',
     oninput: (/** @type {Event} */ event) => {
       b.query = /** @type {HTMLInputElement} */ (event.target).value;
-      redraw.page();
+      hooks.render();
     },
   });
   return [
@@ -425,5 +424,5 @@ async function loadMessages(name) {
   } catch (err) {
     status(`loading messages failed: ${err instanceof Error ? err.message : String(err)}`, true);
   }
-  redraw.page();
+  hooks.render();
 }

@@ -13,6 +13,7 @@ const NODE_RX = 70;
 /** Where along a link its label sits (0 at this instance, 1 at the other end). */
 const LABEL_AT = 0.72;
 
+/** The federation page: the graph of links, the links table, the allowlist. */
 export function federationView() {
   const federation = state.overview.stats.federation;
   if (federation === undefined)

@@ -5,14 +5,12 @@
  */
 import { el } from './dom.js';
 import { bytesText, durationText, lifetimeText, pageOf, relativeText } from './shape.js';
-import { card, pager, state, table } from './state.js';
+import { card, hooks, pager, state, table } from './state.js';
 
 /** Streams a page shows. */
 const PAGE_SIZE = 50;
 
-/** What redraws the shown page (set by app.js). */
-export const redrawHosted = { page: () => {} };
-
+/** The Durable Streams page: every open stream with its size, lifetime, state and producers. */
 export function streamsView() {
   const streams = state.views.streams;
   if (streams === undefined) return [el('h2', {}, 'Durable Streams'), el('p', {}, 'Loading…')];
@@ -55,11 +53,12 @@ export function streamsView() {
     shown.pages > 1 &&
       pager('streams-page', shown, (page) => {
         state.page = page;
-        redrawHosted.page();
+        hooks.render();
       }),
   ];
 }
 
+/** The streamkit page: each hosted store, and the request streams served. */
 export function streamkitView() {
   const view = state.views.streamkit;
   if (view === undefined) return [el('h2', {}, 'Streamkit stores'), el('p', {}, 'Loading…')];

@@ -5,6 +5,7 @@
 import { el } from './dom.js';
 import { Unauthorized } from './live.js';
 
+/** What the live updates and the pages' controls fill in. */
 export const state = {
   token: sessionStorage.getItem('keyop-token') ?? '',
   /** Whether the caller may administer: admin actions are offered only then. */
@@ -25,10 +26,10 @@ export const state = {
   views: {},
 };
 
-/** What redraws the page after an action; set by app.js. */
-export const hooks = { refresh: async () => {} };
+/** Set by app.js: `render` redraws the shown page from the state, `refresh` reads its views again first. */
+export const hooks = { render: () => {}, refresh: async () => {} };
 
-/** @param {string} text @param {boolean} [error] */
+/** Shows `text` in the status line (read out by screen readers). @param {string} text @param {boolean} [error] */
 export function status(text, error = false) {
   const node = /** @type {HTMLElement} */ (document.getElementById('status'));
   node.textContent = text;
@@ -40,7 +41,11 @@ export function authHeaders() {
   return state.token === '' ? {} : { authorization: `Bearer ${state.token}` };
 }
 
-/** @param {string} path @param {unknown} [body] */
+/**
+ * Calls the console API: GET `api/<path>`, or POST `body` as JSON. Throws `Unauthorized` on 401.
+ *
+ * @param {string} path @param {unknown} [body]
+ */
 export async function api(path, body) {
   /** @type {Record<string, string>} */
   const headers = authHeaders();
@@ -90,7 +95,7 @@ export async function act(text, action, request) {
   await hooks.refresh();
 }
 
-/** @param {string} title @param {...(Node|string)} body */
+/** A titled box of figures. @param {string} title @param {...(Node|string)} body */
 export function card(title, ...body) {
   return el('section', { class: 'card' }, el('h2', {}, title), ...body);
 }
