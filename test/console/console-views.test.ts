@@ -6,6 +6,7 @@
 import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StreamRpc, StreamStore, type Messenger } from '../../src/index.js';
+import { internalsOf } from '../../src/wiring/index.js';
 import { bearer, send } from '../http/client.js';
 import { tempDir } from '../support/temp-dir.js';
 import { consoleConfig, openConsole, tokenOf, VIEWER_AND_OPERATOR, type Closers } from './fixture.js';
@@ -150,7 +151,7 @@ describe('console views', () => {
 
   it('shows the hub allowlist with each peer policy, and the hubs dialled', async () => {
     const dir = tempDir('keyop-console-fed-');
-    const { endpoint } = await openConsole(
+    const { messenger, endpoint } = await openConsole(
       {
         ...consoleConfig(dir),
         hub: {
@@ -165,14 +166,24 @@ describe('console views', () => {
       },
       opened,
     );
-    const answer = await send(`${endpoint.url}/ui/api/federation`, { headers: bearer(tokenOf('viewer')) });
-    expect(JSON.parse(answer.body)).toEqual({
+    const policies = async () =>
+      JSON.parse(
+        (await send(`${endpoint.url}/ui/api/federation`, { headers: bearer(tokenOf('viewer')) })).body,
+      ) as unknown;
+    expect(await policies()).toEqual({
       hubEnabled: true,
       open: false,
       rows: [
         { kind: 'peer', name: 'edge-1', subscribe: 'alerts.>', publish: 'any channel' },
         { kind: 'peer', name: 'edge-2', subscribe: 'whatever it requests', publish: 'metrics.*' },
       ],
+    });
+    // The allowlist in force, as a SIGHUP reload replaces it, not the one the config started with.
+    internalsOf(messenger)
+      .federation()
+      ?.hub?.setAllowedPeers([{ name: 'edge-3', subscribe: ['x'], publish: ['y'] }]);
+    expect(await policies()).toMatchObject({
+      rows: [{ kind: 'peer', name: 'edge-3', subscribe: 'x', publish: 'y' }],
     });
   });
 
