@@ -47,8 +47,9 @@ async function onOverview(/** @type {any} */ overview) {
   }
   const { page, arg } = route();
   if (page === 'channels' && overview.now - state.channelInfosAt > CHANNEL_INFOS_MS) {
-    state.channelInfos = await admin({ verb: 'channels' });
+    // Marked first: a slow scan is not started again by the next events while it runs.
     state.channelInfosAt = overview.now;
+    state.channelInfos = await admin({ verb: 'channels' });
   }
   if (page === 'channel' && arg !== '')
     state.subscribers = await admin({ verb: 'subscribers', channel: arg });
