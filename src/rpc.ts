@@ -151,6 +151,11 @@ export class StreamRpc {
     };
   }
 
+  /** The streams served now: id, request channel, request type and reply channel of each. */
+  servedStreams(): { id: string; channel: string; payloadType: string; replyTo: string }[] {
+    return this.#server.openStreamList();
+  }
+
   /** Closes served streams with 1001, ends open requester streams with a local 1001, stops reading. */
   async close(): Promise<void> {
     await this.#server.close();

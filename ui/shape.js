@@ -231,3 +231,157 @@ export function durationText(ms) {
   if (hours < 48) return `${hours}h ${minutes % 60}m`;
   return `${Math.floor(hours / 24)}d ${hours % 24}h`;
 }
+
+/**
+ * Splits received server-sent event text into complete events (`{ event, data }`, data parsed as
+ * JSON) and the unfinished rest to keep for the next chunk. Comments and `retry:` lines are skipped.
+ *
+ * @param {string} text
+ */
+export function parseEventStream(text) {
+  const events = [];
+  const blocks = text.replace(/\r\n?/g, '\n').split('\n\n');
+  const rest = blocks.pop() ?? '';
+  for (const block of blocks) {
+    let event = 'message';
+    const data = [];
+    for (const line of block.split('\n')) {
+      if (line.startsWith('event:')) event = line.slice(6).trim();
+      else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+    }
+    if (data.length > 0) events.push({ event, data: JSON.parse(data.join('\n')) });
+  }
+  return { events, rest };
+}
+
+/**
+ * Acks per second of each federation link between two overviews' `links` (by link key); a link
+ * that reconnected (its counter went down) counts from 0.
+ *
+ * @param {Array<{ link: string, acks: number }> | undefined} before
+ * @param {Array<{ link: string, acks: number }>} after
+ * @param {number} seconds
+ */
+export function linkAckRates(before, after, seconds) {
+  /** @type {Record<string, number>} */
+  const rates = {};
+  const previous = new Map((before ?? []).map((l) => [l.link, l.acks]));
+  for (const link of after) {
+    const was = previous.get(link.link);
+    if (was === undefined || seconds <= 0) continue;
+    rates[link.link] = (link.acks >= was ? link.acks - was : link.acks) / seconds;
+  }
+  return rates;
+}
+
+/**
+ * The federation graph of this instance: itself in the middle (a `relay` when it is both a hub and
+ * a client, else `hub` or `client`), the hubs it dials above, the peers of its hub below (connected
+ * ones, and allowlisted ones that are not), and one edge per link with its state, frames in flight,
+ * acks/s and last error. Coordinates are in a `width` × `height` box.
+ *
+ * @param {string} self this instance's name
+ * @param {{ hub?: { peers: string[] }, clients: Array<{ addr: string, hub?: string, state: string, refusal?: string }> }} federation
+ * @param {Array<{ link: string, framesInFlight: number, recordsInFlight: number }>} links
+ * @param {Record<string, number>} ackRates by link key
+ * @param {string[]} allowlisted peer names of the hub's allowlist
+ * @param {number} width
+ * @param {number} height
+ */
+export function federationGraph(self, federation, links, ackRates, allowlisted, width, height) {
+  const traffic = new Map(links.map((l) => [l.link, l]));
+  const role =
+    federation.hub !== undefined && federation.clients.length > 0
+      ? 'relay'
+      : federation.hub !== undefined
+        ? 'hub'
+        : 'client';
+  const spread = (/** @type {number} */ i, /** @type {number} */ n) =>
+    Math.round(((i + 1) * width) / (n + 1));
+  const connected = federation.hub?.peers ?? [];
+  const peers = [...new Set([...connected, ...(federation.hub === undefined ? [] : allowlisted)])].sort();
+  // Itself in the middle, or nearer the side that is empty.
+  const selfY = federation.clients.length === 0 ? 0.3 : peers.length === 0 ? 0.7 : 0.5;
+  const nodes = [
+    { id: 'self', label: self, role, state: 'self', x: width / 2, y: Math.round(height * selfY), error: '' },
+  ];
+  const edges = [];
+  const edge = (
+    /** @type {string} */ key,
+    /** @type {string} */ to,
+    /** @type {string} */ state,
+    error = '',
+  ) => {
+    const t = traffic.get(key);
+    edges.push({
+      from: 'self',
+      to,
+      state,
+      framesInFlight: t?.framesInFlight ?? 0,
+      recordsInFlight: t?.recordsInFlight ?? 0,
+      acksPerSecond: ackRates[key] ?? 0,
+      error,
+    });
+  };
+  federation.clients.forEach((c, i) => {
+    const id = `hub:${c.addr}`;
+    nodes.push({
+      id,
+      label: c.hub ?? c.addr,
+      role: 'hub',
+      state: c.state,
+      x: spread(i, federation.clients.length),
+      y: Math.round(height * 0.15),
+      error: c.refusal ?? '',
+    });
+    edge(id, id, c.state, c.refusal ?? '');
+  });
+  peers.forEach((peer, i) => {
+    const id = `peer:${peer}`;
+    const state = connected.includes(peer) ? 'connected' : 'absent';
+    nodes.push({
+      id,
+      label: peer,
+      role: 'client',
+      state,
+      x: spread(i, peers.length),
+      y: Math.round(height * 0.85),
+      error: '',
+    });
+    edge(id, id, state);
+  });
+  return { nodes, edges };
+}
+
+/**
+ * The text of a Durable Stream's lifetime: its sliding TTL, absolute expiry, or `none`.
+ *
+ * @param {{ ttlSeconds?: number, expiresAt?: string }} stream
+ */
+export function lifetimeText(stream) {
+  if (stream.ttlSeconds !== undefined) return `idle ${durationText(stream.ttlSeconds * 1000)}`;
+  if (stream.expiresAt !== undefined) return `until ${stream.expiresAt}`;
+  return 'none';
+}
+
+/**
+ * How long until `at` (Unix ms) from `now`, or how long ago: `in 25s`, `3s ago`.
+ *
+ * @param {number} at
+ * @param {number} now
+ */
+export function relativeText(at, now) {
+  return at >= now ? `in ${durationText(at - now)}` : `${durationText(now - at)} ago`;
+}
+
+/**
+ * The rows whose name contains `query` (any case; all when it is empty).
+ *
+ * @template {{ name: string }} T
+ * @param {T[]} rows
+ * @param {string} query
+ */
+export function filterByName(rows, query) {
+  const wanted = query.trim().toLowerCase();
+  return wanted === '' ? rows : rows.filter((row) => row.name.toLowerCase().includes(wanted));
+}

@@ -1,8 +1,9 @@
 /**
- * `/ui/`: the console's page and assets, `GET /ui/api/session` and `/ui/api/overview`, and
- * `POST /ui/api/admin` carrying one admin API request. Looking needs the `metrics` right, a verb
- * that changes the data dir the `instance` (admin) right, so the page never does more than the
- * admin API or the caller may.
+ * `/ui/`: the console's page and assets, `GET /ui/api/session`, one `GET /ui/api/<view>` per read
+ * view (overview, federation, streams, streamkit), `GET /ui/api/events` (the views as server-sent
+ * events), and `POST /ui/api/admin` carrying one admin API request. Looking needs the `metrics`
+ * right, a verb that changes the data dir the `instance` (admin) right, so the page never does more
+ * than the admin API or the caller may.
  */
 import fsp from 'node:fs/promises';
 import type http from 'node:http';
@@ -16,6 +17,7 @@ import {
   type AdminHost,
 } from '../admin/index.js';
 import type { Logger } from '../logger/index.js';
+import { parseViews, serveEvents, type EventsOptions } from './events.js';
 
 /** Where the console is served. */
 export const CONSOLE_PATH = '/ui/';
@@ -33,8 +35,13 @@ export interface ConsoleOptions {
   readonly permit: (req: http.IncomingMessage, res: http.ServerResponse, target: ConsoleTarget) => boolean;
   /** Whether `req` may reach `target`, without answering. */
   readonly allows: (req: http.IncomingMessage, target: ConsoleTarget) => boolean;
-  /** The overview: instance, uptime, disk, fsync latency, live statistics. */
-  readonly overview: () => Promise<unknown>;
+  /**
+   * The read-only views by name (`overview`: instance, uptime, disk, fsync latency, live
+   * statistics; the others what the daemon hosts), each served at `GET /ui/api/<name>`.
+   */
+  readonly views: EventsOptions['views'];
+  /** How `GET /ui/api/events` sends the views. */
+  readonly events: Omit<EventsOptions, 'views' | 'logger'>;
   readonly logger: Logger;
 }
 
@@ -83,7 +90,8 @@ async function serveApi(
   name: string,
 ): Promise<void> {
   const method = name === 'admin' ? 'POST' : 'GET';
-  if (!['session', 'overview', 'admin'].includes(name)) {
+  const viewNames = Object.keys(options.views);
+  if (!['session', 'events', 'admin', ...viewNames].includes(name)) {
     sendJson(res, 404, { error: `no console API ${name}` });
     return;
   }
@@ -93,7 +101,24 @@ async function serveApi(
   }
   if (name !== 'admin') {
     if (!options.permit(req, res, 'metrics')) return;
-    const body = name === 'session' ? { admin: options.allows(req, 'instance') } : await options.overview();
+    if (name === 'events') {
+      const asked = parseViews(
+        new URL(req.url ?? '/', 'http://console').searchParams.get('views'),
+        viewNames,
+      );
+      if ('unknown' in asked) sendJson(res, 404, { error: `no console view ${asked.unknown}` });
+      else
+        await serveEvents(
+          { ...options.events, views: options.views, logger: options.logger },
+          req,
+          res,
+          asked.views,
+          SECURITY_HEADERS,
+        );
+      return;
+    }
+    const view = options.views[name];
+    const body = view === undefined ? { admin: options.allows(req, 'instance') } : await view();
     sendJson(res, 200, body);
     return;
   }

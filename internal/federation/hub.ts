@@ -200,6 +200,11 @@ export class Hub {
       : `${address.address}:${address.port}`;
   }
 
+  /** The allowlist in force (the configured one, or the last {@link Hub.setAllowedPeers}). */
+  get allowedPeers(): readonly AllowedPeer[] {
+    return this.#allowedPeers;
+  }
+
   /**
    * Replaces the allowlist and its policies (a configuration reload). New connections are checked
    * against it at once; a connected peer it no longer allows is closed 4403 (logged and audited),

@@ -88,6 +88,16 @@ export class RpcServer {
     return this.#open.size;
   }
 
+  /** The streams being served now. */
+  openStreamList(): { id: string; channel: string; payloadType: string; replyTo: string }[] {
+    return [...this.#open.values()].map(({ id, channel, payloadType, replyTo }) => ({
+      id,
+      channel,
+      payloadType,
+      replyTo,
+    }));
+  }
+
   /**
    * Serves `payloadType` on `channel` with `handler`; resolves with a function that stops serving it
    * (open streams of that type are closed with 1001).

@@ -8,6 +8,8 @@ import type { SecureVersion } from 'node:tls';
 import type { AdminHost } from '../../internal/admin/index.js';
 import type { ListenerTimeouts } from '../../internal/net/index.js';
 import type { Messenger } from '../messenger.js';
+import type { StreamRpc } from '../rpc.js';
+import type { StreamStore } from '../streamkit.js';
 
 /** Settings of {@link startHttpEndpoint}. */
 export interface HttpEndpointOptions {
@@ -32,6 +34,11 @@ export interface HttpEndpointOptions {
    * (without it, no console is served).
    */
   admin?: AdminHost;
+  /**
+   * What the daemon hosts beside the Messenger (its `streamkit.stores` and their request/reply),
+   * shown read-only by the web console.
+   */
+  hosted?: { stores: readonly StreamStore[]; rpc: StreamRpc | undefined };
 }
 
 /** A running HTTP endpoint. */

@@ -92,7 +92,14 @@ export async function serveHttpEndpoint(
       refused(req, decision, 'metrics');
     },
   });
-  const stopConsole = await consoleRoutes(messenger, options, { internals, server, auth, refused, logger });
+  const stopConsole = await consoleRoutes(messenger, options, {
+    internals,
+    server,
+    auth,
+    refused,
+    logger,
+    streams: service,
+  });
   server.addRoute(
     streamsRoute(
       {
@@ -152,6 +159,7 @@ async function consoleRoutes(
     auth: HttpAuth;
     refused: StreamsAccess['refused'];
     logger: MessengerInternals['logger'];
+    streams: StreamService;
   },
 ): Promise<() => void> {
   if (!messenger.config.http.console) return () => undefined;
@@ -170,6 +178,8 @@ async function consoleRoutes(
     auth: parts.auth,
     admin: options.admin,
     refused: parts.refused,
+    streams: parts.streams,
+    hosted: options.hosted ?? { stores: [], rpc: undefined },
   });
 }
 

@@ -7,6 +7,7 @@ import {
   Messenger,
   startHttpEndpoint,
   type HttpEndpoint,
+  type HttpEndpointOptions,
   type MessengerConfigInput,
 } from '../../src/index.js';
 import { tokenFileLine } from '../http/client.js';
@@ -22,7 +23,7 @@ export function tokenOf(name: string): string {
 /** `http.auth` with `clients`, each with the token {@link tokenOf} its name, in a tokens file in `dir`. */
 export function tokenClients(
   dir: string,
-  clients: { name: string; read?: string[]; admin?: string[] }[],
+  clients: { name: string; read?: string[]; write?: string[]; admin?: string[] }[],
 ): NonNullable<NonNullable<MessengerConfigInput['http']>['auth']> {
   const tokensFile = path.join(dir, 'tokens');
   fs.writeFileSync(tokensFile, `${clients.map((c) => tokenFileLine(c.name, tokenOf(c.name))).join('\n')}\n`, {
@@ -41,7 +42,10 @@ export const VIEWER_AND_OPERATOR = [
  * `config` with the console on and the token clients `clients` in `dir`, over the data dir
  * `dir/data`.
  */
-export function consoleConfig(dir: string, clients = VIEWER_AND_OPERATOR): MessengerConfigInput {
+export function consoleConfig(
+  dir: string,
+  clients: Parameters<typeof tokenClients>[1] = VIEWER_AND_OPERATOR,
+): MessengerConfigInput {
   return {
     storage: { dataDir: path.join(dir, 'data') },
     http: { console: true, auth: tokenClients(dir, clients) },
@@ -54,16 +58,25 @@ export function storedSubscriber(dataDir: string, channel: string, id: string, o
   fs.writeFileSync(path.join(dataDir, 'subscribers', channel, `${id}.offset`), `${offset}\n`);
 }
 
-/** Opens a Messenger of `config` and its HTTP endpoint with the daemon's admin host. */
+/**
+ * Opens a Messenger of `config` and its HTTP endpoint with the daemon's admin host, and what
+ * `host(messenger)` opens as the daemon's hosted stores and request/reply.
+ */
 export async function openConsole(
   config: MessengerConfigInput,
   closers: Closers,
+  host?: (messenger: Messenger) => Promise<HttpEndpointOptions['hosted']>,
 ): Promise<{ messenger: Messenger; endpoint: HttpEndpoint }> {
   const messenger = await Messenger.open(config);
   closers.push(messenger);
+  const hosted = await host?.(messenger);
   const admin = messengerHost(messenger, 'daemon', silentLogger);
   closers.push(admin);
-  const endpoint = await startHttpEndpoint(messenger, { listenAddr: '127.0.0.1:0', admin: admin.host });
+  const endpoint = await startHttpEndpoint(messenger, {
+    listenAddr: '127.0.0.1:0',
+    admin: admin.host,
+    ...(hosted === undefined ? {} : { hosted }),
+  });
   closers.push(endpoint);
   return { messenger, endpoint };
 }

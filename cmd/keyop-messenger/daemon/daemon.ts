@@ -59,6 +59,7 @@ export async function startDaemon(
     http = await startHttpEndpoint(messenger, {
       listenAddr: config.http.listenAddr,
       admin: admin.host,
+      hosted: { stores: stores.stores, rpc: stores.rpc },
       ...(tls === undefined ? {} : { tls: httpTlsOf(tls) }),
     });
   } catch (err) {

@@ -4,6 +4,8 @@ import { StreamRpc, StreamStore, type Messenger, type MessengerConfig } from '..
 /** The opened stores; `close()` closes them, then their StreamRpc. */
 export interface HostedStores {
   readonly stores: readonly StreamStore[];
+  /** The request/reply the stores serve and send through (none without stores). */
+  readonly rpc: StreamRpc | undefined;
   close(): Promise<void>;
 }
 
@@ -14,7 +16,7 @@ export interface HostedStores {
  */
 export async function openHostedStores(messenger: Messenger, config: MessengerConfig): Promise<HostedStores> {
   const configured = config.streamkit.stores;
-  if (configured.length === 0) return { stores: [], close: () => Promise.resolve() };
+  if (configured.length === 0) return { stores: [], rpc: undefined, close: () => Promise.resolve() };
   const rpc = await StreamRpc.open(messenger);
   const stores: StreamStore[] = [];
   const close = async (): Promise<void> => {
@@ -38,5 +40,5 @@ export async function openHostedStores(messenger: Messenger, config: MessengerCo
     await close();
     throw err;
   }
-  return { stores, close };
+  return { stores, rpc, close };
 }
