@@ -209,6 +209,21 @@ export function filterByCorrelation(messages, query) {
   return wanted === '' ? messages : messages.filter((m) => m.correlationId.includes(wanted));
 }
 
+/**
+ * What an admin action did, in words for the status line: `{ id: 'a', to: 5 }` reads "id a, to 5",
+ * nested values are shown as JSON, and a result with nothing to say reads "done".
+ *
+ * @param {unknown} result
+ */
+export function outcomeText(result) {
+  if (result === null || typeof result !== 'object') return result === undefined ? 'done' : String(result);
+  const parts = Object.entries(result).map(
+    ([key, value]) =>
+      `${key} ${value !== null && typeof value === 'object' ? JSON.stringify(value) : String(value)}`,
+  );
+  return parts.length === 0 ? 'done' : parts.join(', ');
+}
+
 /** @param {number} bytes */
 export function bytesText(bytes) {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];

@@ -3,6 +3,7 @@
  * (bearer token from the sign-in form), admin actions behind a confirmation, and small page parts.
  */
 import { el } from './dom.js';
+import { outcomeText } from './shape.js';
 import { Unauthorized } from './live.js';
 
 /** What the live updates and the pages' controls fill in. */
@@ -88,7 +89,7 @@ export async function act(text, action, request) {
   if (!(await confirmAction(text, action))) return;
   try {
     const result = await admin(request);
-    status(`${action}: done ${JSON.stringify(result)}`);
+    status(`${action}: ${outcomeText(result)}`);
   } catch (err) {
     status(`${action} failed: ${err instanceof Error ? err.message : String(err)}`, true);
   }

@@ -9,6 +9,7 @@ import {
   durationText,
   filterByCorrelation,
   messageOf,
+  outcomeText,
   pageOf,
   ratesOf,
   retentionText,
@@ -131,5 +132,15 @@ describe('console data shaping', () => {
     expect(durationText(59_000)).toBe('59s');
     expect(durationText(61_000)).toBe('1m 1s');
     expect(durationText(3 * 86_400_000 + 7_200_000)).toBe('3d 2h');
+  });
+});
+
+describe('outcomeText', () => {
+  it('reads an admin result as words, not JSON', () => {
+    expect(outcomeText({ id: 'lagger', from: 0, to: 620 })).toBe('id lagger, from 0, to 620');
+    expect(outcomeText({ replayed: 2, skipped: [3] })).toBe('replayed 2, skipped [3]');
+    expect(outcomeText({})).toBe('done');
+    expect(outcomeText(undefined)).toBe('done');
+    expect(outcomeText(4)).toBe('4');
   });
 });
