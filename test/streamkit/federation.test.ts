@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  SequenceMismatchError,
-  StreamRpc,
-  StreamStore,
-  type SegmentStatus,
-  type StreamEntry,
-} from '../../src/index.js';
+import { SequenceMismatchError, StreamRpc, StreamStore, type SegmentStatus } from '../../src/index.js';
 import { connected } from '../support/cluster.js';
-import { drain, healthOf } from './harness.js';
+import { comparable, drain, healthOf } from './harness.js';
 import { acrossHub } from './hub-harness.js';
 
 const { closing, storeOn, hubAndClient, start } = acrossHub(['sk.orders.eu']);
@@ -25,18 +19,6 @@ function statusWhere(
       void sub.unsubscribe();
     });
   });
-}
-
-function comparable(entries: StreamEntry[]): unknown[] {
-  return entries.map(({ sequence, position, segment, timestamp, trx, data, origin }) => ({
-    sequence,
-    position,
-    segment,
-    timestamp,
-    trx,
-    data,
-    origin,
-  }));
 }
 
 describe('streamkit across a hub', () => {

@@ -4,18 +4,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import {
-  Messenger,
-  RpcCloseError,
-  SkCode,
-  StreamRpc,
-  StreamStore,
-  type StreamEntry,
-} from '../../src/index.js';
+import { Messenger, RpcCloseError, SkCode, StreamRpc, StreamStore } from '../../src/index.js';
 import { internalsOf } from '../../src/wiring/index.js';
 import { auditLines, waitForAudit } from '../support/audit.js';
 import { connected, type TestNode } from '../support/cluster.js';
-import { drain, healthOf } from './harness.js';
+import { comparable, drain, healthOf } from './harness.js';
 import { acrossHub } from './hub-harness.js';
 
 const CHANNEL = 'sk.orders.eu';
@@ -30,18 +23,6 @@ async function reaches(store: StreamStore, position: number): Promise<void> {
       void sub.unsubscribe();
     });
   });
-}
-
-function comparable(entries: StreamEntry[]): unknown[] {
-  return entries.map(({ sequence, position, segment, timestamp, trx, data, origin }) => ({
-    sequence,
-    position,
-    segment,
-    timestamp,
-    trx,
-    data,
-    origin,
-  }));
 }
 
 /** The authority store on `hub` with its own rpc, closed after the test. */

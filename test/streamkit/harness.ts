@@ -103,3 +103,16 @@ export function healthOf(figures: Partial<SpaceHealth>): SpaceHealth {
     ...figures,
   };
 }
+
+/** The fields of entries that must be equal on every replica (not where they lie in a file). */
+export function comparable(entries: readonly StreamEntry[]): unknown[] {
+  return entries.map(({ sequence, position, segment, timestamp, trx, data, origin }) => ({
+    sequence,
+    position,
+    segment,
+    timestamp,
+    trx,
+    data,
+    origin,
+  }));
+}
