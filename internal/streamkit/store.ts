@@ -279,7 +279,9 @@ export class SkStore {
     const prepared = records.map((r, i) => prepareRecord(r, i));
     checkSizes(prepared, segment);
     // A UUID v7 like envelope ids: unique, and cheaper than a random v4 from the crypto module.
-    const trxId = callerTrxId ?? newEnvelopeId(this.#host.clock.now());
+    // One clock read per produce: it stamps the transaction (and makes its id when the caller gave none).
+    const now = this.#host.clock.now();
+    const trxId = callerTrxId ?? newEnvelopeId(now);
     if (!this.isAuthority) {
       if (this.#readOnly) {
         throw new StreamkitError(
@@ -292,7 +294,7 @@ export class SkStore {
       const body = produceBody({ space, segment, expectedLastSequence: expected, trxId, fence }, prepared);
       return requestProduce(rpc, requestChannel(this.store), body, this.#requestTimeoutMs);
     }
-    const write = { segment, prepared, expected, trxId, callerTrxId, fence };
+    const write = { segment, prepared, expected, trxId, callerTrxId, fence, now };
     const target = this.#spaces.get(space);
     return target === undefined ? this.#writeOnceLoaded(space, write) : this.#write(target, write);
   }
@@ -323,7 +325,7 @@ export class SkStore {
       expected: w.expected,
       trxId: w.trxId,
       firstId: w.callerTrxId === undefined ? w.trxId : undefined,
-      timestamp: this.#stamp(),
+      timestamp: this.#stamp(w.now),
     });
     // Only a caller's trx id can come back in a retry; ids read from the channel are remembered too.
     if (w.callerTrxId !== undefined) this.#memory.remember(w.trxId, target.name, w.segment, written);
@@ -550,8 +552,9 @@ export class SkStore {
       throw new StreamkitError(SkCode.GOING_AWAY, `store ${JSON.stringify(this.store)} is closed`);
   }
 
-  #stamp(): number {
-    this.#lastTimestamp = Math.max(this.#host.clock.now(), this.#lastTimestamp);
+  /** The timestamp of a transaction produced at `now`: never below the store's last one. */
+  #stamp(now: number): number {
+    this.#lastTimestamp = Math.max(now, this.#lastTimestamp);
     return this.#lastTimestamp;
   }
 
@@ -625,6 +628,8 @@ interface PendingWrite {
   callerTrxId: string | undefined;
   /** The lease fence the write must be made under. */
   fence: ExpectedFence | undefined;
+  /** The clock when the produce was accepted. */
+  now: number;
 }
 
 /** Room an entry's envelope and fields take besides its record and segment (generous). */
