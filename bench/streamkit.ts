@@ -45,6 +45,49 @@ async function produceLocal(ms: number): Promise<number> {
   }
 }
 
+/** The payload of entry `i` of a transaction as a space channel holds it (what a produce writes). */
+function entryPayload(i: number, trxId: string, index: number, count: number): Record<string, unknown> {
+  return {
+    segment: 'seg',
+    sequence: i + 1,
+    position: i + 1,
+    timestamp: Date.now(),
+    trx: { id: trxId, number: i + 1, index, count },
+    data: payload(i),
+  };
+}
+
+/**
+ * Messages/s of plain awaited publishes of the very lines a produce writes (an entry's payload and
+ * correlation id): the storage cost of the entry's size, without the sequence check, the index and
+ * the status. `batch` > 1 publishes that many per `publishBatch`, as one transaction's entries.
+ */
+async function publishEntryLines(ms: number, batch: number): Promise<number> {
+  const dir = benchDir('sk-line');
+  const m = await Messenger.open({ name: 'bench', storage: { dataDir: dir, syncPolicy: 'periodic' } });
+  try {
+    let i = 0;
+    return await throughput(ms, async () => {
+      const trxId = crypto.randomUUID();
+      if (batch === 1) {
+        await m.publish('sk.bench.s', 'streamkit.entry.v1', entryPayload(i++, trxId, 0, 1), {
+          correlationId: trxId,
+        });
+        return 1;
+      }
+      const messages = Array.from({ length: batch }, (_, index) => ({
+        payloadType: 'streamkit.entry.v1',
+        payload: entryPayload(i++, trxId, index, batch),
+        correlationId: trxId,
+      }));
+      return (await m.publishBatch('sk.bench.s', messages)).length;
+    });
+  } finally {
+    await m.close();
+    cleanup(dir);
+  }
+}
+
 /** Awaited produces of `size` records (one transaction each), entries/s. */
 async function produceBatch(ms: number, size: number): Promise<number> {
   const dir = benchDir('sk-b');
@@ -152,17 +195,27 @@ async function streamkitMetrics(
   return {
     ...(await repeat(
       runs,
-      { 'storage.publish.periodic.c1': 'msgs/s', 'streamkit.produce.local.c1': 'entries/s' },
+      {
+        'storage.publish.periodic.c1': 'msgs/s',
+        'streamkit.publish_entry_line.c1': 'msgs/s',
+        'streamkit.produce.local.c1': 'entries/s',
+      },
       async () => ({
         'storage.publish.periodic.c1': await publishRate('periodic', ms, 1),
+        'streamkit.publish_entry_line.c1': await publishEntryLines(ms, 1),
         'streamkit.produce.local.c1': await produceLocal(ms),
       }),
     )),
     ...(await repeat(
       runs,
-      { 'storage.publish_batch.periodic.b100': 'msgs/s', 'streamkit.produce.batch100': 'entries/s' },
+      {
+        'storage.publish_batch.periodic.b100': 'msgs/s',
+        'streamkit.publish_entry_line.b100': 'msgs/s',
+        'streamkit.produce.batch100': 'entries/s',
+      },
       async () => ({
         'storage.publish_batch.periodic.b100': await publishBatchRate(ms, 100),
+        'streamkit.publish_entry_line.b100': await publishEntryLines(ms, 100),
         'streamkit.produce.batch100': await produceBatch(ms, 100),
       }),
     )),
