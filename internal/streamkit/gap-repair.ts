@@ -39,6 +39,8 @@ export class GapRepair {
   readonly #ctx: RepairContext;
   readonly #backoff = new Backoff(RETRY);
   #running = false;
+  /** The start of a gap the authority's answer was written for without filling it: not retried. */
+  #stuckAt: number | undefined;
 
   /**
    * @param space - the replica's space
@@ -52,6 +54,7 @@ export class GapRepair {
   /** Starts repairing unless it already runs; it stops once no gap is left. */
   start(): void {
     if (this.#running || this.#ctx.signal.aborted) return;
+    if (this.#stuckAt !== undefined && this.#space.firstHole()?.from === this.#stuckAt) return;
     this.#running = true;
     void this.#run().finally(() => {
       this.#running = false;
@@ -63,7 +66,7 @@ export class GapRepair {
   async #run(): Promise<void> {
     const { signal, logger } = this.#ctx;
     for (let hole = this.#space.firstHole(); hole !== undefined; hole = this.#space.firstHole()) {
-      if (signal.aborted) return;
+      if (signal.aborted || hole.from === this.#stuckAt) return;
       try {
         await this.#resync(hole);
         this.#backoff.reset();
@@ -97,7 +100,17 @@ export class GapRepair {
     }
     await space.appendAndRead(Buffer.from(whole.map((l) => `${l}\n`).join('')), whole.length);
     space.repaired += whole.length;
-    if (space.firstHole()?.from !== hole.from) {
+    if (space.firstHole()?.from === hole.from) {
+      // The checks refused what the authority sent (logged and audited as such): this copy diverged
+      // from the authority, and asking again would only write the same lines again.
+      this.#stuckAt = hole.from;
+      this.#ctx.logger.error(
+        { channel: space.channel, from: hole.from, to: hole.to },
+        'the authority’s entries did not fill the gap; repair stopped for it',
+      );
+      return;
+    }
+    if (space.index.lastPosition >= hole.to) {
       this.#ctx.logger.info(
         { channel: space.channel, from: hole.from, to: hole.to, repaired: space.repaired },
         'gap repaired with the authority’s entries',
