@@ -39,17 +39,17 @@ async function authorityOn(hub: TestNode): Promise<{ store: StreamStore; close()
 }
 
 /**
- * With the hub stopped: commits `data` on its data dir (as the authority, no hub running, so nothing
- * forwards it) and moves the hub's federation cursor of `alpha` past it. Returns nothing; restart
- * the hub after.
+ * With the hub stopped: commits `data` on its data dir as the authority (no hub runs, so nothing
+ * forwards it now) and, when `skipped`, moves the hub's federation cursor of `alpha` past it.
  */
-async function commitBehindTheCursor(hub: TestNode, data: unknown): Promise<void> {
+async function commitOffline(hub: TestNode, data: unknown, skipped: 'skipped' | 'forwarded'): Promise<void> {
   const messenger = await Messenger.open({ name: 'hub1', storage: { dataDir: hub.dataDir } });
   const store = await StreamStore.open(messenger, { store: 'orders' });
   await store.append('eu', 'a', data);
   const { end } = await internalsOf(messenger).log(CHANNEL);
   await store.close();
   await messenger.close();
+  if (skipped === 'forwarded') return;
   const cursor = path.join(hub.dataDir, 'subscribers', CHANNEL, 'fed-alpha.offset');
   expect(fs.existsSync(cursor)).toBe(true);
   fs.writeFileSync(cursor, `${end}\n`);
@@ -65,7 +65,7 @@ describe('streamkit gap repair across a hub', () => {
 
     await authority.close();
     await hub.stop();
-    await commitBehindTheCursor(hub, 3);
+    await commitOffline(hub, 3, 'skipped');
     await hub.restart();
     authority = await authorityOn(hub);
     closing.push(authority);
@@ -128,6 +128,29 @@ describe('streamkit gap repair across a hub', () => {
     closing.push(reopened);
     expect(comparable(await drain(reopened.consumeSpace('eu')))).toEqual(comparable(onAuthority));
     expect(reopened.health('eu')).toEqual(healthOf({ lastPosition: 5, refusedEntries: 1 }));
+  });
+  it('keeps asking while the authority does not answer, and repairs the gap once it does', async () => {
+    const { hub, client } = await hubAndClient();
+    const first = await authorityOn(hub);
+    const replica = await storeOn(client);
+    await first.store.append('eu', 'a', 1);
+    await reaches(replica, 1);
+    await first.close();
+    await hub.stop();
+    await commitOffline(hub, 2, 'skipped');
+    await commitOffline(hub, 3, 'forwarded');
+    // The hub runs without the store: 3 reaches the replica, whose resync finds no handler (4004).
+    await hub.restart();
+    await vi.waitFor(() => {
+      expect(replica.health('eu')).toMatchObject({ gaps: 1, heldEntries: 1, lastPosition: 1 });
+    });
+    const authority = await authorityOn(hub);
+    closing.push(authority);
+    await reaches(replica, 3);
+    expect(replica.health('eu')).toEqual(healthOf({ lastPosition: 3, gaps: 1, repairedEntries: 1 }));
+    expect(comparable(await drain(replica.consumeSpace('eu')))).toEqual(
+      comparable(await drain(authority.store.consumeSpace('eu'))),
+    );
   });
 });
 
