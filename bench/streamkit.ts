@@ -1,15 +1,15 @@
 /**
- * The `streamkit` group: produce beside the storage publish it is built on (measured in the same run),
+ * The `streamkit` group: produce beside the storage publish it is built on (interleaved in one run),
  * consuming a large segment, peek among many segments, rebuilding the index at open, and leases.
  */
 import { Messenger, StreamStore } from '../src/index.js';
 import type { GroupOptions, Metrics } from './measure.js';
-import { benchDir, cleanup, payload, percentile, repeat, throughput } from './measure.js';
+import { benchDir, cleanup, payload, percentile, repeat } from './measure.js';
 import { writeBenchPki, type BenchPki } from './pki.js';
 import { hopRoundTrip, latencies } from './rpc.js';
 import { withRemoteStore } from './streamkit-hop.js';
 import { leaseLocal, leaseRemote } from './streamkit-lease.js';
-import { publishBatchRate, publishRate } from './storage.js';
+import { produceBeside, type ProduceBeside } from './streamkit-produce.js';
 
 async function withStore<T>(
   dataDir: string,
@@ -24,38 +24,6 @@ async function withStore<T>(
   } finally {
     await store.close();
     await messenger.close();
-  }
-}
-
-/** One-record awaited appends, each expecting the last sequence it wrote. */
-async function produceLocal(ms: number): Promise<number> {
-  const dir = benchDir('sk-c1');
-  try {
-    const { result } = await withStore(dir, async (store) => {
-      let last = 0;
-      return throughput(ms, async () => {
-        await store.append('s', 'seg', payload(last + 1), { expectedLastSequence: last });
-        last++;
-        return 1;
-      });
-    });
-    return result;
-  } finally {
-    cleanup(dir);
-  }
-}
-
-/** Awaited produces of `size` records (one transaction each), entries/s. */
-async function produceBatch(ms: number, size: number): Promise<number> {
-  const dir = benchDir('sk-b');
-  const records = Array.from({ length: size }, (_, i) => ({ data: payload(i) }));
-  try {
-    const { result } = await withStore(dir, (store) =>
-      throughput(ms, async () => (await store.produce('s', 'seg', records)).lastSequence * 0 + size),
-    );
-    return result;
-  } finally {
-    cleanup(dir);
   }
 }
 
@@ -141,6 +109,28 @@ export async function runStreamkitBench({ quick }: GroupOptions): Promise<Metric
   }
 }
 
+/** {@link produceBeside} for calls of `size` records, `runs` times, under the metric names given. */
+function produceMetrics(
+  runs: number,
+  ms: number,
+  size: number,
+  names: Record<keyof ProduceBeside, string>,
+): Promise<Metrics> {
+  const units = {
+    [names.publish]: 'msgs/s',
+    [names.entryLines]: 'msgs/s',
+    [names.produce]: 'entries/s',
+  };
+  return repeat(runs, units, async () => {
+    const rates = await produceBeside(ms, size);
+    return {
+      [names.publish]: rates.publish,
+      [names.entryLines]: rates.entryLines,
+      [names.produce]: rates.produce,
+    };
+  });
+}
+
 async function streamkitMetrics(
   quick: boolean,
   runs: number,
@@ -150,22 +140,16 @@ async function streamkitMetrics(
 ): Promise<Metrics> {
   const samples = quick ? 200 : 2000;
   return {
-    ...(await repeat(
-      runs,
-      { 'storage.publish.periodic.c1': 'msgs/s', 'streamkit.produce.local.c1': 'entries/s' },
-      async () => ({
-        'storage.publish.periodic.c1': await publishRate('periodic', ms, 1),
-        'streamkit.produce.local.c1': await produceLocal(ms),
-      }),
-    )),
-    ...(await repeat(
-      runs,
-      { 'storage.publish_batch.periodic.b100': 'msgs/s', 'streamkit.produce.batch100': 'entries/s' },
-      async () => ({
-        'storage.publish_batch.periodic.b100': await publishBatchRate(ms, 100),
-        'streamkit.produce.batch100': await produceBatch(ms, 100),
-      }),
-    )),
+    ...(await produceMetrics(runs, ms, 1, {
+      publish: 'storage.publish.periodic.c1',
+      entryLines: 'streamkit.publish_entry_line.c1',
+      produce: 'streamkit.produce.local.c1',
+    })),
+    ...(await produceMetrics(runs, ms, 100, {
+      publish: 'storage.publish_batch.periodic.b100',
+      entryLines: 'streamkit.publish_entry_line.b100',
+      produce: 'streamkit.produce.batch100',
+    })),
     ...(await repeat(
       quick ? 1 : 2,
       { 'streamkit.consume_segment': 'entries/s', 'streamkit.open.rebuild_ms': 'ms' },

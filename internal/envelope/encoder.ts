@@ -79,6 +79,10 @@ const TYPE_CACHE_LIMIT = 1024;
 export class EnvelopeEncoder {
   readonly #originJson: string;
   readonly #typeJson = new Map<string, string>();
+  /** The last line's correlation id and service name, and their text (the lines of a batch share them). */
+  #lastCorrelationId: string | undefined;
+  #lastServiceName: string | undefined;
+  #lastOptional = '';
 
   /** @param origin - the publishing instance's identity */
   constructor(origin: string) {
@@ -89,7 +93,7 @@ export class EnvelopeEncoder {
   line(header: PublishedHeader, payloadJson: string): string {
     const optional =
       header.correlationId || header.serviceName
-        ? optionalFields(header.correlationId, header.serviceName, undefined)
+        ? this.#optional(header.correlationId, header.serviceName)
         : '';
     const line = composeLine(
       header.id,
@@ -101,6 +105,15 @@ export class EnvelopeEncoder {
       payloadJson,
     );
     return `${line}\n`;
+  }
+
+  #optional(correlationId: string | undefined, serviceName: string | undefined): string {
+    if (correlationId !== this.#lastCorrelationId || serviceName !== this.#lastServiceName) {
+      this.#lastCorrelationId = correlationId;
+      this.#lastServiceName = serviceName;
+      this.#lastOptional = optionalFields(correlationId, serviceName, undefined);
+    }
+    return this.#lastOptional;
   }
 
   #typeOf(payloadType: string): string {

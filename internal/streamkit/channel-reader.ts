@@ -47,11 +47,22 @@ export async function scanLines(
 }
 
 /** The envelopes at `locations` (in the order given; ascending offsets read best). */
-export async function readAt(
+export function readAt(log: ChannelLog, locations: readonly Location[]): Promise<(Envelope | undefined)[]> {
+  return readEach(log, locations, parse);
+}
+
+/** The lines at `locations` as they are in the channel, without their newline (the authority's resync). */
+export function readLinesAt(log: ChannelLog, locations: readonly Location[]): Promise<string[]> {
+  return readEach(log, locations, (data, from, newline) => data.toString('utf8', from, newline));
+}
+
+/** `take` of each line at `locations`; nearby lines are read in one read. */
+async function readEach<T>(
   log: ChannelLog,
   locations: readonly Location[],
-): Promise<(Envelope | undefined)[]> {
-  const out: (Envelope | undefined)[] = [];
+  take: (data: Buffer, from: number, newline: number) => T,
+): Promise<T[]> {
+  const out: T[] = [];
   let i = 0;
   while (i < locations.length) {
     const first = locations[i];
@@ -68,7 +79,7 @@ export async function readAt(
     for (let k = i; k < j; k++) {
       const loc = locations[k];
       if (loc === undefined) continue;
-      out.push(parse(data, loc.start - first.start, loc.end - first.start - 1));
+      out.push(take(data, loc.start - first.start, loc.end - first.start - 1));
     }
     i = j;
   }

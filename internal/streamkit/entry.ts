@@ -113,6 +113,11 @@ export interface TrxHeader {
   timestamp: number;
   trxId: string;
   trxNumber: number;
+  /**
+   * The first entry's envelope id, when the trx id is one the authority just made: both are fresh
+   * UUIDs, so one serves as both (a caller's trx id never does: a retry must not reuse an envelope id).
+   */
+  firstId?: string | undefined;
 }
 
 /**
@@ -133,7 +138,7 @@ export function entryLines(
     // The store's timestamp is the current time (or just past it): no clock read per entry.
     return encoder.line(
       {
-        id: newEnvelopeId(h.timestamp),
+        id: index === 0 && h.firstId !== undefined ? h.firstId : newEnvelopeId(h.timestamp),
         ts,
         channel: h.channel,
         payloadType: ENTRY_TYPE,

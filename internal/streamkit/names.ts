@@ -33,7 +33,9 @@ export function validateSegment(segment: string): void {
   if (typeof segment !== 'string' || segment.length === 0) {
     throw badRequest('invalid segment name: must not be empty');
   }
-  if (Buffer.byteLength(segment) > MAX_SEGMENT_BYTES || segment.includes('\u0000')) {
+  // A UTF-16 unit is at most 3 UTF-8 bytes: the bytes are counted only when that bound is too high.
+  const tooLong = 3 * segment.length > MAX_SEGMENT_BYTES && Buffer.byteLength(segment) > MAX_SEGMENT_BYTES;
+  if (tooLong || segment.includes('\u0000')) {
     throw badRequest(
       `invalid segment name ${JSON.stringify(segment.slice(0, 64))}: must be at most ${MAX_SEGMENT_BYTES} UTF-8 bytes without U+0000`,
     );

@@ -17,6 +17,30 @@ export interface SegmentHead {
   trxNumber: number;
 }
 
+/**
+ * A transaction this instance just wrote (the authority's produce): its entries are contiguous by
+ * construction, so it travels as its first position and sequence and where each line ends.
+ */
+export interface WrittenTrx {
+  segment: string;
+  firstPosition: number;
+  firstSequence: number;
+  trxId: string;
+  trxNumber: number;
+  timestamp: number;
+  /** End of each line, counted in bytes from the start of the transaction's first line. */
+  ends: readonly number[];
+}
+
+/** What the checks of §7 look at in a transaction's first entry. */
+interface TrxStart {
+  segment: string;
+  position: number;
+  sequence: number;
+  trxId: string;
+  trxNumber: number;
+}
+
 /** Byte range of a line. */
 export interface Location {
   start: number;
@@ -97,44 +121,22 @@ export class SpaceIndex {
   ): StreamkitError | undefined {
     const first = entries[0]?.entry;
     if (first === undefined) return undefined;
-    // Built only for a refusal: the check runs once per transaction on the produce path.
-    const where = (): string =>
-      `space ${JSON.stringify(this.space)} segment ${JSON.stringify(first.segment)} trx ${first.trx.id}`;
     if (first.origin !== authority) {
       return new StreamkitError(
         SkCode.FOREIGN_WRITER,
-        `${where()}: written by ${JSON.stringify(first.origin)}, not the authority ${JSON.stringify(authority)}`,
+        `${this.#where(first.segment, first.trx.id)}: written by ${JSON.stringify(first.origin)}, not the authority ${JSON.stringify(authority)}`,
       );
     }
-    const next = this.lastPosition + 1;
-    if (first.position > next) {
-      return new StreamkitError(
-        SkCode.POSITION_AHEAD,
-        `${where()}: position ${first.position} after ${this.lastPosition} (a gap)`,
-      );
-    }
-    if (first.position < next) {
-      const code = knownTrx(first.trx.id) ? SkCode.POSITION_BEHIND : SkCode.TRX_ID_MISMATCH;
-      return new StreamkitError(
-        code,
-        `${where()}: position ${first.position} is already held (last ${this.lastPosition})`,
-      );
-    }
-    const head = this.#segments.get(first.segment);
-    const trxNumber = head?.trxNumber ?? 0;
-    if (first.trx.number > trxNumber + 1) {
-      return new StreamkitError(
-        SkCode.TRX_NUMBER_AHEAD,
-        `${where()}: trx number ${first.trx.number} after ${trxNumber}`,
-      );
-    }
-    if (first.trx.number <= trxNumber) {
-      return new StreamkitError(
-        SkCode.TRX_NUMBER_BEHIND,
-        `${where()}: trx number ${first.trx.number} repeats (last ${trxNumber})`,
-      );
-    }
-    const lastSequence = head?.positions.length ?? 0;
+    const start = {
+      segment: first.segment,
+      position: first.position,
+      sequence: first.sequence,
+      trxId: first.trx.id,
+      trxNumber: first.trx.number,
+    };
+    const problem = this.#checkStart(start, knownTrx);
+    if (problem !== undefined) return problem;
+    const lastSequence = first.sequence - 1;
     for (const [i, { entry }] of entries.entries()) {
       if (
         entry.segment !== first.segment ||
@@ -143,31 +145,114 @@ export class SpaceIndex {
       ) {
         return new StreamkitError(
           SkCode.SEQUENCE_MISMATCH,
-          `${where()}: entry ${i} is ${JSON.stringify(entry.segment)} sequence ${entry.sequence} position ${entry.position}, expected sequence ${lastSequence + 1 + i} position ${first.position + i}`,
+          `${this.#where(first.segment, first.trx.id)}: entry ${i} is ${JSON.stringify(entry.segment)} sequence ${entry.sequence} position ${entry.position}, expected sequence ${lastSequence + 1 + i} position ${first.position + i}`,
         );
       }
     }
     return undefined;
   }
 
+  /** {@link SpaceIndex.check} of a transaction this instance wrote (its entries follow each other). */
+  checkWritten(t: WrittenTrx): StreamkitError | undefined {
+    return this.#checkStart(
+      {
+        segment: t.segment,
+        position: t.firstPosition,
+        sequence: t.firstSequence,
+        trxId: t.trxId,
+        trxNumber: t.trxNumber,
+      },
+      () => true,
+    );
+  }
+
+  /** The checks of a transaction's first entry: position, trx number, sequence. */
+  #checkStart(first: TrxStart, knownTrx: (id: string) => boolean): StreamkitError | undefined {
+    const next = this.lastPosition + 1;
+    if (first.position > next) {
+      return new StreamkitError(
+        SkCode.POSITION_AHEAD,
+        `${this.#where(first.segment, first.trxId)}: position ${first.position} after ${this.lastPosition} (a gap)`,
+      );
+    }
+    if (first.position < next) {
+      const code = knownTrx(first.trxId) ? SkCode.POSITION_BEHIND : SkCode.TRX_ID_MISMATCH;
+      return new StreamkitError(
+        code,
+        `${this.#where(first.segment, first.trxId)}: position ${first.position} is already held (last ${this.lastPosition})`,
+      );
+    }
+    const head = this.#segments.get(first.segment);
+    const trxNumber = head?.trxNumber ?? 0;
+    if (first.trxNumber > trxNumber + 1) {
+      return new StreamkitError(
+        SkCode.TRX_NUMBER_AHEAD,
+        `${this.#where(first.segment, first.trxId)}: trx number ${first.trxNumber} after ${trxNumber}`,
+      );
+    }
+    if (first.trxNumber <= trxNumber) {
+      return new StreamkitError(
+        SkCode.TRX_NUMBER_BEHIND,
+        `${this.#where(first.segment, first.trxId)}: trx number ${first.trxNumber} repeats (last ${trxNumber})`,
+      );
+    }
+    const lastSequence = head?.positions.length ?? 0;
+    if (first.sequence !== lastSequence + 1) {
+      return new StreamkitError(
+        SkCode.SEQUENCE_MISMATCH,
+        `${this.#where(first.segment, first.trxId)}: entry 0 is sequence ${first.sequence} position ${first.position}, expected sequence ${lastSequence + 1} position ${first.position}`,
+      );
+    }
+    return undefined;
+  }
+
+  /** Where a refused transaction is, for its message (built only when refusing). */
+  #where(segment: string, trxId: string): string {
+    return `space ${JSON.stringify(this.space)} segment ${JSON.stringify(segment)} trx ${trxId}`;
+  }
+
   /** Makes a checked transaction visible and wakes followers. */
   apply(entries: readonly LocatedEntry[]): void {
     const first = entries[0]?.entry;
     if (first === undefined) return;
-    let head = this.#segments.get(first.segment);
-    if (head === undefined) {
-      head = { positions: [], firstTimestamp: first.timestamp, lastTimestamp: first.timestamp, trxNumber: 0 };
-      this.#segments.set(first.segment, head);
-      this.#sortedSegments = undefined;
-    }
+    const head = this.#headOf(first.segment, first.timestamp);
     for (const { entry, start, end } of entries) {
       this.#starts.push(start);
       this.#ends.push(end);
       this.#times.push(entry.timestamp);
       head.positions.push(entry.position);
     }
-    head.lastTimestamp = first.timestamp;
-    head.trxNumber = first.trx.number;
+    this.#applied(head, first.timestamp, first.trx.number);
+  }
+
+  /** {@link SpaceIndex.apply} of a checked transaction this instance wrote at byte `start`. */
+  applyWritten(t: WrittenTrx, start: number): void {
+    const head = this.#headOf(t.segment, t.timestamp);
+    let lineStart = start;
+    for (let i = 0; i < t.ends.length; i++) {
+      const lineEnd = start + (t.ends[i] ?? 0);
+      this.#starts.push(lineStart);
+      this.#ends.push(lineEnd);
+      this.#times.push(t.timestamp);
+      head.positions.push(t.firstPosition + i);
+      lineStart = lineEnd;
+    }
+    this.#applied(head, t.timestamp, t.trxNumber);
+  }
+
+  #headOf(segment: string, timestamp: number): SegmentHead {
+    let head = this.#segments.get(segment);
+    if (head === undefined) {
+      head = { positions: [], firstTimestamp: timestamp, lastTimestamp: timestamp, trxNumber: 0 };
+      this.#segments.set(segment, head);
+      this.#sortedSegments = undefined;
+    }
+    return head;
+  }
+
+  #applied(head: SegmentHead, timestamp: number, trxNumber: number): void {
+    head.lastTimestamp = timestamp;
+    head.trxNumber = trxNumber;
     if (this.#waiters.size === 0) return;
     const waiters = this.#waiters;
     this.#waiters = new Set();

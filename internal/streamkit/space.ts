@@ -11,7 +11,8 @@ import { scanLines } from './channel-reader.js';
 import { abortLine, readSpaceRecord, type SegmentStatus } from './entry.js';
 import { SequenceMismatchError, SkCode, StreamkitError } from './errors.js';
 import { followGrowth } from './follow-growth.js';
-import { SpaceIndex } from './space-index.js';
+import { HeldTransactions, type Hole } from './held-transactions.js';
+import { SpaceIndex, type WrittenTrx } from './space-index.js';
 import { TrxAssembler, type LocatedEntry } from './trx-assembler.js';
 import type { TrxMemory } from './trx-memory.js';
 
@@ -34,6 +35,8 @@ export interface SpaceContext {
   committed(status: SegmentStatus): void;
   /** Records a transaction the checks refused in the audit log, when one runs. */
   audit(record: AuditRecord): void;
+  /** Called when a replica's live space holds transactions past a gap (§7.1): starts its repair. */
+  gap?(space: Space): void;
 }
 
 /** Heads reserved for one produce. */
@@ -68,6 +71,13 @@ export class Space {
   torn = 0;
   /** Entries refused by the index checks (§7) while reading the channel. */
   refused = 0;
+  /** Gaps found (each a run of missing positions, §7.1). */
+  gaps = 0;
+  /** Entries the gap repair wrote from the authority's answers. */
+  repaired = 0;
+  /** Transactions read past a gap, held until it is filled (a replica only). */
+  readonly #held = new HeldTransactions();
+  readonly #scanWaiters = new Set<{ offset: number; wake: () => void }>();
 
   private constructor(name: string, log: ChannelLog, ctx: SpaceContext) {
     this.name = name;
@@ -84,15 +94,44 @@ export class Space {
   static async load(name: string, log: ChannelLog, ctx: SpaceContext): Promise<Space> {
     const space = new Space(name, log, ctx);
     await space.#catchUp(log.end);
-    const torn = space.#assembler.pending;
-    if (torn.length > 0 && ctx.writable) {
-      space.torn += torn.length;
+    const pending = space.#assembler.pending;
+    if (pending.length > 0 && ctx.writable) {
       space.#assembler = space.#newAssembler();
-      await space.#seal(torn);
+      for (const torn of pending) {
+        space.torn += torn.length;
+        await space.#seal(torn);
+      }
     }
     space.#nextPosition = space.index.lastPosition + 1;
+    // Read past a gap that the channel does not fill further on: reported now, repaired once live.
+    for (const hole of space.#held.holes(space.index.lastPosition)) space.#reportGap(hole);
     space.#live = true;
     return space;
+  }
+
+  /** The positions missing right after the head, when transactions are held past a gap. */
+  firstHole(): Hole | undefined {
+    return this.#held.firstHole(this.index.lastPosition);
+  }
+
+  /** Entries held past a gap. */
+  get heldEntries(): number {
+    return this.#held.entries;
+  }
+
+  /** The store's authority, as this space holds it to (undefined before its first transaction when unknown). */
+  get authority(): string | undefined {
+    return this.#authority;
+  }
+
+  /**
+   * Appends lines to the channel from outside the follow loop (the gap repair writes the authority's
+   * lines); resolves once the follow loop has read them.
+   */
+  async appendAndRead(lines: Buffer, records: number): Promise<void> {
+    const { end } = await this.#ctx.append(this.channel, lines, records);
+    if (this.#scanned >= end || this.#stop.signal.aborted) return;
+    await new Promise<void>((wake) => this.#scanWaiters.add({ offset: end, wake }));
   }
 
   /**
@@ -109,6 +148,8 @@ export class Space {
   /** Stops following. */
   stop(): void {
     this.#stop.abort();
+    for (const waiter of this.#scanWaiters) waiter.wake();
+    this.#scanWaiters.clear();
   }
 
   #followLoop(): Promise<void> {
@@ -127,6 +168,11 @@ export class Space {
       if (record?.kind === 'entry') this.#assembler.entry({ entry: record.entry, start, end });
       else if (record?.kind === 'abort') this.#assembler.abort(record.marker);
     });
+    for (const waiter of this.#scanWaiters) {
+      if (waiter.offset > this.#scanned) continue;
+      this.#scanWaiters.delete(waiter);
+      waiter.wake();
+    }
   }
 
   #newAssembler(): TrxAssembler {
@@ -189,14 +235,15 @@ export class Space {
     return reservation;
   }
 
-  /** Makes a written transaction visible; returns its status. */
-  commit(entries: LocatedEntry[]): SegmentStatus {
-    const problem = this.#check(entries);
+  /** Makes a transaction this instance wrote at byte `start` visible; returns its status. */
+  commit(written: WrittenTrx, start: number): SegmentStatus {
+    const problem = this.index.checkWritten(written);
     if (problem !== undefined) {
       this.fail(problem);
       throw problem;
     }
-    return this.#apply(entries, false);
+    this.index.applyWritten(written, start);
+    return this.#announce(written.segment);
   }
 
   /** Stops accepting produces (a write failed: what is reserved past it can no longer be written). */
@@ -220,35 +267,95 @@ export class Space {
     return this.index.check(entries, this.#authority ?? '', (id) => this.#ctx.memory.has(id));
   }
 
+  /** Checks and applies a transaction read from the channel, then whatever it unblocks. */
   #applyRead(entries: LocatedEntry[]): void {
-    const problem = this.#check(entries);
-    if (problem !== undefined) {
-      this.refused += entries.length;
-      this.#ctx.logger.error(
-        { err: problem, channel: this.channel },
-        'transaction refused by the index checks',
-      );
-      const first = entries[0]?.entry;
-      this.#ctx.audit({
-        event: AuditEvent.STREAMKIT_REFUSED,
-        channel: this.channel,
-        peer: first?.origin ?? '',
-        detail: `code=${problem.wireCode} trx=${first?.trx.id ?? ''} entries=${entries.length}: ${problem.message}`,
-      });
-      return;
+    let next: LocatedEntry[] | undefined = entries;
+    while (next !== undefined) {
+      this.#checkAndApply(next);
+      next = this.#held.take(this.index.lastPosition + 1);
     }
-    this.#apply(entries, true);
   }
 
-  /** `fromChannel`: read from the channel (a local produce remembered its trx id already). */
-  #apply(entries: LocatedEntry[], fromChannel: boolean): SegmentStatus {
-    this.index.apply(entries);
+  #checkAndApply(entries: LocatedEntry[]): void {
+    const problem = this.#check(entries);
+    if (problem === undefined) {
+      this.#apply(entries);
+      return;
+    }
+    // A replica holds what comes after a gap until it is filled; the authority has nothing to wait for.
+    if (problem.wireCode !== SkCode.POSITION_AHEAD || this.#ctx.writable) {
+      this.#refuse(entries, problem);
+      return;
+    }
+    const outcome = this.#held.hold(entries, this.index.lastPosition);
+    if (!outcome.held) {
+      const where = `space ${JSON.stringify(this.name)} trx ${entries[0]?.entry.trx.id ?? ''}`;
+      this.#refuse(
+        entries,
+        outcome.sameTrx
+          ? new StreamkitError(SkCode.POSITION_BEHIND, `${where}: already held past a gap`)
+          : new StreamkitError(
+              SkCode.TRX_ID_MISMATCH,
+              `${where}: its position is held by another transaction`,
+            ),
+      );
+      return;
+    }
+    if (outcome.hole !== undefined && this.#live) this.#reportGap(outcome.hole, entries, problem);
+    if (this.#live) this.#ctx.gap?.(this);
+  }
+
+  #refuse(entries: readonly LocatedEntry[], problem: StreamkitError): void {
+    this.refused += entries.length;
+    this.#ctx.logger.error(
+      { err: problem, channel: this.channel },
+      'transaction refused by the index checks',
+    );
     const first = entries[0]?.entry;
+    this.#ctx.audit({
+      event: AuditEvent.STREAMKIT_REFUSED,
+      channel: this.channel,
+      peer: first?.origin ?? '',
+      detail: `code=${problem.wireCode} trx=${first?.trx.id ?? ''} entries=${entries.length}: ${problem.message}`,
+    });
+  }
+
+  /** Logs, counts and audits a gap (4090): positions missing before a held transaction. */
+  #reportGap(hole: Hole, held?: readonly LocatedEntry[], problem?: StreamkitError): void {
+    this.gaps += 1;
+    const err =
+      problem ??
+      new StreamkitError(
+        SkCode.POSITION_AHEAD,
+        `space ${JSON.stringify(this.name)}: positions ${hole.from}-${hole.to} missing (a gap)`,
+      );
+    this.#ctx.logger.error(
+      { err, channel: this.channel, missingFrom: hole.from, missingTo: hole.to },
+      'gap in the space channel: later transactions held back until the missing positions are written',
+    );
+    const first = held?.[0]?.entry;
+    this.#ctx.audit({
+      event: AuditEvent.STREAMKIT_REFUSED,
+      channel: this.channel,
+      peer: first?.origin ?? this.#authority ?? '',
+      detail: `code=${SkCode.POSITION_AHEAD} trx=${first?.trx.id ?? ''} entries=${held?.length ?? 0}: positions ${hole.from}-${hole.to} missing; held back until repaired`,
+    });
+  }
+
+  /** Applies a transaction read from the channel (a local produce remembered its trx id already). */
+  #apply(entries: LocatedEntry[]): void {
+    const first = entries[0]?.entry;
+    if (first === undefined) return;
+    this.index.apply(entries);
+    const status = this.#announce(first.segment);
+    this.#ctx.memory.remember(first.trx.id, this.name, first.segment, Promise.resolve(status));
+  }
+
+  /** The status of the segment a transaction just made visible, announced once the space is live. */
+  #announce(segment: string): SegmentStatus {
     // The transaction just became the segment's last: the segment's status is the transaction's.
-    const status = first === undefined ? undefined : this.index.status(first.segment);
-    if (first === undefined || status === undefined) throw new Error('applied an empty transaction');
-    if (fromChannel)
-      this.#ctx.memory.remember(first.trx.id, this.name, first.segment, Promise.resolve(status));
+    const status = this.index.status(segment);
+    if (status === undefined) throw new Error('applied an empty transaction');
     if (this.#live) this.#ctx.committed(status);
     return status;
   }

@@ -36,7 +36,9 @@ import type { CoordinationRpc } from './coordination-rpc.js';
 import type { ControlHost } from './control-host.js';
 import { StoreCoordination } from './coordination.js';
 import type { LeaseClient } from './with-lease.js';
+import { GapRepair } from './gap-repair.js';
 import { PEEK_TYPE, peekHandler } from './remote-peek.js';
+import { RESYNC_TYPE, resyncHandler, spaceLines } from './resync.js';
 import { Space } from './space.js';
 import { writeTransaction, type WriteContext } from './trx-writer.js';
 import { mergeSpaces, readPositions, readSegment, readSpace, type SpaceReader } from './space-reads.js';
@@ -81,8 +83,17 @@ export interface SpaceHealth {
   lastPosition: number;
   /** Entries of torn transactions (a crash mid-append) found in the channel; never visible. */
   tornEntries: number;
-  /** Entries refused by the replica checks (a gap, a repeat, a second writer); logged, never visible. */
+  /**
+   * Entries refused by the checks (a repeat, a second writer, a foreign writer; on the authority also
+   * a gap); logged and audited, never visible.
+   */
   refusedEntries: number;
+  /** Gaps a replica found (runs of missing positions); each logged and audited (4090). */
+  gaps: number;
+  /** Entries a replica read past a gap and holds until it is repaired (not visible yet). */
+  heldEntries: number;
+  /** Entries a replica's gap repair wrote from the authority's answers. */
+  repairedEntries: number;
 }
 
 /** Settings of a store. */
@@ -126,6 +137,7 @@ export class SkStore {
   readonly #host: StoreHost;
   readonly #spaces = new Map<string, Space>();
   readonly #loading = new Map<string, Promise<Space>>();
+  readonly #repairs = new Map<string, GapRepair>();
   readonly #memory = new TrxMemory();
   readonly #encoder: EnvelopeEncoder;
   readonly #hub: StatusHub;
@@ -190,10 +202,16 @@ export class SkStore {
         PEEK_TYPE,
         peekHandler((space, segment) => opened.peek(space, segment)),
       );
+      const resync = await options.rpc.serve(
+        channel,
+        RESYNC_TYPE,
+        resyncHandler((body, signal) => spaceLines(opened.#spaces.get(body.space), body, signal)),
+      );
       opened.#service = {
         stop: async () => {
           await produce.stop();
           await peek.stop();
+          await resync.stop();
         },
       };
     }
@@ -261,7 +279,9 @@ export class SkStore {
     const prepared = records.map((r, i) => prepareRecord(r, i));
     checkSizes(prepared, segment);
     // A UUID v7 like envelope ids: unique, and cheaper than a random v4 from the crypto module.
-    const trxId = callerTrxId ?? newEnvelopeId(this.#host.clock.now());
+    // One clock read per produce: it stamps the transaction (and makes its id when the caller gave none).
+    const now = this.#host.clock.now();
+    const trxId = callerTrxId ?? newEnvelopeId(now);
     if (!this.isAuthority) {
       if (this.#readOnly) {
         throw new StreamkitError(
@@ -274,7 +294,7 @@ export class SkStore {
       const body = produceBody({ space, segment, expectedLastSequence: expected, trxId, fence }, prepared);
       return requestProduce(rpc, requestChannel(this.store), body, this.#requestTimeoutMs);
     }
-    const write = { segment, prepared, expected, trxId, callerTrxId, fence };
+    const write = { segment, prepared, expected, trxId, callerTrxId, fence, now };
     const target = this.#spaces.get(space);
     return target === undefined ? this.#writeOnceLoaded(space, write) : this.#write(target, write);
   }
@@ -304,7 +324,8 @@ export class SkStore {
       prepared: w.prepared,
       expected: w.expected,
       trxId: w.trxId,
-      timestamp: this.#stamp(),
+      firstId: w.callerTrxId === undefined ? w.trxId : undefined,
+      timestamp: this.#stamp(w.now),
     });
     // Only a caller's trx id can come back in a retry; ids read from the channel are remembered too.
     if (w.callerTrxId !== undefined) this.#memory.remember(w.trxId, target.name, w.segment, written);
@@ -441,6 +462,9 @@ export class SkStore {
       lastPosition: loaded?.index.lastPosition ?? 0,
       tornEntries: loaded?.torn ?? 0,
       refusedEntries: loaded?.refused ?? 0,
+      gaps: loaded?.gaps ?? 0,
+      heldEntries: loaded?.heldEntries ?? 0,
+      repairedEntries: loaded?.repaired ?? 0,
     };
   }
 
@@ -503,13 +527,34 @@ export class SkStore {
     };
   }
 
+  /** The gap repair of a replica's space; none on the authority, read-only or without an rpc. */
+  #repairOf(space: Space): GapRepair | undefined {
+    const rpc = this.#rpc;
+    if (this.isAuthority || this.#readOnly || rpc === undefined || this.authority === '') return undefined;
+    let repair = this.#repairs.get(space.name);
+    if (repair === undefined) {
+      repair = new GapRepair(space, {
+        rpc,
+        requestChannel: requestChannel(this.store),
+        authority: this.authority,
+        clock: this.#host.clock,
+        logger: this.#logger,
+        timeoutMs: this.#requestTimeoutMs,
+        signal: this.#closing.signal,
+      });
+      this.#repairs.set(space.name, repair);
+    }
+    return repair;
+  }
+
   #assertOpen(): void {
     if (this.#closed)
       throw new StreamkitError(SkCode.GOING_AWAY, `store ${JSON.stringify(this.store)} is closed`);
   }
 
-  #stamp(): number {
-    this.#lastTimestamp = Math.max(this.#host.clock.now(), this.#lastTimestamp);
+  /** The timestamp of a transaction produced at `now`: never below the store's last one. */
+  #stamp(now: number): number {
+    this.#lastTimestamp = Math.max(now, this.#lastTimestamp);
     return this.#lastTimestamp;
   }
 
@@ -557,6 +602,9 @@ export class SkStore {
         this.#hub.publish(status);
       },
       audit: (record) => this.#host.audit?.(record),
+      gap: (gapped) => {
+        this.#repairOf(gapped)?.start();
+      },
     });
     this.#lastTimestamp = Math.max(this.#lastTimestamp, space.index.lastTimestamp);
     this.#spaces.set(name, space);
@@ -565,6 +613,7 @@ export class SkStore {
       if (status !== undefined) this.#hub.publish(status);
     }
     if (!this.isAuthority && !this.#readOnly) space.follow();
+    if (space.firstHole() !== undefined) this.#repairOf(space)?.start();
     return space;
   }
 }
@@ -579,6 +628,8 @@ interface PendingWrite {
   callerTrxId: string | undefined;
   /** The lease fence the write must be made under. */
   fence: ExpectedFence | undefined;
+  /** The clock when the produce was accepted. */
+  now: number;
 }
 
 /** Room an entry's envelope and fields take besides its record and segment (generous). */

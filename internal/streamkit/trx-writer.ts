@@ -7,8 +7,8 @@ import { LineBatch, type EnvelopeEncoder } from '../envelope/index.js';
 import type { AppendResult } from '../storage/index.js';
 import { entryLines, type PreparedRecord, type SegmentStatus } from './entry.js';
 import { SkCode, StreamkitError } from './errors.js';
+import type { WrittenTrx } from './space-index.js';
 import type { Space } from './space.js';
-import type { LocatedEntry } from './trx-assembler.js';
 
 /** What a write needs of its store. */
 export interface WriteContext {
@@ -26,6 +26,8 @@ export interface TransactionToWrite {
   prepared: readonly PreparedRecord[];
   expected: number | 'any';
   trxId: string;
+  /** The first entry's envelope id when the trx id is a fresh one the authority made (see TrxHeader). */
+  firstId: string | undefined;
   timestamp: number;
 }
 
@@ -50,36 +52,24 @@ export function writeTransaction(
       timestamp,
       trxId,
       trxNumber: reservation.trxNumber,
+      firstId: t.firstId,
     },
     prepared,
   );
-  const batch = new LineBatch();
-  for (const line of lines) batch.add(line);
-  const { data, ascii } = batch.encode();
-  const located: LocatedEntry[] = [];
-  let bytes = 0;
-  // One trx object for the index (it reads the id and number); entries read back carry their own.
-  const trx = { id: trxId, number: reservation.trxNumber, index: 0, count: lines.length };
-  for (let index = 0; index < lines.length; index++) {
-    const line = lines[index] ?? '';
-    const size = ascii ? line.length : Buffer.byteLength(line);
-    const sequence = reservation.firstSequence + index;
-    const position = reservation.firstPosition + index;
-    located.push({
-      entry: { space: space.name, segment, sequence, position, timestamp, trx, origin: ctx.origin },
-      start: bytes,
-      end: bytes + size,
-    });
-    bytes += size;
-  }
+  const { data, ends } = encodeLines(lines);
+  const written: WrittenTrx = {
+    segment,
+    firstPosition: reservation.firstPosition,
+    firstSequence: reservation.firstSequence,
+    trxId,
+    trxNumber: reservation.trxNumber,
+    timestamp,
+    ends,
+  };
   return ctx.append(space.channel, data, lines.length).then(
     ({ start }) => {
-      for (const l of located) {
-        l.start += start;
-        l.end += start;
-      }
       try {
-        return space.commit(located);
+        return space.commit(written, start);
       } catch (err) {
         ctx.forget(trxId);
         throw err;
@@ -96,4 +86,24 @@ export function writeTransaction(
       throw failure;
     },
   );
+}
+
+/** The lines as UTF-8 in one buffer, and where each line ends in it. */
+function encodeLines(lines: readonly string[]): { data: Buffer; ends: number[] } {
+  const [only] = lines;
+  // One line (a one-record append): encoded as a publish is, without gathering.
+  if (lines.length === 1 && only !== undefined) {
+    const data = Buffer.from(only);
+    return { data, ends: [data.length] };
+  }
+  const batch = new LineBatch();
+  for (const line of lines) batch.add(line);
+  const { data, ascii } = batch.encode();
+  const ends: number[] = [];
+  let bytes = 0;
+  for (const line of lines) {
+    bytes += ascii ? line.length : Buffer.byteLength(line);
+    ends.push(bytes);
+  }
+  return { data, ends };
 }

@@ -54,7 +54,7 @@ function authorityConfig(dir: string): string {
       '  listen_addr: 127.0.0.1:0',
       '  allowed_peers:',
       '    - { name: operator, subscribe: [_inbox.operator], publish: [sk.orders._req] }',
-      '    - { name: replica, subscribe: [sk.orders.>], publish: [sk.orders._req] }',
+      '    - { name: replica, subscribe: [sk.orders.>, _inbox.replica], publish: [sk.orders._req] }',
       'streamkit:',
       '  stores:',
       '    - name: orders',
@@ -71,7 +71,7 @@ function replicaConfig(dir: string, hubAddr: string): string {
       'client:',
       '  enabled: true',
       '  hubs:',
-      `    - { addr: "${hubAddr}", subscribe: [sk.orders.>], publish: [sk.orders._req] }`,
+      `    - { addr: "${hubAddr}", subscribe: [sk.orders.>, _inbox.replica], publish: [sk.orders._req] }`,
       'streamkit:',
       '  stores:',
       '    - { name: orders, authority: hub1 }',
@@ -207,7 +207,7 @@ describe('keyop-messenger run with streamkit.stores', () => {
     );
   });
 
-  it('stops a replica at a gap the hub left, reading nothing past it, until its copy is rebuilt', async () => {
+  it('repairs a gap the hub left: the replica asks the authority for the missing position', async () => {
     const dir = tempDir();
     const hubFile = authorityConfig(dir);
     let hub = spawnDaemon(['run', '-c', hubFile], dir);
@@ -253,20 +253,18 @@ describe('keyop-messenger run with streamkit.stores', () => {
     await produce(dir, hubAddr, 'a', '3\n');
     await moveCursor('set', 'sk.orders.eu', 'fed-replica', 'end');
     await produce(dir, hubAddr, 'a', '4\n');
-    const gapped = await runReplica(3);
-    const refusal = await vi.waitFor(() => {
-      const line = gapped.lines.find((l) => l.msg === 'transaction refused by the index checks');
+    // 4 arrives right after 2: the replica holds it, asks hub1 for 3 and writes it (4 records).
+    const gapped = await runReplica(4);
+    const gap = await vi.waitFor(() => {
+      const line = gapped.lines.find((l) => l.msg.startsWith('gap in the space channel'));
       expect(line).toBeDefined();
       return line!;
     }, PROCESS_WAIT);
-    expect(refusal['err']).toMatchObject({ wireCode: 4090 });
+    expect(gap).toMatchObject({ err: { wireCode: 4090 }, missingFrom: 3, missingTo: 3 });
+    await vi.waitFor(() => {
+      expect(gapped.lines.some((l) => l.msg.startsWith('gap repaired'))).toBe(true);
+    }, PROCESS_WAIT);
     await stop(gapped);
-    expect(await positions('replica')).toEqual([1, 2]);
-
-    // Rebuilt: the replica's copy removed, the hub's cursor back at the beginning.
-    fs.rmSync(path.join(dir, 'replica', 'channels', 'sk.orders.eu'), { recursive: true });
-    await moveCursor('reset', 'sk.orders.eu', 'fed-replica');
-    await stop(await runReplica(4));
     await stop(hub);
     expect(await positions('replica')).toEqual([1, 2, 3, 4]);
   });

@@ -1,7 +1,13 @@
 /** Opening Messengers with a streamkit store in temp dirs, closed after each test. */
 import path from 'node:path';
 import { afterEach } from 'vitest';
-import { Messenger, StreamStore, type StreamEntry, type WorkerInventory } from '../../src/index.js';
+import {
+  Messenger,
+  StreamStore,
+  type SpaceHealth,
+  type StreamEntry,
+  type WorkerInventory,
+} from '../../src/index.js';
 import type { FakeClock } from '../support/fake-clock.js';
 import type { MemoryLogger } from '../support/memory-logger.js';
 import { tempDir } from '../support/temp-dir.js';
@@ -83,4 +89,30 @@ export async function inventoryWhere(
   const inventory = await found;
   stop?.();
   return inventory;
+}
+
+/** A space's health: `figures` over a clean space's zeros (nothing torn, refused, gapped). */
+export function healthOf(figures: Partial<SpaceHealth>): SpaceHealth {
+  return {
+    lastPosition: 0,
+    tornEntries: 0,
+    refusedEntries: 0,
+    gaps: 0,
+    heldEntries: 0,
+    repairedEntries: 0,
+    ...figures,
+  };
+}
+
+/** The fields of entries that must be equal on every replica (not where they lie in a file). */
+export function comparable(entries: readonly StreamEntry[]): unknown[] {
+  return entries.map(({ sequence, position, segment, timestamp, trx, data, origin }) => ({
+    sequence,
+    position,
+    segment,
+    timestamp,
+    trx,
+    data,
+    origin,
+  }));
 }
