@@ -10,6 +10,8 @@ export const NAMESPACE = 'sk';
 
 /** Why `store` is not a store name (`[a-z0-9-]{1,64}`), or undefined when it is one. */
 export function storeNameProblem(store: string): string | undefined {
+  // `RegExp.test` reads `undefined` as the string "undefined": a JavaScript caller's missing name.
+  if (typeof store !== 'string') return `must be a string, not ${store === null ? 'null' : typeof store}`;
   return STORE.test(store) ? undefined : 'must be 1-64 characters of [a-z0-9-]';
 }
 
@@ -21,7 +23,7 @@ export function validateStore(store: string): void {
 
 /** Throws 4000 unless `space` is `[A-Za-z0-9-][A-Za-z0-9_-]{0,99}`. */
 export function validateSpace(space: string): void {
-  if (!SPACE.test(space)) {
+  if (typeof space !== 'string' || !SPACE.test(space)) {
     throw badRequest(
       `invalid space name ${JSON.stringify(space)}: must be 1-100 characters of [A-Za-z0-9_-], not starting with _`,
     );

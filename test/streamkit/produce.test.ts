@@ -3,9 +3,10 @@ import {
   ErrorCode,
   SequenceMismatchError,
   SkCode,
+  StreamStore,
   StreamkitError,
   hasErrorCode,
-  type StreamStore,
+  type StreamStoreOptions,
 } from '../../src/index.js';
 import { errorFromWire } from '../../internal/streamkit/index.js';
 import { drain, openStore, range, sequences } from './harness.js';
@@ -164,6 +165,18 @@ describe('streamkit produce', () => {
       expect(hasErrorCode(err, ErrorCode.INVALID_ARGUMENT)).toBe(true);
     }
     expect(store.getSpaces()).toEqual([]);
+  });
+
+  it('refuses a missing store or space name from a JavaScript caller instead of naming a channel "undefined"', async () => {
+    const { messenger, store } = await openStore();
+    const noStore = await caught(StreamStore.open(messenger, {} as unknown as StreamStoreOptions));
+    expect(noStore).toBeInstanceOf(StreamkitError);
+    expect((noStore as StreamkitError).message).toMatch(
+      /invalid store name undefined: must be a string, not undefined/,
+    );
+    const noSpace = await caught(store.append(undefined as unknown as string, 'seg', 1));
+    expect((noSpace as StreamkitError).wireCode).toBe(SkCode.BAD_REQUEST);
+    expect(Object.keys(messenger.stats().channels)).not.toContain('sk.orders.undefined');
   });
 
   it('counts the UTF-8 bytes of records near the limits, not their length in characters', async () => {
