@@ -19,7 +19,7 @@ import {
   LineBatch,
   PublishEncoder,
 } from '../internal/envelope/index.js';
-import { ErrorCode, MessengerError, errorMessage } from '../internal/errors/index.js';
+import { ErrorCode, MessengerError, errorMessage, typeName } from '../internal/errors/index.js';
 import { silentLogger, withUniqueKeys, type Logger } from '../internal/logger/index.js';
 import { FsyncTimings } from '../internal/metrics/index.js';
 import {
@@ -585,6 +585,12 @@ export class Messenger {
   }
 
   #checkSubscriberId(id: string): string {
+    if (typeof id !== 'string') {
+      throw new MessengerError(
+        ErrorCode.INVALID_ARGUMENT,
+        `subscriber id must be a string, not ${typeName(id)}`,
+      );
+    }
     if (id === '') throw new MessengerError(ErrorCode.INVALID_ARGUMENT, 'subscriber id must not be empty');
     if (cursorIds.isFederation(id)) {
       throw new MessengerError(

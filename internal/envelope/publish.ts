@@ -2,7 +2,7 @@
  * The envelope line of a new publish, shared by Messenger and EphemeralMessenger: header from the
  * publish and the caller's context, payload serialised as JSON.
  */
-import { ErrorCode, MessengerError, errorMessage } from '../errors/index.js';
+import { ErrorCode, MessengerError, errorMessage, typeName } from '../errors/index.js';
 import { EnvelopeEncoder } from './encoder.js';
 
 /** What a publish says that its line is made of. */
@@ -47,6 +47,9 @@ export class PublishEncoder {
    * BigInt) is ERR_INVALID_ARGUMENT.
    */
   line(fields: PublishFields): string {
+    checkText(fields.channel, 'payload type', fields.payloadType);
+    if (fields.correlationId !== undefined) checkText(fields.channel, 'correlation id', fields.correlationId);
+    if (fields.serviceName !== undefined) checkText(fields.channel, 'service name', fields.serviceName);
     let payloadJson: string | undefined;
     try {
       payloadJson = JSON.stringify(fields.payload);
@@ -67,6 +70,19 @@ export class PublishEncoder {
         serviceName: fields.serviceName ?? this.#defaults.serviceName(),
       },
       payloadJson ?? 'null',
+    );
+  }
+}
+
+/**
+ * Throws ERR_INVALID_ARGUMENT unless a JavaScript caller's `value` is a string: anything else would
+ * be spelled into the line as something that is not a JSON string.
+ */
+function checkText(channel: string, what: string, value: unknown): void {
+  if (typeof value !== 'string') {
+    throw new MessengerError(
+      ErrorCode.INVALID_ARGUMENT,
+      `publish ${JSON.stringify(channel)}: ${what} must be a string, not ${typeName(value)}`,
     );
   }
 }

@@ -186,3 +186,8 @@ export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
+
+/** What a JavaScript caller passed where a string belongs, for an error message: `undefined`, `null`, `number`… */
+export function typeName(value: unknown): string {
+  return value === null ? 'null' : typeof value;
+}

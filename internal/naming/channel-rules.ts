@@ -1,7 +1,7 @@
 /**
  * Channel and file-name rules shared by storage, delivery and federation.
  */
-import { ErrorCode, MessengerError } from '../errors/index.js';
+import { ErrorCode, MessengerError, typeName } from '../errors/index.js';
 
 /** Suffix of the system-owned channel that receives a channel's undeliverable messages. */
 export const DEAD_LETTER_SUFFIX = '.dead-letter';
@@ -27,6 +27,7 @@ export function validateChannelName(name: string): void {
 
 /** The rule `name` breaks, or undefined when it is a valid channel name. */
 export function channelNameProblem(name: string): string | undefined {
+  if (typeof name !== 'string') return `name must be a string, not ${typeName(name)}`;
   if (name.length === 0) return 'name must not be empty';
   if (Buffer.byteLength(name) > MAX_CHANNEL_NAME_BYTES) return `name exceeds ${MAX_CHANNEL_NAME_BYTES} bytes`;
   if (!CHANNEL_NAME.test(name)) return 'contains characters outside [a-zA-Z0-9._-]';

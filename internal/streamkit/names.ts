@@ -1,4 +1,5 @@
 /** Store, space and segment names, and the channel names they map to (streamkit.md §1). */
+import { typeName } from '../errors/index.js';
 import { badRequest } from './errors.js';
 
 const STORE = /^[a-z0-9-]{1,64}$/;
@@ -11,7 +12,7 @@ export const NAMESPACE = 'sk';
 /** Why `store` is not a store name (`[a-z0-9-]{1,64}`), or undefined when it is one. */
 export function storeNameProblem(store: string): string | undefined {
   // `RegExp.test` reads `undefined` as the string "undefined": a JavaScript caller's missing name.
-  if (typeof store !== 'string') return `must be a string, not ${store === null ? 'null' : typeof store}`;
+  if (typeof store !== 'string') return `must be a string, not ${typeName(store)}`;
   return STORE.test(store) ? undefined : 'must be 1-64 characters of [a-z0-9-]';
 }
 

@@ -256,6 +256,55 @@ describe('Messenger: publish and subscribe', () => {
 });
 
 describe('Messenger: rules and lifecycle', () => {
+  it('refuses what a JavaScript caller passes where a string belongs, and writes no line for it', async () => {
+    const dataDir = tempDir();
+    const m = await open(dataDir);
+    const untyped = m as unknown as {
+      publish(channel: unknown, type: unknown, payload: unknown, options?: unknown): Promise<unknown>;
+      subscribe(channel: unknown, id: unknown, handler: () => void): Promise<unknown>;
+    };
+    const refusals: [Promise<unknown>, ErrorCode, RegExp][] = [
+      [untyped.publish(undefined, 'T', 1), ErrorCode.INVALID_CHANNEL_NAME, /must be a string, not undefined/],
+      [
+        untyped.publish('c', undefined, 1),
+        ErrorCode.INVALID_ARGUMENT,
+        /payload type must be a string, not undefined/,
+      ],
+      [untyped.publish('c', 7, 1), ErrorCode.INVALID_ARGUMENT, /payload type must be a string, not number/],
+      [
+        untyped.publish('c', 'T', 1, { correlationId: 5 }),
+        ErrorCode.INVALID_ARGUMENT,
+        /correlation id must be a string, not number/,
+      ],
+      [
+        untyped.subscribe('c', undefined, () => undefined),
+        ErrorCode.INVALID_ARGUMENT,
+        /subscriber id must be a string/,
+      ],
+      [untyped.subscribe(null, 's', () => undefined), ErrorCode.INVALID_CHANNEL_NAME, /not null/],
+    ];
+    for (const [attempt, code, message] of refusals) {
+      const err = await attempt.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(hasErrorCode(err, code)).toBe(true);
+      expect((err as Error).message).toMatch(message);
+    }
+    await m.publish('c', 'T', 1);
+    await m.close();
+    // The one good publish is the channel's only line, and it is JSON.
+    const lines = fs
+      .readFileSync(
+        path.join(dataDir, 'channels/c', fs.readdirSync(path.join(dataDir, 'channels/c'))[0]!),
+        'utf8',
+      )
+      .trim()
+      .split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ payload_type: 'T', payload: 1 });
+  });
+
   it('rejects bad channel names, the reserved suffix, and duplicate registrations', async () => {
     const m = await open(tempDir());
     for (const bad of ['', '..', '.', 'a/b', 'x'.repeat(256)]) {
