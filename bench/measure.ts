@@ -68,11 +68,100 @@ export function cleanup(dir: string): void {
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
-/** Calls `step` as fast as possible for `ms` milliseconds; returns operations per second. */
-export async function throughput(ms: number, step: () => Promise<number>): Promise<number> {
+/** p50 and p99 of a latency distribution, in microseconds. */
+export interface Percentiles {
+  p50: number;
+  p99: number;
+}
+
+/**
+ * Per-operation latencies of a timed run (each from the call to the settled ack, as the caller sees
+ * it), kept as raw samples and summarised as exact percentiles of the sorted samples.
+ */
+export class LatencySamples {
+  #samples = new Float64Array(1024);
+  #count = 0;
+
+  /** How many samples were recorded. */
+  get count(): number {
+    return this.#count;
+  }
+
+  /** Records one latency, in milliseconds (a `performance.now()` difference). */
+  add(ms: number): void {
+    if (this.#count === this.#samples.length) {
+      const grown = new Float64Array(this.#samples.length * 2);
+      grown.set(this.#samples);
+      this.#samples = grown;
+    }
+    this.#samples[this.#count++] = ms;
+  }
+
+  /** p50 and p99 of the samples, in µs (0 when there are none). */
+  percentiles(): Percentiles {
+    const sorted = Array.from(this.#samples.subarray(0, this.#count).sort());
+    return { p50: percentile(sorted, 50) * 1000, p99: percentile(sorted, 99) * 1000 };
+  }
+}
+
+/** A rate and the latency of each acknowledged operation that made it. */
+export interface AckedRate {
+  /** Operations per second. */
+  rate: number;
+  /** Send → ack latency of each operation (µs). */
+  ack: Percentiles;
+}
+
+/** Runs `run` with a fresh {@link LatencySamples}; returns its rate and the samples' percentiles. */
+export async function measureAcks(run: (acks: LatencySamples) => Promise<number>): Promise<AckedRate> {
+  const acks = new LatencySamples();
+  const rate = await run(acks);
+  return { rate, ack: acks.percentiles() };
+}
+
+/** The names of the ack latency percentiles of a rate metric: `<metric>.ack_p50_us`, `.ack_p99_us`. */
+export function ackMetricNames(metric: string): { p50: string; p99: string } {
+  return { p50: `${metric}.ack_p50_us`, p99: `${metric}.ack_p99_us` };
+}
+
+/** A rate metric's value under `metric` and its ack latency percentiles under {@link ackMetricNames}. */
+export function ackedRateValues(metric: string, run: AckedRate): Record<string, number> {
+  const names = ackMetricNames(metric);
+  return { [metric]: run.rate, [names.p50]: run.ack.p50, [names.p99]: run.ack.p99 };
+}
+
+/** The units of rate metrics (name → unit) with those of their ack latency percentiles (µs) added. */
+export function withAckUnits(units: Record<string, string>): Record<string, string> {
+  const all: Record<string, string> = {};
+  for (const [metric, unit] of Object.entries(units)) {
+    const names = ackMetricNames(metric);
+    Object.assign(all, { [metric]: unit, [names.p50]: 'µs', [names.p99]: 'µs' });
+  }
+  return all;
+}
+
+/** Calls `op`; with `acks`, its latency (call → settled) is recorded when it resolves. */
+function timed<T>(op: () => Promise<T>, acks: LatencySamples | undefined): Promise<T> {
+  if (acks === undefined) return op();
+  const t0 = performance.now();
+  return op().then((value) => {
+    acks.add(performance.now() - t0);
+    return value;
+  });
+}
+
+/**
+ * Calls `step` as fast as possible for `ms` milliseconds; returns operations per second. With `acks`,
+ * each step's latency is recorded.
+ */
+export async function throughput(
+  ms: number,
+  step: () => Promise<number>,
+  acks?: LatencySamples,
+): Promise<number> {
   const start = performance.now();
   let ops = 0;
-  while (performance.now() - start < ms) ops += await step();
+  while (performance.now() - start < ms) ops += await timed(step, acks);
   return ops / ((performance.now() - start) / 1000);
 }
 
@@ -91,19 +180,20 @@ export function monotonicMicros(): number {
 
 /**
  * Runs `workers` loops that each await `op` (given the loop's index) again and again for `ms`
- * milliseconds; returns ops per second.
+ * milliseconds; returns ops per second. With `acks`, each call's latency is recorded.
  */
 export async function concurrentThroughput(
   ms: number,
   workers: number,
   op: (worker: number) => Promise<unknown>,
+  acks?: LatencySamples,
 ): Promise<number> {
   const start = performance.now();
   let ops = 0;
   await Promise.all(
     Array.from({ length: workers }, async (_, worker) => {
       while (performance.now() - start < ms) {
-        await op(worker);
+        await timed(() => op(worker), acks);
         ops++;
       }
     }),
@@ -111,16 +201,36 @@ export async function concurrentThroughput(
   return ops / ((performance.now() - start) / 1000);
 }
 
-/** Runs `op(i)` for i = 0 … total − 1 with at most `workers` calls in flight. */
+/**
+ * {@link concurrentThroughput} after a warm-up of a fifth of `ms` (at most 200 ms) that is not
+ * counted, with the latency of each counted call.
+ */
+export async function ackedThroughput(
+  ms: number,
+  workers: number,
+  op: (worker: number) => Promise<unknown>,
+): Promise<AckedRate> {
+  await concurrentThroughput(Math.min(200, ms / 5), workers, op);
+  return measureAcks((acks) => concurrentThroughput(ms, workers, op, acks));
+}
+
+/**
+ * Runs `op(i)` for i = 0 … total − 1 with at most `workers` calls in flight. With `acks`, each call's
+ * latency is recorded.
+ */
 export async function inFlight(
   total: number,
   workers: number,
   op: (i: number) => Promise<unknown>,
+  acks?: LatencySamples,
 ): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: workers }, async () => {
-      while (next < total) await op(next++);
+      while (next < total) {
+        const i = next++;
+        await timed(() => op(i), acks);
+      }
     }),
   );
 }
