@@ -73,7 +73,9 @@ function summaryTable(views: readonly ScenarioView[]): string {
       row([
         v.scenario.title,
         o.view.entry.label,
-        spread(o.view.value),
+        o.view.p99 === undefined
+          ? spread(o.view.value)
+          : `p50 ${spread(o.view.value)}; p99 ${spread(o.view.p99)}`,
         standing(o.likeForLike),
         standing(o.anyPeer),
         o.ofFloor === undefined ? '—' : `${formatNumber(o.ofFloor)}×`,
