@@ -186,7 +186,7 @@ export const SCENARIOS: readonly Scenario[] = [
     entries: [
       {
         system: 'ours',
-        label: `${embedded}, subscriber from the beginning`,
+        label: `${embedded}, from the start`,
         durability: 'none',
         metric: 'storage.deliver.catchup',
       },
@@ -235,14 +235,14 @@ export const SCENARIOS: readonly Scenario[] = [
       },
       {
         system: 'redis',
-        label: 'Redis XADD → XREADGROUP BLOCK (consumer group)',
+        label: 'Redis XADD → XREADGROUP, a group',
         durability: 'none',
         metric: 'peer.redis.deliver.latency.p50_us',
         p99: 'peer.redis.deliver.latency.p99_us',
       },
       {
         system: 'nats',
-        label: 'NATS JetStream publish → durable pull consumer',
+        label: 'NATS JetStream → durable consumer',
         durability: 'none',
         metric: 'peer.nats.js.deliver.latency.p50_us',
         p99: 'peer.nats.js.deliver.latency.p99_us',

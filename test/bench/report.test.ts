@@ -102,7 +102,7 @@ describe('the report', () => {
     }
     // The JetStream durable consumer stands beside ours and Redis's consumer group.
     const deliver = fs.readFileSync(path.join(dir, 'deliver-latency.svg'), 'utf8');
-    expect(deliver).toContain('NATS JetStream publish → durable pull consumer');
+    expect(deliver).toContain('NATS JetStream → durable consumer');
     expect(barValues(deliver)).toContain(result.metrics['peer.nats.js.deliver.latency.p50_us']!.median);
     expect(barValues(deliver)).toContain(result.metrics['peer.redis.deliver.latency.p99_us']!.median);
 
