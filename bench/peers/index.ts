@@ -2,8 +2,9 @@
  * Group `peers`: the brokers a user would run instead, each started by the bench on 127.0.0.1 with a
  * temporary data dir and stopped after, driven with the same ~300-byte envelope lines and the same
  * concurrency as our scenarios of the `storage`, `ephemeral` and `rpc` groups (bench/report maps one
- * onto the other). A peer whose binary is missing is reported with the package to install, and the
- * rest runs.
+ * onto the other). Every publish rate comes with its send → ack latency (`<metric>.ack_p50_us`,
+ * `.ack_p99_us`), and each peer's publish → subscriber latency is measured one message at a time. A
+ * peer whose binary is missing is reported with the package to install, and the rest runs.
  */
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';

@@ -146,7 +146,8 @@ export function reportPage(result: BenchResult, views: readonly ScenarioView[]):
 <p>Every figure is the median of the runs with their min–max. Peers run on the same machine, started by
 the bench on 127.0.0.1 with a temporary data dir, with the same message size and concurrency. A bar is
 hatched when that system’s acknowledgement means something else than ours in the scenario (not like
-for like); ratios are given both against the best peer of the same durability and against the best of any.</p>
+for like); ratios are given both against the best peer of the same durability and against the best of any.
+Under each throughput scenario, the send → ack latency of the same runs: p50 and p99 per system, on a log axis.</p>
 <h2>Machine</h2>${machineTable(result)}
 <h2>Systems</h2>${systemsTable(result)}
 <h2>Summary</h2>${summary}${summaryTable(measured)}
