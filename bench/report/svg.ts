@@ -98,8 +98,9 @@ function linearAxis(values: readonly number[]): Axis {
  */
 function logAxis(values: readonly number[]): Axis {
   const positive = values.filter((v) => v > 0);
-  const lo = Math.floor(Math.log10(Math.min(...positive, 1)));
-  const hi = Math.max(lo + 1, Math.ceil(Math.log10(Math.max(...positive, 1))));
+  if (positive.length === 0) positive.push(1);
+  const lo = Math.floor(Math.log10(Math.min(...positive)));
+  const hi = Math.max(lo + 1, Math.ceil(Math.log10(Math.max(...positive))));
   const ticks: number[] = [];
   for (let k = lo; k <= hi; k++) ticks.push(10 ** k);
   return {

@@ -26,6 +26,11 @@ function fixture(): BenchResult {
   return readResult(FIXTURE);
 }
 
+/** The labels under a bar chart's axis, left to right. */
+function axisTicks(svg: string): string[] {
+  return [...svg.matchAll(/fill="#6b7280" text-anchor="middle">([^<]+)<\/text>/g)].map((m) => m[1]!);
+}
+
 /** The `data-value` of every bar in an SVG, in order. */
 function barValues(svg: string): number[] {
   return [...svg.matchAll(/class="bar" data-value="([^"]+)"/g)].map((m) => Number(m[1]));
@@ -99,6 +104,21 @@ describe('the report', () => {
       ).toBe(true);
       expect(barValues(svg)).toEqual(expected);
       expect(svg).toContain('µs, log scale (lower is better');
+      // Whole decades from the one below the smallest figure (whisker ends included) to the one above the largest.
+      const ends = scenario.entries.flatMap((e) =>
+        [`${e.metric}.ack_p50_us`, `${e.metric}.ack_p99_us`].flatMap((n) => [
+          result.metrics[n]!.min,
+          result.metrics[n]!.max,
+        ]),
+      );
+      const decades = [];
+      for (
+        let k = Math.floor(Math.log10(Math.min(...ends)));
+        k <= Math.ceil(Math.log10(Math.max(...ends)));
+        k++
+      )
+        decades.push((10 ** k).toLocaleString('en-US'));
+      expect(axisTicks(svg)).toEqual(decades);
     }
     // The JetStream durable consumer stands beside ours and Redis's consumer group.
     const deliver = fs.readFileSync(path.join(dir, 'deliver-latency.svg'), 'utf8');
