@@ -1,7 +1,9 @@
 /**
- * `npm run bench -- [--only <group>[,<group>]] [--out <file>] [--report <dir>] [--quick]`: runs the
- * benchmark groups (all but `soak`, which runs only when named), prints a table and writes `{ machine, metrics, systems }` as JSON (to `--out`, to
- * `<dir>/bench.json` with the HTML report of bench/report, or to stdout).
+ * `npm run bench -- [--only <group>[,<group>]] [--out <file>] [--report <dir>] [--quick] [--note <text>]`:
+ * runs the benchmark groups (all but `soak`, which runs only when named), prints a table and writes
+ * `{ machine, metrics, systems }` as JSON (to `--out`, to `<dir>/bench.json` with the HTML report of
+ * bench/report, or to stdout). `machine` includes the load average before, during and after the run,
+ * and `--note` (what else the machine was doing, say).
  *
  * `npm run bench -- --compare old.json new.json [--report <dir>]`: prints the change of every metric
  * and writes `compare.html` and `compare.svg` to `<dir>` (by default the folder of new.json).
@@ -23,6 +25,7 @@ import {
   readResult,
   writeReport,
   type BenchResult,
+  type MachineInfo,
 } from './report/index.js';
 import { runRpcBench } from './rpc.js';
 import { runSoakBench } from './soak.js';
@@ -57,6 +60,7 @@ const { values, positionals } = parseArgs({
     report: { type: 'string' },
     compare: { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
+    note: { type: 'string' },
   },
 });
 
@@ -81,19 +85,35 @@ for (const name of selected) {
     usage(`unknown benchmark group ${JSON.stringify(name)}; groups: ${Object.keys(GROUPS).join(', ')}`);
 }
 
-const machine = {
+/** The 1, 5 and 15-minute load averages, to two decimals. */
+const loadAverage = (): number[] => os.loadavg().map((v) => Math.round(v * 100) / 100);
+const loadAtStart = loadAverage();
+let highestLoad = loadAtStart[0] ?? 0;
+const loadSampler = setInterval(() => {
+  highestLoad = Math.max(highestLoad, loadAverage()[0] ?? 0);
+}, 5_000);
+loadSampler.unref();
+const machine: MachineInfo = {
   cpus: os.cpus().length,
   cpu_model: os.cpus()[0]?.model ?? 'unknown',
   memory_gb: Math.round(os.totalmem() / 2 ** 30),
   node: process.version,
   platform: `${os.platform()} ${os.release()}`,
   date: new Date().toISOString(),
+  ...(values.note === undefined ? {} : { note: values.note }),
 };
 const metrics: Metrics = {};
 for (const name of selected) {
   const run = GROUPS[name];
   if (run !== undefined) Object.assign(metrics, await run({ quick: values.quick }));
 }
+clearInterval(loadSampler);
+const loadAtEnd = loadAverage();
+machine.load_avg = {
+  start: loadAtStart,
+  end: loadAtEnd,
+  max_1m: Math.max(highestLoad, loadAtEnd[0] ?? 0),
+};
 
 const width = Math.max(...Object.keys(metrics).map((k) => k.length));
 for (const [name, m] of Object.entries(metrics)) {

@@ -11,13 +11,17 @@ import { fromTimeSeekMicros } from './from-time.js';
 import {
   benchDir,
   cleanup,
+  ackedRateValues,
   concurrentThroughput,
+  measureAcks,
   naiveLine,
   payload,
   percentile,
   repeat,
   throughput,
+  withAckUnits,
   type GroupOptions,
+  type LatencySamples,
   type Metrics,
 } from './measure.js';
 
@@ -32,15 +36,19 @@ function openMessenger(
 }
 
 /** Raw loop: write 300 bytes, fdatasync, repeat. */
-async function floorFdatasync(ms: number): Promise<number> {
+async function floorFdatasync(ms: number, acks?: LatencySamples): Promise<number> {
   const dir = benchDir('floor');
   const fd = fs.openSync(path.join(dir, 'floor.jsonl'), 'a');
   try {
-    return await throughput(ms, () => {
-      fs.writeSync(fd, RECORD_300);
-      fs.fdatasyncSync(fd);
-      return Promise.resolve(1);
-    });
+    return await throughput(
+      ms,
+      () => {
+        fs.writeSync(fd, RECORD_300);
+        fs.fdatasyncSync(fd);
+        return Promise.resolve(1);
+      },
+      acks,
+    );
   } finally {
     fs.closeSync(fd);
     cleanup(dir);
@@ -48,7 +56,7 @@ async function floorFdatasync(ms: number): Promise<number> {
 }
 
 /** Naive group commit: queue appends, one write of the concatenation and one fdatasync per batch. */
-async function floorGroupCommit(ms: number, publishers: number): Promise<number> {
+async function floorGroupCommit(ms: number, publishers: number, acks?: LatencySamples): Promise<number> {
   const dir = benchDir('floor-gc');
   const fd = fs.openSync(path.join(dir, 'floor.jsonl'), 'a');
   let queue: { buf: Buffer; done: () => void }[] = [];
@@ -71,7 +79,7 @@ async function floorGroupCommit(ms: number, publishers: number): Promise<number>
       queueMicrotask(flush);
     });
   try {
-    return await concurrentThroughput(ms, publishers, () => append(RECORD_300));
+    return await concurrentThroughput(ms, publishers, () => append(RECORD_300), acks);
   } finally {
     fs.closeSync(fd);
     cleanup(dir);
@@ -83,7 +91,7 @@ async function floorGroupCommit(ms: number, publishers: number): Promise<number>
  * one write(2); a 200 ms timer fdatasyncs. No queue, no offsets, no readers: the floor for
  * storage.publish.periodic.c1 on this machine.
  */
-async function floorPeriodic(ms: number): Promise<number> {
+async function floorPeriodic(ms: number, acks?: LatencySamples): Promise<number> {
   const dir = benchDir('floor-periodic');
   const fd = fs.openSync(path.join(dir, 'floor.jsonl'), 'a');
   const timer = setInterval(() => {
@@ -91,10 +99,14 @@ async function floorPeriodic(ms: number): Promise<number> {
   }, 200);
   let i = 0;
   try {
-    return await throughput(ms, () => {
-      fs.writeSync(fd, Buffer.from(naiveLine(i++)));
-      return Promise.resolve(1);
-    });
+    return await throughput(
+      ms,
+      () => {
+        fs.writeSync(fd, Buffer.from(naiveLine(i++)));
+        return Promise.resolve(1);
+      },
+      acks,
+    );
   } finally {
     clearInterval(timer);
     fs.closeSync(fd);
@@ -119,17 +131,18 @@ async function floorBatch(ms: number, size: number): Promise<number> {
   }
 }
 
-/** Messages/s of `publishers` awaiting publish loops on one channel. */
+/** Messages/s of `publishers` awaiting publish loops on one channel; with `acks`, each publish's latency. */
 export async function publishRate(
   policy: 'always' | 'periodic',
   ms: number,
   publishers: number,
+  acks?: LatencySamples,
 ): Promise<number> {
   const dir = benchDir('pub');
   const m = await openMessenger(dir, policy);
   try {
     let i = 0;
-    return await concurrentThroughput(ms, publishers, () => m.publish('bench', 'Bench', payload(i++)));
+    return await concurrentThroughput(ms, publishers, () => m.publish('bench', 'Bench', payload(i++)), acks);
   } finally {
     await m.close();
     cleanup(dir);
@@ -218,24 +231,40 @@ export async function runStorageBench({ quick }: GroupOptions): Promise<Metrics>
   return {
     ...(await repeat(
       runs,
-      { 'floor.fdatasync.c1': 'ops/s', 'storage.publish.always.c1': msgs },
+      withAckUnits({ 'floor.fdatasync.c1': 'ops/s', 'storage.publish.always.c1': msgs }),
       async () => ({
-        'floor.fdatasync.c1': await floorFdatasync(ms),
-        'storage.publish.always.c1': await publishRate('always', ms, 1),
+        ...ackedRateValues('floor.fdatasync.c1', await measureAcks((acks) => floorFdatasync(ms, acks))),
+        ...ackedRateValues(
+          'storage.publish.always.c1',
+          await measureAcks((acks) => publishRate('always', ms, 1, acks)),
+        ),
       }),
     )),
     ...(await repeat(
       runs,
-      { 'floor.groupcommit.c64': msgs, 'storage.publish.always.c64': msgs },
+      withAckUnits({ 'floor.groupcommit.c64': msgs, 'storage.publish.always.c64': msgs }),
       async () => ({
-        'floor.groupcommit.c64': await floorGroupCommit(ms, 64),
-        'storage.publish.always.c64': await publishRate('always', ms, 64),
+        ...ackedRateValues(
+          'floor.groupcommit.c64',
+          await measureAcks((acks) => floorGroupCommit(ms, 64, acks)),
+        ),
+        ...ackedRateValues(
+          'storage.publish.always.c64',
+          await measureAcks((acks) => publishRate('always', ms, 64, acks)),
+        ),
       }),
     )),
-    ...(await repeat(runs, { 'floor.periodic.c1': msgs, 'storage.publish.periodic.c1': msgs }, async () => ({
-      'floor.periodic.c1': await floorPeriodic(ms),
-      'storage.publish.periodic.c1': await publishRate('periodic', ms, 1),
-    }))),
+    ...(await repeat(
+      runs,
+      withAckUnits({ 'floor.periodic.c1': msgs, 'storage.publish.periodic.c1': msgs }),
+      async () => ({
+        ...ackedRateValues('floor.periodic.c1', await measureAcks((acks) => floorPeriodic(ms, acks))),
+        ...ackedRateValues(
+          'storage.publish.periodic.c1',
+          await measureAcks((acks) => publishRate('periodic', ms, 1, acks)),
+        ),
+      }),
+    )),
     ...(await repeat(
       runs,
       { 'floor.batch.b100': msgs, 'storage.publish_batch.periodic.b100': msgs },

@@ -2,7 +2,8 @@
  * Group `streams`: Durable Streams over HTTP, ours side by side with the reference server
  * (`@durable-streams/server`, file-backed and in memory), each in its own child process and driven by
  * the same client. Messages are 200-byte JSON objects; every figure is the median of several runs,
- * alternating the servers run by run so that machine noise hits both alike.
+ * alternating the servers run by run so that machine noise hits both alike. Each append rate comes
+ * with its appends' POST → answer latency (`<metric>.ack_p50_us`, `.ack_p99_us`).
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import http from 'node:http';
@@ -10,7 +11,19 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { AppendConnection } from './append-connection.js';
-import { benchDir, cleanup, percentile, repeat, type GroupOptions, type Metrics } from './measure.js';
+import {
+  ackedRateValues,
+  benchDir,
+  cleanup,
+  concurrentThroughput,
+  measureAcks,
+  percentile,
+  repeat,
+  withAckUnits,
+  type AckedRate,
+  type GroupOptions,
+  type Metrics,
+} from './measure.js';
 
 const MESSAGE_BYTES = 200;
 const JSON_TYPE = 'application/json';
@@ -143,33 +156,27 @@ function headerOf(reply: Reply, name: string): string | undefined {
 
 /**
  * Appends per second with `writers` concurrent writers on one stream, each on its own
- * {@link AppendConnection}.
+ * {@link AppendConnection}, with each append's POST → answer latency.
  */
-async function appendRate(server: Server, writers: number, ms: number): Promise<number> {
+async function appendRate(server: Server, writers: number, ms: number): Promise<AckedRate> {
   const path = await createStream(server, 'append');
   for (let i = 0; i < 20; i++) await append(server, path, message(i, 0));
   const connections = await Promise.all(
     Array.from({ length: writers }, () => AppendConnection.open(server.url)),
   );
-  let count = 0;
-  const start = performance.now();
+  const sent = new Array<number>(writers).fill(0);
+  const post = async (w: number): Promise<void> => {
+    const status = await connections[w]!.post(path, JSON_TYPE, message(w * 1e9 + sent[w]!++, 0));
+    if (status !== 204 && status !== 200) throw new Error(`POST on ${server.mode}: ${status}`);
+  };
+  let result: AckedRate;
   try {
-    await Promise.all(
-      connections.map(async (connection, w) => {
-        let i = 0;
-        while (performance.now() - start < ms) {
-          const status = await connection.post(path, JSON_TYPE, message(w * 1e9 + i++, 0));
-          if (status !== 204 && status !== 200) throw new Error(`POST on ${server.mode}: ${status}`);
-          count++;
-        }
-      }),
-    );
+    result = await measureAcks((acks) => concurrentThroughput(ms, writers, post, acks));
   } finally {
     for (const connection of connections) connection.close();
   }
-  const rate = count / ((performance.now() - start) / 1000);
   await request(server, 'DELETE', path);
-  return rate;
+  return result;
 }
 
 /** Seeds `messages` messages with batched appends. */
@@ -330,13 +337,15 @@ export async function runStreamsBench(opts: GroupOptions): Promise<Metrics> {
     return await repeat(
       runs,
       {
-        'streams.append.always.w16': rate,
-        'ref.append.file.w16': rate,
-        'floor.append.fdatasync.w1': rate,
-        'streams.append.always.w1': rate,
-        'ref.append.file.w1': rate,
-        'streams.append.periodic.w16': rate,
-        'ref.append.memory.w16': rate,
+        ...withAckUnits({
+          'streams.append.always.w16': rate,
+          'ref.append.file.w16': rate,
+          'floor.append.fdatasync.w1': rate,
+          'streams.append.always.w1': rate,
+          'ref.append.file.w1': rate,
+          'streams.append.periodic.w16': rate,
+          'ref.append.memory.w16': rate,
+        }),
         'streams.catchup.mb_per_s': 'MB/s',
         'ref.catchup.mb_per_s': 'MB/s',
         'floor.tail.longpoll.p50_ms': 'ms',
@@ -348,13 +357,22 @@ export async function runStreamsBench(opts: GroupOptions): Promise<Metrics> {
         'ref.tail.backlog20mb.p50_ms': 'ms',
       },
       async () => ({
-        'streams.append.always.w16': await appendRate(server('ours-always'), 16, appendMs),
-        'ref.append.file.w16': await appendRate(server('ref-file'), 16, appendMs),
-        'floor.append.fdatasync.w1': await appendRate(server('append-floor'), 1, appendMs),
-        'streams.append.always.w1': await appendRate(server('ours-always'), 1, appendMs),
-        'ref.append.file.w1': await appendRate(server('ref-file'), 1, appendMs),
-        'streams.append.periodic.w16': await appendRate(server('ours-periodic'), 16, appendMs),
-        'ref.append.memory.w16': await appendRate(server('ref-memory'), 16, appendMs),
+        ...ackedRateValues(
+          'streams.append.always.w16',
+          await appendRate(server('ours-always'), 16, appendMs),
+        ),
+        ...ackedRateValues('ref.append.file.w16', await appendRate(server('ref-file'), 16, appendMs)),
+        ...ackedRateValues(
+          'floor.append.fdatasync.w1',
+          await appendRate(server('append-floor'), 1, appendMs),
+        ),
+        ...ackedRateValues('streams.append.always.w1', await appendRate(server('ours-always'), 1, appendMs)),
+        ...ackedRateValues('ref.append.file.w1', await appendRate(server('ref-file'), 1, appendMs)),
+        ...ackedRateValues(
+          'streams.append.periodic.w16',
+          await appendRate(server('ours-periodic'), 16, appendMs),
+        ),
+        ...ackedRateValues('ref.append.memory.w16', await appendRate(server('ref-memory'), 16, appendMs)),
         'streams.catchup.mb_per_s': await catchupRate(server('ours-periodic'), oursCatchup, appendMs),
         'ref.catchup.mb_per_s': await catchupRate(server('ref-memory'), refCatchup, appendMs),
         'floor.tail.longpoll.p50_ms': await longPollTail(server('tail-floor'), tailMs, 0),

@@ -2,15 +2,23 @@
  * Group `peers`: the brokers a user would run instead, each started by the bench on 127.0.0.1 with a
  * temporary data dir and stopped after, driven with the same ~300-byte envelope lines and the same
  * concurrency as our scenarios of the `storage`, `ephemeral` and `rpc` groups (bench/report maps one
- * onto the other). A peer whose binary is missing is reported with the package to install, and the
- * rest runs.
+ * onto the other). Every publish rate comes with its send → ack latency (`<metric>.ack_p50_us`,
+ * `.ack_p99_us`), and each peer's publish → subscriber latency is measured one message at a time. A
+ * peer whose binary is missing is reported with the package to install, and the rest runs.
  */
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { repeat, type GroupOptions, type Metrics } from '../measure.js';
+import {
+  ackedRateValues,
+  repeat,
+  withAckUnits,
+  type GroupOptions,
+  type Metrics,
+  type Percentiles,
+} from '../measure.js';
 import { detectPeers, type PeerDetection, type PeerName } from './binaries.js';
 import { mosquittoCatchup, mosquittoDeliverLatency, mosquittoPublishRate } from './mosquitto.js';
-import { natsJsCatchup, natsJsPublishRate, natsRequestLatency } from './nats.js';
+import { natsJsCatchup, natsJsDeliverLatency, natsJsPublishRate, natsRequestLatency } from './nats.js';
 import { redisCatchup, redisDeliverLatency, redisXaddRate } from './redis.js';
 
 export { detectPeers, findExecutable, peerSearchPath, PEER_BINARIES, type PeerName } from './binaries.js';
@@ -84,6 +92,16 @@ export function describePeers(
   return systems;
 }
 
+/** The units of a latency's `<prefix>.p50_us` and `<prefix>.p99_us`. */
+function latencyUnits(prefix: string): Record<string, string> {
+  return { [`${prefix}.p50_us`]: 'µs', [`${prefix}.p99_us`]: 'µs' };
+}
+
+/** A latency's percentiles as `<prefix>.p50_us` and `<prefix>.p99_us`. */
+function latencyValues(prefix: string, p: Percentiles): Record<string, number> {
+  return { [`${prefix}.p50_us`]: p.p50, [`${prefix}.p99_us`]: p.p99 };
+}
+
 /** Runs the peers group with the binaries found; writes one line to stderr per missing peer. */
 export async function runPeersBench(
   { quick }: GroupOptions,
@@ -108,26 +126,26 @@ export async function runPeersBench(
           await repeat(
             runs,
             {
-              'peer.redis.xadd.always.c1': msgs,
-              'peer.redis.xadd.always.c64': msgs,
-              'peer.redis.xadd.everysec.c1': msgs,
-              'peer.redis.xadd.everysec.c64': msgs,
+              ...withAckUnits({
+                'peer.redis.xadd.always.c1': msgs,
+                'peer.redis.xadd.always.c64': msgs,
+                'peer.redis.xadd.everysec.c1': msgs,
+                'peer.redis.xadd.everysec.c64': msgs,
+              }),
               'peer.redis.catchup': msgs,
-              'peer.redis.deliver.latency.p50_us': 'µs',
-              'peer.redis.deliver.latency.p99_us': 'µs',
+              ...latencyUnits('peer.redis.deliver.latency'),
             },
-            async () => {
-              const latency = await redisDeliverLatency(bin, samples);
-              return {
-                'peer.redis.xadd.always.c1': await redisXaddRate(bin, 'always', 1, ms),
-                'peer.redis.xadd.always.c64': await redisXaddRate(bin, 'always', 64, ms),
-                'peer.redis.xadd.everysec.c1': await redisXaddRate(bin, 'everysec', 1, ms),
-                'peer.redis.xadd.everysec.c64': await redisXaddRate(bin, 'everysec', 64, ms),
-                'peer.redis.catchup': await redisCatchup(bin, backlog),
-                'peer.redis.deliver.latency.p50_us': latency.p50,
-                'peer.redis.deliver.latency.p99_us': latency.p99,
-              };
-            },
+            async () => ({
+              ...latencyValues('peer.redis.deliver.latency', await redisDeliverLatency(bin, samples)),
+              ...ackedRateValues('peer.redis.xadd.always.c1', await redisXaddRate(bin, 'always', 1, ms)),
+              ...ackedRateValues('peer.redis.xadd.always.c64', await redisXaddRate(bin, 'always', 64, ms)),
+              ...ackedRateValues('peer.redis.xadd.everysec.c1', await redisXaddRate(bin, 'everysec', 1, ms)),
+              ...ackedRateValues(
+                'peer.redis.xadd.everysec.c64',
+                await redisXaddRate(bin, 'everysec', 64, ms),
+              ),
+              'peer.redis.catchup': await redisCatchup(bin, backlog),
+            }),
           ),
         );
         break;
@@ -137,22 +155,18 @@ export async function runPeersBench(
           await repeat(
             runs,
             {
-              'peer.nats.js.publish.c1': msgs,
-              'peer.nats.js.publish.c64': msgs,
+              ...withAckUnits({ 'peer.nats.js.publish.c1': msgs, 'peer.nats.js.publish.c64': msgs }),
               'peer.nats.js.catchup': msgs,
-              'peer.nats.request.p50_us': 'µs',
-              'peer.nats.request.p99_us': 'µs',
+              ...latencyUnits('peer.nats.js.deliver.latency'),
+              ...latencyUnits('peer.nats.request'),
             },
-            async () => {
-              const request = await natsRequestLatency(bin, samples);
-              return {
-                'peer.nats.js.publish.c1': await natsJsPublishRate(bin, 1, ms),
-                'peer.nats.js.publish.c64': await natsJsPublishRate(bin, 64, ms),
-                'peer.nats.js.catchup': await natsJsCatchup(bin, backlog),
-                'peer.nats.request.p50_us': request.p50,
-                'peer.nats.request.p99_us': request.p99,
-              };
-            },
+            async () => ({
+              ...latencyValues('peer.nats.request', await natsRequestLatency(bin, samples)),
+              ...latencyValues('peer.nats.js.deliver.latency', await natsJsDeliverLatency(bin, samples)),
+              ...ackedRateValues('peer.nats.js.publish.c1', await natsJsPublishRate(bin, 1, ms)),
+              ...ackedRateValues('peer.nats.js.publish.c64', await natsJsPublishRate(bin, 64, ms)),
+              'peer.nats.js.catchup': await natsJsCatchup(bin, backlog),
+            }),
           ),
         );
         break;
@@ -162,22 +176,19 @@ export async function runPeersBench(
           await repeat(
             runs,
             {
-              'peer.mosquitto.qos1.publish.c1': msgs,
-              'peer.mosquitto.qos1.publish.c64': msgs,
+              ...withAckUnits({
+                'peer.mosquitto.qos1.publish.c1': msgs,
+                'peer.mosquitto.qos1.publish.c64': msgs,
+              }),
               'peer.mosquitto.catchup': msgs,
-              'peer.mosquitto.deliver.latency.p50_us': 'µs',
-              'peer.mosquitto.deliver.latency.p99_us': 'µs',
+              ...latencyUnits('peer.mosquitto.deliver.latency'),
             },
-            async () => {
-              const latency = await mosquittoDeliverLatency(bin, samples);
-              return {
-                'peer.mosquitto.qos1.publish.c1': await mosquittoPublishRate(bin, 1, ms),
-                'peer.mosquitto.qos1.publish.c64': await mosquittoPublishRate(bin, 64, ms),
-                'peer.mosquitto.catchup': await mosquittoCatchup(bin, backlog),
-                'peer.mosquitto.deliver.latency.p50_us': latency.p50,
-                'peer.mosquitto.deliver.latency.p99_us': latency.p99,
-              };
-            },
+            async () => ({
+              ...latencyValues('peer.mosquitto.deliver.latency', await mosquittoDeliverLatency(bin, samples)),
+              ...ackedRateValues('peer.mosquitto.qos1.publish.c1', await mosquittoPublishRate(bin, 1, ms)),
+              ...ackedRateValues('peer.mosquitto.qos1.publish.c64', await mosquittoPublishRate(bin, 64, ms)),
+              'peer.mosquitto.catchup': await mosquittoCatchup(bin, backlog),
+            }),
           ),
         );
         break;

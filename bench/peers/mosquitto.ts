@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
-import { concurrentThroughput, inFlight, naiveLine } from '../measure.js';
+import { ackedThroughput, inFlight, naiveLine, type AckedRate, type Percentiles } from '../measure.js';
 import { latencies } from '../rpc.js';
 import { withPeer, type PeerLaunch, type PeerProcess } from './peer-process.js';
 
@@ -63,16 +63,18 @@ async function registerQueuedSession(peer: PeerProcess): Promise<void> {
   await subscriber.endAsync();
 }
 
-/** QoS 1 publishes acknowledged per second with `inFlight` awaiting loops on one connection. */
-export function mosquittoPublishRate(binary: string, inFlightCount: number, ms: number): Promise<number> {
+/**
+ * QoS 1 publishes acknowledged per second with `inFlight` awaiting loops on one connection, with each
+ * publish's send → PUBACK latency.
+ */
+export function mosquittoPublishRate(binary: string, inFlightCount: number, ms: number): Promise<AckedRate> {
   return withPeer(launch(binary), async (peer) => {
     await registerQueuedSession(peer);
     const publisher = await open(peer, 'bench-publisher');
     try {
       let i = 0;
       const publish = (): Promise<unknown> => publisher.publishAsync(TOPIC, naiveLine(i++), { qos: 1 });
-      await concurrentThroughput(Math.min(200, ms / 5), inFlightCount, publish);
-      return await concurrentThroughput(ms, inFlightCount, publish);
+      return await ackedThroughput(ms, inFlightCount, publish);
     } finally {
       await publisher.endAsync();
     }
@@ -113,10 +115,7 @@ export function mosquittoCatchup(binary: string, messages: number): Promise<numb
 }
 
 /** QoS 1 publish → subscriber latency (µs, p50/p99), both clients in this process. */
-export function mosquittoDeliverLatency(
-  binary: string,
-  samples: number,
-): Promise<{ p50: number; p99: number }> {
+export function mosquittoDeliverLatency(binary: string, samples: number): Promise<Percentiles> {
   return withPeer(launch(binary), async (peer) => {
     const subscriber = await open(peer, 'bench-live');
     const publisher = await open(peer, 'bench-publisher');

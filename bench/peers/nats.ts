@@ -1,13 +1,14 @@
 /**
  * NATS as a peer: JetStream publishes acknowledged by a file-storage stream (1 and 64 in flight on one
- * connection), a durable pull consumer's catch-up of a backlog, and core NATS request/reply.
+ * connection, with each publish's send → ack latency), a durable pull consumer's catch-up of a backlog
+ * and its publish → delivery latency, and core NATS request/reply.
  *
  * nats-server 2.9.10 (Debian 12) refuses `sync_interval` ("unknown field"; the option came later):
  * its file store writes each message to the page cache before the ack and fsyncs on its own timer,
  * so its acks are not fsynced ones (DESIGN.md §12.2).
  */
 import { AckPolicy, connect, StorageType, type NatsConnection } from 'nats';
-import { concurrentThroughput, naiveLine } from '../measure.js';
+import { ackedThroughput, naiveLine, type AckedRate, type Percentiles } from '../measure.js';
 import { latencies } from '../rpc.js';
 import { withPeer, type PeerLaunch, type PeerProcess } from './peer-process.js';
 
@@ -49,14 +50,16 @@ async function withStream<T>(binary: string, body: (nc: NatsConnection) => Promi
 
 const encoder = new TextEncoder();
 
-/** JetStream publishes acknowledged per second with `inFlight` awaiting loops on one connection. */
-export function natsJsPublishRate(binary: string, inFlight: number, ms: number): Promise<number> {
+/**
+ * JetStream publishes acknowledged per second with `inFlight` awaiting loops on one connection, with
+ * each publish's send → ack latency.
+ */
+export function natsJsPublishRate(binary: string, inFlight: number, ms: number): Promise<AckedRate> {
   return withStream(binary, async (nc) => {
     const js = nc.jetstream();
     let i = 0;
     const publish = (): Promise<unknown> => js.publish(SUBJECT, encoder.encode(naiveLine(i++)));
-    await concurrentThroughput(Math.min(200, ms / 5), inFlight, publish);
-    return concurrentThroughput(ms, inFlight, publish);
+    return ackedThroughput(ms, inFlight, publish);
   });
 }
 
@@ -98,10 +101,46 @@ export function natsJsCatchup(binary: string, messages: number): Promise<number>
 }
 
 /**
+ * JetStream publish → durable consumer latency (µs, p50/p99): a durable pull consumer of this process
+ * waits at the tail (`consume`, explicit acks, each message acknowledged as it arrives and parsed as
+ * JSON) while one publish at a time is sent and its ack awaited; timed from the send to the delivery.
+ */
+export function natsJsDeliverLatency(binary: string, samples: number): Promise<Percentiles> {
+  return withStream(binary, async (nc) => {
+    const js = nc.jetstream();
+    const jsm = await nc.jetstreamManager();
+    await jsm.consumers.add(STREAM, { durable_name: 'live', ack_policy: AckPolicy.Explicit });
+    const consumer = await js.consumers.get(STREAM, 'live');
+    let arrived: ((at: number) => void) | undefined;
+    const messages = await consumer.consume({ max_messages: 100 });
+    const reading = (async () => {
+      for await (const m of messages) {
+        const at = performance.now();
+        JSON.parse(m.string());
+        m.ack();
+        arrived?.(at);
+      }
+    })();
+    try {
+      let i = 0;
+      return await latencies(samples, async () => {
+        const delivered = new Promise<number>((resolve) => (arrived = resolve));
+        const sent = performance.now();
+        await js.publish(SUBJECT, encoder.encode(naiveLine(i++)));
+        return (await delivered) - sent;
+      });
+    } finally {
+      await messages.close();
+      await reading;
+    }
+  });
+}
+
+/**
  * Core NATS request → reply latency (µs, p50/p99): a responder and a requester on two connections of
  * this process, the server in its own (no JetStream on the path, nothing stored).
  */
-export function natsRequestLatency(binary: string, samples: number): Promise<{ p50: number; p99: number }> {
+export function natsRequestLatency(binary: string, samples: number): Promise<Percentiles> {
   return withPeer(launch(binary), async (peer) => {
     const responder = await open(peer);
     const requester = await open(peer);

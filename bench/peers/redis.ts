@@ -2,10 +2,11 @@
  * Redis 7 Streams as a peer: `XADD` acknowledged under `appendfsync always` (an fsync of the AOF on
  * the main thread before the replies of an event-loop turn go out, so concurrent clients share one)
  * and `everysec` (written to the page cache, fsynced by a background thread once a second);
- * `XREADGROUP` + `XACK` catch-up of a backlog; `XADD` → `XREAD BLOCK` delivery latency.
+ * `XREADGROUP` + `XACK` catch-up of a backlog; `XADD` → `XREADGROUP BLOCK` delivery latency (a consumer
+ * group, as durable as our subscriber's cursor). Each `XADD` rate comes with its send → reply latency.
  */
 import { Redis } from 'ioredis';
-import { concurrentThroughput, naiveLine } from '../measure.js';
+import { ackedThroughput, naiveLine, type AckedRate, type Percentiles } from '../measure.js';
 import { latencies } from '../rpc.js';
 import { withPeer, type PeerLaunch, type PeerProcess } from './peer-process.js';
 
@@ -52,20 +53,22 @@ async function quitAll(clients: readonly Redis[]): Promise<void> {
   await Promise.all(clients.map((c) => c.quit()));
 }
 
-/** `XADD`s acknowledged per second from `clients` connections, each awaiting its own in a loop. */
+/**
+ * `XADD`s acknowledged per second from `clients` connections, each awaiting its own in a loop, with
+ * each `XADD`'s send → reply latency.
+ */
 export function redisXaddRate(
   binary: string,
   fsync: RedisFsync,
   clients: number,
   ms: number,
-): Promise<number> {
+): Promise<AckedRate> {
   return withPeer(launch(binary, fsync), async (peer) => {
     const conns = Array.from({ length: clients }, () => client(peer));
     try {
       let i = 0;
       const xadd = (w: number): Promise<unknown> => conns[w]!.xadd(STREAM, '*', 'e', naiveLine(i++));
-      await concurrentThroughput(Math.min(200, ms / 5), clients, xadd);
-      return await concurrentThroughput(ms, clients, xadd);
+      return await ackedThroughput(ms, clients, xadd);
     } finally {
       await quitAll(conns);
     }
@@ -114,24 +117,29 @@ export function redisCatchup(binary: string, messages: number): Promise<number> 
   });
 }
 
-/** `XADD` → `XREAD BLOCK` latency (µs, p50/p99) on two connections (`everysec`). */
-export function redisDeliverLatency(binary: string, samples: number): Promise<{ p50: number; p99: number }> {
+/**
+ * `XADD` → `XREADGROUP BLOCK` latency (µs, p50/p99) on two connections (`everysec`): a consumer group
+ * reads each entry as it is added, acknowledging the previous one (`XACK`) just before its next read.
+ */
+export function redisDeliverLatency(binary: string, samples: number): Promise<Percentiles> {
   return withPeer(launch(binary, 'everysec'), async (peer) => {
     const writer = client(peer);
     const reader = client(peer);
     try {
-      // A concrete last id: a read after it returns the next entry whether it reaches the server
-      // before or after that entry's XADD, so the two connections cannot race.
-      let last = await writer.xadd(STREAM, '*', 'e', naiveLine(0));
-      let i = 1;
+      await writer.xgroup('CREATE', STREAM, 'live', '$', 'MKSTREAM');
+      let i = 0;
       return await latencies(samples, async () => {
-        const read = reader.xread('BLOCK', 0, 'STREAMS', STREAM, last ?? '0');
+        // '>' asks for entries the group has not been given yet: the entry is returned whether the
+        // read reaches the server before or after its XADD, so the two connections cannot race.
+        const read = reader.xreadgroup('GROUP', 'live', 'c1', 'COUNT', 1, 'BLOCK', 0, 'STREAMS', STREAM, '>');
         const sent = performance.now();
         await writer.xadd(STREAM, '*', 'e', naiveLine(i++));
-        const entries = (await read)?.[0]?.[1] ?? [];
-        for (const [, fields] of entries) JSON.parse(fields[1] ?? 'null');
+        const entries = ((await read) as [string, [string, string[]][]][] | null)?.[0]?.[1] ?? [];
         const elapsed = performance.now() - sent;
-        last = entries[entries.length - 1]?.[0] ?? last;
+        for (const [id, fields] of entries) {
+          JSON.parse(fields[1] ?? 'null');
+          void reader.xack(STREAM, 'live', id);
+        }
         return elapsed;
       });
     } finally {

@@ -2,7 +2,7 @@
 import type { Metric } from '../measure.js';
 import { DURABILITY_LABEL, type SystemId } from './scenarios.js';
 import { barChart, formatNumber, ratioChart, type Bar, type BarRow, type RatioRow } from './svg.js';
-import type { Advantage, EntryView, ScenarioView } from './views.js';
+import { withAckViews, type Advantage, type EntryView, type ScenarioView } from './views.js';
 
 /** The colour of each system's bars. */
 export const SYSTEM_COLOR: Record<SystemId, string> = {
@@ -62,12 +62,15 @@ export function scenarioChart(view: ScenarioView): string {
     view.scenario.entries.filter((e) => e.system === 'ours').map((e) => e.durability),
   );
   const unit = scenarioUnit(view);
-  const direction = view.scenario.kind === 'throughput' ? 'higher is better' : 'lower is better';
+  const latency = view.scenario.kind === 'latency';
   return barChart(
     `chart-${view.scenario.id}`,
     view.scenario.title,
-    `${unit} (${direction}; whiskers: min–max of the runs)`,
+    latency
+      ? `${unit}, log scale (lower is better; whiskers: min–max of the runs’ percentiles)`
+      : `${unit} (higher is better; whiskers: min–max of the runs)`,
     view.entries.map((e) => rowOf(view, e, own)),
+    latency ? 'log' : 'linear',
   );
 }
 
@@ -85,10 +88,13 @@ function ratioRow(view: ScenarioView, label: string, a: Advantage, likeForLike: 
   };
 }
 
-/** Our standing per scenario against the best like-for-like peer (else the best of any, said so). */
+/**
+ * Our standing per scenario (and per scenario's ack latency p50) against the best like-for-like peer
+ * (else the best of any, said so).
+ */
 export function summaryChart(views: readonly ScenarioView[]): string | undefined {
   const rows: RatioRow[] = [];
-  for (const view of views) {
+  for (const view of withAckViews(views)) {
     for (const ours of view.ours) {
       const a = ours.likeForLike ?? ours.anyPeer;
       if (a !== undefined)

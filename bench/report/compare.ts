@@ -2,17 +2,38 @@
  * `--compare old.json new.json`: the change of every metric both runs measured, as a text table and a
  * chart of new ÷ old medians with the runs' min–max, so a change in a pull request reads at a glance.
  * A change counts as such only when the two runs' min–max ranges do not overlap; otherwise it is
- * within the noise of the runs.
+ * within the noise of the runs. Whether it is better or worse is read from the metric's unit
+ * ({@link BETTER_BY_UNIT}: rates higher, latencies lower), and every row says which.
  */
 import type { Metric } from '../measure.js';
 import type { BenchResult } from './result.js';
 import { escapeXml, formatNumber, ratioChart, type RatioRow } from './svg.js';
 
-/** Whether a larger figure is better, by unit. */
-export function higherIsBetter(unit: string): boolean | undefined {
-  if (unit.endsWith('/s')) return true;
-  if (['µs', 'ms', 'MB', '%'].includes(unit)) return false;
-  return undefined;
+/** Which way a metric improves: a larger figure (`higher`), a smaller one (`lower`), or not known. */
+export type Better = 'higher' | 'lower' | 'unknown';
+
+/**
+ * Which way each unit the bench writes improves: rates up; latencies, sizes, CPU shares and growth
+ * down. A unit not listed that ends in `/s` is a rate; any other is `unknown`, and a change of it is
+ * reported as "changed", never as better or worse.
+ */
+export const BETTER_BY_UNIT: Readonly<Record<string, Better>> = {
+  'msgs/s': 'higher',
+  'ops/s': 'higher',
+  'appends/s': 'higher',
+  'entries/s': 'higher',
+  'items/s': 'higher',
+  'MB/s': 'higher',
+  µs: 'lower',
+  ms: 'lower',
+  MB: 'lower',
+  '%': 'lower',
+  'MB/min': 'lower',
+};
+
+/** Which way a metric of `unit` improves. */
+export function betterDirection(unit: string): Better {
+  return BETTER_BY_UNIT[unit] ?? (unit.endsWith('/s') ? 'higher' : 'unknown');
 }
 
 /** The change of one metric between two runs. */
@@ -22,8 +43,17 @@ export interface MetricChange {
   new: Metric;
   /** New median ÷ old median. */
   ratio: number;
+  /** Which way the metric improves (from its unit). */
+  better: Better;
   verdict: 'better' | 'worse' | 'changed' | 'within noise';
 }
+
+/** The column text of a direction. */
+const BETTER_TEXT: Record<Better, string> = {
+  higher: 'higher is better',
+  lower: 'lower is better',
+  unknown: 'no direction',
+};
 
 /** Every metric both results measured, in the new result's order; plus the names only one measured. */
 export function compareResults(
@@ -36,15 +66,15 @@ export function compareResults(
     if (was === undefined) continue;
     const separate = now.min > was.max || now.max < was.min;
     const up = now.median > was.median;
-    const better = higherIsBetter(now.unit);
+    const better = betterDirection(now.unit);
     const verdict = !separate
       ? 'within noise'
-      : better === undefined
+      : better === 'unknown'
         ? 'changed'
-        : up === better
+        : up === (better === 'higher')
           ? 'better'
           : 'worse';
-    changes.push({ metric, old: was, new: now, ratio: now.median / was.median, verdict });
+    changes.push({ metric, old: was, new: now, ratio: now.median / was.median, better, verdict });
   }
   return {
     changes,
@@ -69,10 +99,19 @@ export function formatComparison(result: ReturnType<typeof compareResults>): str
     cell(c.old),
     cell(c.new),
     c.new.unit,
+    BETTER_TEXT[c.better],
     percent(c.ratio),
     c.verdict,
   ]);
-  const header = ['metric', 'old median [min–max]', 'new median [min–max]', 'unit', 'change', 'verdict'];
+  const header = [
+    'metric',
+    'old median [min–max]',
+    'new median [min–max]',
+    'unit',
+    'direction',
+    'change',
+    'verdict',
+  ];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]): string =>
     cells
@@ -96,7 +135,7 @@ const VERDICT_COLOR: Record<MetricChange['verdict'], string> = {
 export function comparisonChart(changes: readonly MetricChange[]): string {
   const rows: RatioRow[] = changes.map((c) => ({
     label: c.metric,
-    sublabel: `${cell(c.old)} → ${cell(c.new)} ${c.new.unit}`,
+    sublabel: `${cell(c.old)} → ${cell(c.new)} ${c.new.unit} (${BETTER_TEXT[c.better]})`,
     ratio: c.ratio,
     low: c.new.min / c.old.max,
     high: c.new.max / c.old.min,
@@ -107,7 +146,7 @@ export function comparisonChart(changes: readonly MetricChange[]): string {
     'chart-compare',
     'Change per metric: new median ÷ old median',
     rows,
-    'whiskers: new min ÷ old max to new max ÷ old min; grey: the ranges overlap (within noise)',
+    'right of 1×: grew (better for rates, worse for latencies); green better, red worse, grey: noise',
   );
 }
 

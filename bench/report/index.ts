@@ -7,7 +7,7 @@ import path from 'node:path';
 import { scenarioChart, summaryChart } from './charts.js';
 import { reportPage } from './page.js';
 import type { BenchResult } from './result.js';
-import { scenarioViews } from './views.js';
+import { scenarioViews, withAckViews } from './views.js';
 
 export {
   compareResults,
@@ -16,13 +16,21 @@ export {
   formatComparison,
   type MetricChange,
 } from './compare.js';
-export { parseResult, readResult, type BenchResult, type MachineInfo, type SystemEntry } from './result.js';
-export { SCENARIOS, type Scenario, type ScenarioEntry } from './scenarios.js';
-export { scenarioViews, type ScenarioView } from './views.js';
+export {
+  parseResult,
+  readResult,
+  type BenchResult,
+  type LoadInfo,
+  type MachineInfo,
+  type SystemEntry,
+} from './result.js';
+export { ackLatencyScenario, SCENARIOS, type Scenario, type ScenarioEntry } from './scenarios.js';
+export { scenarioViews, withAckViews, type ScenarioView } from './views.js';
 
 /**
- * Writes `bench.json`, `index.html` and `<scenario>.svg` (and `summary.svg`) for every scenario the run
- * measured into `dir` (created if needed); returns the paths written.
+ * Writes `bench.json`, `index.html` and `<scenario>.svg` (and `summary.svg`, and `<scenario>-ack.svg` for
+ * the send → ack latencies of a throughput scenario) for every scenario the run measured into `dir`
+ * (created if needed); returns the paths written.
  */
 export function writeReport(dir: string, result: BenchResult): string[] {
   fs.mkdirSync(dir, { recursive: true });
@@ -37,6 +45,7 @@ export function writeReport(dir: string, result: BenchResult): string[] {
   write('index.html', reportPage(result, views));
   const summary = summaryChart(views.filter((v) => v.measured));
   if (summary !== undefined) write('summary.svg', `${summary}\n`);
-  for (const view of views) if (view.measured) write(`${view.scenario.id}.svg`, `${scenarioChart(view)}\n`);
+  for (const view of withAckViews(views))
+    if (view.measured) write(`${view.scenario.id}.svg`, `${scenarioChart(view)}\n`);
   return written;
 }

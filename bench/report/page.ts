@@ -4,7 +4,7 @@ import { scenarioChart, summaryChart } from './charts.js';
 import type { BenchResult } from './result.js';
 import { DURABILITY_LABEL } from './scenarios.js';
 import { escapeXml, formatNumber } from './svg.js';
-import type { Advantage, ScenarioView } from './views.js';
+import { withAckViews, type Advantage, type ScenarioView } from './views.js';
 
 const STYLE = `body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:900px;margin:2em auto;
 padding:0 1em;color:#111827}table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border-bottom:1px solid
@@ -31,6 +31,17 @@ function standing(a: Advantage | undefined): string {
   return `${formatNumber(a.ratio)}× (${formatNumber(a.low)}–${formatNumber(a.high)}) vs ${a.peer.entry.label}`;
 }
 
+function loadRows(m: BenchResult['machine']): string[][] {
+  const load = m.load_avg;
+  if (load === undefined) return [];
+  const three = (l: readonly number[]): string => l.map((v) => v.toFixed(2)).join(' / ');
+  return [
+    ['load average (1 / 5 / 15 min) at the start', three(load.start)],
+    ['load average at the end', three(load.end)],
+    ['highest 1-minute load average seen during the run', load.max_1m.toFixed(2)],
+  ];
+}
+
 function machineTable(result: BenchResult): string {
   const m = result.machine;
   return `<table>${[
@@ -39,6 +50,8 @@ function machineTable(result: BenchResult): string {
     ['platform', m.platform],
     ['Node.js', m.node],
     ['run started', m.date],
+    ...loadRows(m),
+    ...(m.note === undefined ? [] : [['note', m.note]]),
   ]
     .map((r) => row(r))
     .join('')}</table>`;
@@ -55,12 +68,14 @@ function systemsTable(result: BenchResult): string {
 }
 
 function summaryTable(views: readonly ScenarioView[]): string {
-  const rows = views.flatMap((v) =>
+  const rows = withAckViews(views).flatMap((v) =>
     v.ours.map((o) =>
       row([
         v.scenario.title,
         o.view.entry.label,
-        spread(o.view.value),
+        o.view.p99 === undefined
+          ? spread(o.view.value)
+          : `p50 ${spread(o.view.value)}; p99 ${spread(o.view.p99)}`,
         standing(o.likeForLike),
         standing(o.anyPeer),
         o.ofFloor === undefined ? '—' : `${formatNumber(o.ofFloor)}×`,
@@ -77,7 +92,8 @@ function summaryTable(views: readonly ScenarioView[]): string {
   ])}${rows.join('')}</table>`;
 }
 
-function scenarioSection(view: ScenarioView): string {
+/** A scenario's chart and its table. */
+function chartAndTable(view: ScenarioView): string {
   const latency = view.scenario.kind === 'latency';
   const table = `<table>${head(['system', 'ack means', latency ? 'p50' : 'median [min–max]', ...(latency ? ['p99'] : [])])}${view.entries
     .map((e) =>
@@ -92,9 +108,19 @@ function scenarioSection(view: ScenarioView): string {
       ),
     )
     .join('')}</table>`;
+  return `${scenarioChart(view)}${table}`;
+}
+
+function scenarioSection(view: ScenarioView): string {
+  const ack =
+    view.ack === undefined
+      ? ''
+      : `<h3 id="${view.ack.scenario.id}">Send → ack latency</h3><p class="note">${escapeXml(
+          view.ack.scenario.note,
+        )}</p>${chartAndTable(view.ack)}`;
   return `<section id="${view.scenario.id}"><h2>${escapeXml(view.scenario.title)}</h2><p class="note">${escapeXml(
     view.scenario.note,
-  )}</p>${scenarioChart(view)}${table}</section>`;
+  )}</p>${chartAndTable(view)}${ack}</section>`;
 }
 
 function allMetrics(result: BenchResult): string {
@@ -120,7 +146,8 @@ export function reportPage(result: BenchResult, views: readonly ScenarioView[]):
 <p>Every figure is the median of the runs with their min–max. Peers run on the same machine, started by
 the bench on 127.0.0.1 with a temporary data dir, with the same message size and concurrency. A bar is
 hatched when that system’s acknowledgement means something else than ours in the scenario (not like
-for like); ratios are given both against the best peer of the same durability and against the best of any.</p>
+for like); ratios are given both against the best peer of the same durability and against the best of any.
+Under each throughput scenario, the send → ack latency of the same runs: p50 and p99 per system, on a log axis.</p>
 <h2>Machine</h2>${machineTable(result)}
 <h2>Systems</h2>${systemsTable(result)}
 <h2>Summary</h2>${summary}${summaryTable(measured)}

@@ -2,6 +2,14 @@
 import fs from 'node:fs';
 import type { Metric, Metrics } from '../measure.js';
 
+/** The load average (1, 5 and 15 minutes) around a run, read from the OS. */
+export interface LoadInfo {
+  start: number[];
+  end: number[];
+  /** The highest 1-minute load average of the samples taken every 5 s during the run. */
+  max_1m: number;
+}
+
 /** The machine a run was made on. */
 export interface MachineInfo {
   cpus: number;
@@ -10,6 +18,10 @@ export interface MachineInfo {
   node: string;
   platform: string;
   date: string;
+  /** How busy the machine was (runs recorded before it was added have none). */
+  load_avg?: LoadInfo;
+  /** What the person running it said about the machine (`--note`), e.g. that it was shared. */
+  note?: string;
 }
 
 /** A system of the comparison: its version and durability settings (see bench/peers). */

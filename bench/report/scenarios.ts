@@ -3,6 +3,7 @@
  * is a peer's and which is a floor, and what an acknowledgement means for each (so that a durable
  * write is never compared with a non-durable one without saying so).
  */
+import { ackMetricNames } from '../measure.js';
 
 /** Who a figure belongs to. */
 export type SystemId = 'ours' | 'floor' | 'redis' | 'nats' | 'mosquitto' | 'durable-streams-ref';
@@ -43,6 +44,31 @@ export interface Scenario {
   note: string;
   kind: 'throughput' | 'latency';
   entries: ScenarioEntry[];
+  /**
+   * A throughput scenario whose entries also measured each operation's send → ack latency
+   * (`<metric>.ack_p50_us`, `.ack_p99_us`, see {@link ackLatencyScenario}).
+   */
+  ackLatency?: boolean;
+}
+
+/**
+ * The latency side of a throughput scenario: the same entries, each drawn from the send → ack latency
+ * percentiles measured in the same runs as its rate.
+ */
+export function ackLatencyScenario(s: Scenario): Scenario {
+  return {
+    id: `${s.id}-ack`,
+    title: `Ack latency: ${s.title.replace(/^Acknowledged publish/, 'publish')}`,
+    note:
+      'Measured in the same runs as the throughput above: the time from each call to its acknowledgement ' +
+      'as the caller sees it, per message; p50 and p99 of all of a run’s samples, medians over the runs. ' +
+      'With many in flight it includes the wait behind the others (about in-flight ÷ rate).',
+    kind: 'latency',
+    entries: s.entries.map((e) => {
+      const names = ackMetricNames(e.metric);
+      return { ...e, metric: names.p50, p99: names.p99 };
+    }),
+  };
 }
 
 const embedded = 'keyop, embedded (no network)';
@@ -91,6 +117,7 @@ function publishScenario(s: {
     title: s.title,
     note: s.note,
     kind: 'throughput',
+    ackLatency: true,
     entries: [
       ...s.ours,
       redisXadd(s.appendfsync, s.inFlight),
@@ -159,7 +186,7 @@ export const SCENARIOS: readonly Scenario[] = [
     entries: [
       {
         system: 'ours',
-        label: `${embedded}, subscriber from the beginning`,
+        label: `${embedded}, from the start`,
         durability: 'none',
         metric: 'storage.deliver.catchup',
       },
@@ -186,7 +213,10 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     id: 'deliver-latency',
     title: 'Publish → subscriber latency',
-    note: 'One message at a time; the subscriber in the publisher’s process unless said.',
+    note:
+      'One message at a time, awaiting its ack, timed from the send to the durable subscriber’s delivery ' +
+      '(our cursor, a Redis consumer group, a JetStream durable consumer; Mosquitto: a live QoS 1 ' +
+      'subscription); the subscriber in the publisher’s process unless said.',
     kind: 'latency',
     entries: [
       {
@@ -205,10 +235,17 @@ export const SCENARIOS: readonly Scenario[] = [
       },
       {
         system: 'redis',
-        label: 'Redis XADD → XREAD BLOCK',
+        label: 'Redis XADD → XREADGROUP, a group',
         durability: 'none',
         metric: 'peer.redis.deliver.latency.p50_us',
         p99: 'peer.redis.deliver.latency.p99_us',
+      },
+      {
+        system: 'nats',
+        label: 'NATS JetStream → durable consumer',
+        durability: 'none',
+        metric: 'peer.nats.js.deliver.latency.p50_us',
+        p99: 'peer.nats.js.deliver.latency.p99_us',
       },
       {
         system: 'mosquitto',
@@ -259,6 +296,7 @@ export const SCENARIOS: readonly Scenario[] = [
     title: 'Durable Streams HTTP append, fsync per append, 1 writer',
     note: 'Both servers in their own process, driven by the same keep-alive HTTP/1.1 client.',
     kind: 'throughput',
+    ackLatency: true,
     entries: [
       {
         system: 'ours',
@@ -285,6 +323,7 @@ export const SCENARIOS: readonly Scenario[] = [
     title: 'Durable Streams HTTP append, 16 writers',
     note: 'Ours periodic is compared with the reference’s memory store: labelled, not like for like.',
     kind: 'throughput',
+    ackLatency: true,
     entries: [
       {
         system: 'ours',

@@ -76,19 +76,57 @@ function svgOpen(id: string, height: number, title: string): string {
   );
 }
 
+/** Where a value lands on a chart's axis, and the axis's ticks. */
+interface Axis {
+  x: (value: number) => number;
+  ticks: number[];
+}
+
+/** A linear axis from 0 with about five ticks of 1, 2 or 5 × 10^k. */
+function linearAxis(values: readonly number[]): Axis {
+  const top = Math.max(...values, 1e-9);
+  const step = niceStep(top, 5);
+  const axisMax = Math.ceil(top / step) * step;
+  const ticks: number[] = [];
+  for (let v = 0; v <= axisMax + step / 2; v += step) ticks.push(v);
+  return { x: (v) => CHART_X + (Math.max(0, v) / axisMax) * CHART_W, ticks };
+}
+
 /**
- * A horizontal bar chart on a linear axis from 0; `id` must be unique in the page (it prefixes the
- * hatch pattern's id).
+ * A logarithmic axis over whole decades around the values (latencies from a few µs to tens of ms
+ * share one chart); bars start at its left end.
  */
-export function barChart(id: string, title: string, unit: string, rows: readonly BarRow[]): string {
+function logAxis(values: readonly number[]): Axis {
+  const positive = values.filter((v) => v > 0);
+  if (positive.length === 0) positive.push(1);
+  const lo = Math.floor(Math.log10(Math.min(...positive)));
+  const hi = Math.max(lo + 1, Math.ceil(Math.log10(Math.max(...positive))));
+  const ticks: number[] = [];
+  for (let k = lo; k <= hi; k++) ticks.push(10 ** k);
+  return {
+    x: (v) => CHART_X + ((Math.log10(Math.max(v, 10 ** lo)) - lo) / (hi - lo)) * CHART_W,
+    ticks,
+  };
+}
+
+/**
+ * A horizontal bar chart on a linear axis from 0, or on a log axis (`scale: 'log'`, for latencies);
+ * `id` must be unique in the page (it prefixes the hatch pattern's id).
+ */
+export function barChart(
+  id: string,
+  title: string,
+  unit: string,
+  rows: readonly BarRow[],
+  scale: 'linear' | 'log' = 'linear',
+): string {
   const top = 36;
   const barH = 12;
   const heights = rows.map((r) => 12 + Math.max(1, r.bars.length) * (barH + 4) + 8);
   const height = top + heights.reduce((a, b) => a + b, 0) + 34;
-  const all = rows.flatMap((r) => r.bars.map((b) => Math.max(b.value, b.max)));
-  const step = niceStep(Math.max(...all, 1e-9), 5);
-  const axisMax = Math.ceil(Math.max(...all, 1e-9) / step) * step;
-  const x = (v: number): number => CHART_X + (Math.max(0, v) / axisMax) * CHART_W;
+  const all = rows.flatMap((r) => r.bars.flatMap((b) => [b.min, b.value, b.max]));
+  const axis = scale === 'log' ? logAxis(all) : linearAxis(all);
+  const x = axis.x;
   const parts = [svgOpen(id, height, title)];
   const hatchColors = [...new Set(rows.filter((r) => r.hatched).map((r) => r.color))];
   const hatchId = (color: string): string => `${id}-hatch-${hatchColors.indexOf(color)}`;
@@ -103,7 +141,7 @@ export function barChart(id: string, title: string, unit: string, rows: readonly
       .join('')}</defs>`,
   );
   const axisBottom = height - 30;
-  for (let v = 0; v <= axisMax + step / 2; v += step) {
+  for (const v of axis.ticks) {
     parts.push(
       `<line x1="${x(v)}" y1="${top - 4}" x2="${x(v)}" y2="${axisBottom}" stroke="#e5e7eb"/>`,
       text(x(v), axisBottom + 14, formatNumber(v), 'font-size="10" fill="#6b7280" text-anchor="middle"'),
@@ -127,7 +165,7 @@ export function barChart(id: string, title: string, unit: string, rows: readonly
       const opacity = bar.light === true ? ' fill-opacity="0.45"' : '';
       const mid = by + barH / 2;
       parts.push(
-        `<rect class="bar" data-value="${bar.value}" x="${CHART_X}" y="${by}" width="${x(bar.value) - CHART_X}" ` +
+        `<rect class="bar" data-value="${bar.value}" x="${CHART_X}" y="${by}" width="${Math.max(1, x(bar.value) - CHART_X)}" ` +
           `height="${barH}" fill="${fill}" stroke="${row.color}"${opacity}/>`,
         `<line x1="${x(bar.min)}" y1="${mid}" x2="${x(bar.max)}" y2="${mid}" stroke="#111827"/>`,
         `<line x1="${x(bar.min)}" y1="${mid - 4}" x2="${x(bar.min)}" y2="${mid + 4}" stroke="#111827"/>`,

@@ -4,7 +4,7 @@
  */
 import type { Metric } from '../measure.js';
 import type { BenchResult } from './result.js';
-import { SCENARIOS, type Scenario, type ScenarioEntry } from './scenarios.js';
+import { ackLatencyScenario, SCENARIOS, type Scenario, type ScenarioEntry } from './scenarios.js';
 
 /** An entry with the figures the run measured for it (undefined: not measured). */
 export interface EntryView {
@@ -41,6 +41,8 @@ export interface ScenarioView {
   ours: OursView[];
   /** True when at least one entry was measured. */
   measured: boolean;
+  /** The send → ack latencies of a throughput scenario's entries, when the run measured any. */
+  ack?: ScenarioView;
 }
 
 const isPeer = (v: EntryView): boolean => v.entry.system !== 'ours' && v.entry.system !== 'floor';
@@ -63,35 +65,47 @@ function best(kind: Scenario['kind'], ours: Metric, peers: EntryView[]): Advanta
   return found;
 }
 
-/** The views of every scenario for `result`. */
+function viewOf(scenario: Scenario, result: BenchResult): ScenarioView {
+  const entries = scenario.entries.map((entry) => ({
+    entry,
+    value: result.metrics[entry.metric],
+    p99: entry.p99 === undefined ? undefined : result.metrics[entry.p99],
+  }));
+  const measuredPeers = entries.filter((v) => isPeer(v) && v.value !== undefined);
+  const floor = entries.find((v) => v.entry.system === 'floor' && v.value !== undefined)?.value;
+  const ours = entries
+    .filter((v) => v.entry.system === 'ours' && v.value !== undefined)
+    .map((view) => {
+      const value = view.value!;
+      const peers = measuredPeers.filter((p) => p.entry.mode === view.entry.mode);
+      const same = peers.filter((p) => p.entry.durability === view.entry.durability);
+      const ofFloor =
+        floor === undefined
+          ? undefined
+          : scenario.kind === 'throughput'
+            ? value.median / floor.median
+            : floor.median / value.median;
+      return {
+        view,
+        likeForLike: best(scenario.kind, value, same),
+        anyPeer: best(scenario.kind, value, peers),
+        ofFloor,
+      };
+    });
+  return { scenario, entries, ours, measured: entries.some((v) => v.value !== undefined) };
+}
+
+/** The views of every scenario for `result` (with the ack latencies of the throughput ones). */
 export function scenarioViews(result: BenchResult): ScenarioView[] {
   return SCENARIOS.map((scenario) => {
-    const entries = scenario.entries.map((entry) => ({
-      entry,
-      value: result.metrics[entry.metric],
-      p99: entry.p99 === undefined ? undefined : result.metrics[entry.p99],
-    }));
-    const measuredPeers = entries.filter((v) => isPeer(v) && v.value !== undefined);
-    const floor = entries.find((v) => v.entry.system === 'floor' && v.value !== undefined)?.value;
-    const ours = entries
-      .filter((v) => v.entry.system === 'ours' && v.value !== undefined)
-      .map((view) => {
-        const value = view.value!;
-        const peers = measuredPeers.filter((p) => p.entry.mode === view.entry.mode);
-        const same = peers.filter((p) => p.entry.durability === view.entry.durability);
-        const ofFloor =
-          floor === undefined
-            ? undefined
-            : scenario.kind === 'throughput'
-              ? value.median / floor.median
-              : floor.median / value.median;
-        return {
-          view,
-          likeForLike: best(scenario.kind, value, same),
-          anyPeer: best(scenario.kind, value, peers),
-          ofFloor,
-        };
-      });
-    return { scenario, entries, ours, measured: entries.some((v) => v.value !== undefined) };
+    const view = viewOf(scenario, result);
+    if (scenario.ackLatency !== true) return view;
+    const ack = viewOf(ackLatencyScenario(scenario), result);
+    return ack.measured ? { ...view, ack } : view;
   });
+}
+
+/** Each view followed by its ack latency view, if any: every chart the report draws, in order. */
+export function withAckViews(views: readonly ScenarioView[]): ScenarioView[] {
+  return views.flatMap((v) => (v.ack === undefined ? [v] : [v, v.ack]));
 }

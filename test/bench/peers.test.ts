@@ -61,6 +61,16 @@ describe('peer detection', () => {
     ]) {
       expect(result.metrics[name]?.median, name).toBeGreaterThan(0);
     }
+    // Each XADD rate comes with its send → reply latency, measured in the same run.
+    for (const rate of ['always.c1', 'always.c64', 'everysec.c1', 'everysec.c64']) {
+      const p50 = result.metrics[`peer.redis.xadd.${rate}.ack_p50_us`];
+      const p99 = result.metrics[`peer.redis.xadd.${rate}.ack_p99_us`];
+      expect(p50?.unit, rate).toBe('µs');
+      expect(p50?.median, rate).toBeGreaterThan(0);
+      expect(p99?.median, rate).toBeGreaterThanOrEqual(p50!.median);
+    }
+    expect(result.metrics['peer.redis.deliver.latency.p99_us']?.median).toBeGreaterThan(0);
+    expect(result.machine.load_avg?.start).toHaveLength(3);
     expect(Object.keys(result.metrics).some((m) => m.startsWith('peer.nats.'))).toBe(false);
     expect(result.systems?.redis?.version).toMatch(/^\d+\.\d+\.\d+$/);
     expect(result.systems?.nats?.missing).toMatch(/apt-get install nats-server/);

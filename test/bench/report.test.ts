@@ -16,11 +16,19 @@ import {
 import { exited, requireBuild } from '../support/child.js';
 import { tempDir } from '../support/temp-dir.js';
 
-/** A quick run of `--only storage,ephemeral,rpc,peers`, recorded on the development VM. */
+/**
+ * A quick run of `--only storage,ephemeral,rpc,peers --note …`, recorded on the development VM (with
+ * the send → ack latencies of every publish rate, the peers' delivery latencies and the load average).
+ */
 const FIXTURE = path.join(import.meta.dirname, 'fixtures/recorded-quick-run.json');
 
 function fixture(): BenchResult {
   return readResult(FIXTURE);
+}
+
+/** The labels under a bar chart's axis, left to right. */
+function axisTicks(svg: string): string[] {
+  return [...svg.matchAll(/fill="#6b7280" text-anchor="middle">([^<]+)<\/text>/g)].map((m) => m[1]!);
 }
 
 /** The `data-value` of every bar in an SVG, in order. */
@@ -53,14 +61,81 @@ describe('the report', () => {
     ]);
 
     const html = fs.readFileSync(path.join(dir, 'index.html'), 'utf8');
-    for (const id of ['chart-summary', 'chart-publish-fsync-c1', 'chart-catchup', 'chart-deliver-latency'])
+    for (const id of [
+      'chart-summary',
+      'chart-publish-fsync-c1',
+      'chart-publish-fsync-c1-ack',
+      'chart-publish-periodic-c64-ack',
+      'chart-catchup',
+      'chart-deliver-latency',
+    ])
       expect(html).toContain(`id="${id}"`);
     expect(html).toContain(result.machine.cpu_model);
+    expect(html).toContain(result.machine.note!);
+    expect(html).toContain(result.machine.load_avg!.max_1m.toFixed(2));
     expect(html).toContain(result.systems!.redis!.version);
     // Self-contained: no script, no link, no resource fetched from anywhere.
     expect(html).not.toMatch(/<script|<link|\ssrc=|\shref=/);
     // Scenarios the run did not measure (the streams group) are left out rather than drawn empty.
     expect(written).not.toContain('streams-append-w1.svg');
+  });
+
+  it('draws the send → ack latency of every publish scenario, p50 and p99 per system, from the same runs', () => {
+    const result = fixture();
+    const dir = tempDir();
+    const written = writeReport(dir, result).map((f) => path.basename(f));
+    for (const id of [
+      'publish-fsync-c1',
+      'publish-fsync-c64',
+      'publish-periodic-c1',
+      'publish-periodic-c64',
+    ]) {
+      expect(written).toContain(`${id}-ack.svg`);
+      const svg = fs.readFileSync(path.join(dir, `${id}-ack.svg`), 'utf8');
+      const scenario = SCENARIOS.find((s) => s.id === id)!;
+      // Ours, Redis, NATS, Mosquitto and the floor: a p50 and a p99 bar each, as recorded.
+      const expected = scenario.entries.flatMap((e) => [
+        result.metrics[`${e.metric}.ack_p50_us`]?.median,
+        result.metrics[`${e.metric}.ack_p99_us`]?.median,
+      ]);
+      expect(
+        expected.every((v) => v !== undefined && v > 0),
+        id,
+      ).toBe(true);
+      expect(barValues(svg)).toEqual(expected);
+      expect(svg).toContain('µs, log scale (lower is better');
+      // Whole decades from the one below the smallest figure (whisker ends included) to the one above the largest.
+      const ends = scenario.entries.flatMap((e) =>
+        [`${e.metric}.ack_p50_us`, `${e.metric}.ack_p99_us`].flatMap((n) => [
+          result.metrics[n]!.min,
+          result.metrics[n]!.max,
+        ]),
+      );
+      const decades = [];
+      for (
+        let k = Math.floor(Math.log10(Math.min(...ends)));
+        k <= Math.ceil(Math.log10(Math.max(...ends)));
+        k++
+      )
+        decades.push((10 ** k).toLocaleString('en-US'));
+      expect(axisTicks(svg)).toEqual(decades);
+    }
+    // The JetStream durable consumer stands beside ours and Redis's consumer group.
+    const deliver = fs.readFileSync(path.join(dir, 'deliver-latency.svg'), 'utf8');
+    expect(deliver).toContain('NATS JetStream → durable consumer');
+    expect(barValues(deliver)).toContain(result.metrics['peer.nats.js.deliver.latency.p50_us']!.median);
+    expect(barValues(deliver)).toContain(result.metrics['peer.redis.deliver.latency.p99_us']!.median);
+
+    // Our ack p50 against the best peer's, like for like (Redis `always` in the fsync scenario).
+    const view = scenarioViews(result).find((v) => v.scenario.id === 'publish-fsync-c1')!;
+    const embedded = view.ack!.ours.find((o) => o.view.entry.label.startsWith('keyop, embedded'))!;
+    const m = result.metrics;
+    expect(embedded.likeForLike?.peer.entry.system).toBe('redis');
+    expect(embedded.likeForLike?.ratio).toBeCloseTo(
+      m['peer.redis.xadd.always.c1.ack_p50_us']!.median / m['storage.publish.always.c1.ack_p50_us']!.median,
+    );
+    const summary = fs.readFileSync(path.join(dir, 'summary.svg'), 'utf8');
+    expect(summary).toContain('Ack latency: publish, fsync before the ack, 1 in flight');
   });
 
   it('computes our ratio to the best peer of the same durability and of any', () => {
@@ -131,18 +206,29 @@ describe('--compare', () => {
     };
     scale('peer.redis.catchup', 2); // throughput up: better
     scale('peer.nats.request.p50_us', 2); // latency up: worse
+    scale('storage.publish.always.c64.ack_p99_us', 1 / 4); // ack latency down: better
     delete after.metrics['peer.mosquitto.catchup'];
     const result = compareResults(before, after);
     const byName = new Map(result.changes.map((c) => [c.metric, c]));
     expect(byName.get('peer.redis.catchup')?.verdict).toBe('better');
     expect(byName.get('peer.redis.catchup')?.ratio).toBeCloseTo(2);
     expect(byName.get('peer.nats.request.p50_us')?.verdict).toBe('worse');
+    expect(byName.get('storage.publish.always.c64.ack_p99_us')).toMatchObject({
+      better: 'lower',
+      verdict: 'better',
+    });
+    expect(byName.get('peer.redis.catchup')?.better).toBe('higher');
+    // Every unit the bench writes has its direction stated: none is left to guess.
+    expect(result.changes.filter((c) => c.better === 'unknown')).toEqual([]);
     expect(byName.get('storage.publish.always.c1')?.verdict).toBe('within noise');
     expect(result.onlyOld).toEqual(['peer.mosquitto.catchup']);
 
     const text = formatComparison(result);
     const m = before.metrics['peer.redis.catchup']!;
     expect(text).toMatch(new RegExp(`peer\\.redis\\.catchup .*\\+100\\.0 %\\s+better`));
+    expect(text).toMatch(
+      /storage\.publish\.always\.c64\.ack_p99_us .*µs\s+lower is better\s+-75\.0 %\s+better/,
+    );
     expect(text).toContain(Math.round(m.median * 2).toLocaleString('en-US'));
     expect(text).toContain('only in old: peer.mosquitto.catchup');
 
