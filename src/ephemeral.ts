@@ -156,7 +156,7 @@ export class EphemeralMessenger {
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #clientOptions: EphemeralClientOptions;
-  /** The federation client: built by the first `connect`, `publish` or `close` ({@link EphemeralMessenger.#useClient}). */
+  /** The federation client, built by the first `connect`, `publish` or `close`. */
   #client: EphemeralClient | undefined;
   #clientLoading: Promise<EphemeralClient> | undefined;
   /** Publishes made while the client is being built, counted as queued until it takes them. */
