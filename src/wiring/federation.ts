@@ -1,7 +1,7 @@
 /**
  * Starts what `hub` and `client` in the configuration ask for: the audit log, the dedup set, the hub
- * listener and one client per configured hub. Loaded by the first `startFederation`
- * (lazy-federation.ts), so that a Messenger without federation does not pay for it.
+ * listener and one client per configured hub. Loaded by the first `startFederation` of
+ * lazy-federation.ts, so that a Messenger without federation does not pay for it.
  */
 import path from 'node:path';
 import { AuditLog } from '../../internal/audit/index.js';
@@ -17,10 +17,49 @@ import {
   type ChannelSet,
 } from '../../internal/federation/index.js';
 import { RepeatedLines, type Logger } from '../../internal/logger/index.js';
-import type { Storage } from '../../internal/storage/index.js';
+import type { AppendLines, Storage } from '../../internal/storage/index.js';
 import { loadMutualTlsOptions, type MutualTlsOptions } from '../../internal/tlsutil/index.js';
 import type { MessengerConfig } from '../config/index.js';
-import type { Federation, FederationSetup } from './lazy-federation.js';
+import type { FederationStats } from '../stats.js';
+
+/** Federation timing knobs (library options; tests shrink them). */
+export interface FederationTuning {
+  /** Ping interval on every link; a peer missing a pong is dropped. Default 15 000 ms. */
+  pingIntervalMs?: number;
+  /** How long a peer may take to open and send its handshake. Default 10 000 ms. */
+  handshakeTimeoutMs?: number;
+  /** How often federation cursors persist their offset. Default 200 ms (and always on stop). */
+  offsetFlushIntervalMs?: number;
+  /** How often the hub's TTL sweep runs. Default max(ttl / 2, 1 min), at most 1 h. */
+  ttlSweepIntervalMs?: number;
+  /**
+   * Random source for reconnect jitter; default Math.random.
+   *
+   * @internal For the project's own tests (deterministic jitter); not part of the supported API.
+   */
+  random?: () => number;
+}
+
+/** The running federation of a Messenger. */
+export interface Federation {
+  hub: Hub | undefined;
+  clients: HubClient[];
+  audit: AuditLog;
+  seen: SeenIds;
+  /** Closes the hub and the clients (the audit log is closed by {@link Federation.closeAudit}). */
+  close(): Promise<void>;
+  /** Closes the audit log; last, to record shutdown events. */
+  closeAudit(): Promise<void>;
+}
+
+interface SetupArgs {
+  config: MessengerConfig;
+  storage: Storage;
+  clock: Clock;
+  logger: Logger;
+  append: AppendLines;
+  tuning: FederationTuning;
+}
 
 /** Lines of one kind a peer can make repeat (a bad record) written per interval, before a summary. */
 const REPEATED_LINES_BURST = 10;
@@ -82,14 +121,14 @@ async function loadTls(config: MessengerConfig): Promise<MutualTlsOptions | unde
 }
 
 /** Starts the hub and the clients; on failure everything started is stopped again. */
-export async function startHubAndClients({
+export async function startFederation({
   config,
   storage,
   clock,
   logger,
   append,
   tuning,
-}: FederationSetup): Promise<Federation> {
+}: SetupArgs): Promise<Federation> {
   const tls = await loadTls(config);
   const log = logger.child({ component: 'federation' });
   const audit = new AuditLog({
@@ -165,5 +204,20 @@ export async function startHubAndClients({
       ctx.repeatedLines.flush();
     },
     closeAudit: () => audit.close(),
+  };
+}
+
+/** The figures of a running federation, as `Messenger.stats()` and `/readyz` report them. */
+export function federationStats(fed: Federation): FederationStats {
+  return {
+    hub: fed.hub === undefined ? undefined : { address: fed.hub.address, peers: fed.hub.connectedPeers() },
+    clients: fed.clients.map((c) => ({
+      addr: c.addr,
+      state: c.state,
+      hub: c.hubName,
+      connects: c.connects,
+      ...(c.refusal === undefined ? {} : { refusal: c.refusal }),
+    })),
+    audit: fed.audit.stats(),
   };
 }
