@@ -44,7 +44,7 @@ const GROUPS: Record<string, (opts: GroupOptions) => Promise<Metrics>> = {
   peers: runPeersBench,
   soak: runSoakBench,
 };
-/** Groups run only when `--only` names them (the soak takes ten minutes). */
+/** Groups run only when `--only` names them (the soak takes twenty minutes). */
 const OPT_IN = new Set(['soak']);
 
 function usage(message: string): never {

@@ -4,7 +4,8 @@
  * client publishes 200 messages a second to the hub, this process appends 20 a second over HTTP and
  * keeps 50 SSE readers and 10 long-poll readers at the tail of the same stream. RSS of both
  * processes is sampled every 5 s; the figure is the slope of a least-squares line through the samples
- * of the last half. `SOAK_MINUTES` sets the length (default 10; a shorter run proves the setup only).
+ * of the last half. `SOAK_MINUTES` sets the length (default 20: the hub's dedup set fills in its first
+ * ~9 minutes at this rate, DESIGN.md §12.1; a shorter run proves the setup only).
  */
 import fs from 'node:fs';
 import type { ClientRequest } from 'node:http';
@@ -157,7 +158,7 @@ async function soakOnce(minutes: number): Promise<Record<string, number>> {
 
 /** Runs the soak group (one soak; `--quick` makes it one minute). */
 export async function runSoakBench({ quick }: GroupOptions): Promise<Metrics> {
-  const minutes = quick ? 1 : Number(process.env.SOAK_MINUTES ?? 10);
+  const minutes = quick ? 1 : Number(process.env.SOAK_MINUTES ?? 20);
   return repeat(
     1,
     {

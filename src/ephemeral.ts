@@ -6,11 +6,12 @@ import { systemClock, type Clock } from '../internal/clock/index.js';
 import { LiveQueue, toMessage, type Message } from '../internal/delivery/index.js';
 import { newEnvelopeId, nowTimestamp, PublishEncoder, type Envelope } from '../internal/envelope/index.js';
 import { ErrorCode, MessengerError } from '../internal/errors/index.js';
-import {
+import type {
   EphemeralClient,
-  type EphemeralState,
-  type EphemeralStats,
-  type EphemeralStatus,
+  EphemeralClientOptions,
+  EphemeralState,
+  EphemeralStats,
+  EphemeralStatus,
 } from '../internal/federation/index.js';
 import { silentLogger, withUniqueKeys, type Logger } from '../internal/logger/index.js';
 import { PublishChannelCheck } from '../internal/naming/index.js';
@@ -101,6 +102,31 @@ export interface StatusOptions {
 
 const DEFAULT_TIMING = { pingIntervalMs: 15_000, handshakeTimeoutMs: 10_000 };
 const DEFAULT_HIGH_WATER_MARK = 1000;
+/** The status and counters of a client not built yet: idle, nothing queued, sent or received. */
+const IDLE_STATUS: EphemeralStatus = { state: 'idle' };
+const NOTHING_QUEUED = { queued: 0, waiting: 0, inFlight: 0 };
+const NOTHING_SENT = { framesSent: 0, messagesSent: 0, messagesAcked: 0, messagesRefused: 0 };
+const NOTHING_RECEIVED = { framesReceived: 0, messagesReceived: 0 };
+const IDLE_STATS: EphemeralStats = {
+  state: 'idle',
+  hub: undefined,
+  connects: 0,
+  ...NOTHING_QUEUED,
+  ...NOTHING_SENT,
+  ...NOTHING_RECEIVED,
+};
+
+type FederationFace = typeof import('../internal/federation/index.js');
+/**
+ * Federation, once the first client needed it. Importing the library does not load it: a process
+ * that never connects an EphemeralMessenger (or only uses Messenger) does not pay for it.
+ */
+let loadedFederation: FederationFace | undefined;
+
+async function loadFederation(): Promise<FederationFace> {
+  loadedFederation ??= await import('../internal/federation/index.js');
+  return loadedFederation;
+}
 
 /**
  * A stateless client of a hub.
@@ -129,7 +155,12 @@ export class EphemeralMessenger {
   /** What stamps publishes' ids and times. */
   readonly #clock: Clock;
   readonly #logger: Logger;
-  readonly #client: EphemeralClient;
+  readonly #clientOptions: EphemeralClientOptions;
+  /** The federation client, built by the first `connect`, `publish` or `close`. */
+  #client: EphemeralClient | undefined;
+  #clientLoading: Promise<EphemeralClient> | undefined;
+  /** Publishes made while the client is being built, counted as queued until it takes them. */
+  #awaitingClient = 0;
   readonly #registry = new PayloadRegistry();
   readonly #handlers = new Map<string, Set<EphemeralHandler>>();
   readonly #channels: Set<string>;
@@ -141,7 +172,8 @@ export class EphemeralMessenger {
 
   /**
    * Checks the configuration (every problem at once, as a ConfigError naming the fields) and, with TLS,
-   * reads the certificate's CN. Nothing is dialled until {@link EphemeralMessenger.connect}.
+   * reads the certificate's CN. Nothing is dialled until {@link EphemeralMessenger.connect}; the
+   * federation modules are loaded by the first `connect`, `publish` or `close` of a process's clients.
    */
   constructor(config: EphemeralConfig, options: EphemeralMessengerOptions = {}) {
     this.#config = resolveEphemeralConfig(config);
@@ -150,7 +182,7 @@ export class EphemeralMessenger {
     this.#channels = new Set(this.#config.subscribe);
     this.#logger = withUniqueKeys(options.logger ?? silentLogger).child({ component: 'ephemeral' });
     const { tls } = this.#config;
-    this.#client = new EphemeralClient({
+    this.#clientOptions = {
       hubAddr: this.#config.hubAddr,
       instanceName: this.#config.instanceName,
       subscribe: () => [...this.#channels],
@@ -180,7 +212,7 @@ export class EphemeralMessenger {
       onStatus: (status) => {
         this.#onStatus(status);
       },
-    });
+    };
   }
 
   /** This client's identity: the certificate CN with TLS, else `instanceName`. */
@@ -195,12 +227,12 @@ export class EphemeralMessenger {
 
   /** The current connection state. */
   get state(): EphemeralState {
-    return this.#client.status.state;
+    return this.#status().state;
   }
 
   /** Counters: frames and messages sent, acknowledged, refused and received; queue depths. */
   stats(): EphemeralStats {
-    return this.#client.stats();
+    return this.#client?.stats() ?? { ...IDLE_STATS, queued: this.#awaitingClient };
   }
 
   /**
@@ -214,7 +246,7 @@ export class EphemeralMessenger {
    */
   connect(options: { signal?: AbortSignal } = {}): Promise<void> {
     this.#connectCalled = true;
-    return this.#client.connect(options.signal);
+    return this.#useClient((client) => client.connect(options.signal));
   }
 
   /**
@@ -248,7 +280,17 @@ export class EphemeralMessenger {
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.#client.publish(id, channel, record, options.signal).then(() => ({ id }));
+    const { signal } = options;
+    const client = this.#builtClient();
+    if (client !== undefined) return client.publish(id, channel, record, signal).then(() => ({ id }));
+    this.#awaitingClient++;
+    const handOver = (loaded: EphemeralClient): Promise<void> => {
+      this.#awaitingClient--;
+      // Aborted while the client was being built: withdrawn, as from the client's queue.
+      if (signal?.aborted) return Promise.reject(signal.reason);
+      return loaded.publish(id, channel, record, signal);
+    };
+    return this.#useClient(handOver, () => this.#awaitingClient--).then(() => ({ id }));
   }
 
   /**
@@ -307,8 +349,9 @@ export class EphemeralMessenger {
       signal: options.signal,
       onEnd: () => this.#statusQueues.delete(queue),
     });
-    void queue.push(this.#client.status);
-    if (this.#client.status.state === 'closed') queue.end();
+    const status = this.#status();
+    void queue.push(status);
+    if (status.state === 'closed') queue.end();
     else this.#statusQueues.add(queue);
     return queue;
   }
@@ -319,13 +362,40 @@ export class EphemeralMessenger {
    */
   async close(): Promise<void> {
     this.#closed = true;
-    await this.#client.close();
+    await this.#useClient((client) => client.close());
     for (const queue of this.#liveQueues) queue.end();
   }
 
   /** Same as {@link EphemeralMessenger.close}, for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+
+  #status(): EphemeralStatus {
+    return this.#client?.status ?? IDLE_STATUS;
+  }
+
+  /** The client if it is built, building it now when federation is already loaded. */
+  #builtClient(): EphemeralClient | undefined {
+    if (this.#client === undefined && loadedFederation !== undefined)
+      this.#client = new loadedFederation.EphemeralClient(this.#clientOptions);
+    return this.#client;
+  }
+
+  /**
+   * Runs `use` on the client, first loading federation and building the client if needed (calls made
+   * meanwhile run in their order); `failed` runs instead if federation cannot be loaded.
+   */
+  #useClient<T>(use: (client: EphemeralClient) => Promise<T>, failed?: () => void): Promise<T> {
+    const client = this.#builtClient();
+    if (client !== undefined) return use(client);
+    this.#clientLoading ??= loadFederation().then(
+      (federation) => (this.#client ??= new federation.EphemeralClient(this.#clientOptions)),
+    );
+    return this.#clientLoading.then(use, (err: unknown) => {
+      failed?.();
+      throw err;
+    });
   }
 
   #assertOpen(): void {

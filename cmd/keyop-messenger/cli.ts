@@ -5,6 +5,9 @@
  */
 import { Command, CommanderError } from 'commander';
 import { ErrorCode, errorMessage, hasErrorCode } from '../../internal/errors/index.js';
+import { versionLine } from './version-line.js';
+
+export { versionLine };
 
 /** Process exit codes (sysexits-style 78 lets systemd skip restarts on a bad config). */
 export const ExitCode = {
@@ -50,11 +53,6 @@ const USAGE_ERRORS = new Set([
   'commander.excessArguments',
   'commander.conflictingOption',
 ]);
-
-/** What `version` and `--version` print (without the newline). */
-export function versionLine(ctx: CliContext): string {
-  return `keyop-messenger ${ctx.version}`;
-}
 
 /**
  * Builds the program. Settings are applied before the commands register, because commander copies

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 /**
  * The `keyop-messenger` executable. Each command module registers itself; a command line naming one
- * command loads only that module (and `--version` none), so a quick command does not pay for the others.
+ * command loads only that module, so a quick command does not pay for the others; `version` and
+ * `--version` alone load none, nor the command-line parser.
  */
 import { readFileSync } from 'node:fs';
-import { runCli, type CliContext, type RegisterCommand } from './cli.js';
+import type { CliContext, RegisterCommand } from './cli.js';
+import { versionLine } from './version-line.js';
 
 /** A command module: the names that select it and how to load it. */
 interface CommandModule {
@@ -39,6 +41,15 @@ const COMMANDS: readonly CommandModule[] = [
   { names: [], load: () => import('./commands/completion.js') },
 ];
 
+/** The arguments that, alone, ask for the version: answered without loading commander. */
+const VERSION_ONLY = new Set(['version', '--version', '-V']);
+
+/** Whether the command line `argv` asks for the version and nothing else. */
+function asksVersionOnly(argv: readonly string[]): boolean {
+  const [only, ...rest] = argv.slice(2);
+  return only !== undefined && rest.length === 0 && VERSION_ONLY.has(only);
+}
+
 /** The modules the command line `argv` needs: the one it names, none for `--version`, else all. */
 function modulesFor(argv: readonly string[]): readonly CommandModule[] {
   const first = argv[2];
@@ -60,9 +71,16 @@ const context: CliContext = {
   stderr: (text) => process.stderr.write(text),
 };
 
-const modules = await Promise.all(modulesFor(process.argv).map((module) => module.load()));
-process.exitCode = await runCli(
-  process.argv,
-  context,
-  modules.map((module) => module.register),
-);
+if (asksVersionOnly(process.argv)) {
+  context.stdout(`${versionLine(context)}\n`);
+} else {
+  const [{ runCli }, ...modules] = await Promise.all([
+    import('./cli.js'),
+    ...modulesFor(process.argv).map((module) => module.load()),
+  ]);
+  process.exitCode = await runCli(
+    process.argv,
+    context,
+    modules.map((module) => module.register),
+  );
+}

@@ -1,6 +1,7 @@
 /**
  * Starts what `hub` and `client` in the configuration ask for: the audit log, the dedup set, the hub
- * listener and one client per configured hub.
+ * listener and one client per configured hub. Loaded by the first `startFederation` of
+ * lazy-federation.ts, so that a Messenger without federation does not pay for it.
  */
 import path from 'node:path';
 import { AuditLog } from '../../internal/audit/index.js';
@@ -71,11 +72,6 @@ interface SetupArgs {
 const REPEATED_LINES_BURST = 10;
 /** The interval of {@link REPEATED_LINES_BURST}. */
 const REPEATED_LINES_INTERVAL_MS = 60_000;
-
-/** Whether the configuration asks for federation. */
-export function federationEnabled(config: MessengerConfig): boolean {
-  return config.hub.enabled || config.client.enabled;
-}
 
 /**
  * The channels federation may store into (`undefined`: any): what allowlisted peers may publish to

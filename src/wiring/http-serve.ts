@@ -11,7 +11,7 @@ import { controlRoutes, streamsRoute, type StreamsAccess } from '../../internal/
 import { StreamService } from '../../internal/streams/index.js';
 import { SubscriptionManager } from '../../internal/streams/subscriptions/index.js';
 import { anonymousExposureProblem, isLoopbackListenAddr } from '../config/index.js';
-import { federationStats } from './federation.js';
+import { federationStats } from './lazy-federation.js';
 import { addMetricsRoutes } from './http-metrics.js';
 import { internalsOf, type MessengerInternals } from './internals.js';
 import type { HttpEndpoint, HttpEndpointOptions } from './http-endpoint.js';

@@ -6,8 +6,8 @@
  * Who may import it: the modules of `src/`, the daemon in `cmd/`, tests and benches. It is not
  * exported from the package (`package.json#exports` names only `src/index.ts`), so library users
  * never see it. Everything else in this folder is reached through this file, except
- * `http-serve.ts`, which `startHttpEndpoint` loads on first use so that importing the library does
- * not pay for the HTTP service.
+ * `http-serve.ts` and `federation.ts`, which `startHttpEndpoint` and `startFederation` load on first
+ * use so that importing the library pays for neither the HTTP service nor federation.
  */
 export {
   federationEnabled,
@@ -15,7 +15,7 @@ export {
   startFederation,
   type Federation,
   type FederationTuning,
-} from './federation.js';
+} from './lazy-federation.js';
 export { startHttpEndpoint, type HttpEndpoint, type HttpEndpointOptions } from './http-endpoint.js';
 export { internalsOf, registerInternals, type MessengerInternals } from './internals.js';
 export { RetentionAudit, retentionRulesOf } from './retention.js';

@@ -6,7 +6,7 @@ import type { AppendLines, ChannelLog, Storage } from '../../internal/storage/in
 import type { Clock } from '../../internal/clock/index.js';
 import type { Logger } from '../../internal/logger/index.js';
 import type { FsyncTimings } from '../../internal/metrics/index.js';
-import type { Federation } from './federation.js';
+import type { Federation } from './lazy-federation.js';
 
 /** What package code may use of a Messenger beyond its public API. */
 export interface MessengerInternals {

@@ -5,6 +5,7 @@ import { tempDir } from '../support/temp-dir.js';
 interface Loaded {
   commands: string[];
   internal: string[];
+  packages: string[];
 }
 
 /** Runs the CLI with `args` in the recording fixture; returns what it printed and what it loaded. */
@@ -16,13 +17,16 @@ async function loadedFor(args: string[]): Promise<{ output: string[]; loaded: Lo
 }
 
 describe('CLI command loading', () => {
-  it('loads no command module for --version and only the named one for a command', async () => {
-    const version = await loadedFor(['--version']);
-    expect(version.output).toEqual([expect.stringMatching(/^keyop-messenger \d/) as unknown]);
-    expect(version.loaded.commands).toEqual([]);
-    expect(version.loaded.internal).not.toContain('streamkit');
+  it('loads no command module nor package for the version alone, and only the named module for a command', async () => {
+    for (const args of [['--version'], ['-V'], ['version']]) {
+      const version = await loadedFor(args);
+      expect(version.output, args[0]).toEqual([expect.stringMatching(/^keyop-messenger \d/) as unknown]);
+      expect(version.loaded, args[0]).toEqual({ commands: [], internal: [], packages: [] });
+    }
 
-    expect((await loadedFor(['version'])).loaded.commands).toEqual(['version']);
+    const versionHelp = await loadedFor(['version', '--help']);
+    expect(versionHelp.loaded.commands).toEqual(['version']);
+    expect(versionHelp.loaded.packages).toEqual(['commander']);
   });
 
   it('loads every command module for help, which lists them all', async () => {
