@@ -3,9 +3,10 @@
  * temporary data dir and stopped after, driven with the same ~300-byte envelope lines and the same
  * concurrency as our scenarios of the `storage`, `ephemeral`, `federation` and `rpc` groups, which
  * this group runs too, alternating with the peers in every repeat (`peers.<metric>`; bench/report
- * reads those for the comparison). Every publish rate comes with its send → ack latency (`<metric>.ack_p50_us`,
- * `.ack_p99_us`), and each peer's publish → subscriber latency is measured one message at a time. A
- * peer whose binary is missing is reported with the package to install, and the rest runs.
+ * reads those for the comparison). Every publish rate comes with its send → ack latency
+ * (`<metric>.ack_p50_us`, `.ack_p99_us`), and each peer's publish → subscriber latency is measured
+ * one message at a time. A peer whose binary is missing is reported with the package to install, and
+ * the rest runs.
  */
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
