@@ -29,7 +29,7 @@ const WARM_UP = 2_000;
  * ack in a loop, `count` messages in all, with each publish's send → ack latency; the hub stores with
  * `hubPolicy`, or is ack-hub.ts, which stores nothing.
  */
-async function acknowledgedPublishes(
+export async function acknowledgedPublishes(
   pki: BenchPki,
   concurrency: number,
   count: number,

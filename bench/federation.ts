@@ -208,7 +208,10 @@ async function relayLatency(pki: BenchPki, samples: number): Promise<{ p50: numb
  * delays the other: the hub prints the time at which its handler runs, compared with the time of the
  * publish, both on the monotonic clock the two processes share.
  */
-async function crossProcessLatency(pki: BenchPki, samples: number): Promise<{ p50: number; p99: number }> {
+export async function crossProcessLatency(
+  pki: BenchPki,
+  samples: number,
+): Promise<{ p50: number; p99: number }> {
   const dirs: string[] = [];
   const hub = await startChild(pki, { name: 'hub1' }, dirs);
   const client = await open(pki, { name: 'a', hubs: [{ addr: hub.addr, publish: ['bench'] }] }, dirs);

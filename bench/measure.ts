@@ -124,6 +124,15 @@ export function ackMetricNames(metric: string): { p50: string; p99: string } {
   return { p50: `${metric}.ack_p50_us`, p99: `${metric}.ack_p99_us` };
 }
 
+/**
+ * The name under which the `peers` group records one of our (or a floor's) metrics, measured in the
+ * same repeat as the peers, alternating with them: `peers.<metric>` (the report reads it, when
+ * present, in place of `<metric>` of the group that owns the scenario).
+ */
+export function sideBySideName(metric: string): string {
+  return `peers.${metric}`;
+}
+
 /** A rate metric's value under `metric` and its ack latency percentiles under {@link ackMetricNames}. */
 export function ackedRateValues(metric: string, run: AckedRate): Record<string, number> {
   const names = ackMetricNames(metric);

@@ -39,7 +39,7 @@ export async function latencies(
 }
 
 /** Floor: publish on `ping`, a subscriber answers on `pong`, wait for the answer. */
-async function pingPong(samples: number): Promise<{ p50: number; p99: number }> {
+export async function pingPong(samples: number): Promise<{ p50: number; p99: number }> {
   const dir = benchDir('rpc-floor');
   const m = await Messenger.open({
     name: 'bench',
@@ -63,7 +63,7 @@ async function pingPong(samples: number): Promise<{ p50: number; p99: number }> 
 }
 
 /** Request → first data item on one instance. */
-async function localRoundTrip(samples: number): Promise<{ p50: number; p99: number }> {
+export async function localRoundTrip(samples: number): Promise<{ p50: number; p99: number }> {
   const local = await localInstance();
   try {
     await local.rpc.serve('bench.req', 'echo.v1', (req, writer) => writer.write(req.body));

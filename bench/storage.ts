@@ -36,7 +36,7 @@ function openMessenger(
 }
 
 /** Raw loop: write 300 bytes, fdatasync, repeat. */
-async function floorFdatasync(ms: number, acks?: LatencySamples): Promise<number> {
+export async function floorFdatasync(ms: number, acks?: LatencySamples): Promise<number> {
   const dir = benchDir('floor');
   const fd = fs.openSync(path.join(dir, 'floor.jsonl'), 'a');
   try {
@@ -56,7 +56,11 @@ async function floorFdatasync(ms: number, acks?: LatencySamples): Promise<number
 }
 
 /** Naive group commit: queue appends, one write of the concatenation and one fdatasync per batch. */
-async function floorGroupCommit(ms: number, publishers: number, acks?: LatencySamples): Promise<number> {
+export async function floorGroupCommit(
+  ms: number,
+  publishers: number,
+  acks?: LatencySamples,
+): Promise<number> {
   const dir = benchDir('floor-gc');
   const fd = fs.openSync(path.join(dir, 'floor.jsonl'), 'a');
   let queue: { buf: Buffer; done: () => void }[] = [];
@@ -91,7 +95,7 @@ async function floorGroupCommit(ms: number, publishers: number, acks?: LatencySa
  * one write(2); a 200 ms timer fdatasyncs. No queue, no offsets, no readers: the floor for
  * storage.publish.periodic.c1 on this machine.
  */
-async function floorPeriodic(ms: number, acks?: LatencySamples): Promise<number> {
+export async function floorPeriodic(ms: number, acks?: LatencySamples): Promise<number> {
   const dir = benchDir('floor-periodic');
   const fd = fs.openSync(path.join(dir, 'floor.jsonl'), 'a');
   const timer = setInterval(() => {
@@ -162,7 +166,8 @@ export async function publishBatchRate(ms: number, size: number): Promise<number
   }
 }
 
-async function catchup(messages: number): Promise<number> {
+/** Messages/s a new subscriber reads from the start of a backlog of `messages` (`periodic`). */
+export async function catchup(messages: number): Promise<number> {
   const dir = benchDir('catchup');
   const m = await openMessenger(dir, 'periodic', 200);
   try {
@@ -190,7 +195,8 @@ async function catchup(messages: number): Promise<number> {
   }
 }
 
-async function latency(samples: number): Promise<{ p50: number; p99: number }> {
+/** Publish → subscriber latency (µs, p50/p99) on one instance, one message at a time. */
+export async function latency(samples: number): Promise<{ p50: number; p99: number }> {
   const dir = benchDir('latency');
   const m = await openMessenger(dir, 'periodic', 200);
   try {

@@ -1,25 +1,20 @@
 /**
  * Group `peers`: the brokers a user would run instead, each started by the bench on 127.0.0.1 with a
  * temporary data dir and stopped after, driven with the same ~300-byte envelope lines and the same
- * concurrency as our scenarios of the `storage`, `ephemeral` and `rpc` groups (bench/report maps one
- * onto the other). Every publish rate comes with its send → ack latency (`<metric>.ack_p50_us`,
- * `.ack_p99_us`), and each peer's publish → subscriber latency is measured one message at a time. A
- * peer whose binary is missing is reported with the package to install, and the rest runs.
+ * concurrency as our scenarios of the `storage`, `ephemeral`, `federation` and `rpc` groups, which
+ * this group runs too, alternating with the peers in every repeat (`peers.<metric>`; bench/report
+ * reads those for the comparison). Every publish rate comes with its send → ack latency
+ * (`<metric>.ack_p50_us`, `.ack_p99_us`), and each peer's publish → subscriber latency is measured
+ * one message at a time. A peer whose binary is missing is reported with the package to install, and
+ * the rest runs.
  */
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import {
-  ackedRateValues,
-  repeat,
-  withAckUnits,
-  type GroupOptions,
-  type Metrics,
-  type Percentiles,
-} from '../measure.js';
+import { cleanup, type GroupOptions, type Metrics } from '../measure.js';
+import { writeBenchPki } from '../pki.js';
+import { alternate } from './alternate.js';
 import { detectPeers, type PeerDetection, type PeerName } from './binaries.js';
-import { mosquittoCatchup, mosquittoDeliverLatency, mosquittoPublishRate } from './mosquitto.js';
-import { natsJsCatchup, natsJsDeliverLatency, natsJsPublishRate, natsRequestLatency } from './nats.js';
-import { redisCatchup, redisDeliverLatency, redisXaddRate } from './redis.js';
+import { peerScenarios, sizes } from './scenarios.js';
 
 export { detectPeers, findExecutable, peerSearchPath, PEER_BINARIES, type PeerName } from './binaries.js';
 
@@ -92,107 +87,27 @@ export function describePeers(
   return systems;
 }
 
-/** The units of a latency's `<prefix>.p50_us` and `<prefix>.p99_us`. */
-function latencyUnits(prefix: string): Record<string, string> {
-  return { [`${prefix}.p50_us`]: 'µs', [`${prefix}.p99_us`]: 'µs' };
-}
-
-/** A latency's percentiles as `<prefix>.p50_us` and `<prefix>.p99_us`. */
-function latencyValues(prefix: string, p: Percentiles): Record<string, number> {
-  return { [`${prefix}.p50_us`]: p.p50, [`${prefix}.p99_us`]: p.p99 };
-}
-
-/** Runs the peers group with the binaries found; writes one line to stderr per missing peer. */
+/**
+ * Runs the peers group with the binaries found, each scenario's systems side by side (ours and the
+ * floor too: see scenarios.ts); writes one line to stderr per missing peer.
+ */
 export async function runPeersBench(
   { quick }: GroupOptions,
   detections: readonly PeerDetection[] = detectPeers(),
 ): Promise<Metrics> {
-  const runs = quick ? 1 : 3;
-  const ms = quick ? 300 : 1500;
-  const backlog = quick ? 20_000 : 200_000;
-  const samples = quick ? 300 : 3000;
-  const msgs = 'msgs/s';
-  const metrics: Metrics = {};
+  const binaries: Partial<Record<PeerName, string>> = {};
   for (const d of detections) {
-    if (!d.found) {
-      process.stderr.write(`peers: ${d.message}\n`);
-      continue;
-    }
-    const bin = d.binary;
-    switch (d.peer) {
-      case 'redis':
-        Object.assign(
-          metrics,
-          await repeat(
-            runs,
-            {
-              ...withAckUnits({
-                'peer.redis.xadd.always.c1': msgs,
-                'peer.redis.xadd.always.c64': msgs,
-                'peer.redis.xadd.everysec.c1': msgs,
-                'peer.redis.xadd.everysec.c64': msgs,
-              }),
-              'peer.redis.catchup': msgs,
-              ...latencyUnits('peer.redis.deliver.latency'),
-            },
-            async () => ({
-              ...latencyValues('peer.redis.deliver.latency', await redisDeliverLatency(bin, samples)),
-              ...ackedRateValues('peer.redis.xadd.always.c1', await redisXaddRate(bin, 'always', 1, ms)),
-              ...ackedRateValues('peer.redis.xadd.always.c64', await redisXaddRate(bin, 'always', 64, ms)),
-              ...ackedRateValues('peer.redis.xadd.everysec.c1', await redisXaddRate(bin, 'everysec', 1, ms)),
-              ...ackedRateValues(
-                'peer.redis.xadd.everysec.c64',
-                await redisXaddRate(bin, 'everysec', 64, ms),
-              ),
-              'peer.redis.catchup': await redisCatchup(bin, backlog),
-            }),
-          ),
-        );
-        break;
-      case 'nats':
-        Object.assign(
-          metrics,
-          await repeat(
-            runs,
-            {
-              ...withAckUnits({ 'peer.nats.js.publish.c1': msgs, 'peer.nats.js.publish.c64': msgs }),
-              'peer.nats.js.catchup': msgs,
-              ...latencyUnits('peer.nats.js.deliver.latency'),
-              ...latencyUnits('peer.nats.request'),
-            },
-            async () => ({
-              ...latencyValues('peer.nats.request', await natsRequestLatency(bin, samples)),
-              ...latencyValues('peer.nats.js.deliver.latency', await natsJsDeliverLatency(bin, samples)),
-              ...ackedRateValues('peer.nats.js.publish.c1', await natsJsPublishRate(bin, 1, ms)),
-              ...ackedRateValues('peer.nats.js.publish.c64', await natsJsPublishRate(bin, 64, ms)),
-              'peer.nats.js.catchup': await natsJsCatchup(bin, backlog),
-            }),
-          ),
-        );
-        break;
-      case 'mosquitto':
-        Object.assign(
-          metrics,
-          await repeat(
-            runs,
-            {
-              ...withAckUnits({
-                'peer.mosquitto.qos1.publish.c1': msgs,
-                'peer.mosquitto.qos1.publish.c64': msgs,
-              }),
-              'peer.mosquitto.catchup': msgs,
-              ...latencyUnits('peer.mosquitto.deliver.latency'),
-            },
-            async () => ({
-              ...latencyValues('peer.mosquitto.deliver.latency', await mosquittoDeliverLatency(bin, samples)),
-              ...ackedRateValues('peer.mosquitto.qos1.publish.c1', await mosquittoPublishRate(bin, 1, ms)),
-              ...ackedRateValues('peer.mosquitto.qos1.publish.c64', await mosquittoPublishRate(bin, 64, ms)),
-              'peer.mosquitto.catchup': await mosquittoCatchup(bin, backlog),
-            }),
-          ),
-        );
-        break;
-    }
+    if (d.found) binaries[d.peer] = d.binary;
+    else process.stderr.write(`peers: ${d.message}\n`);
   }
-  return metrics;
+  const runs = quick ? 1 : 3;
+  const pki = await writeBenchPki(['hub1', 'a', 'eph']);
+  try {
+    const metrics: Metrics = {};
+    for (const scenario of peerScenarios(binaries, pki, sizes(quick)))
+      Object.assign(metrics, await alternate(runs, scenario));
+    return metrics;
+  } finally {
+    cleanup(pki.dir);
+  }
 }

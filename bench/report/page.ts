@@ -111,6 +111,18 @@ function chartAndTable(view: ScenarioView): string {
   return `${scenarioChart(view)}${table}`;
 }
 
+/** Whether ours and the peers of a scenario were measured in the same repeats, alternating. */
+function runOrder(view: ScenarioView): string {
+  const measured = view.entries.filter((e) => e.value !== undefined);
+  const ours = measured.filter((e) => e.entry.system === 'ours');
+  // The streams group alternates with the Durable Streams reference server by itself.
+  const brokers = measured.some((e) => ['redis', 'nats', 'mosquitto'].includes(e.entry.system));
+  if (ours.length === 0 || !brokers) return '';
+  return ours.every((e) => e.sideBySide)
+    ? ' Ours and the floor were measured in the same repeats as the peers, alternating with them (group peers).'
+    : ' Ours comes from its own group, run at another moment than the peers: include the group peers to measure them side by side.';
+}
+
 function scenarioSection(view: ScenarioView): string {
   const ack =
     view.ack === undefined
@@ -119,7 +131,7 @@ function scenarioSection(view: ScenarioView): string {
           view.ack.scenario.note,
         )}</p>${chartAndTable(view.ack)}`;
   return `<section id="${view.scenario.id}"><h2>${escapeXml(view.scenario.title)}</h2><p class="note">${escapeXml(
-    view.scenario.note,
+    view.scenario.note + runOrder(view),
   )}</p>${chartAndTable(view)}${ack}</section>`;
 }
 

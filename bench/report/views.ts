@@ -2,7 +2,7 @@
  * What the report shows, computed from a result: each scenario's entries with their figures, and for
  * each of our entries its ratio to the best peer of the same durability and to the best of any.
  */
-import type { Metric } from '../measure.js';
+import { sideBySideName, type Metric } from '../measure.js';
 import type { BenchResult } from './result.js';
 import { ackLatencyScenario, SCENARIOS, type Scenario, type ScenarioEntry } from './scenarios.js';
 
@@ -11,6 +11,11 @@ export interface EntryView {
   entry: ScenarioEntry;
   value: Metric | undefined;
   p99: Metric | undefined;
+  /**
+   * True when the figures are the `peers` group's `peers.<metric>`, measured in the same repeats as
+   * the peers, alternating with them (read in preference to the owning group's `<metric>`).
+   */
+  sideBySide: boolean;
 }
 
 /** How one of our entries stands against a peer: >1 means ours is better (faster, or lower latency). */
@@ -65,12 +70,16 @@ function best(kind: Scenario['kind'], ours: Metric, peers: EntryView[]): Advanta
   return found;
 }
 
+function entryView(entry: ScenarioEntry, result: BenchResult): EntryView {
+  const { metrics } = result;
+  const sideBySide = metrics[sideBySideName(entry.metric)] !== undefined;
+  const figure = (name: string | undefined): Metric | undefined =>
+    name === undefined ? undefined : sideBySide ? metrics[sideBySideName(name)] : metrics[name];
+  return { entry, value: figure(entry.metric), p99: figure(entry.p99), sideBySide };
+}
+
 function viewOf(scenario: Scenario, result: BenchResult): ScenarioView {
-  const entries = scenario.entries.map((entry) => ({
-    entry,
-    value: result.metrics[entry.metric],
-    p99: entry.p99 === undefined ? undefined : result.metrics[entry.p99],
-  }));
+  const entries = scenario.entries.map((entry) => entryView(entry, result));
   const measuredPeers = entries.filter((v) => isPeer(v) && v.value !== undefined);
   const floor = entries.find((v) => v.entry.system === 'floor' && v.value !== undefined)?.value;
   const ours = entries

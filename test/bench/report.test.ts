@@ -18,12 +18,21 @@ import { tempDir } from '../support/temp-dir.js';
 
 /**
  * A quick run of `--only storage,ephemeral,rpc,peers --note …`, recorded on the development VM (with
- * the send → ack latencies of every publish rate, the peers' delivery latencies and the load average).
+ * the send → ack latencies of every publish rate, the peers' delivery latencies and the load average;
+ * ours and the floors twice: in their own groups, and as `peers.<metric>` alternating with the peers).
  */
 const FIXTURE = path.join(import.meta.dirname, 'fixtures/recorded-quick-run.json');
 
 function fixture(): BenchResult {
   return readResult(FIXTURE);
+}
+
+/**
+ * The metric the report draws for an entry: ours and the floors' from the peers group (measured
+ * alternating with the peers), the peers' under their own names.
+ */
+function drawn(e: { system: string }, metric: string): string {
+  return e.system === 'ours' || e.system === 'floor' ? `peers.${metric}` : metric;
 }
 
 /** The labels under a bar chart's axis, left to right. */
@@ -47,7 +56,7 @@ describe('the report', () => {
 
     const svg = fs.readFileSync(path.join(dir, 'publish-fsync-c64.svg'), 'utf8');
     const scenario = SCENARIOS.find((s) => s.id === 'publish-fsync-c64')!;
-    const expected = scenario.entries.map((e) => result.metrics[e.metric]?.median);
+    const expected = scenario.entries.map((e) => result.metrics[drawn(e, e.metric)]?.median);
     expect(expected.every((v) => v !== undefined)).toBe(true);
     expect(barValues(svg)).toEqual(expected);
     // NATS 2.9 and Mosquitto acknowledge before any fsync: hatched in a scenario of fsynced acks.
@@ -56,8 +65,8 @@ describe('the report', () => {
 
     const latency = fs.readFileSync(path.join(dir, 'request-reply.svg'), 'utf8');
     expect(barValues(latency).slice(0, 2)).toEqual([
-      result.metrics['rpc.roundtrip.local.p50_us']!.median,
-      result.metrics['rpc.roundtrip.local.p99_us']!.median,
+      result.metrics['peers.rpc.roundtrip.local.p50_us']!.median,
+      result.metrics['peers.rpc.roundtrip.local.p99_us']!.median,
     ]);
 
     const html = fs.readFileSync(path.join(dir, 'index.html'), 'utf8');
@@ -95,8 +104,8 @@ describe('the report', () => {
       const scenario = SCENARIOS.find((s) => s.id === id)!;
       // Ours, Redis, NATS, Mosquitto and the floor: a p50 and a p99 bar each, as recorded.
       const expected = scenario.entries.flatMap((e) => [
-        result.metrics[`${e.metric}.ack_p50_us`]?.median,
-        result.metrics[`${e.metric}.ack_p99_us`]?.median,
+        result.metrics[drawn(e, `${e.metric}.ack_p50_us`)]?.median,
+        result.metrics[drawn(e, `${e.metric}.ack_p99_us`)]?.median,
       ]);
       expect(
         expected.every((v) => v !== undefined && v > 0),
@@ -107,8 +116,8 @@ describe('the report', () => {
       // Whole decades from the one below the smallest figure (whisker ends included) to the one above the largest.
       const ends = scenario.entries.flatMap((e) =>
         [`${e.metric}.ack_p50_us`, `${e.metric}.ack_p99_us`].flatMap((n) => [
-          result.metrics[n]!.min,
-          result.metrics[n]!.max,
+          result.metrics[drawn(e, n)]!.min,
+          result.metrics[drawn(e, n)]!.max,
         ]),
       );
       const decades = [];
@@ -132,7 +141,8 @@ describe('the report', () => {
     const m = result.metrics;
     expect(embedded.likeForLike?.peer.entry.system).toBe('redis');
     expect(embedded.likeForLike?.ratio).toBeCloseTo(
-      m['peer.redis.xadd.always.c1.ack_p50_us']!.median / m['storage.publish.always.c1.ack_p50_us']!.median,
+      m['peer.redis.xadd.always.c1.ack_p50_us']!.median /
+        m['peers.storage.publish.always.c1.ack_p50_us']!.median,
     );
     const summary = fs.readFileSync(path.join(dir, 'summary.svg'), 'utf8');
     expect(summary).toContain('Ack latency: publish, fsync before the ack, 1 in flight');
@@ -145,24 +155,52 @@ describe('the report', () => {
     const m = result.metrics;
     expect(embedded.likeForLike?.peer.entry.system).toBe('redis');
     expect(embedded.likeForLike?.ratio).toBeCloseTo(
-      m['storage.publish.always.c1']!.median / m['peer.redis.xadd.always.c1']!.median,
+      m['peers.storage.publish.always.c1']!.median / m['peer.redis.xadd.always.c1']!.median,
     );
     const fastest = Math.max(
       m['peer.redis.xadd.always.c1']!.median,
       m['peer.nats.js.publish.c1']!.median,
       m['peer.mosquitto.qos1.publish.c1']!.median,
     );
-    expect(embedded.anyPeer?.ratio).toBeCloseTo(m['storage.publish.always.c1']!.median / fastest);
+    expect(embedded.anyPeer?.ratio).toBeCloseTo(m['peers.storage.publish.always.c1']!.median / fastest);
     expect(embedded.ofFloor).toBeCloseTo(
-      m['storage.publish.always.c1']!.median / m['floor.fdatasync.c1']!.median,
+      m['peers.storage.publish.always.c1']!.median / m['peers.floor.fdatasync.c1']!.median,
     );
 
     const rr = scenarioViews(result).find((v) => v.scenario.id === 'request-reply')!;
     const local = rr.ours.find((o) => o.view.entry.metric === 'rpc.roundtrip.local.p50_us')!;
     // Latency: the peer's ÷ ours, so that above 1 still means ours is better.
     expect(local.likeForLike?.ratio).toBeCloseTo(
-      m['peer.nats.request.p50_us']!.median / m['rpc.roundtrip.local.p50_us']!.median,
+      m['peer.nats.request.p50_us']!.median / m['peers.rpc.roundtrip.local.p50_us']!.median,
     );
+  });
+
+  it('compares ours with the peers from the same alternating repeats when the peers group measured both', () => {
+    const result = fixture();
+    const m = result.metrics;
+    // The fixture holds both figures, and they differ (measured at different moments).
+    expect(m['storage.publish.always.c64']!.median).not.toBe(m['peers.storage.publish.always.c64']!.median);
+    const fsync = scenarioViews(result).find((v) => v.scenario.id === 'publish-fsync-c64')!;
+    const embedded = fsync.ours.find((o) => o.view.entry.metric === 'storage.publish.always.c64')!;
+    expect(embedded.view.sideBySide).toBe(true);
+    expect(embedded.view.value).toEqual(m['peers.storage.publish.always.c64']);
+    expect(fsync.ack!.ours[0]!.view.p99).toEqual(m['peers.storage.publish.always.c64.ack_p99_us']);
+    const page = (r: BenchResult): string => {
+      const dir = tempDir();
+      writeReport(dir, r);
+      return fs.readFileSync(path.join(dir, 'index.html'), 'utf8');
+    };
+    expect(page(result)).toContain('measured in the same repeats as the peers, alternating with them');
+
+    // Without the peers group's figures of ours, the owning group's are drawn, and the page says so.
+    const alone: BenchResult = {
+      ...result,
+      metrics: Object.fromEntries(Object.entries(m).filter(([name]) => !name.startsWith('peers.'))),
+    };
+    const fallback = scenarioViews(alone).find((v) => v.scenario.id === 'publish-fsync-c64')!;
+    expect(fallback.ours[0]!.view.sideBySide).toBe(false);
+    expect(fallback.ours[0]!.view.value).toEqual(m['storage.publish.always.c64']);
+    expect(page(alone)).toContain('Ours comes from its own group, run at another moment than the peers');
   });
 
   it('ranks a live-tail mode only against the same mode of the reference server', () => {

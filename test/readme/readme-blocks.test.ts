@@ -50,7 +50,7 @@ const CHECKS: Readonly<Record<string, 'run' | 'typecheck' | `parse: ${string}` |
     'parse: needs a hub and an instance; test/cli/sk.test.ts',
   'data/': 'skip: a folder tree',
   'npm run bench -- --only storage --out bench.json': 'parse: minutes long; bench has its own tests',
-  'npm run bench -- --only storage,ephemeral,rpc,streams,peers --report bench-report/':
+  'npm run bench -- --only streams,peers --report bench-report/':
     'parse: many minutes long and needs the peers installed; test/bench runs the report on a recorded run',
 };
 
