@@ -14,6 +14,9 @@ await build({
   platform: 'node',
   // Only the package's own files (relative imports, then resolved to absolute paths) are bundled.
   external: (id) => !id.startsWith('.') && !path.isAbsolute(id),
+  // An import of an external for its effect alone stays, as it runs unbundled (common-name.ts loads
+  // node:tls before it reads a certificate, against a Node 20 loading-order bug).
+  treeshake: { moduleSideEffects: (_id, external) => (external ? true : undefined) },
   logLevel: 'warn',
   output: {
     dir: 'dist/bundle',
