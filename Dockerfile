@@ -12,6 +12,7 @@ COPY cmd cmd
 COPY src src
 COPY internal internal
 COPY bench bench
+COPY scripts/bundle.mjs scripts/
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
@@ -28,5 +29,5 @@ USER node
 VOLUME /var/lib/keyop-messenger
 EXPOSE 7740 4437
 # Exit 78 means an invalid config: do not restart on it.
-ENTRYPOINT ["node", "/opt/keyop-messenger/dist/cmd/keyop-messenger/main.js"]
+ENTRYPOINT ["node", "/opt/keyop-messenger/dist/bundle/cli.js"]
 CMD ["run", "-c", "/etc/keyop-messenger/config.yaml"]

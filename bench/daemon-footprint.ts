@@ -12,7 +12,8 @@ import readline from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
-const CLI = fileURLToPath(new URL('../cmd/keyop-messenger/main.js', import.meta.url));
+/** The CLI package.json's "bin" names: the bundle (DESIGN.md §12.1). */
+const CLI = fileURLToPath(new URL('../bundle/cli.js', import.meta.url));
 
 /** A spawned daemon and when it answered `/readyz` 200. */
 export interface ReadyDaemon {

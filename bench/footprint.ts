@@ -11,8 +11,9 @@ import { daemonFootprint } from './daemon-footprint.js';
 import { benchDir, cleanup, repeat, type GroupOptions, type Metrics } from './measure.js';
 
 const run = promisify(execFile);
-const MAIN_EXPORT = new URL('../src/index.js', import.meta.url).href;
-const CLI = fileURLToPath(new URL('../cmd/keyop-messenger/main.js', import.meta.url));
+/** What package.json's "exports" and "bin" name: the bundle (DESIGN.md §12.1). */
+const MAIN_EXPORT = new URL('../bundle/index.js', import.meta.url).href;
+const CLI = fileURLToPath(new URL('../bundle/cli.js', import.meta.url));
 const DELIVER_CHILD = fileURLToPath(new URL('./deliver-child.js', import.meta.url));
 /** How long the daemon idles after ready before its RSS is read (the 30 s). */
 const DAEMON_IDLE_MS = 30_000;

@@ -4,7 +4,7 @@
  * command loads only that module, so a quick command does not pay for the others; `version` and
  * `--version` alone load none, nor the command-line parser.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { CliContext, RegisterCommand } from './cli.js';
 import { versionLine } from './version-line.js';
 
@@ -58,9 +58,18 @@ function modulesFor(argv: readonly string[]): readonly CommandModule[] {
   return chosen === undefined ? COMMANDS : [chosen];
 }
 
-/** The version in package.json, three levels above the built file (dist/cmd/keyop-messenger/main.js). */
+/**
+ * The package's package.json: two levels above the bundle (dist/bundle/cli.js), three above tsc's
+ * file (dist/cmd/keyop-messenger/main.js).
+ */
+const PACKAGE_JSON = ['../../package.json', '../../../package.json']
+  .map((relative) => new URL(relative, import.meta.url))
+  .find((url) => existsSync(url));
+
+/** The version in package.json. */
 function packageVersion(): string {
-  const pkg: unknown = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'));
+  if (PACKAGE_JSON === undefined) return 'unknown';
+  const pkg: unknown = JSON.parse(readFileSync(PACKAGE_JSON, 'utf8'));
   const version = (pkg as { version?: unknown }).version;
   return typeof version === 'string' ? version : 'unknown';
 }

@@ -6,6 +6,9 @@
  * hub, the dialler and the HTTP listener all read it here, so they settle the same name.
  */
 import type { X509Certificate } from 'node:crypto';
+// Node 20's `toLegacyObject` loads its TLS helpers first, and `node:tls` loaded after them has no
+// `createSecureContext` for the rest of the process: load it before (it matters once bundled).
+import 'node:tls';
 
 /**
  * Every CN value of a subject in the shape node:tls gives it (`getPeerCertificate().subject`,

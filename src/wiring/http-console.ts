@@ -32,8 +32,8 @@ const EVENTS_INTERVAL_MS = 2000;
 const EVENTS_MAX_DURATION_MS = 5 * 60_000;
 
 /**
- * The package's `ui/` folder: two levels up from this file when run from source (tests), three once
- * built (`dist/src/wiring/http-console.js`).
+ * The package's `ui/` folder: two levels up from this file when run from source (tests) or from the
+ * bundle (`dist/bundle/`), three from tsc's file (`dist/src/wiring/http-console.js`).
  */
 const ASSETS_DIR = ['../../ui/', '../../../ui/']
   .map((relative) => fileURLToPath(new URL(relative, import.meta.url)))

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** The built CLI; `npm test` builds it first. */
-export const CLI_MAIN = fileURLToPath(new URL('../../dist/cmd/keyop-messenger/main.js', import.meta.url));
+export const CLI_MAIN = fileURLToPath(new URL('../../dist/bundle/cli.js', import.meta.url));
 
 /** How a process ended. */
 export interface ProcessResult {

@@ -30,7 +30,8 @@ beforeAll(async () => {
 
 describe('npm install from a git URL of this repository', () => {
   it('builds dist/ on prepare, so the library imports and publishes', async () => {
-    expect(fs.existsSync(path.join(installed, 'dist/src/index.js'))).toBe(true);
+    expect(fs.existsSync(path.join(installed, 'dist/src/index.d.ts'))).toBe(true);
+    expect(fs.existsSync(path.join(installed, 'dist/bundle/index.js'))).toBe(true);
     const script = path.join(project, 'use.mjs');
     fs.writeFileSync(
       script,
