@@ -16,7 +16,15 @@ export type HoldOutcome =
   /** Held; `hole` is set when no held transaction ends right before it (a new gap opens). */
   | { held: true; hole: Hole | undefined }
   /** Not held: a transaction already held starts at the same position, `sameTrx` tells whose. */
-  | { held: false; sameTrx: boolean };
+  | { held: false; sameTrx: boolean; full?: undefined }
+  /** Not held: `limit` entries are held already (the next resync after the gap fills asks for it again). */
+  | { held: false; full: true; limit: number };
+
+/**
+ * Most entries a space holds past its gaps. A gap that stays open (a diverged copy whose repair
+ * stopped) must not grow a replica's memory without end.
+ */
+export const MAX_HELD_ENTRIES = 1_000_000;
 
 /** The held transactions of one space. */
 export class HeldTransactions {
@@ -24,7 +32,13 @@ export class HeldTransactions {
   readonly #byFirst = new Map<number, LocatedEntry[]>();
   /** Last position of each held transaction. */
   readonly #lasts = new Set<number>();
+  readonly #limit: number;
   #entries = 0;
+
+  /** @param limit - most entries held at once (default {@link MAX_HELD_ENTRIES}) */
+  constructor(limit = MAX_HELD_ENTRIES) {
+    this.#limit = limit;
+  }
 
   /** Entries held. */
   get entries(): number {
@@ -42,6 +56,7 @@ export class HeldTransactions {
     if (first === undefined) return { held: false, sameTrx: true };
     const existing = this.#byFirst.get(first.position)?.[0]?.entry;
     if (existing !== undefined) return { held: false, sameTrx: existing.trx.id === first.trx.id };
+    if (this.#entries + entries.length > this.#limit) return { held: false, full: true, limit: this.#limit };
     for (const { entry } of entries) {
       delete entry.data;
       delete entry.bytes;

@@ -292,12 +292,17 @@ export class Space {
       const where = `space ${JSON.stringify(this.name)} trx ${entries[0]?.entry.trx.id ?? ''}`;
       this.#refuse(
         entries,
-        outcome.sameTrx
-          ? new StreamkitError(SkCode.POSITION_BEHIND, `${where}: already held past a gap`)
-          : new StreamkitError(
-              SkCode.TRX_ID_MISMATCH,
-              `${where}: its position is held by another transaction`,
-            ),
+        outcome.full === true
+          ? new StreamkitError(
+              SkCode.POSITION_AHEAD,
+              `${where}: not held, ${outcome.limit} entries are held past a gap already; asked for again once it is repaired`,
+            )
+          : outcome.sameTrx
+            ? new StreamkitError(SkCode.POSITION_BEHIND, `${where}: already held past a gap`)
+            : new StreamkitError(
+                SkCode.TRX_ID_MISMATCH,
+                `${where}: its position is held by another transaction`,
+              ),
       );
       return;
     }
