@@ -2,7 +2,7 @@
  * Payload types: an optional decoder/validator per type, applied before a message reaches a
  * subscriber.
  */
-import { ErrorCode, MessengerError, errorMessage } from '../errors/index.js';
+import { ErrorCode, MessengerError, errorMessage, typeName } from '../errors/index.js';
 
 /** Turns a stored payload into the value handlers receive; throws when the payload is invalid. */
 export type PayloadDecoder = (payload: unknown) => unknown;
@@ -13,6 +13,12 @@ export class PayloadRegistry {
 
   /** Registers `type`; a second registration of the same type is ERR_PAYLOAD_TYPE_ALREADY_REGISTERED. */
   register(type: string, decode?: PayloadDecoder): void {
+    if (typeof type !== 'string') {
+      throw new MessengerError(
+        ErrorCode.INVALID_ARGUMENT,
+        `payload type must be a string, not ${typeName(type)}`,
+      );
+    }
     if (type === '') throw new MessengerError(ErrorCode.INVALID_ARGUMENT, 'payload type must not be empty');
     if (this.#decoders.has(type)) {
       throw new MessengerError(

@@ -10,7 +10,8 @@ import { ErrorCode, errorMessage, hasErrorCode, MessengerError } from '../errors
 import type { Logger } from '../logger/index.js';
 import { inboxChannelOf } from '../naming/index.js';
 import { RpcCloseError } from './close-error.js';
-import { CloseCode, readFrame, RPC_LIMITS, RpcType, RESERVED_TYPE_PREFIX } from './protocol.js';
+import { checkRequestType } from './request-type.js';
+import { CloseCode, readFrame, RPC_LIMITS, RpcType } from './protocol.js';
 import { asError, RequesterStream, type StreamEnd } from './requester-stream.js';
 import type { RpcTransport } from './transport.js';
 
@@ -81,12 +82,7 @@ export class RpcRequester {
     options: OpenStreamOptions = {},
   ): RequesterStream<R> {
     if (this.#closed) throw new RpcCloseError(CloseCode.GOING_AWAY, 'the requester is closed');
-    if (payloadType.startsWith(RESERVED_TYPE_PREFIX)) {
-      throw new RpcCloseError(
-        CloseCode.BAD_REQUEST,
-        `request type ${JSON.stringify(payloadType)} uses the reserved prefix "rpc."`,
-      );
-    }
+    checkRequestType(payloadType);
     const id = options.streamId ?? randomUUID();
     const keepaliveMs = positiveWhole('keepaliveMs', options.keepaliveMs ?? RPC_LIMITS.defaultKeepaliveMs);
     const window = positiveWhole('window', options.window ?? RPC_LIMITS.defaultWindow);

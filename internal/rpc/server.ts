@@ -9,6 +9,7 @@ import type { Message } from '../delivery/index.js';
 import { errorMessage } from '../errors/index.js';
 import type { Logger } from '../logger/index.js';
 import { RpcCloseError } from './close-error.js';
+import { checkRequestType } from './request-type.js';
 import { CloseCode, readCredit, readRequest, RESERVED_TYPE_PREFIX, RPC_LIMITS, RpcType } from './protocol.js';
 import { ServedStream, type RpcWriter } from './served-stream.js';
 import type { RpcTransport } from './transport.js';
@@ -104,12 +105,7 @@ export class RpcServer {
    */
   async serve(channel: string, payloadType: string, handler: RpcHandler): Promise<() => Promise<void>> {
     if (this.#closed) throw new RpcCloseError(CloseCode.GOING_AWAY, 'the server is closed');
-    if (payloadType.startsWith(RESERVED_TYPE_PREFIX)) {
-      throw new RpcCloseError(
-        CloseCode.BAD_REQUEST,
-        `request type ${JSON.stringify(payloadType)} uses the reserved prefix "rpc."`,
-      );
-    }
+    checkRequestType(payloadType);
     let served = this.#channels.get(channel);
     if (served?.handlers.has(payloadType) === true) {
       throw new RpcCloseError(

@@ -282,6 +282,13 @@ describe('Messenger: rules and lifecycle', () => {
         /subscriber id must be a string/,
       ],
       [untyped.subscribe(null, 's', () => undefined), ErrorCode.INVALID_CHANNEL_NAME, /not null/],
+      [
+        Promise.resolve().then(() => {
+          m.registerPayloadType(undefined as unknown as string);
+        }),
+        ErrorCode.INVALID_ARGUMENT,
+        /payload type must be a string, not undefined/,
+      ],
     ];
     for (const [attempt, code, message] of refusals) {
       const err = await attempt.then(

@@ -144,6 +144,17 @@ describe('StreamRpc on one instance', () => {
       expect((thrown as Error).message).toContain(Object.keys(options)[0]);
     }
     expect(() => rpc.openStream('svc.req', 'rpc.data.v1', {})).toThrow(/reserved prefix/);
+    // A JavaScript caller's missing type is a 4000 naming it, not a TypeError.
+    const untyped = rpc as unknown as {
+      openStream(channel: string, type: unknown, body: unknown): unknown;
+      serve(channel: string, type: unknown, handler: unknown): Promise<unknown>;
+    };
+    expect(() => untyped.openStream('svc.req', undefined, {})).toThrow(
+      /4000 \(bad request\): request type must be a string, not undefined/,
+    );
+    await expect(untyped.serve('svc.req', 7, () => undefined)).rejects.toThrow(
+      /request type must be a string, not number/,
+    );
   });
 
   it('ends a stream whose frame cannot be read with 1003', async () => {
