@@ -19,6 +19,11 @@ const CLI = fileURLToPath(new URL('../bundle/cli.js', import.meta.url));
 export interface ReadyDaemon {
   child: ChildProcess;
   readyMs: number;
+  /**
+   * CPU time the daemon's main thread had used when `/readyz` answered 200, in ms (Linux; undefined
+   * elsewhere): the part of `readyMs` that other processes' load does not stretch.
+   */
+  readyCpuMs: number | undefined;
   httpUrl: string;
   /** The federation hub's address, when the config enables it. */
   hubAddr: string | undefined;
@@ -34,6 +39,16 @@ export function statusOf(url: string, agent?: https.Agent): Promise<number> {
     });
     get.on('error', reject);
   });
+}
+
+/** CPU time of a process's main thread in ms, from /proc (undefined where there is none). */
+function mainThreadCpuMs(pid: number): number | undefined {
+  try {
+    // The first field of schedstat is the time spent on a CPU, in nanoseconds.
+    return Number(fs.readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The RSS of a running process in MB (from /proc, so the process is not disturbed). */
@@ -81,8 +96,10 @@ export async function spawnReadyDaemon(
   const child = spawn(process.execPath, [CLI, 'run', '-c', config], { stdio: ['ignore', 'pipe', 'inherit'] });
   const { httpUrl, hubAddr } = await startedLine(child);
   for (;;) {
-    if ((await statusOf(`${httpUrl}/readyz`, agent)) === 200)
-      return { child, readyMs: performance.now() - start, httpUrl, hubAddr };
+    if ((await statusOf(`${httpUrl}/readyz`, agent)) === 200) {
+      const readyMs = performance.now() - start;
+      return { child, readyMs, readyCpuMs: mainThreadCpuMs(child.pid!), httpUrl, hubAddr };
+    }
     await sleep(1);
   }
 }
@@ -95,20 +112,23 @@ export async function stopChild(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-/** Milliseconds to ready, and RSS (daemon and bare Node started at the same time) after `idleMs`. */
-export async function daemonFootprint(
+/** Milliseconds from spawn to ready, and the main thread's CPU time by then; the daemon is stopped after. */
+export async function daemonReady(dir: string): Promise<{ readyMs: number; readyCpuMs: number | undefined }> {
+  const daemon = await spawnReadyDaemon(dir);
+  await stopChild(daemon.child);
+  return { readyMs: daemon.readyMs, readyCpuMs: daemon.readyCpuMs };
+}
+
+/** RSS of the daemon and of bare Node, started at the same time, after `idleMs` past the daemon's ready. */
+export async function daemonIdleRss(
   dir: string,
   idleMs: number,
-): Promise<{ readyMs: number; idleRssMb: number; floorRssMb: number }> {
+): Promise<{ idleRssMb: number; floorRssMb: number }> {
   const floor = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1 << 30)'], { stdio: 'ignore' });
   const daemon = await spawnReadyDaemon(dir);
   try {
     await sleep(idleMs);
-    return {
-      readyMs: daemon.readyMs,
-      idleRssMb: rssMbOf(daemon.child.pid!),
-      floorRssMb: rssMbOf(floor.pid!),
-    };
+    return { idleRssMb: rssMbOf(daemon.child.pid!), floorRssMb: rssMbOf(floor.pid!) };
   } finally {
     await Promise.all([stopChild(daemon.child), stopChild(floor)]);
   }

@@ -41,13 +41,14 @@ function daemonEnv(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-/** Starts `keyop-messenger ...args` in `cwd`. */
+/** Starts `keyop-messenger ...args` in `cwd` (the CLI at `cli`, this checkout's by default). */
 export function spawnDaemon(
   args: readonly string[],
   cwd: string,
   env: NodeJS.ProcessEnv = {},
+  cli: string = CLI_MAIN,
 ): DaemonProcess {
-  const child = spawn(process.execPath, [CLI_MAIN, ...args], { cwd, env: daemonEnv(env), stdio: 'pipe' });
+  const child = spawn(process.execPath, [cli, ...args], { cwd, env: daemonEnv(env), stdio: 'pipe' });
   running.add(child);
   const lines: LogLine[] = [];
   const rawLines: string[] = [];

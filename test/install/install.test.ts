@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { getStatus, spawnDaemon, stopCleanly } from '../cli/daemon-process.js';
 import { assertCliBuilt, runProcess } from '../cli/process.js';
 import { tempDir } from '../support/temp-dir.js';
 
@@ -79,6 +80,26 @@ await m.close();
     );
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^keyop-messenger \d+\.\d+\.\d+/);
+  });
+
+  it('runs the daemon with the packages it bundles left uninstalled, and ships their licenses', async () => {
+    // yaml reads the config, pino writes the log lines, prom-client serves /metrics, commander parses
+    // the command line: all from the bundle (DESIGN.md §12.1), none of them in the consumer's tree.
+    const bundled = ['yaml', 'pino', 'prom-client', 'commander'];
+    expect(bundled.filter((name) => fs.existsSync(path.join(project, 'node_modules', name)))).toEqual([]);
+    const licenses = fs.readFileSync(
+      path.join(project, 'node_modules/keyop-messenger/dist/bundle/THIRD-PARTY-LICENSES.txt'),
+      'utf8',
+    );
+    for (const name of bundled) expect(licenses).toMatch(new RegExp(`^${name}@\\d+\\.\\d+\\.\\d+ \\(`, 'm'));
+    const config = path.join(project, 'daemon.yaml');
+    fs.writeFileSync(config, 'storage:\n  data_dir: daemon-data\nhttp:\n  listen_addr: 127.0.0.1:0\n');
+    const cli = path.join(project, 'node_modules/keyop-messenger/dist/bundle/cli.js');
+    const daemon = spawnDaemon(['run', '-c', config], project, {}, cli);
+    const started = await daemon.started;
+    expect(started.msg).toBe('keyop-messenger started');
+    expect(await getStatus(`${String(started.httpUrl)}/metrics`)).toBe(200);
+    await stopCleanly(daemon);
   });
 
   it('type-checks a TypeScript consumer with skipLibCheck off', async () => {
