@@ -1,0 +1,350 @@
+/**
+ * An independent requester of docs/conventions/streaming-rpc.md (§3.1, §3.5, §3.6, §7), written from
+ * that document alone: raw envelopes on the service's request channel and on this instance's inbox,
+ * through the public Messenger API only.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Messenger } from '../../src/index.js';
+import { publishRaw, RawReader, type RawRecord } from './raw.js';
+import { clampKeepalive, Code, Defaults, inboxOf, readFrame, RpcType, type Frame } from './rpc-wire.js';
+
+/** How a stream ended. */
+export interface StreamEnd {
+  /** The close code: remote (from a close frame) or local (§4 "requester (local)"). */
+  readonly code: number;
+  readonly text: string;
+  /** True when the requester decided the end (no close frame). */
+  readonly local: boolean;
+}
+
+/** A frame the requester read and dropped, and why. */
+export interface Dropped {
+  readonly reason: 'duplicate' | 'second-server' | 'finished' | 'unknown-stream' | 'not-a-frame';
+  readonly record: RawRecord;
+}
+
+/** Options of {@link RawRequester.open}; every field of the request can be set or broken. */
+export interface RawOpenOptions {
+  /** Stream id (default: a new UUID v4). */
+  streamId?: string;
+  /** Absolute `deadline_ms` (default: now + 60 s); `null` leaves the field out. */
+  deadlineMs?: number | null;
+  /** Also ends the stream locally with 4008 at `deadline_ms`. */
+  localDeadline?: boolean;
+  keepaliveMs?: number;
+  window?: number;
+  /** `reply_to` (default: this instance's inbox). */
+  replyTo?: string;
+  /** More payload fields (unknown fields, or broken values of known ones). */
+  extra?: Record<string, unknown>;
+  /** The whole payload instead of the one built from the other options. */
+  payload?: unknown;
+}
+
+const SENT = Symbol('ended');
+
+/** One stream opened by the independent requester. */
+export class RawStream {
+  /** The data items delivered to the application, in order. */
+  readonly taken: unknown[] = [];
+  /** Frames read and dropped for this stream. */
+  readonly dropped: Dropped[] = [];
+  /** Resolves when the stream ends (before its last items are necessarily taken). */
+  readonly ended: Promise<StreamEnd>;
+  /** The credit records sent (`up_to_seq`), in order. */
+  readonly grants: number[] = [];
+  #end: StreamEnd | undefined;
+  #resolveEnd: (end: StreamEnd) => void = () => undefined;
+  readonly #buffer: { data: unknown }[] = [];
+  #wake: (() => void) | undefined;
+  #expectedSeq = 1;
+  #fixed: { origin: string; run: string } | undefined;
+  #grantedUpTo: number;
+  #consumedAtGrant = 0;
+  #silence: NodeJS.Timeout | undefined;
+  #deadline: NodeJS.Timeout | undefined;
+  readonly #silenceMs: number;
+
+  /** @internal */
+  constructor(
+    readonly id: string,
+    readonly channel: string,
+    readonly window: number,
+    keepaliveMs: number,
+    readonly requester: RawRequester,
+  ) {
+    this.#grantedUpTo = window;
+    this.#silenceMs = Defaults.silenceIntervals * clampKeepalive(keepaliveMs);
+    this.ended = new Promise((resolve) => (this.#resolveEnd = resolve));
+  }
+
+  /** The end, once the stream ended. */
+  get end(): StreamEnd | undefined {
+    return this.#end;
+  }
+
+  /** Items received and not taken yet. */
+  get buffered(): number {
+    return this.#buffer.length;
+  }
+
+  /** The next item, or the end once every item before it was taken (§7.2). */
+  async take(): Promise<unknown> {
+    for (;;) {
+      const item = this.#buffer.shift();
+      if (item !== undefined) {
+        this.taken.push(item.data);
+        this.#consumed();
+        return item.data;
+      }
+      if (this.#end !== undefined) return SENT;
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+    }
+  }
+
+  /** Takes every item until the end; resolves with the items and the end. */
+  async readAll(): Promise<{ items: unknown[]; end: StreamEnd }> {
+    const items: unknown[] = [];
+    for (;;) {
+      const item = await this.take();
+      if (item === SENT) return { items, end: this.#end! };
+      items.push(item);
+    }
+  }
+
+  /** The application stops reading: cancel at the server (§7.3). */
+  async cancel(reason = 'cancelled by the caller'): Promise<void> {
+    if (this.#end !== undefined) return;
+    this.#finish({ code: 0, text: reason, local: true });
+    await this.requester.sendCancel(this, reason);
+  }
+
+  /** Resolves with the first dropped frame of `reason`. */
+  async whenDropped(reason: Dropped['reason']): Promise<Dropped> {
+    for (;;) {
+      const found = this.dropped.find((d) => d.reason === reason);
+      if (found !== undefined) return found;
+      await new Promise<void>((resolve) => {
+        this.requester.onDrop(resolve);
+      });
+    }
+  }
+
+  /** @internal Starts the timers of §7.1. */
+  start(deadlineMs: number | undefined): void {
+    this.#touch();
+    if (deadlineMs !== undefined) {
+      this.#deadline = setTimeout(
+        () => {
+          this.#endLocally(Code.deadlineExceeded, 'deadline exceeded');
+        },
+        Math.max(0, deadlineMs - Date.now()),
+      );
+    }
+  }
+
+  /** @internal A keepalive named this stream. */
+  keepalive(): void {
+    if (this.#end === undefined) this.#touch();
+  }
+
+  /** @internal A record with this stream's id arrived on the inbox (§7.2). */
+  receive(record: RawRecord): void {
+    if (this.#end !== undefined) {
+      this.#drop('finished', record);
+      return;
+    }
+    if (record.payloadType !== RpcType.data && record.payloadType !== RpcType.close) {
+      this.#drop('not-a-frame', record);
+      return;
+    }
+    if (this.#fixed !== undefined && record.origin !== this.#fixed.origin) {
+      this.#drop('second-server', record);
+      return;
+    }
+    this.#touch();
+    const frame = readFrame(record.payloadType, record.payload);
+    if (frame === undefined) {
+      this.#endLocally(Code.unsupportedData, 'unreadable frame');
+      return;
+    }
+    this.#fixed ??= { origin: record.origin, run: frame.run };
+    if (frame.run !== this.#fixed.run) {
+      this.#endLocally(Code.abnormal, 'the server restarted');
+      return;
+    }
+    if (frame.seq < this.#expectedSeq) {
+      this.#drop('duplicate', record);
+      return;
+    }
+    if (frame.seq > this.#expectedSeq) {
+      this.#endLocally(Code.abnormal, 'frames were lost');
+      return;
+    }
+    this.#accept(frame);
+  }
+
+  #accept(frame: Frame): void {
+    if (frame.kind === 'close') {
+      this.#finish({ code: frame.code, text: frame.text, local: false });
+      return;
+    }
+    if (frame.seq > this.#grantedUpTo) {
+      this.#endLocally(Code.saturated, 'data beyond credit');
+      return;
+    }
+    this.#expectedSeq += 1;
+    this.#buffer.push({ data: frame.data });
+    this.#wakeReader();
+  }
+
+  #consumed(): void {
+    const consumed = this.taken.length;
+    if (this.#end !== undefined || consumed - this.#consumedAtGrant < this.window / 2) return;
+    this.#consumedAtGrant = consumed;
+    this.#grantedUpTo = consumed + this.window;
+    this.grants.push(this.#grantedUpTo);
+    this.requester.sendCredit(this, this.#grantedUpTo);
+  }
+
+  #touch(): void {
+    clearTimeout(this.#silence);
+    this.#silence = setTimeout(() => {
+      this.#endLocally(Code.abnormal, 'silence');
+    }, this.#silenceMs);
+  }
+
+  #drop(reason: Dropped['reason'], record: RawRecord): void {
+    this.dropped.push({ reason, record });
+    this.requester.dropped(reason, record);
+  }
+
+  #endLocally(code: number, text: string): void {
+    if (this.#end !== undefined) return;
+    this.#finish({ code, text, local: true });
+    void this.requester.sendCancel(this, text);
+  }
+
+  #finish(end: StreamEnd): void {
+    if (this.#end !== undefined) return;
+    this.#end = end;
+    clearTimeout(this.#silence);
+    clearTimeout(this.#deadline);
+    this.requester.forget(this);
+    this.#resolveEnd(end);
+    this.#wakeReader();
+  }
+
+  #wakeReader(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+}
+
+/** The independent requester of one instance: its inbox reader and its open streams. */
+export class RawRequester {
+  /** Records of the inbox dropped because no open stream has their id (§7.2), or not frames at all. */
+  readonly unrouted: Dropped[] = [];
+  /** Cancel records sent: stream id and reason. */
+  readonly cancels: { id: string; reason: string }[] = [];
+  readonly #streams = new Map<string, RawStream>();
+  readonly #finished = new Set<string>();
+  #dropListeners: (() => void)[] = [];
+
+  private constructor(
+    readonly messenger: Messenger,
+    readonly inbox: string,
+    readonly reader: RawReader,
+  ) {}
+
+  /** Reads the inbox of `messenger`'s instance (`_inbox.<slug(name)>`) as `subscriberId`. */
+  static async open(messenger: Messenger, subscriberId = 'raw-rpc-inbox'): Promise<RawRequester> {
+    const inbox = inboxOf(messenger.name);
+    const reader = await RawReader.open(messenger, inbox, subscriberId);
+    const requester = new RawRequester(messenger, inbox, reader);
+    reader.onRecord((record) => {
+      requester.#route(record);
+    });
+    return requester;
+  }
+
+  /** Publishes a request (§3.1) and returns its stream, open until a close frame or a local end. */
+  async open(channel: string, type: string, body: unknown, options: RawOpenOptions = {}): Promise<RawStream> {
+    const id = options.streamId ?? randomUUID();
+    const window = options.window ?? Defaults.window;
+    const keepaliveMs = options.keepaliveMs ?? Defaults.keepaliveMs;
+    const deadlineMs = options.deadlineMs === undefined ? Date.now() + 60_000 : options.deadlineMs;
+    const stream = new RawStream(id, channel, window, keepaliveMs, this);
+    this.#streams.set(id, stream);
+    const payload = options.payload ?? {
+      reply_to: options.replyTo ?? this.inbox,
+      ...(deadlineMs === null ? {} : { deadline_ms: deadlineMs }),
+      ...(options.keepaliveMs === undefined ? {} : { keepalive_ms: options.keepaliveMs }),
+      ...(options.window === undefined ? {} : { window: options.window }),
+      body,
+      ...options.extra,
+    };
+    stream.start(options.localDeadline === true && deadlineMs !== null ? deadlineMs : undefined);
+    await publishRaw(this.messenger, channel, type, payload, id);
+    return stream;
+  }
+
+  /** Stops reading the inbox and ends every open stream locally. */
+  async close(): Promise<void> {
+    for (const stream of [...this.#streams.values()]) await stream.cancel('requester closed');
+    await this.reader.close();
+  }
+
+  /** @internal §3.5 */
+  async sendCancel(stream: RawStream, reason: string): Promise<void> {
+    this.cancels.push({ id: stream.id, reason });
+    await publishRaw(this.messenger, stream.channel, RpcType.cancel, { reason }, stream.id).catch(
+      () => undefined,
+    );
+  }
+
+  /** @internal §3.6 */
+  sendCredit(stream: RawStream, upToSeq: number): void {
+    void publishRaw(this.messenger, stream.channel, RpcType.credit, { up_to_seq: upToSeq }, stream.id).catch(
+      () => undefined,
+    );
+  }
+
+  /** @internal */
+  forget(stream: RawStream): void {
+    this.#streams.delete(stream.id);
+    this.#finished.add(stream.id);
+  }
+
+  /** @internal */
+  dropped(reason: Dropped['reason'], record: RawRecord): void {
+    if (reason === 'unknown-stream' || reason === 'not-a-frame') this.unrouted.push({ reason, record });
+    const listeners = this.#dropListeners;
+    this.#dropListeners = [];
+    for (const listener of listeners) listener();
+  }
+
+  /** @internal Calls `listener` once, at the next dropped record. */
+  onDrop(listener: () => void): void {
+    this.#dropListeners.push(listener);
+  }
+
+  #route(record: RawRecord): void {
+    if (record.payloadType === RpcType.keepalive) {
+      const ids = (record.payload as { streams?: unknown } | null)?.streams;
+      if (Array.isArray(ids))
+        for (const id of ids) if (typeof id === 'string') this.#streams.get(id)?.keepalive();
+      return;
+    }
+    const stream = this.#streams.get(record.correlationId);
+    if (stream !== undefined) {
+      stream.receive(record);
+      return;
+    }
+    this.dropped(this.#finished.has(record.correlationId) ? 'finished' : 'unknown-stream', record);
+  }
+}
+
+/** The end marker {@link RawStream.take} returns. */
+export const END = SENT;
