@@ -11,7 +11,7 @@ import type { Logger } from '../logger/index.js';
 import { inboxChannelOf } from '../naming/index.js';
 import { RpcCloseError } from './close-error.js';
 import { checkRequestType } from './request-type.js';
-import { CloseCode, readFrame, RPC_LIMITS, RpcType } from './protocol.js';
+import { clampKeepalive, CloseCode, readFrame, RPC_LIMITS, RpcType } from './protocol.js';
 import { asError, RequesterStream, type StreamEnd } from './requester-stream.js';
 import type { RpcTransport } from './transport.js';
 
@@ -91,7 +91,8 @@ export class RpcRequester {
     const stream = new RequesterStream<R>({
       id,
       window,
-      silenceMs: 3 * keepaliveMs,
+      // The server clamps the interval it keeps (§3.1): silence is judged on the one it uses.
+      silenceMs: 3 * clampKeepalive(keepaliveMs),
       deadlineMs,
       clock: this.#clock,
       signal: options.signal,
