@@ -119,6 +119,13 @@ export class RawStream {
     await this.requester.sendCancel(this, reason);
   }
 
+  /** Grants credit up to `upToSeq` now, whatever has been taken (§3.6). */
+  grant(upToSeq: number): void {
+    this.#grantedUpTo = Math.max(this.#grantedUpTo, upToSeq);
+    this.grants.push(upToSeq);
+    this.requester.sendCredit(this, upToSeq);
+  }
+
   /** Resolves with the first dropped frame of `reason`. */
   async whenDropped(reason: Dropped['reason']): Promise<Dropped> {
     for (;;) {
@@ -162,7 +169,6 @@ export class RawStream {
       this.#drop('second-server', record);
       return;
     }
-    this.#touch();
     const frame = readFrame(record.payloadType, record.payload);
     if (frame === undefined) {
       this.#endLocally(Code.unsupportedData, 'unreadable frame');
@@ -189,6 +195,7 @@ export class RawStream {
       this.#finish({ code: frame.code, text: frame.text, local: false });
       return;
     }
+    this.#touch();
     if (frame.seq > this.#grantedUpTo) {
       this.#endLocally(Code.saturated, 'data beyond credit');
       return;

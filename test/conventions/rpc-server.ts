@@ -6,15 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Messenger } from '../../src/index.js';
 import { publishRaw, RawReader, type RawRecord } from './raw.js';
-import {
-  clampKeepalive,
-  Code,
-  Defaults,
-  isObject,
-  isPublishableChannel,
-  isStreamId,
-  RpcType,
-} from './rpc-wire.js';
+import { clampKeepalive, Code, Defaults, isObject, isPublishableChannel, RpcType } from './rpc-wire.js';
 
 /** A request as the handler sees it. */
 export interface RawRequest {
@@ -249,7 +241,7 @@ export class RawServer {
       this.#refuse('unanswerable', record);
       return;
     }
-    if (!isStreamId(id)) {
+    if (id === '') {
       this.#refuse('no-stream-id', record);
       return;
     }
@@ -259,35 +251,39 @@ export class RawServer {
     }
     this.#seen.add(id);
     const deadlineMs = payload.deadline_ms;
-    if (!Number.isSafeInteger(deadlineMs) || (deadlineMs as number) <= Date.now()) {
+    const late = Number.isSafeInteger(deadlineMs) && (deadlineMs as number) <= Date.now();
+    if (deadlineMs === undefined || late) {
       this.#refuse('deadline', record);
       return;
     }
-    this.#start(record, payload, deadlineMs as number);
+    this.#start(record, payload);
   }
 
-  #start(record: RawRecord, payload: Record<string, unknown>, deadlineMs: number): void {
-    const { keepalive_ms: keepaliveMs = Defaults.keepaliveMs, window = Defaults.window } = payload;
+  #start(record: RawRecord, payload: Record<string, unknown>): void {
+    const {
+      deadline_ms: deadlineMs,
+      keepalive_ms: keepaliveMs = Defaults.keepaliveMs,
+      window = Defaults.window,
+    } = payload;
+    const wellFormed =
+      Number.isSafeInteger(deadlineMs) &&
+      Number.isSafeInteger(keepaliveMs) &&
+      Number.isSafeInteger(window) &&
+      (window as number) >= 1;
     const request: RawRequest = {
       streamId: record.correlationId,
       type: record.payloadType,
       body: payload.body ?? null,
       replyTo: payload.reply_to as string,
-      deadlineMs,
-      keepaliveMs: Number.isSafeInteger(keepaliveMs)
-        ? clampKeepalive(keepaliveMs as number)
-        : Defaults.keepaliveMs,
-      window: Number.isSafeInteger(window) ? (window as number) : Defaults.window,
+      deadlineMs: wellFormed ? (deadlineMs as number) : 0,
+      keepaliveMs: wellFormed ? clampKeepalive(keepaliveMs as number) : Defaults.keepaliveMs,
+      window: wellFormed ? (window as number) : Defaults.window,
       record,
     };
     const stream = new ServedStream(request, this);
     this.#open.set(request.streamId, stream);
-    stream.deadlineTimer = setTimeout(
-      () => void stream.close(Code.deadlineExceeded, 'deadline exceeded'),
-      deadlineMs - Date.now(),
-    );
-    if (!Number.isSafeInteger(keepaliveMs) || !Number.isSafeInteger(window) || (window as number) < 1) {
-      void stream.close(Code.badRequest, 'keepalive_ms and window must be integers, window at least 1');
+    if (!wellFormed) {
+      void stream.close(Code.badRequest, 'deadline_ms, keepalive_ms and window must be integers, window ≥ 1');
       return;
     }
     const handler = this.handlers[request.type];
@@ -295,7 +291,12 @@ export class RawServer {
       void stream.close(Code.noHandler, `no handler for ${request.type}`);
       return;
     }
+    stream.deadlineTimer = setTimeout(
+      () => void stream.close(Code.deadlineExceeded, 'deadline exceeded'),
+      request.deadlineMs - Date.now(),
+    );
     this.started.push(request);
+    this.armKeepalive(stream);
     void this.#run(stream, handler);
   }
 

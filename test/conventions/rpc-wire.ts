@@ -44,9 +44,9 @@ export function clampKeepalive(requested: number): number {
   return Math.min(Defaults.maxKeepaliveMs, Math.max(Defaults.minKeepaliveMs, requested));
 }
 
-const SLUG_ALLOWED = /[^A-Za-z0-9._-]/g;
+/** One code point (a character, not a UTF-16 unit) outside the slug's set. */
+const SLUG_ALLOWED = /[^A-Za-z0-9._-]/gu;
 const CHANNEL = /^[A-Za-z0-9._-]{1,255}$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** §2: the inbox channel of the requester instance `name`. */
 export function inboxOf(name: string): string {
@@ -73,11 +73,6 @@ export function isPublishableChannel(name: unknown): name is string {
     name !== '..' &&
     !name.endsWith('.dead-letter')
   );
-}
-
-/** §1: a stream id. */
-export function isStreamId(value: unknown): value is string {
-  return typeof value === 'string' && UUID.test(value);
 }
 
 /** A JSON object (not an array, not null). */
