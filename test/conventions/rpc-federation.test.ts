@@ -117,6 +117,17 @@ describe('rpc across a hub, independent and StreamRpc ends', () => {
     return { hub, s1: servers[0]!, s2: servers[1]!, hubInbox };
   }
 
+  /** StreamRpc on `messenger` answers `svc.pair.v1` with 's1-1', then 's1-2' once `released`. */
+  async function serveFirst(messenger: Messenger, released: Promise<void>): Promise<void> {
+    await (
+      await rpcOn(messenger)
+    ).serve('svc.req', 'svc.pair.v1', async (_req, writer) => {
+      await writer.write('s1-1');
+      await released;
+      await writer.write('s1-2');
+    });
+  }
+
   const dataFrom =
     (origin: string, seq = 1) =>
     (r: RawRecord): boolean =>
@@ -139,13 +150,7 @@ describe('rpc across a hub, independent and StreamRpc ends', () => {
   it('keeps the first server of a stream: the independent requester drops a second server’s frames', async () => {
     const { hub, s1, s2, hubInbox } = await hubWithServers();
     const s2Closed = deferred();
-    await (
-      await rpcOn(s1.messenger)
-    ).serve('svc.req', 'svc.pair.v1', async (_req, writer) => {
-      await writer.write('s1-1');
-      await s2Closed.promise;
-      await writer.write('s1-2');
-    });
+    await serveFirst(s1.messenger, s2Closed.promise);
     await (
       await rpcOn(s2.messenger)
     ).serve('svc.req', 'svc.pair.v1', async (_req, writer) => {
@@ -173,13 +178,7 @@ describe('rpc across a hub, independent and StreamRpc ends', () => {
   it('keeps the first server of a stream: StreamRpc ignores a second server’s frames, unreadable ones too', async () => {
     const { hub, s1, s2, hubInbox } = await hubWithServers();
     const secondDone = deferred();
-    await (
-      await rpcOn(s1.messenger)
-    ).serve('svc.req', 'svc.pair.v1', async (_req, writer) => {
-      await writer.write('s1-1');
-      await secondDone.promise;
-      await writer.write('s1-2');
-    });
+    await serveFirst(s1.messenger, secondDone.promise);
     // s2 answers the same request with raw frames once s1 has: an unreadable one, then a whole answer.
     const s2Requests = await RawReader.open(s2.messenger, 'svc.req', 'raw-second-server');
     closing.push(s2Requests);
