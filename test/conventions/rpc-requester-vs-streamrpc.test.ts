@@ -76,7 +76,11 @@ describe('the independent requester against StreamRpc', () => {
       payload: { reply_to: requester.inbox, deadline_ms: Date.now() + 30_000 },
     });
     expect(await stream.readAll()).toEqual({ items: [null], end: { code: 1000, text: '', local: false } });
-    expect(bodies).toEqual([7, null]);
+    const nulls = await requester.open('svc.req', 'svc.echo.v1', null, {
+      extra: { keepalive_ms: null, window: null },
+    });
+    expect(await nulls.readAll()).toEqual({ items: [null], end: { code: 1000, text: '', local: false } });
+    expect(bodies).toEqual([7, null, null]);
   });
 
   it('closes with the handler code and text, and 5000 for any other failure', async () => {
@@ -109,6 +113,7 @@ describe('the independent requester against StreamRpc', () => {
       { keepalive_ms: 'often' },
       { keepalive_ms: 1.5 },
       { deadline_ms: 'soon' },
+      { deadline_ms: null },
       { deadline_ms: Date.now() + 30_000.5 },
     ];
     for (const fields of malformed) {
@@ -140,6 +145,10 @@ describe('the independent requester against StreamRpc', () => {
       { id: '', payload: { reply_to: requester.inbox, deadline_ms: deadline } },
     ];
     for (const { id, payload } of dropped) await publishRaw(messenger, 'svc.req', 'svc.ok.v1', payload, id);
+    // A later version's record on the request channel is ignored, even one shaped like a request.
+    const future = { id: randomUUID(), payload: { reply_to: requester.inbox, deadline_ms: deadline } };
+    await publishRaw(messenger, 'svc.req', 'rpc.future.v2', future.payload, future.id);
+    dropped.push(future);
     await marker();
     expect(echo.served).toBe(1);
     const answered = new Set(inbox.records.map((r) => r.correlationId));

@@ -20,6 +20,17 @@ import { RawCloseError, RawServer, type RawHandler } from './rpc-server.js';
 import { Code, inboxOf, isRetryable, RpcType } from './rpc-wire.js';
 import type { RawRecord } from './raw.js';
 
+/** A handler that writes 'started', then waits until its stream is aborted, then calls `aborted`. */
+function startsThenWaits(aborted: () => void = () => undefined): RawHandler {
+  return async (_req, writer) => {
+    await writer.write('started');
+    await new Promise((resolve) => {
+      writer.signal.addEventListener('abort', resolve);
+    });
+    aborted();
+  };
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 describe('StreamRpc as a requester, against the independent server', () => {
@@ -195,13 +206,9 @@ describe('StreamRpc as a requester, against the independent server', () => {
   it('ends with 4008 from the server when the deadline passes while it serves', async () => {
     const aborted = deferred();
     const { rpc, server } = await setUp({
-      'svc.slow.v1': async (_req, writer) => {
-        await writer.write('started');
-        await new Promise((resolve) => {
-          writer.signal.addEventListener('abort', resolve);
-        });
+      'svc.slow.v1': startsThenWaits(() => {
         aborted.resolve();
-      },
+      }),
     });
     const { items, error } = await drain(rpc.openStream('svc.req', 'svc.slow.v1', null, { timeoutMs: 300 }));
     expect(items).toEqual(['started']);
@@ -211,19 +218,24 @@ describe('StreamRpc as a requester, against the independent server', () => {
   });
 
   it('ends with 1001 when the independent server shuts down', async () => {
-    const { rpc, server } = await setUp({
-      'svc.slow.v1': async (_req, writer) => {
-        await writer.write('started');
-        await new Promise((resolve) => {
-          writer.signal.addEventListener('abort', resolve);
-        });
-      },
-    });
+    const { rpc, server } = await setUp({ 'svc.slow.v1': startsThenWaits() });
     const stream = rpc.openStream('svc.req', 'svc.slow.v1', null);
     expect(await stream.next()).toEqual({ done: false, value: 'started' });
     await server.close();
     const err = await closeErrorOf(stream);
     expect({ code: err.closeCode, retryable: err.retryable }).toEqual({ code: 1001, retryable: true });
+  });
+
+  it('ends its open streams with a local, retryable 1001 when it shuts down, and cancels them', async () => {
+    const { rpc, server, requests } = await setUp({ 'svc.slow.v1': startsThenWaits() });
+    const stream = rpc.openStream('svc.req', 'svc.slow.v1', null);
+    expect(await stream.next()).toEqual({ done: false, value: 'started' });
+    await rpc.close();
+    const err = await closeErrorOf(stream);
+    expect({ code: err.closeCode, retryable: err.retryable }).toEqual({ code: 1001, retryable: true });
+    await requests.first(recordOf(RpcType.cancel, stream.id));
+    await server.until(() => server.openStreams.length === 0);
+    expect(server.closes.filter((c) => c.id === stream.id)).toEqual([]);
   });
 
   it('publishes the request on the inbox of §2: _inbox.<slug>, with the SHA-1 suffix when the name had to change', async () => {
