@@ -21,7 +21,10 @@ export interface OpenStreamOptions {
   signal?: AbortSignal;
   /** The request's deadline, from now; default 60 000 ms. The stream ends with 4008 when it passes. */
   timeoutMs?: number;
-  /** The keepalive interval asked of the server; silence for 3× ends the stream with 1006. Default 10 000. */
+  /**
+   * The keepalive interval asked of the server (default 10 000 ms). The server keeps it clamped to
+   * [100, 60 000] ms; silence for 3× that ends the stream with 1006.
+   */
   keepaliveMs?: number;
   /** Data frames buffered for this stream before the server must wait for credit; default 256. */
   window?: number;
