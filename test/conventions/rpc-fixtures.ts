@@ -1,5 +1,5 @@
 /** Instances and readers shared by the rpc interop tests. */
-import { Messenger, RpcCloseError, StreamRpc } from '../../src/index.js';
+import { Messenger, RpcCloseError, StreamRpc, type StreamRpcOptions } from '../../src/index.js';
 import type { Closable } from '../support/closing.js';
 import { tempDir } from '../support/temp-dir.js';
 import { publishRaw, RawReader, type RawRecord } from './raw.js';
@@ -16,8 +16,12 @@ export async function messengerNamed(closing: Closable[], name: string): Promise
 }
 
 /** A StreamRpc on `messenger`, closed after the test (before the Messenger). */
-export async function streamRpcOn(closing: Closable[], messenger: Messenger): Promise<StreamRpc> {
-  const rpc = await StreamRpc.open(messenger);
+export async function streamRpcOn(
+  closing: Closable[],
+  messenger: Messenger,
+  options: StreamRpcOptions = {},
+): Promise<StreamRpc> {
+  const rpc = await StreamRpc.open(messenger, options);
   closing.push(rpc);
   return rpc;
 }

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { RpcCloseError, type RpcRequest, type RpcWriter } from '../../src/index.js';
 import { closedAfterEach } from '../support/closing.js';
 import { deferred } from '../support/deferred.js';
+import { FakeClock } from '../support/fake-clock.js';
 import { messengerNamed, rawReaderOf, recordOf, streamRpcOn } from './rpc-fixtures.js';
 import { END, RawRequester } from './rpc-requester.js';
 import { publishRaw, type RawRecord } from './raw.js';
@@ -17,9 +18,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 describe('the independent requester against StreamRpc', () => {
   const closing = closedAfterEach();
 
-  async function setUp(name = 'server-1') {
+  async function setUp(name = 'server-1', clock?: FakeClock) {
     const messenger = await messengerNamed(closing, name);
-    const rpc = await streamRpcOn(closing, messenger);
+    const rpc = await streamRpcOn(closing, messenger, clock === undefined ? {} : { clock });
     const requester = await RawRequester.open(messenger);
     closing.push(requester);
     const inbox = await rawReaderOf(closing, messenger, requester.inbox);
@@ -298,6 +299,63 @@ describe('the independent requester against StreamRpc', () => {
     expect(stream.end).toBeUndefined();
     release.resolve();
     expect((await stream.ended).code).toBe(1000);
+  });
+
+  it('lists at most 1,000 stream ids per keepalive record, and names every open stream', async () => {
+    const clock = new FakeClock(Date.now());
+    const { rpc, requester, inbox } = await setUp('server-1', clock);
+    const allStarted = deferred();
+    let started = 0;
+    await rpc.serve('svc.req', 'svc.quiet.v1', async (_req, writer) => {
+      if (++started === 1001) allStarted.resolve();
+      await new Promise((resolve) => {
+        writer.signal.addEventListener('abort', resolve);
+      });
+    });
+    const ids = new Set<string>();
+    for (let i = 0; i < 1001; i++) {
+      // The deadline is far past the keepalive the test waits for (the server judges it on `clock`).
+      const options = { keepaliveMs: 60_000, deadlineMs: Date.now() + 600_000 };
+      ids.add((await requester.open('svc.req', 'svc.quiet.v1', i, options)).id);
+    }
+    await allStarted.promise;
+    await clock.advance(60_000);
+    const keepalives = await inbox.count((r) => r.payloadType === RpcType.keepalive, 2);
+    const lists = keepalives.map((r) => (r.payload as { streams: string[] }).streams);
+    expect(lists.map((l) => l.length).sort((a, b) => b - a)).toEqual([1000, 1]);
+    expect(new Set(lists.flat())).toEqual(ids);
+  });
+
+  it('runs handlers concurrently: a stream waiting for credit never delays another', async () => {
+    const { rpc, requester } = await setUp();
+    await rpc.serve('svc.req', 'svc.many.v1', async (_req, writer) => {
+      for (let i = 1; ; i++) await writer.write(i);
+    });
+    const stalled = await requester.open('svc.req', 'svc.many.v1', null, { window: 1 });
+    const other = await requester.open('svc.req', 'svc.ok.v1', 'not delayed');
+    expect(await other.readAll()).toMatchObject({ items: ['not delayed'], end: { code: 1000 } });
+    expect(stalled.end).toBeUndefined();
+    await stalled.cancel();
+  });
+
+  it('puts a new random run id in the frames of each runtime it starts', async () => {
+    const { messenger, rpc, requester, inbox } = await setUp();
+    const runOf = async (): Promise<string> => {
+      const stream = await requester.open('svc.req', 'svc.ok.v1', 'which run');
+      await stream.readAll();
+      const frames = inbox.records.filter((r) => r.correlationId === stream.id);
+      const runs = [...new Set(frames.map((r) => (r.payload as { run: string }).run))];
+      expect(runs).toHaveLength(1);
+      return runs[0]!;
+    };
+    const first = await runOf();
+    expect(await runOf()).toBe(first);
+    await rpc.close();
+    const restarted = await streamRpcOn(closing, messenger);
+    await restarted.serve('svc.req', 'svc.ok.v1', (req, writer) => writer.write(req.body));
+    const second = await runOf();
+    expect(second).toMatch(UUID);
+    expect(second).not.toBe(first);
   });
 
   it('closes open streams with 1001 when it shuts down', async () => {
