@@ -128,9 +128,12 @@ describe('the independent requester against StreamRpc', () => {
       });
       const close = await inbox.first(recordOf(RpcType.close, stream.id));
       expect(close.payload).toMatchObject({ seq: 1, code: 4000 });
+      // The text names the field that is wrong.
+      expect(end.text).toContain(Object.keys(fields)[0]);
     }
     const unknown = await (await requester.open('svc.req', 'svc.other.v1', null)).readAll();
     expect(unknown).toMatchObject({ items: [], end: { code: 4004, local: false } });
+    expect(unknown.end.text).toContain('svc.other.v1');
   });
 
   it('drops a request it cannot answer (no object, no usable reply_to, no stream id), without serving it', async () => {

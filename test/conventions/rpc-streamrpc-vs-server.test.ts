@@ -352,14 +352,14 @@ describe('StreamRpc as a requester, against raw frames', () => {
   });
 
   it.each([
-    ['a payload that is not an object', RpcType.data, 'seq 1'],
-    ['a seq that is not a number', RpcType.data, { seq: '1', run, data: 1 }],
-    ['a seq of 0', RpcType.data, { seq: 0, run, data: 1 }],
-    ['a fractional seq', RpcType.data, { seq: 1.5, run, data: 1 }],
-    ['no run', RpcType.data, { seq: 1, data: 1 }],
-    ['a close code that is not a number', RpcType.close, { seq: 1, run, code: '1000', text: '' }],
-    ['a close text that is not a string', RpcType.close, { seq: 1, run, code: 1000, text: 7 }],
-  ])('ends with 1003 on %s, and cancels', async (_what, type, payload) => {
+    ['a payload that is not an object', RpcType.data, 'seq 1', 'not a JSON object'],
+    ['a seq that is not a number', RpcType.data, { seq: '1', run, data: 1 }, 'seq'],
+    ['a seq of 0', RpcType.data, { seq: 0, run, data: 1 }, 'seq'],
+    ['a fractional seq', RpcType.data, { seq: 1.5, run, data: 1 }, 'seq'],
+    ['no run', RpcType.data, { seq: 1, data: 1 }, 'run'],
+    ['a close code that is not a number', RpcType.close, { seq: 1, run, code: '1000', text: '' }, 'code'],
+    ['a close text that is not a string', RpcType.close, { seq: 1, run, code: 1000, text: 7 }, 'text'],
+  ])('ends with 1003 on %s, naming what is wrong, and cancels', async (_what, type, payload, named) => {
     const { stream, data, close, cancelled } = await streamOf();
     await (type === RpcType.data ? data(payload) : close(payload));
     const err = await closeErrorOf(stream);
@@ -367,6 +367,8 @@ describe('StreamRpc as a requester, against raw frames', () => {
       code: Code.unsupportedData,
       retryable: false,
     });
+    expect(err.text).toContain(type);
+    expect(err.text).toContain(named);
     await cancelled();
   });
 
