@@ -147,6 +147,38 @@ describe('rpc across a hub, independent and StreamRpc ends', () => {
     expect(await raw.readAll()).toMatchObject({ items: ['from s1'], end: { code: 1000 } });
   });
 
+  it('relays between two clients of one hub: the server’s client publishes `_inbox.>`, allowed by the hub', async () => {
+    const channels = ['svc.req', 'raw.req'];
+    const hub = await node({
+      name: 'hub1',
+      hub: {
+        allowedPeers: [
+          { name: 'alpha', subscribe: ['other'], publish: channels },
+          { name: 's1', subscribe: channels, publish: ['_inbox.>'] },
+        ],
+      },
+    });
+    const alpha = await node({ name: 'alpha', hubs: [{ addr: hub.hubAddr, publish: channels }] });
+    const s1 = await node({
+      name: 's1',
+      hubs: [{ addr: hub.hubAddr, subscribe: channels, publish: ['_inbox.>'] }],
+    });
+    await connected(alpha);
+    await connected(s1);
+    // One runtime per request channel: a second one would answer 4004 for the types it does not serve.
+    await (await rpcOn(s1.messenger)).serve('svc.req', 'svc.count.v1', countTo(3));
+    closing.push(
+      await RawServer.open(s1.messenger, 'raw.req', { 'svc.raw.v1': (_req, w) => w.write('raw') }),
+    );
+    const requester = await RawRequester.open(alpha.messenger);
+    closing.push(requester);
+    const stream = await requester.open('svc.req', 'svc.count.v1', null, { window: 1 });
+    expect(await stream.readAll()).toEqual({ items: [1, 2, 3], end: { code: 1000, text: '', local: false } });
+    expect(stream.dropped).toEqual([]);
+    const rpc = await rpcOn(alpha.messenger);
+    expect(await drain(rpc.openStream('raw.req', 'svc.raw.v1', null))).toEqual({ items: ['raw'] });
+  });
+
   it('keeps the first server of a stream: the independent requester drops a second server’s frames', async () => {
     const { hub, s1, s2, hubInbox } = await hubWithServers();
     const s2Closed = deferred();
