@@ -19,7 +19,7 @@ export interface StreamEnd {
 
 /** A frame the requester read and dropped, and why. */
 export interface Dropped {
-  readonly reason: 'duplicate' | 'second-server' | 'finished' | 'unknown-stream' | 'not-a-frame';
+  readonly reason: 'duplicate' | 'second-server' | 'not-a-frame';
   readonly record: RawRecord;
 }
 
@@ -126,17 +126,6 @@ export class RawStream {
     this.requester.sendCredit(this, upToSeq);
   }
 
-  /** Resolves with the first dropped frame of `reason`. */
-  async whenDropped(reason: Dropped['reason']): Promise<Dropped> {
-    for (;;) {
-      const found = this.dropped.find((d) => d.reason === reason);
-      if (found !== undefined) return found;
-      await new Promise<void>((resolve) => {
-        this.requester.onDrop(resolve);
-      });
-    }
-  }
-
   /** @internal Starts the timers of §7.1. */
   start(deadlineMs: number | undefined): void {
     this.#touch();
@@ -155,12 +144,8 @@ export class RawStream {
     if (this.#end === undefined) this.#touch();
   }
 
-  /** @internal A record with this stream's id arrived on the inbox (§7.2). */
+  /** @internal A record with this stream's id arrived on the inbox while it is open (§7.2). */
   receive(record: RawRecord): void {
-    if (this.#end !== undefined) {
-      this.#drop('finished', record);
-      return;
-    }
     if (record.payloadType !== RpcType.data && record.payloadType !== RpcType.close) {
       this.#drop('not-a-frame', record);
       return;
@@ -223,7 +208,6 @@ export class RawStream {
 
   #drop(reason: Dropped['reason'], record: RawRecord): void {
     this.dropped.push({ reason, record });
-    this.requester.dropped(reason, record);
   }
 
   #endLocally(code: number, text: string): void {
@@ -251,13 +235,7 @@ export class RawStream {
 
 /** The independent requester of one instance: its inbox reader and its open streams. */
 export class RawRequester {
-  /** Records of the inbox dropped because no open stream has their id (§7.2), or not frames at all. */
-  readonly unrouted: Dropped[] = [];
-  /** Cancel records sent: stream id and reason. */
-  readonly cancels: { id: string; reason: string }[] = [];
   readonly #streams = new Map<string, RawStream>();
-  readonly #finished = new Set<string>();
-  #dropListeners: (() => void)[] = [];
 
   private constructor(
     readonly messenger: Messenger,
@@ -305,7 +283,6 @@ export class RawRequester {
 
   /** @internal §3.5 */
   async sendCancel(stream: RawStream, reason: string): Promise<void> {
-    this.cancels.push({ id: stream.id, reason });
     await publishRaw(this.messenger, stream.channel, RpcType.cancel, { reason }, stream.id).catch(
       () => undefined,
     );
@@ -321,20 +298,6 @@ export class RawRequester {
   /** @internal */
   forget(stream: RawStream): void {
     this.#streams.delete(stream.id);
-    this.#finished.add(stream.id);
-  }
-
-  /** @internal */
-  dropped(reason: Dropped['reason'], record: RawRecord): void {
-    if (reason === 'unknown-stream' || reason === 'not-a-frame') this.unrouted.push({ reason, record });
-    const listeners = this.#dropListeners;
-    this.#dropListeners = [];
-    for (const listener of listeners) listener();
-  }
-
-  /** @internal Calls `listener` once, at the next dropped record. */
-  onDrop(listener: () => void): void {
-    this.#dropListeners.push(listener);
   }
 
   #route(record: RawRecord): void {
@@ -344,12 +307,8 @@ export class RawRequester {
         for (const id of ids) if (typeof id === 'string') this.#streams.get(id)?.keepalive();
       return;
     }
-    const stream = this.#streams.get(record.correlationId);
-    if (stream !== undefined) {
-      stream.receive(record);
-      return;
-    }
-    this.dropped(this.#finished.has(record.correlationId) ? 'finished' : 'unknown-stream', record);
+    // A frame of no open stream (unknown, or finished and forgotten) is dropped (§7.2).
+    this.#streams.get(record.correlationId)?.receive(record);
   }
 }
 

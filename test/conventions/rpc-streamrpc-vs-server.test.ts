@@ -110,6 +110,21 @@ describe('StreamRpc as a requester, against the independent server', () => {
     expect(server.closes.at(-1)).toMatchObject({ code: 4004 });
   });
 
+  it('is served once when it publishes a request again with the same stream id (§7.4)', async () => {
+    const { rpc, server } = await setUp({ 'svc.once.v1': (_req, writer) => writer.write('once') });
+    const streamId = '5b0c8a7e-2d1f-4c3b-9e6a-7f8d9c0b1a2e';
+    expect(await drain(rpc.openStream('svc.req', 'svc.once.v1', null, { streamId }))).toEqual({
+      items: ['once'],
+    });
+    const again = await closeErrorOf(
+      rpc.openStream('svc.req', 'svc.once.v1', null, { streamId, keepaliveMs: 100 }),
+    );
+    expect(again.closeCode).toBe(1006);
+    await server.until(() => server.refused.length > 0);
+    expect(server.started).toHaveLength(1);
+    expect(server.refused.map((r) => [r.reason, r.record.correlationId])).toEqual([['seen', streamId]]);
+  });
+
   it('grants credit at half its window as it consumes: consumed + window', async () => {
     const { rpc, requests } = await setUp({
       'svc.many.v1': async (_req, writer) => {
