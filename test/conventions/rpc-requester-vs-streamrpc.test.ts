@@ -207,7 +207,10 @@ describe('the independent requester against StreamRpc', () => {
       });
       aborted.resolve(writer.signal.reason);
     });
-    const stream = await requester.open('svc.req', 'svc.slow.v1', null, { deadlineMs: Date.now() + 300 });
+    const stream = await requester.open('svc.req', 'svc.slow.v1', null, {
+      deadlineMs: Date.now() + 300,
+      localDeadline: false,
+    });
     const { items, end } = await stream.readAll();
     expect(items).toEqual(['started']);
     expect(end).toMatchObject({ code: 4008, local: false });

@@ -10,7 +10,10 @@ import { clampKeepalive, Code, Defaults, inboxOf, readFrame, RpcType, type Frame
 
 /** How a stream ended. */
 export interface StreamEnd {
-  /** The close code: remote (from a close frame) or local (§4 "requester (local)"). */
+  /**
+   * The close code: remote (from a close frame) or local (§4 "requester (local)"); 0 when the
+   * application cancelled.
+   */
   readonly code: number;
   readonly text: string;
   /** True when the requester decided the end (no close frame). */
@@ -29,7 +32,10 @@ export interface RawOpenOptions {
   streamId?: string;
   /** Absolute `deadline_ms` (default: now + 60 s); `null` leaves the field out. */
   deadlineMs?: number | null;
-  /** Also ends the stream locally with 4008 at `deadline_ms`. */
+  /**
+   * Ends the stream locally with 4008 at `deadline_ms` (§7.1; default true). A test of the server's
+   * own 4008 turns it off, so that the two timers do not race.
+   */
   localDeadline?: boolean;
   keepaliveMs?: number;
   window?: number;
@@ -41,7 +47,8 @@ export interface RawOpenOptions {
   payload?: unknown;
 }
 
-const SENT = Symbol('ended');
+/** What {@link RawStream.take} returns once the stream has ended and every item was taken. */
+export const END = Symbol('end');
 
 /** One stream opened by the independent requester. */
 export class RawStream {
@@ -97,7 +104,7 @@ export class RawStream {
         this.#consumed();
         return item.data;
       }
-      if (this.#end !== undefined) return SENT;
+      if (this.#end !== undefined) return END;
       await new Promise<void>((resolve) => (this.#wake = resolve));
     }
   }
@@ -107,16 +114,19 @@ export class RawStream {
     const items: unknown[] = [];
     for (;;) {
       const item = await this.take();
-      if (item === SENT) return { items, end: this.#end! };
+      if (item === END) return { items, end: this.#end! };
       items.push(item);
     }
   }
 
   /** The application stops reading: cancel at the server (§7.3). */
   async cancel(reason = 'cancelled by the caller'): Promise<void> {
-    if (this.#end !== undefined) return;
-    this.#finish({ code: 0, text: reason, local: true });
-    await this.requester.sendCancel(this, reason);
+    await this.#endLocally(0, reason);
+  }
+
+  /** @internal The requester shuts down: a local 1001 (§4), and a cancel. */
+  async shutDown(): Promise<void> {
+    await this.#endLocally(Code.goingAway, 'the requester is closing');
   }
 
   /** Grants credit up to `upToSeq` now, whatever has been taken (§3.6). */
@@ -132,7 +142,7 @@ export class RawStream {
     if (deadlineMs !== undefined) {
       this.#deadline = setTimeout(
         () => {
-          this.#endLocally(Code.deadlineExceeded, 'deadline exceeded');
+          void this.#endLocally(Code.deadlineExceeded, 'deadline exceeded');
         },
         Math.max(0, deadlineMs - Date.now()),
       );
@@ -156,12 +166,12 @@ export class RawStream {
     }
     const frame = readFrame(record.payloadType, record.payload);
     if (frame === undefined) {
-      this.#endLocally(Code.unsupportedData, 'unreadable frame');
+      void this.#endLocally(Code.unsupportedData, 'unreadable frame');
       return;
     }
     this.#fixed ??= { origin: record.origin, run: frame.run };
     if (frame.run !== this.#fixed.run) {
-      this.#endLocally(Code.abnormal, 'the server restarted');
+      void this.#endLocally(Code.abnormal, 'the server restarted');
       return;
     }
     if (frame.seq < this.#expectedSeq) {
@@ -169,7 +179,7 @@ export class RawStream {
       return;
     }
     if (frame.seq > this.#expectedSeq) {
-      this.#endLocally(Code.abnormal, 'frames were lost');
+      void this.#endLocally(Code.abnormal, 'frames were lost');
       return;
     }
     this.#accept(frame);
@@ -182,7 +192,7 @@ export class RawStream {
     }
     this.#touch();
     if (frame.seq > this.#grantedUpTo) {
-      this.#endLocally(Code.saturated, 'data beyond credit');
+      void this.#endLocally(Code.saturated, 'data beyond credit');
       return;
     }
     this.#expectedSeq += 1;
@@ -202,7 +212,7 @@ export class RawStream {
   #touch(): void {
     clearTimeout(this.#silence);
     this.#silence = setTimeout(() => {
-      this.#endLocally(Code.abnormal, 'silence');
+      void this.#endLocally(Code.abnormal, 'silence');
     }, this.#silenceMs);
   }
 
@@ -210,10 +220,10 @@ export class RawStream {
     this.dropped.push({ reason, record });
   }
 
-  #endLocally(code: number, text: string): void {
-    if (this.#end !== undefined) return;
+  #endLocally(code: number, text: string): Promise<void> {
+    if (this.#end !== undefined) return Promise.resolve();
     this.#finish({ code, text, local: true });
-    void this.requester.sendCancel(this, text);
+    return this.requester.sendCancel(this, text);
   }
 
   #finish(end: StreamEnd): void {
@@ -270,14 +280,14 @@ export class RawRequester {
       body,
       ...options.extra,
     };
-    stream.start(options.localDeadline === true && deadlineMs !== null ? deadlineMs : undefined);
+    stream.start(options.localDeadline !== false && deadlineMs !== null ? deadlineMs : undefined);
     await publishRaw(this.messenger, channel, type, payload, id);
     return stream;
   }
 
-  /** Stops reading the inbox and ends every open stream locally. */
+  /** Ends every open stream with a local 1001 (cancelled at its server) and stops reading the inbox. */
   async close(): Promise<void> {
-    for (const stream of [...this.#streams.values()]) await stream.cancel('requester closed');
+    for (const stream of [...this.#streams.values()]) await stream.shutDown();
     await this.reader.close();
   }
 
@@ -311,6 +321,3 @@ export class RawRequester {
     this.#streams.get(record.correlationId)?.receive(record);
   }
 }
-
-/** The end marker {@link RawStream.take} returns. */
-export const END = SENT;
