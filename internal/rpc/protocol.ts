@@ -116,11 +116,10 @@ export function readRequest(payload: unknown): RequestFields | RequestProblem {
   const channelProblem = channelNameProblem(replyTo);
   if (channelProblem !== undefined) return unanswerable(`reply_to: ${channelProblem}`);
   if (isDeadLetterChannel(replyTo)) return unanswerable('reply_to is a dead-letter channel');
-  const deadline = payload['deadline_ms'];
-  if (deadline === undefined) return { problem: 'deadline_ms is missing', replyTo, deadlineMs: null };
-  if (!isWhole(deadline))
+  const deadlineMs = payload['deadline_ms'];
+  if (deadlineMs === undefined) return { problem: 'deadline_ms is missing', replyTo, deadlineMs: null };
+  if (!isWhole(deadlineMs))
     return { problem: 'deadline_ms is not a whole number', replyTo, deadlineMs: undefined };
-  const deadlineMs = deadline;
   const keepalive = payload['keepalive_ms'] ?? RPC_LIMITS.defaultKeepaliveMs;
   if (!isWhole(keepalive)) return { problem: 'keepalive_ms is not a whole number', replyTo, deadlineMs };
   const window = payload['window'] ?? RPC_LIMITS.defaultWindow;
