@@ -12,13 +12,13 @@ const SLUG_BYTES = MAX_CHANNEL_NAME_BYTES - INBOX_PREFIX.length;
 const HASH_SUFFIX_BYTES = 7;
 
 /**
- * `_inbox.<slug>` of `instance`: the name with every character outside `[A-Za-z0-9._-]` replaced by
- * `-`; when anything was replaced, or the result is empty, `.`, `..`, ends in `.dead-letter` or is
- * longer than 248 bytes, it is cut to 241 bytes and `-` plus six hex digits of the SHA-1 of the name
- * are appended.
+ * `_inbox.<slug>` of `instance`: the name with every character (code point, so an emoji is one)
+ * outside `[A-Za-z0-9._-]` replaced by `-`; when anything was replaced, or the result is empty, `.`,
+ * `..`, ends in `.dead-letter` or is longer than 248 bytes, it is cut to 241 bytes and `-` plus six hex
+ * digits of the SHA-1 of the name are appended.
  */
 export function inboxChannelOf(instance: string): string {
-  const slug = instance.replace(/[^A-Za-z0-9._-]/g, '-');
+  const slug = instance.replace(/[^A-Za-z0-9._-]/gu, '-');
   const usable =
     slug === instance &&
     slug !== '' &&

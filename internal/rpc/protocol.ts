@@ -77,6 +77,11 @@ export const RPC_LIMITS = {
   keepaliveIdsPerRecord: 1000,
 } as const;
 
+/** The keepalive interval a server keeps for a requested one: clamped to [100, 60 000] ms (§3.1). */
+export function clampKeepalive(requestedMs: number): number {
+  return Math.min(RPC_LIMITS.maxKeepaliveMs, Math.max(RPC_LIMITS.minKeepaliveMs, requestedMs));
+}
+
 /** A request as the server reads it. */
 export interface RequestFields {
   readonly replyTo: string;
@@ -91,28 +96,39 @@ export interface RequestProblem {
   readonly problem: string;
   /** The reply channel, when it was readable; the 4000 close goes there. */
   readonly replyTo: string | undefined;
+  /**
+   * `deadline_ms` when it is a whole number, `null` when the field is absent (such a request is
+   * dropped, never answered: §5 step 4), undefined when it is something else (a 4000).
+   */
+  readonly deadlineMs: number | null | undefined;
 }
 
 /** Reads a request payload (§3.1), or says what is wrong with it. */
 export function readRequest(payload: unknown): RequestFields | RequestProblem {
-  if (!isObject(payload)) return { problem: 'payload is not a JSON object', replyTo: undefined };
+  const unanswerable = (problem: string): RequestProblem => ({
+    problem,
+    replyTo: undefined,
+    deadlineMs: undefined,
+  });
+  if (!isObject(payload)) return unanswerable('payload is not a JSON object');
   const replyTo = payload['reply_to'];
-  if (typeof replyTo !== 'string') return { problem: 'reply_to is not a string', replyTo: undefined };
+  if (typeof replyTo !== 'string') return unanswerable('reply_to is not a string');
   const channelProblem = channelNameProblem(replyTo);
-  if (channelProblem !== undefined) return { problem: `reply_to: ${channelProblem}`, replyTo: undefined };
-  if (isDeadLetterChannel(replyTo))
-    return { problem: 'reply_to is a dead-letter channel', replyTo: undefined };
+  if (channelProblem !== undefined) return unanswerable(`reply_to: ${channelProblem}`);
+  if (isDeadLetterChannel(replyTo)) return unanswerable('reply_to is a dead-letter channel');
   const deadlineMs = payload['deadline_ms'];
-  if (!isWhole(deadlineMs)) return { problem: 'deadline_ms is not a whole number', replyTo };
+  if (deadlineMs === undefined) return { problem: 'deadline_ms is missing', replyTo, deadlineMs: null };
+  if (!isWhole(deadlineMs))
+    return { problem: 'deadline_ms is not a whole number', replyTo, deadlineMs: undefined };
   const keepalive = payload['keepalive_ms'] ?? RPC_LIMITS.defaultKeepaliveMs;
-  if (!isWhole(keepalive)) return { problem: 'keepalive_ms is not a whole number', replyTo };
+  if (!isWhole(keepalive)) return { problem: 'keepalive_ms is not a whole number', replyTo, deadlineMs };
   const window = payload['window'] ?? RPC_LIMITS.defaultWindow;
   if (!isWhole(window) || window < 1)
-    return { problem: 'window is not a whole number of at least 1', replyTo };
+    return { problem: 'window is not a whole number of at least 1', replyTo, deadlineMs };
   return {
     replyTo,
     deadlineMs,
-    keepaliveMs: Math.min(RPC_LIMITS.maxKeepaliveMs, Math.max(RPC_LIMITS.minKeepaliveMs, keepalive)),
+    keepaliveMs: clampKeepalive(keepalive),
     window,
     body: payload['body'] ?? null,
   };

@@ -90,15 +90,16 @@ export class RequesterStream<R = unknown> implements AsyncIterableIterator<R> {
   /** Takes a frame of this stream; `drop` reports one dropped without ending the stream. */
   receive(frame: Frame, origin: string, drop: (dropped: DroppedFrame) => void): void {
     if (this.#end !== undefined || frame.kind === 'other' || frame.kind === 'keepalive') return;
+    // A second server's frame is dropped before it is judged: not even an unreadable one ends the stream.
+    if (this.#server !== undefined && origin !== this.#server.origin) {
+      drop({ reason: `answered by ${JSON.stringify(this.#server.origin)} already` });
+      return;
+    }
     if (frame.kind === 'invalid') {
       this.#endLocally(CloseCode.UNSUPPORTED_DATA, frame.problem);
       return;
     }
     this.#server ??= { origin, run: frame.run };
-    if (origin !== this.#server.origin) {
-      drop({ reason: `answered by ${JSON.stringify(this.#server.origin)} already` });
-      return;
-    }
     if (frame.run !== this.#server.run) {
       this.#endLocally(CloseCode.ABNORMAL, 'the serving process restarted');
       return;

@@ -11,7 +11,7 @@ import type { Logger } from '../logger/index.js';
 import { inboxChannelOf } from '../naming/index.js';
 import { RpcCloseError } from './close-error.js';
 import { checkRequestType } from './request-type.js';
-import { CloseCode, readFrame, RPC_LIMITS, RpcType } from './protocol.js';
+import { clampKeepalive, CloseCode, readFrame, RPC_LIMITS, RpcType } from './protocol.js';
 import { asError, RequesterStream, type StreamEnd } from './requester-stream.js';
 import type { RpcTransport } from './transport.js';
 
@@ -21,7 +21,10 @@ export interface OpenStreamOptions {
   signal?: AbortSignal;
   /** The request's deadline, from now; default 60 000 ms. The stream ends with 4008 when it passes. */
   timeoutMs?: number;
-  /** The keepalive interval asked of the server; silence for 3× ends the stream with 1006. Default 10 000. */
+  /**
+   * The keepalive interval asked of the server (default 10 000 ms). The server keeps it clamped to
+   * [100, 60 000] ms; silence for 3× that ends the stream with 1006.
+   */
   keepaliveMs?: number;
   /** Data frames buffered for this stream before the server must wait for credit; default 256. */
   window?: number;
@@ -91,7 +94,8 @@ export class RpcRequester {
     const stream = new RequesterStream<R>({
       id,
       window,
-      silenceMs: 3 * keepaliveMs,
+      // The server clamps the interval it keeps (§3.1): silence is judged on the one it uses.
+      silenceMs: 3 * clampKeepalive(keepaliveMs),
       deadlineMs,
       clock: this.#clock,
       signal: options.signal,

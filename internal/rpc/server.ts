@@ -52,7 +52,7 @@ interface ServedChannel {
 export interface RpcServerCounters {
   /** Streams started. */
   served: number;
-  /** Requests dropped because their deadline had passed. */
+  /** Requests dropped because their deadline had passed or was missing. */
   expired: number;
   /** Requests dropped because their stream id was seen already. */
   duplicates: number;
@@ -194,20 +194,25 @@ export class RpcServer {
       return;
     }
     const now = this.#clock.now();
+    // §5 step 4 before step 5: a request that is late, or cannot say when it is, is never answered.
+    const { deadlineMs } = request;
+    if (deadlineMs === null || (deadlineMs !== undefined && deadlineMs <= now)) {
+      this.#remember(id, deadlineMs ?? now);
+      this.counters.expired += 1;
+      this.#logger.warn(
+        deadlineMs === null
+          ? { ...log, problem: 'deadline_ms is missing' }
+          : { ...log, deadline_ms: deadlineMs, late_ms: now - deadlineMs },
+        'dropping a request whose deadline passed or is missing',
+      );
+      return;
+    }
     if ('problem' in request) {
       this.#remember(id, now + EARLY_CANCEL_MEMORY_MS);
       this.#closeUnstarted(request.replyTo ?? '', id, CloseCode.BAD_REQUEST, request.problem);
       return;
     }
     this.#remember(id, request.deadlineMs);
-    if (request.deadlineMs <= now) {
-      this.counters.expired += 1;
-      this.#logger.warn(
-        { ...log, deadline_ms: request.deadlineMs, late_ms: now - request.deadlineMs },
-        'dropping a request whose deadline passed',
-      );
-      return;
-    }
     const handler = this.#channels.get(channel)?.handlers.get(message.payloadType);
     if (handler === undefined) {
       this.#closeUnstarted(
