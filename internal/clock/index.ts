@@ -49,3 +49,4 @@ export const systemClock: Clock = {
 };
 
 export { Backoff, backoffDelay, type BackoffPolicy } from './backoff.js';
+export { keepProcessAlive } from './keep-alive.js';

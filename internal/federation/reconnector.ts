@@ -4,7 +4,7 @@
  * (hub-refusal.ts), hands each connection to what the client runs over it, and reports every change
  * as a {@link ConnectionStatus}. A client is "a reconnector + what to do when connected".
  */
-import { Backoff, type BackoffPolicy, type Clock } from '../clock/index.js';
+import { Backoff, keepProcessAlive, type BackoffPolicy, type Clock } from '../clock/index.js';
 import { ErrorCode, MessengerError, errorMessage } from '../errors/index.js';
 import type { Logger } from '../logger/index.js';
 import { HubDialError, type HubConnection } from './dial-hub.js';
@@ -193,7 +193,7 @@ export class Reconnector {
     let delayMs = afterDrop ? backoff.next() : undefined;
     let lastError: Error | undefined;
     let refusal: string | undefined;
-    const release = this.#opts.holdsProcess ? holdProcessOpen() : undefined;
+    const release = this.#opts.holdsProcess ? keepProcessAlive() : undefined;
     try {
       if (!afterDrop) await this.#opts.prepare?.();
       for (let attempt = 1; ; attempt++) {
@@ -305,15 +305,4 @@ export class Reconnector {
 /** The optional fields of a status between dials. */
 function extras(error: Error | undefined, refusal: string | undefined): Partial<ConnectionStatus> {
   return { ...(error === undefined ? {} : { error }), ...(refusal === undefined ? {} : { refusal }) };
-}
-
-/**
- * Keeps the process alive until the returned function is called: a process waiting for its
- * connection does not exit, as one holding an open connection does not (clock timers are unref'd).
- */
-function holdProcessOpen(): () => void {
-  const timer = setInterval(() => undefined, 2 ** 30);
-  return () => {
-    clearInterval(timer);
-  };
 }

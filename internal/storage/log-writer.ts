@@ -3,7 +3,7 @@
  * full disks and I/O errors without ever leaving half a record in a segment.
  */
 import path from 'node:path';
-import { Backoff, type Clock } from '../clock/index.js';
+import { Backoff, keepProcessAlive, type Clock } from '../clock/index.js';
 import { ErrorCode, MessengerError, errorMessage } from '../errors/index.js';
 import type { Logger } from '../logger/index.js';
 import { syncDirectory } from './durable-file.js';
@@ -295,10 +295,14 @@ export class LogWriter {
       this.#putBack(batch);
       if (this.#failure !== undefined) return false;
       const delay = this.#recordFailure(err);
+      // Publishers await this batch: the process must not exit while its write waits to be retried.
+      const release = keepProcessAlive();
       try {
         await this.#opts.clock.sleep(delay, this.#lifetime.signal);
       } catch {
         // closing: the loop stops and close() rejects what is queued
+      } finally {
+        release();
       }
       return false;
     }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { ErrorCode, hasErrorCode } from '../../internal/errors/index.js';
 import { SINGLES_BEFORE_SYNC_ON_LOOP, segmentFileName } from '../../internal/storage/index.js';
+import { exited, spawnFixture, stdoutLines } from '../support/child.js';
 import { FaultyFs } from '../support/faulty-fs.js';
 import { MemoryLogger } from '../support/memory-logger.js';
 import { tempDir } from '../support/temp-dir.js';
@@ -63,6 +64,17 @@ describe('LogWriter under faults', () => {
     await expect(pending).resolves.toEqual({ start: 0, end: 64 });
     expectOnlyWholeRecords(segmentText(root));
     await log.close();
+  });
+
+  it('keeps a script alive while its publish waits for the disk, until the publish is acknowledged', async () => {
+    // A plain script whose only pending work is the publish: before, the retry's unref'd timer let
+    // Node exit (code 13, "unsettled top-level await") with the publish never settled.
+    const child = spawnFixture('publish-disk-full.mjs', [tempDir(), '3']);
+    const lines = stdoutLines(child);
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    expect(await exited(child), stderr).toBe(0);
+    expect(lines).toEqual(['{"acked":true}']);
   });
 
   it('an aborted signal releases a waiting publisher and nothing of its record is stored', async () => {
