@@ -1,0 +1,215 @@
+/**
+ * docs/conventions/streamkit.md across a real federation hub (TLS on 127.0.0.1), both ways: the test's
+ * own requester and replica against our `StreamStore` authority on the hub, and the test's own
+ * authority (written from the document alone) on the hub against our `StreamStore` replica on a client.
+ */
+import path from 'node:path';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  SequenceMismatchError,
+  StaleFenceError,
+  StreamkitError,
+  StreamRpc,
+  StreamStore,
+} from '../../src/index.js';
+import { closedAfterEach } from '../support/closing.js';
+import {
+  connected,
+  makePki,
+  nodesStoppedAfterEach,
+  type TestNode,
+  type TestPki,
+} from '../support/cluster.js';
+import { tempDir } from '../support/temp-dir.js';
+import { TestAuthority } from './streamkit-authority.js';
+import { collect, instanceOf, type SkInstance } from './streamkit-fixture.js';
+import { SpaceReader } from './streamkit-replica.js';
+import { appendRawLines, channelLines, channels, parseStatus } from './streamkit-wire.js';
+
+const closing = closedAfterEach();
+const start = nodesStoppedAfterEach();
+const EU = channels.space('orders', 'eu');
+let pki: TestPki;
+
+beforeAll(async () => {
+  pki = await makePki(['hub1', 'alpha']);
+});
+
+/** The channel lists of client `alpha`: its inbox and `subscribe`; it publishes the request channel. */
+function listsOf(subscribe: readonly string[]): { subscribe: string[]; publish: string[] } {
+  return { subscribe: ['_inbox.alpha', ...subscribe], publish: ['sk.orders._req'] };
+}
+
+/** A node's Messenger with a new StreamRpc, as the tests see it. */
+async function withRpc(n: TestNode): Promise<SkInstance> {
+  const rpc = await StreamRpc.open(n.messenger);
+  closing.push(rpc);
+  return instanceOf(n.messenger, rpc, n.dataDir);
+}
+
+/** Hub `hub1`, allowing client `alpha` the lists of {@link listsOf}. */
+async function startHub(subscribe: readonly string[]): Promise<{ hub: TestNode; hubI: SkInstance }> {
+  const hub = await start({
+    pki,
+    name: 'hub1',
+    hub: { allowedPeers: [{ name: 'alpha', ...listsOf(subscribe) }] },
+  });
+  return { hub, hubI: await withRpc(hub) };
+}
+
+/** Client `alpha` of `hub`, connected. */
+async function startClient(
+  hub: TestNode,
+  subscribe: readonly string[],
+  dataDir?: string,
+): Promise<SkInstance> {
+  const client = await start({
+    pki,
+    name: 'alpha',
+    hubs: [{ addr: hub.hubAddr, ...listsOf(subscribe) }],
+    ...(dataDir === undefined ? {} : { dataDir }),
+  });
+  await connected(client);
+  return withRpc(client);
+}
+
+/** Hub `hub1` and client `alpha`, both allowed `subscribe`. */
+async function hubAndClient(
+  subscribe: readonly string[],
+): Promise<{ hub: TestNode; hubI: SkInstance; clientI: SkInstance }> {
+  const { hub, hubI } = await startHub(subscribe);
+  return { hub, hubI, clientI: await startClient(hub, subscribe) };
+}
+
+async function storeOn(i: SkInstance, authority: string): Promise<StreamStore> {
+  const store = await StreamStore.open(i.messenger, { store: 'orders', authority, rpc: i.rpc });
+  closing.push(store);
+  return store;
+}
+
+describe('the test requester and replica on a client, our StreamStore authority on the hub', () => {
+  it('produces through the hub and reads the forwarded channel as the authority wrote it', async () => {
+    const { hubI, clientI } = await hubAndClient([EU]);
+    await storeOn(hubI, 'hub1');
+    const r = clientI.requester;
+    const first = await r.produceRecords('eu', 'a', [{ data: 1 }, { data_b64: 'AAE=' }], 0);
+    expect(first.code, first.text).toBe(1000);
+    const mismatch = await r.produceRecords('eu', 'a', [{ data: 2 }], 0);
+    expect(mismatch.code).toBe(4009);
+    expect(JSON.parse(mismatch.text)).toEqual({ expected: 0, actual: 2, where: 'eu/a' });
+    const second = await r.produceRecords('eu', 'b', [{ data: 3 }], 'any');
+    expect(parseStatus(second.frames[0])).toMatchObject({ segment: 'b', last_sequence: 1 });
+    const authorityLines = hubI.lines(EU);
+    await vi.waitFor(
+      () => {
+        expect(clientI.lines(EU)).toHaveLength(authorityLines.length);
+      },
+      { timeout: 10_000 },
+    );
+    // The forwarded copy equals the authority's but for `route` (§7.1).
+    const strip = (l: string): unknown => {
+      const { route: _route, ...rest } = JSON.parse(l) as Record<string, unknown>;
+      return rest;
+    };
+    expect(clientI.lines(EU).map(strip)).toEqual(authorityLines.map(strip));
+    const replica = clientI.space('eu');
+    expect(replica.refusals).toEqual([]);
+    expect(replica.status('a')).toEqual(hubI.space('eu').status('a'));
+    const peek = await r.peek('eu', 'a');
+    expect(peek.frames[0]).toMatchObject({
+      space: 'eu',
+      segment: 'a',
+      sequence: 2,
+      position: 2,
+      origin: 'hub1',
+      data_b64: 'AAE=',
+    });
+    const resync = await r.resync({ space: 'eu', after: 0, until: 3 });
+    expect(resync.frames.flatMap((f) => (f as { lines: string[] }).lines)).toEqual(authorityLines);
+  });
+});
+
+describe('the test authority on the hub, our StreamStore replica on a client', () => {
+  it('produces through it, reads what it wrote, and rebuilds its errors from the close codes', async () => {
+    const { hub, hubI, clientI } = await hubAndClient([EU]);
+    const authority = await TestAuthority.open(hub.messenger, hub.dataDir, hubI.rpc, 'orders');
+    const store = await storeOn(clientI, 'hub1');
+    const s1 = await store.produce('eu', 'a', [{ data: { n: 1 } }, { bytes: new Uint8Array([0, 1, 255]) }], {
+      expectedLastSequence: 0,
+    });
+    expect(s1).toMatchObject({ space: 'eu', segment: 'a', firstSequence: 1, lastSequence: 2 });
+    const err = await store
+      .produce('eu', 'a', [{ data: 2 }], { expectedLastSequence: 5 })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SequenceMismatchError);
+    expect(err).toMatchObject({ wireCode: 4009, expected: 5, actual: 2, where: 'eu/a', retryable: false });
+    const fenced = await store
+      .produce('eu', 'a', [{ data: 2 }], { fence: { key: 'k', fence: 3 } })
+      .catch((e: unknown) => e);
+    expect(fenced).toBeInstanceOf(StaleFenceError);
+    expect(fenced).toMatchObject({ wireCode: 4010, key: 'k', expected: 3, actual: 0, held: false });
+    const trxId = '0190d6a0-0000-7000-8000-000000000001';
+    await store.produce('eu', 'b', [{ data: 'x', metadata: { m: '1' } }], { trxId });
+    const bad = await store.produce('eu', 'c', [{ data: 'y' }], { trxId }).catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(StreamkitError);
+    expect(bad).toMatchObject({ wireCode: 4000, retryable: false });
+    await authority.writeTorn('eu', 'a', 3, 2);
+    await store.produce('eu', 'a', [{ data: 3 }], { expectedLastSequence: 2 });
+    const mine = authority.reader('eu');
+    expect(mine.visible).toHaveLength(4);
+    await vi.waitFor(
+      () => {
+        expect(store.health('eu').lastPosition).toBe(4);
+      },
+      { timeout: 10_000 },
+    );
+    const entries = await collect(store.consumeSpace('eu', 0));
+    expect(entries.map((e) => [e.segment, e.sequence, e.position, e.trx.number, e.origin])).toEqual(
+      mine.visible.map((e) => [e.segment, e.sequence, e.position, e.trx.number, 'hub1']),
+    );
+    expect(entries[0]!.data).toEqual({ n: 1 });
+    expect([...entries[1]!.bytes!]).toEqual([0, 1, 255]);
+    expect(entries[2]!.metadata).toEqual({ m: '1' });
+    expect(store.health('eu')).toMatchObject({ tornEntries: 2, refusedEntries: 0, gaps: 0 });
+    const head = await store.peek('eu', 'a');
+    expect([head.sequence, head.trx.number]).toEqual([3, 2]);
+  });
+
+  it('repairs a gap with resync: asks for exactly the missing positions and applies what it held', async () => {
+    // alpha follows no space channel through the hub: only the resync can fill its gap.
+    const { hub, hubI } = await startHub([]);
+    const authority = await TestAuthority.open(hub.messenger, hub.dataDir, hubI.rpc, 'orders');
+    for (const [seg, n] of [
+      ['a', 2],
+      ['b', 1],
+      ['a', 3],
+    ] as const) {
+      const records = Array.from({ length: n }, (_, k) => ({ data: k }));
+      expect((await hubI.requester.produceRecords('eu', seg, records, 'any')).code).toBe(1000);
+    }
+    const lines = channelLines(hub.dataDir, EU);
+    expect(lines).toHaveLength(6);
+    // A replica whose copy holds only the last transaction (positions 4–6): a gap of 1–3.
+    const dataDir = path.join(tempDir('keyop-skspec-gap-'), 'data');
+    appendRawLines(dataDir, EU, lines.slice(3));
+    const replica = await storeOn(await startClient(hub, [], dataDir), 'hub1');
+    await vi.waitFor(
+      () => {
+        expect(replica.health('eu').lastPosition).toBe(6);
+      },
+      { timeout: 10_000 },
+    );
+    expect(authority.resyncs).toEqual([{ space: 'eu', after: 0, until: 3 }]);
+    expect(replica.health('eu')).toMatchObject({
+      gaps: 1,
+      heldEntries: 0,
+      repairedEntries: 3,
+      refusedEntries: 0,
+    });
+    const mine = new SpaceReader('eu', 'hub1', false).feed(channelLines(dataDir, EU));
+    expect(mine.visible.map((e) => e.line)).toEqual(lines);
+    expect(mine.refusals).toEqual([]);
+    // The copy holds the authority's lines byte for byte (appended after the held ones).
+    expect(channelLines(dataDir, EU)).toEqual([...lines.slice(3), ...lines.slice(0, 3)]);
+  });
+});
