@@ -185,6 +185,19 @@ describe('leases (§8) against the StreamStore authority', () => {
     expect((await r.call(Types.list, { key: 'none' })).frames).toEqual([]);
   });
 
+  it.each([
+    ['a number', { key: 5 }],
+    ['empty', { key: '' }],
+    ['null', { key: null }],
+    ['of 1,026 bytes', { key: 'é'.repeat(513) }],
+  ])('closes a list naming a key that is %s with 4000, not an empty answer', async (_what, body) => {
+    const i = await authority();
+    leaseOf(await i.requester.call(Types.acquire, { key: 'k', holder: 'h', ttl_seconds: 60 }));
+    const a = await i.requester.call(Types.list, body);
+    expect(a.code).toBe(4000);
+    expect(a.text).toContain('lease key');
+  });
+
   it('a fenced produce (§8.4): written under the current fence, else 4010 {key, expected, actual, held}', async () => {
     const clock = new SkewedClock();
     const i = await authority(clock);
@@ -275,6 +288,10 @@ describe('workers (§9) against the StreamStore authority', () => {
     [2.6, 3, 30_000],
     [20, 20, 60_000],
     [1000, 300, 900_000],
+    [-5, 1, 30_000],
+    [0.4, 1, 30_000],
+    [0.5, 1, 30_000],
+    [1.5, 2, 30_000],
   ])('heartbeat_interval_seconds %s becomes %i; eviction after %i ms', async (asked, interval, evict) => {
     const i = await authority();
     const a = await i.requester.call(Types.join, {
@@ -364,6 +381,8 @@ describe('workers (§9) against the StreamStore authority', () => {
     [{ worker_id: 7 }],
     [{ worker_id: 'w', metadata: { a: 1 } }],
     [{ worker_id: 'w', metadata: ['a'] }],
+    [{ worker_id: 'w', heartbeat_interval_seconds: 'x' }],
+    [{ worker_id: 'w', heartbeat_interval_seconds: null }],
   ])('closes a join of %j with 4000', async (body) => {
     const i = await authority();
     const a = await i.requester.call(Types.join, body);
