@@ -69,10 +69,17 @@ function withTrxId(lines: readonly string[], id: string): string[] {
   );
 }
 
-/** Opens replica `alpha` (authority hub1, no rpc: no resync) on a data dir holding `lines`. */
-async function replicaOf(lines: readonly string[]): Promise<{ store: StreamStore; logger: MemoryLogger }> {
+/**
+ * Opens replica `alpha` (authority hub1, no rpc: no resync) on a data dir whose space `eu` holds
+ * `lines` (and other channels the lines of `more`).
+ */
+async function replicaOf(
+  lines: readonly string[],
+  more: Record<string, readonly string[]> = {},
+): Promise<{ store: StreamStore; logger: MemoryLogger }> {
   const dataDir = tempDir('keyop-skspec-replica-');
-  appendRawLines(dataDir, EU, lines);
+  if (lines.length > 0) appendRawLines(dataDir, EU, lines);
+  for (const [channel, l] of Object.entries(more)) appendRawLines(dataDir, channel, l);
   const logger = new MemoryLogger();
   const messenger = await Messenger.open({ name: 'alpha', storage: { dataDir } }, { logger });
   closing.push(messenger);
@@ -319,5 +326,78 @@ describe('the authority at open (§3)', () => {
       [2, 2, 2],
     ]);
     expect(mine.torn).toBe(3);
+  });
+});
+
+describe('a StreamStore replica reads the control channels the test authority writes (§8.2, §9.1)', () => {
+  /** A replica whose `channel` holds `payloads` of `type`, each written by `origin` (default hub1). */
+  async function controlReplica(
+    channel: string,
+    type: string,
+    payloads: readonly [unknown, string?][],
+  ): Promise<StreamStore> {
+    const now = Date.now();
+    const lines = payloads.map(([p, origin]) =>
+      envelopeLine({ channel, origin: origin ?? 'hub1', timestamp: now }, type, randomUUID(), p),
+    );
+    return (await replicaOf([], { [channel]: lines })).store;
+  }
+
+  it('keeps the last lease record of each key and ignores records of another origin', async () => {
+    const later = Date.now() + 600_000;
+    const store = await controlReplica(channels.leases('orders'), Types.leaseState, [
+      [{ key: 'k', holder: 'a', fence: 1, expires_at: later, event: 'acquired' }],
+      [{ key: 'j', holder: 'x', fence: 4, expires_at: later, event: 'acquired' }],
+      [{ key: 'k', holder: null, fence: 1, expires_at: 0, event: 'released' }],
+      [{ key: 'k', holder: 'b', fence: 2, expires_at: later, event: 'renewed' }],
+      [{ key: 'k', holder: 'mallory', fence: 9, expires_at: later, event: 'acquired' }, 'mallory'],
+    ]);
+    expect(await store.getLease('k')).toEqual({
+      key: 'k',
+      holder: 'b',
+      fence: 2,
+      expiresAt: later,
+      event: 'renewed',
+    });
+    expect((await store.leases()).map((l) => [l.key, l.fence])).toEqual([
+      ['j', 4],
+      ['k', 2],
+    ]);
+  });
+
+  it('keeps the inventory with the highest version, of the authority only', async () => {
+    const worker = {
+      worker_id: 'w',
+      metadata: { zone: 'eu' },
+      last_seen_at: 5,
+      origin: 'edge',
+      registration: randomUUID(),
+      heartbeat_interval_seconds: 30,
+    };
+    const store = await controlReplica(channels.workers('orders'), Types.inventory, [
+      [{ workers: [worker], timestamp: 10, version: 2, change: { event: 'joined', worker_id: 'w' } }],
+      [{ workers: [], timestamp: 9, version: 1, change: { event: 'left', worker_id: 'v' } }],
+      [{ workers: [], timestamp: 11, version: 7, change: { event: 'left', worker_id: 'w' } }, 'mallory'],
+    ]);
+    expect(await store.workers()).toEqual({
+      workers: [
+        {
+          workerId: 'w',
+          metadata: { zone: 'eu' },
+          lastSeenAt: 5,
+          origin: 'edge',
+          registration: worker.registration,
+          heartbeatIntervalSeconds: 30,
+        },
+      ],
+      timestamp: 10,
+      version: 2,
+      change: { event: 'joined', workerId: 'w' },
+    });
+  });
+
+  it('gives the empty inventory (version 0, timestamp 0) when there is none', async () => {
+    const store = await controlReplica(channels.workers('orders'), Types.inventory, []);
+    expect(await store.workers()).toEqual({ workers: [], timestamp: 0, version: 0 });
   });
 });
