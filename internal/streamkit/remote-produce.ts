@@ -90,8 +90,14 @@ export function produceCallOf(body: unknown): ProduceCall {
   if (typeof space !== 'string' || typeof segment !== 'string')
     throw badRequest('space and segment must be strings');
   if (typeof trxId !== 'string') throw badRequest('trx_id must be a string');
-  if (expected !== 'any' && typeof expected !== 'number')
-    throw badRequest('expected_last_sequence must be a number or "any"');
+  if (
+    expected !== 'any' &&
+    (typeof expected !== 'number' || !Number.isSafeInteger(expected) || expected < 0)
+  ) {
+    throw badRequest(
+      `expected_last_sequence must be a whole number ≥ 0 or "any", got ${JSON.stringify(expected) ?? 'none'}`,
+    );
+  }
   if (!Array.isArray(records)) throw badRequest('records must be an array');
   return {
     space,
