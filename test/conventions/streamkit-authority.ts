@@ -79,6 +79,8 @@ export class TestAuthority {
   #lastTimestamp = 0;
   /** Resync requests served (their bodies). */
   readonly resyncs: unknown[] = [];
+  /** Changes the frames of the n-th resync answer (from 1), to test what a replica does with them. */
+  tamper: ((frames: string[][], n: number) => string[][]) | undefined;
 
   private constructor(messenger: Messenger, dataDir: string, store: string) {
     this.#messenger = messenger;
@@ -99,7 +101,8 @@ export class TestAuthority {
     await rpc.serve(req, Types.peek, (r, w) => w.write(a.#peek(r.body)));
     await rpc.serve(req, Types.resync, async (r, w) => {
       a.resyncs.push(r.body);
-      for (const lines of a.#resync(r.body)) await w.write({ lines });
+      const frames = a.#resync(r.body);
+      for (const lines of a.tamper?.(frames, a.resyncs.length) ?? frames) await w.write({ lines });
     });
     return a;
   }

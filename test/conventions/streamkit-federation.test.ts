@@ -175,24 +175,38 @@ describe('the test authority on the hub, our StreamStore replica on a client', (
     expect([head.sequence, head.trx.number]).toEqual([3, 2]);
   });
 
-  it('repairs a gap with resync: asks for exactly the missing positions and applies what it held', async () => {
-    // alpha follows no space channel through the hub: only the resync can fill its gap.
+  /**
+   * The test authority on the hub with space `eu` written as `plan` (segment, entries per transaction),
+   * and a StreamStore replica on client `alpha` whose copy holds only the transactions from `keepFrom`
+   * on (by line): alpha follows no space channel through the hub, so only resync fills its gap.
+   */
+  async function gapped(
+    plan: readonly [string, number][],
+    keepFrom: number,
+    tamper?: TestAuthority['tamper'],
+  ): Promise<{ authority: TestAuthority; lines: string[]; dataDir: string; replica: StreamStore }> {
     const { hub, hubI } = await startHub([]);
     const authority = await TestAuthority.open(hub.messenger, hub.dataDir, hubI.rpc, 'orders');
-    for (const [seg, n] of [
-      ['a', 2],
-      ['b', 1],
-      ['a', 3],
-    ] as const) {
+    authority.tamper = tamper;
+    for (const [seg, n] of plan) {
       const records = Array.from({ length: n }, (_, k) => ({ data: k }));
       expect((await hubI.requester.produceRecords('eu', seg, records, 'any')).code).toBe(1000);
     }
     const lines = channelLines(hub.dataDir, EU);
-    expect(lines).toHaveLength(6);
-    // A replica whose copy holds only the last transaction (positions 4–6): a gap of 1–3.
     const dataDir = path.join(tempDir('keyop-skspec-gap-'), 'data');
-    appendRawLines(dataDir, EU, lines.slice(3));
+    appendRawLines(dataDir, EU, lines.slice(keepFrom));
     const replica = await storeOn(await startClient(hub, [], dataDir), 'hub1');
+    return { authority, lines, dataDir, replica };
+  }
+
+  const PLAN: [string, number][] = [
+    ['a', 2],
+    ['b', 1],
+    ['a', 3],
+  ];
+
+  it('repairs a gap with resync: asks for exactly the missing positions and applies what it held', async () => {
+    const { authority, lines, dataDir, replica } = await gapped(PLAN, 3);
     await vi.waitFor(
       () => {
         expect(replica.health('eu').lastPosition).toBe(6);
@@ -210,6 +224,51 @@ describe('the test authority on the hub, our StreamStore replica on a client', (
     expect(mine.visible.map((e) => e.line)).toEqual(lines);
     expect(mine.refusals).toEqual([]);
     // The copy holds the authority's lines byte for byte (appended after the held ones).
+    expect(channelLines(dataDir, EU)).toEqual([...lines.slice(3), ...lines.slice(0, 3)]);
+  });
+
+  it('refuses a whole answer when one line fails a check (§7.1 step 4), and asks again', async () => {
+    const forge = (l: string): string => JSON.stringify({ ...(JSON.parse(l) as object), origin: 'mallory' });
+    const answers: ((f: string[][]) => string[][])[] = [
+      // A foreign origin on the last line.
+      (f) => [[...f[0]!.slice(0, -1), forge(f[0]!.at(-1)!)]],
+      // Positions out of order.
+      (f) => [[f[0]![1]!, f[0]![0]!, f[0]![2]!]],
+      // A line that is not an entry of the space.
+      (f) => [[...f[0]!, '{"v":1}']],
+    ];
+    const { authority, lines, dataDir, replica } = await gapped(PLAN, 3, (f, n) => answers[n - 1]?.(f) ?? f);
+    await vi.waitFor(
+      () => {
+        expect(replica.health('eu').lastPosition).toBe(6);
+      },
+      { timeout: 15_000 },
+    );
+    expect(authority.resyncs).toHaveLength(4);
+    expect(channelLines(dataDir, EU)).toEqual([...lines.slice(3), ...lines.slice(0, 3)]);
+    expect(replica.health('eu')).toMatchObject({ refusedEntries: 0, repairedEntries: 3 });
+  });
+
+  it('appends only the whole transactions at the start of an answer, and asks for the rest', async () => {
+    // Positions 1–2 (a) and 3 (b) are missing: the first answer holds half of a (nothing whole, nothing
+    // written), the second all of a (written; b is asked for next).
+    const answers: ((f: string[][]) => string[][])[] = [
+      (f) => [f[0]!.slice(0, 1)],
+      (f) => [f[0]!.slice(0, 2)],
+    ];
+    const { authority, lines, dataDir, replica } = await gapped(PLAN, 3, (f, n) => answers[n - 1]?.(f) ?? f);
+    await vi.waitFor(
+      () => {
+        expect(replica.health('eu').lastPosition).toBe(6);
+      },
+      { timeout: 15_000 },
+    );
+    expect(authority.resyncs).toEqual([
+      { space: 'eu', after: 0, until: 3 },
+      { space: 'eu', after: 0, until: 3 },
+      { space: 'eu', after: 2, until: 3 },
+    ]);
+    // Each position once: the half transaction of the first answer was never written.
     expect(channelLines(dataDir, EU)).toEqual([...lines.slice(3), ...lines.slice(0, 3)]);
   });
 });

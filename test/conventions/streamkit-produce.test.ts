@@ -191,8 +191,8 @@ describe('produce (§4) against the StreamStore authority', () => {
     ],
     ['no records', { records: [] }, 'records'],
     ['10,001 records', { records: Array.from({ length: 10_001 }, () => ({ data: 1 })) }, '10'],
-    ['a record without data', { records: [{ data: 1 }, { metadata: {} }] }, '1'],
-    ['a record with both data and data_b64', { records: [{ data: 1, data_b64: 'AA==' }] }, '0'],
+    ['a record without data', { records: [{ data: 1 }, { metadata: {} }] }, 'record 1'],
+    ['a record with both data and data_b64', { records: [{ data: 1, data_b64: 'AA==' }] }, 'record 0'],
     ['unpadded data_b64', { records: [{ data_b64: 'AAA' }] }, 'data_b64'],
     ['data_b64 that is not base64', { records: [{ data_b64: '***' }] }, 'data_b64'],
     ['data_b64 with a space', { records: [{ data_b64: 'A B=' }] }, 'data_b64'],
@@ -200,14 +200,14 @@ describe('produce (§4) against the StreamStore authority', () => {
     ['data_b64 that is not a string', { records: [{ data_b64: 5 }] }, 'data_b64'],
     ['metadata that is not strings', { records: [{ data: 1, metadata: { a: 1 } }] }, 'metadata'],
     ['a record sequence of 0', { records: [{ data: 1, sequence: 0 }] }, 'sequence'],
-    ['a record of more than 1 MiB', { records: [{ data: 'x'.repeat(1024 * 1024) }] }, '0'],
+    ['a record of more than 1 MiB', { records: [{ data: 'x'.repeat(1024 * 1024) }] }, 'record 0'],
   ];
   it.each(refusals)('closes 4000 naming %s, writing nothing', async (_what, change, named) => {
     const i = await authority();
     const a = await i.requester.produce({ ...good, trx_id: randomUUID(), ...change });
     expect(a.code).toBe(4000);
     expect(a.frames).toEqual([]);
-    expect(a.text.toLowerCase().replaceAll('_', '')).toContain(named.toLowerCase().replaceAll('_', ''));
+    expect(a.text.toLowerCase()).toContain(named.toLowerCase());
     expect(spaceChannelsWithLines(i)).toEqual([]);
   });
 
