@@ -511,10 +511,9 @@ export class SkStore {
       readOnly: this.#readOnly,
       clock: host.clock,
       logger: this.#logger,
-      log: async (channel, retained) => {
+      log: async (channel) => {
         if (this.#readOnly) return (await host.storage.hasChannel(channel)) ? host.log(channel) : undefined;
-        if (retained && !(await host.storage.isRetained(channel)))
-          await host.storage.setRetained(channel, true);
+        if (!(await host.storage.isRetained(channel))) await host.storage.setRetained(channel, true);
         return host.log(channel);
       },
       appendRecord: async (channel, payloadType, payload) => {

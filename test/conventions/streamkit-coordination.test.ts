@@ -6,7 +6,13 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 import { closedAfterEach } from '../support/closing.js';
-import { openInstance, openStore, SkewedClock, type SkInstance } from './streamkit-fixture.js';
+import {
+  openInstance,
+  openStore,
+  restartableAuthority,
+  SkewedClock,
+  type SkInstance,
+} from './streamkit-fixture.js';
 import { closeJson, type Answer } from './streamkit-requester.js';
 import {
   byteSorted,
@@ -236,16 +242,12 @@ describe('leases (§8) against the StreamStore authority', () => {
   });
 
   it('keeps holders and fences across a restart of the authority (§8.2)', async () => {
-    const first = await openInstance([], 'hub1');
-    const store = await openStore([], first);
+    const authority = await restartableAuthority(closing);
+    const first = authority.i;
     leaseOf(await first.requester.call(Types.acquire, { key: 'k', holder: 'a', ttl_seconds: 600 }));
     leaseOf(await first.requester.call(Types.release, { key: 'k', holder: 'a' }));
     leaseOf(await first.requester.call(Types.acquire, { key: 'k', holder: 'b', ttl_seconds: 600 }));
-    await store.close();
-    await first.rpc.close();
-    await first.messenger.close();
-    const again = await openInstance(closing, 'hub1', first.dataDir);
-    await openStore(closing, again);
+    const again = await authority.restart();
     const held = await again.requester.call(Types.acquire, { key: 'k', holder: 'c', ttl_seconds: 5 });
     expect(held.code).toBe(4011);
     expect(leaseOf(await again.requester.call(Types.list, { key: 'k' }))).toMatchObject({
@@ -333,14 +335,10 @@ describe('workers (§9) against the StreamStore authority', () => {
   });
 
   it('sorts workers by id in UTF-8 byte order and counts versions across a restart', async () => {
-    const first = await openInstance([], 'hub1');
-    const store = await openStore([], first);
+    const authority = await restartableAuthority(closing);
+    const first = authority.i;
     for (const id of ['b', 'é', 'A', 'ｚ']) await first.requester.call(Types.join, { worker_id: id });
-    await store.close();
-    await first.rpc.close();
-    await first.messenger.close();
-    const again = await openInstance(closing, 'hub1', first.dataDir);
-    await openStore(closing, again);
+    const again = await authority.restart();
     await again.requester.call(Types.join, { worker_id: 'c' });
     const snaps = inventories(again);
     expect(snaps.map((s) => s.version)).toEqual([1, 2, 3, 4, 5]);

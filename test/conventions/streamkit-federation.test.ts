@@ -24,7 +24,7 @@ import { tempDir } from '../support/temp-dir.js';
 import { TestAuthority } from './streamkit-authority.js';
 import { collect, instanceOf, type SkInstance } from './streamkit-fixture.js';
 import { SpaceReader } from './streamkit-replica.js';
-import { appendRawLines, channelLines, channels, parseStatus } from './streamkit-wire.js';
+import { appendRawLines, channelLines, channels, parseStatus, Types } from './streamkit-wire.js';
 
 const closing = closedAfterEach();
 const start = nodesStoppedAfterEach();
@@ -126,6 +126,27 @@ describe('the test requester and replica on a client, our StreamStore authority 
     });
     const resync = await r.resync({ space: 'eu', after: 0, until: 3 });
     expect(resync.frames.flatMap((f) => (f as { lines: string[] }).lines)).toEqual(authorityLines);
+  });
+});
+
+describe('control channels forwarded to an observer that joins late (§8.2, §9.1)', () => {
+  it('give it every lease and the current inventory, as on the authority', async () => {
+    const lists = [channels.leases('orders'), channels.workers('orders')];
+    const { hub, hubI } = await startHub(lists);
+    await storeOn(hubI, 'hub1');
+    const r = hubI.requester;
+    expect((await r.call(Types.acquire, { key: 'k', holder: 'h', ttl_seconds: 600 })).code).toBe(1000);
+    for (const id of ['w1', 'w2']) expect((await r.call(Types.join, { worker_id: id })).code).toBe(1000);
+    // alpha connects only now: the hub's first cursor on each channel must start at its beginning.
+    const observer = await storeOn(await startClient(hub, lists), 'hub1');
+    await vi.waitFor(
+      async () => {
+        expect((await observer.workers()).version).toBe(2);
+      },
+      { timeout: 10_000 },
+    );
+    expect((await observer.workers()).workers.map((w) => w.workerId)).toEqual(['w1', 'w2']);
+    expect(await observer.getLease('k')).toMatchObject({ holder: 'h', fence: 1 });
   });
 });
 

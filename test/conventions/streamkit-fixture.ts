@@ -1,12 +1,18 @@
 /** One instance with a `StreamRpc` and the test's independent requester, closed after each test. */
 import path from 'node:path';
-import { Messenger, StreamRpc, StreamStore, type StreamStoreOptions } from '../../src/index.js';
+import {
+  Messenger,
+  StreamRpc,
+  StreamStore,
+  type SegmentStatus,
+  type StreamStoreOptions,
+} from '../../src/index.js';
 import { systemClock, type Clock, type TimerHandle } from '../../internal/clock/index.js';
 import type { Closable } from '../support/closing.js';
 import { tempDir } from '../support/temp-dir.js';
 import { SkRequester } from './streamkit-requester.js';
 import { SpaceReader } from './streamkit-replica.js';
-import { channelLines, channels } from './streamkit-wire.js';
+import { channelLines, channels, type WireStatus } from './streamkit-wire.js';
 
 /** An instance of the tests. */
 export interface SkInstance {
@@ -85,4 +91,52 @@ export async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
   for await (const x of it) out.push(x);
   return out;
+}
+
+/** An authority of store `orders` (instance `hub1`) that a test stops and opens again on its data dir. */
+export interface RestartableAuthority {
+  /** The instance as now open. */
+  i: SkInstance;
+  /** Closes the store, rpc and Messenger, runs `between` (the instance is stopped), opens all again. */
+  restart(between?: () => void): Promise<SkInstance>;
+}
+
+/** Opens a {@link RestartableAuthority}; whatever is open at the end of the test is closed. */
+export async function restartableAuthority(
+  closing: Closable[],
+  clock?: Clock,
+): Promise<RestartableAuthority> {
+  const open: Closable[] = [];
+  closing.push({
+    close: async () => {
+      for (const c of open.splice(0).reverse()) await c.close();
+    },
+  });
+  const start = async (dataDir?: string): Promise<SkInstance> => {
+    const i = await openInstance(open, 'hub1', dataDir, clock);
+    await openStore(open, i);
+    return i;
+  };
+  const a: RestartableAuthority = {
+    i: await start(),
+    async restart(between) {
+      for (const c of open.splice(0).reverse()) await c.close();
+      between?.();
+      a.i = await start(a.i.dataDir);
+      return a.i;
+    },
+  };
+  return a;
+}
+
+/** A status of the TypeScript API in the wire form of §5.3, to compare with the independent reader's. */
+export function wireStatusOf(s: SegmentStatus): WireStatus {
+  return {
+    space: s.space,
+    segment: s.segment,
+    first_sequence: s.firstSequence,
+    first_timestamp: s.firstTimestamp,
+    last_sequence: s.lastSequence,
+    last_timestamp: s.lastTimestamp,
+  };
 }

@@ -8,8 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { closedAfterEach } from '../support/closing.js';
-import { collect, openInstance, openStore, type SkInstance } from './streamkit-fixture.js';
-import { closeJson } from './streamkit-requester.js';
+import { collect, openInstance, openStore, wireStatusOf, type SkInstance } from './streamkit-fixture.js';
+import { closeJson, produceBody } from './streamkit-requester.js';
 import { consumeMerged } from './streamkit-replica.js';
 import { channels, parseEntry, parseSpaceLine, parseStatus } from './streamkit-wire.js';
 
@@ -149,14 +149,8 @@ describe('produce (§4) against the StreamStore authority', () => {
 
   it('answers a known trx id with its original status and writes nothing; another segment is 4000 (§4.3)', async () => {
     const i = await authority();
-    const trx = randomUUID();
-    const body = {
-      space: 'eu',
-      segment: 's',
-      expected_last_sequence: 0,
-      trx_id: trx,
-      records: [{ data: 1 }],
-    };
+    const body = produceBody('eu', 's', [{ data: 1 }], 0);
+    const trx = body.trx_id;
     const first = await i.requester.produce(body);
     expect((await i.requester.produceRecords('eu', 's', [{ data: 2 }], 'any')).code).toBe(1000);
     const again = await i.requester.produce({ ...body, records: [{ data: 'other' }, { data: 'x' }] });
@@ -344,15 +338,7 @@ describe('reads (§5.1) equal the independent reader of the channel', () => {
     expect(store.getSpaces()).toEqual(['eu', 'us']);
     expect(store.getSegments('eu')).toEqual(eu.segments());
     for (const seg of ['s0', 's1', 's2']) {
-      const s = store.getSegmentStatus('eu', seg)!;
-      expect({
-        space: s.space,
-        segment: s.segment,
-        first_sequence: s.firstSequence,
-        first_timestamp: s.firstTimestamp,
-        last_sequence: s.lastSequence,
-        last_timestamp: s.lastTimestamp,
-      }).toEqual(eu.status(seg));
+      expect(wireStatusOf(store.getSegmentStatus('eu', seg)!)).toEqual(eu.status(seg));
     }
     expect(store.getSegmentStatus('eu', 'none')).toBeUndefined();
     const empty = await store.peek('eu', 'none');

@@ -9,8 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { closedAfterEach } from '../support/closing.js';
 import { MemoryLogger } from '../support/memory-logger.js';
 import { tempDir } from '../support/temp-dir.js';
-import { Messenger, StreamRpc, StreamStore } from '../../src/index.js';
-import { collect, instanceOf, openInstance, openStore } from './streamkit-fixture.js';
+import { Messenger, StreamStore } from '../../src/index.js';
+import { collect, openInstance, restartableAuthority } from './streamkit-fixture.js';
 import { SpaceReader } from './streamkit-replica.js';
 import {
   appendRawLines,
@@ -279,33 +279,23 @@ describe('transactions (§3) on a replica', () => {
 
 describe('the authority at open (§3)', () => {
   it('seals a torn transaction with an abort marker, then reuses its positions', async () => {
-    const a = await openInstance([], 'hub1');
-    const s = await StreamStore.open(a.messenger, { store: 'orders' });
-    await s.produce('eu', 'a', [{ data: 1 }]);
-    await s.close();
-    await a.rpc.close();
-    await a.messenger.close();
+    const authority = await restartableAuthority(closing);
+    expect((await authority.i.requester.produceRecords('eu', 'a', [{ data: 1 }], 0)).code).toBe(1000);
     const torn = randomUUID();
     const timestamp = Date.now();
     const t = { channel: EU, origin: 'hub1', timestamp };
-    appendRawLines(
-      a.dataDir,
-      EU,
-      entryPayloads({ ...t, segment: 'a', firstSequence: 2, firstPosition: 2, trxId: torn, trxNumber: 2 }, [
-        { data: 1 },
-        { data: 2 },
-        { data: 3 },
-        { data: 4 },
-      ])
-        .slice(0, 3)
-        .map((p) => envelopeLine(t, Types.entry, torn, p)),
-    );
-    const messenger = await Messenger.open({ name: 'hub1', storage: { dataDir: a.dataDir } });
-    closing.push(messenger);
-    const rpc = await StreamRpc.open(messenger);
-    closing.push(rpc);
-    const i = instanceOf(messenger, rpc, a.dataDir);
-    await openStore(closing, i);
+    const first = { ...t, segment: 'a', firstSequence: 2, firstPosition: 2, trxId: torn, trxNumber: 2 };
+    const records = [{ data: 1 }, { data: 2 }, { data: 3 }, { data: 4 }];
+    // What a crash leaves: 3 of the transaction's 4 lines, written while the authority is stopped.
+    const i = await authority.restart(() => {
+      appendRawLines(
+        authority.i.dataDir,
+        EU,
+        entryPayloads(first, records)
+          .slice(0, 3)
+          .map((p) => envelopeLine(t, Types.entry, torn, p)),
+      );
+    });
     const after = i.lines(EU).map((l) => parseSpaceLine(l, false));
     expect(after).toHaveLength(5);
     const marker = after[4]!;

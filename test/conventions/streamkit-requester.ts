@@ -60,7 +60,7 @@ export class SkRequester {
     return this.call(Types.produce, body);
   }
 
-  /** A well-formed produce of `records` expecting `expected` (a new trx id unless given). */
+  /** A well-formed produce of `records` expecting `expected`, with a new trx id (and `extra` fields). */
   produceRecords(
     space: string,
     segment: string,
@@ -68,14 +68,7 @@ export class SkRequester {
     expected: number | 'any',
     extra: ProduceBody = {},
   ): Promise<Answer> {
-    return this.produce({
-      space,
-      segment,
-      expected_last_sequence: expected,
-      trx_id: randomUUID(),
-      records,
-      ...extra,
-    });
+    return this.produce({ ...produceBody(space, segment, records, expected), ...extra });
   }
 
   /** peek through the authority (§4.4). */
@@ -87,6 +80,16 @@ export class SkRequester {
   resync(body: unknown): Promise<Answer> {
     return this.call(Types.resync, body);
   }
+}
+
+/** A well-formed produce body with a new trx id. */
+export function produceBody(
+  space: string,
+  segment: string,
+  records: readonly WireRecord[],
+  expected: number | 'any',
+): ProduceBody & { trx_id: string } {
+  return { space, segment, expected_last_sequence: expected, trx_id: randomUUID(), records };
 }
 
 /** The JSON of a close text (4009–4012 carry JSON, §6). */

@@ -1,0 +1,170 @@
+/**
+ * The remaining rules of docs/conventions/streamkit.md against our `StreamStore`: names (§1), the
+ * retained space channels (§1), timestamps within a store (§2.1), idempotency rebuilt at open (§4.3)
+ * and status subscriptions (§5.2), each checked with the test's own reader of the channel.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it, vi } from 'vitest';
+import { StreamStore, type SegmentStatus } from '../../src/index.js';
+import { closedAfterEach } from '../support/closing.js';
+import {
+  openInstance,
+  openStore,
+  restartableAuthority,
+  SkewedClock,
+  wireStatusOf,
+} from './streamkit-fixture.js';
+import { produceBody } from './streamkit-requester.js';
+import { channels, isStoreName, parseStatus } from './streamkit-wire.js';
+
+const closing = closedAfterEach();
+
+describe('names and channels (§1)', () => {
+  it.each([
+    ['orders', true],
+    [randomUUID(), true],
+    ['a'.repeat(64), true],
+    ['a'.repeat(65), false],
+    ['Orders', false],
+    ['or_ders', false],
+    ['or.ders', false],
+    ['', false],
+  ])('store %j: accepted %s, else 4000 before anything is written', async (store, ok) => {
+    expect(isStoreName(store)).toBe(ok);
+    const i = await openInstance(closing, 'hub1');
+    const opened = await StreamStore.open(i.messenger, { store }).then(
+      (s) => {
+        closing.push(s);
+        return undefined;
+      },
+      (e: unknown) => e,
+    );
+    if (ok) expect(opened).toBeUndefined();
+    else expect(opened).toMatchObject({ wireCode: 4000 });
+    if (!ok)
+      expect(fs.readdirSync(path.join(i.dataDir, 'channels')).filter((c) => c.startsWith('sk.'))).toEqual([]);
+  });
+
+  it('keeps space, lease and worker channels retained (the .retained marker of keyop)', async () => {
+    const i = await openInstance(closing, 'hub1');
+    await openStore(closing, i);
+    await i.requester.produceRecords('eu', 's', [{ data: 1 }], 0);
+    await i.requester.call('streamkit.lease.acquire.v1', { key: 'k', holder: 'h', ttl_seconds: 5 });
+    await i.requester.call('streamkit.workers.join.v1', { worker_id: 'w' });
+    for (const channel of [
+      channels.space('orders', 'eu'),
+      channels.leases('orders'),
+      channels.workers('orders'),
+    ]) {
+      expect(fs.existsSync(path.join(i.dataDir, 'channels', channel, '.retained')), channel).toBe(true);
+    }
+  });
+});
+
+describe('timestamps (§2.1)', () => {
+  it('never decrease within a store, even when the clock steps back; ts stays the entry timestamp', async () => {
+    const clock = new SkewedClock();
+    const i = await openInstance(closing, 'hub1', undefined, clock);
+    await openStore(closing, i);
+    await i.requester.produceRecords('eu', 's', [{ data: 1 }], 0);
+    clock.offset -= 60_000;
+    await i.requester.produceRecords('us', 's', [{ data: 2 }], 0);
+    await i.requester.produceRecords('eu', 's', [{ data: 3 }], 1);
+    // The independent reader checks each entry's ts against its timestamp.
+    const eu = i.space('eu').visible;
+    const us = i.space('us').visible;
+    expect(us[0]!.timestamp).toBeGreaterThanOrEqual(eu[0]!.timestamp);
+    expect(eu[1]!.timestamp).toBeGreaterThanOrEqual(us[0]!.timestamp);
+  });
+});
+
+describe('idempotency (§4.3)', () => {
+  it('is rebuilt from the log at open: a retry after a restart answers the original status', async () => {
+    const authority = await restartableAuthority(closing);
+    const first = authority.i;
+    const body = produceBody('eu', 's', [{ data: 1 }], 0);
+    const original = await first.requester.produce(body);
+    await first.requester.produceRecords('eu', 's', [{ data: 2 }], 1);
+    const again = await authority.restart();
+    const retry = await again.requester.produce(body);
+    expect(retry.code).toBe(1000);
+    expect(parseStatus(retry.frames[0])).toEqual(parseStatus(original.frames[0]));
+    expect(again.space('eu').visible).toHaveLength(2);
+  });
+});
+
+describe('status subscriptions (§5.2)', () => {
+  const wire = wireStatusOf;
+
+  it('deliver a snapshot sorted by segment, then one status per transaction', async () => {
+    const i = await openInstance(closing, 'hub1');
+    const store = await openStore(closing, i);
+    await i.requester.produceRecords('eu', 'b', [{ data: 1 }], 0);
+    await i.requester.produceRecords('eu', 'a', [{ data: 1 }, { data: 2 }], 0);
+    const seen: SegmentStatus[] = [];
+    const sub = store.subscribeToSpace('eu', (s) => {
+      seen.push(s);
+    });
+    await vi.waitFor(() => {
+      expect(seen).toHaveLength(2);
+    });
+    await i.requester.produceRecords('eu', 'b', [{ data: 2 }], 1);
+    await vi.waitFor(() => {
+      expect(seen).toHaveLength(3);
+    });
+    const r = i.space('eu');
+    expect(seen.slice(0, 2).map(wire)).toEqual([
+      { ...r.status('a')! },
+      { ...r.status('b')!, last_sequence: 1, last_timestamp: r.status('b')!.first_timestamp },
+    ]);
+    expect(wire(seen[2]!)).toEqual(r.status('b'));
+    await sub.unsubscribe();
+  });
+
+  it('coalesce per segment for a slow handler: a newer status replaces a queued one', async () => {
+    const i = await openInstance(closing, 'hub1');
+    const store = await openStore(closing, i);
+    let release!: () => void;
+    const blocked = new Promise<void>((resolve) => (release = resolve));
+    const seen: SegmentStatus[] = [];
+    const sub = store.subscribeToSegment('eu', 's', async (s) => {
+      seen.push(s);
+      await blocked;
+    });
+    await i.requester.produceRecords('eu', 's', [{ data: 1 }], 0);
+    await vi.waitFor(() => {
+      expect(seen).toHaveLength(1);
+    });
+    for (let k = 2; k <= 4; k++) await i.requester.produceRecords('eu', 's', [{ data: k }], k - 1);
+    release();
+    await vi.waitFor(() => {
+      expect(seen.at(-1)?.lastSequence).toBe(4);
+    });
+    expect(seen.map((s) => s.lastSequence)).toEqual([1, 4]);
+    expect(sub.stats().coalesced).toBe(2);
+    await sub.unsubscribe();
+  });
+
+  it('send {space, segment "*", heartbeat: true} after a quiet interval', async () => {
+    const i = await openInstance(closing, 'hub1');
+    const store = await openStore(closing, i);
+    const seen: SegmentStatus[] = [];
+    const sub = store.subscribeToSpace(
+      'eu',
+      (s) => {
+        seen.push(s);
+      },
+      { heartbeatIntervalSeconds: 0.6 },
+    );
+    await vi.waitFor(
+      () => {
+        expect(seen).toHaveLength(1);
+      },
+      { timeout: 5_000 },
+    );
+    expect(seen[0]).toMatchObject({ space: 'eu', segment: '*', heartbeat: true });
+    await sub.unsubscribe();
+  });
+});
