@@ -30,7 +30,7 @@ const LEASES = channels.leases('orders');
 const WORKERS = channels.workers('orders');
 
 async function authority(clock?: SkewedClock): Promise<SkInstance> {
-  const i = await openInstance(closing, 'hub1', undefined, clock);
+  const i = await openInstance(closing, 'hub1', undefined, clock === undefined ? {} : { clock });
   await openStore(closing, i);
   return i;
 }

@@ -11,6 +11,7 @@ import {
   StreamkitError,
   StreamRpc,
   StreamStore,
+  type StreamRpcOptions,
 } from '../../src/index.js';
 import { closedAfterEach } from '../support/closing.js';
 import {
@@ -22,7 +23,8 @@ import {
 } from '../support/cluster.js';
 import { tempDir } from '../support/temp-dir.js';
 import { TestAuthority } from './streamkit-authority.js';
-import { collect, instanceOf, type SkInstance } from './streamkit-fixture.js';
+import { collect, instanceOf, SkewedClock, type SkInstance } from './streamkit-fixture.js';
+import { produceBody } from './streamkit-requester.js';
 import { SpaceReader } from './streamkit-replica.js';
 import { appendRawLines, channelLines, channels, parseStatus, Types } from './streamkit-wire.js';
 
@@ -41,8 +43,8 @@ function listsOf(subscribe: readonly string[]): { subscribe: string[]; publish: 
 }
 
 /** A node's Messenger with a new StreamRpc, as the tests see it. */
-async function withRpc(n: TestNode): Promise<SkInstance> {
-  const rpc = await StreamRpc.open(n.messenger);
+async function withRpc(n: TestNode, options: StreamRpcOptions = {}): Promise<SkInstance> {
+  const rpc = await StreamRpc.open(n.messenger, options);
   closing.push(rpc);
   return instanceOf(n.messenger, rpc, n.dataDir);
 }
@@ -62,6 +64,7 @@ async function startClient(
   hub: TestNode,
   subscribe: readonly string[],
   dataDir?: string,
+  rpcOptions: StreamRpcOptions = {},
 ): Promise<SkInstance> {
   const client = await start({
     pki,
@@ -70,7 +73,7 @@ async function startClient(
     ...(dataDir === undefined ? {} : { dataDir }),
   });
   await connected(client);
-  return withRpc(client);
+  return withRpc(client, rpcOptions);
 }
 
 /** Hub `hub1` and client `alpha`, both allowed `subscribe`. */
@@ -126,6 +129,20 @@ describe('the test requester and replica on a client, our StreamStore authority 
     });
     const resync = await r.resync({ space: 'eu', after: 0, until: 3 });
     expect(resync.frames.flatMap((f) => (f as { lines: string[] }).lines)).toEqual(authorityLines);
+  });
+
+  it('never applies a produce whose deadline passed before the authority read it (§4.1)', async () => {
+    const { hub, hubI } = await startHub([EU]);
+    await storeOn(hubI, 'hub1');
+    // The requester's clock is an hour behind: its deadline_ms is already past for the authority.
+    const late = new SkewedClock();
+    late.offset = -3_600_000;
+    const clientI = await startClient(hub, [EU], undefined, { clock: late });
+    const body = produceBody('eu', 's', [{ data: 1 }], 0);
+    const a = await clientI.requester.call(Types.produce, body, { timeoutMs: 1_500 });
+    expect(a.code).toBe(4008);
+    expect(hubI.lines(EU)).toEqual([]);
+    expect(hubI.rpc.stats()).toMatchObject({ expired: 1, served: 0 });
   });
 });
 

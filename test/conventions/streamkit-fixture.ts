@@ -4,6 +4,7 @@ import {
   Messenger,
   StreamRpc,
   StreamStore,
+  type MessengerOptions,
   type SegmentStatus,
   type StreamStoreOptions,
 } from '../../src/index.js';
@@ -48,12 +49,12 @@ export async function openInstance(
   closing: Closable[],
   name: string,
   dataDir?: string,
-  clock?: Clock,
+  options: MessengerOptions = {},
 ): Promise<SkInstance> {
   const dir = dataDir ?? path.join(tempDir('keyop-skspec-'), 'data');
   const messenger = await Messenger.open(
     { name, storage: { dataDir: dir, syncPolicy: 'periodic' } },
-    clock === undefined ? {} : { clock },
+    options,
   );
   closing.push(messenger);
   const rpc = await StreamRpc.open(messenger);
@@ -104,7 +105,7 @@ export interface RestartableAuthority {
 /** Opens a {@link RestartableAuthority}; whatever is open at the end of the test is closed. */
 export async function restartableAuthority(
   closing: Closable[],
-  clock?: Clock,
+  options: MessengerOptions = {},
 ): Promise<RestartableAuthority> {
   const open: Closable[] = [];
   closing.push({
@@ -113,7 +114,7 @@ export async function restartableAuthority(
     },
   });
   const start = async (dataDir?: string): Promise<SkInstance> => {
-    const i = await openInstance(open, 'hub1', dataDir, clock);
+    const i = await openInstance(open, 'hub1', dataDir, options);
     await openStore(open, i);
     return i;
   };

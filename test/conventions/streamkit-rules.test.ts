@@ -8,6 +8,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 import { StreamStore, type SegmentStatus } from '../../src/index.js';
+import { nodeSegmentFs, type SegmentFile, type SegmentFs } from '../../internal/storage/index.js';
 import { closedAfterEach } from '../support/closing.js';
 import {
   openInstance,
@@ -66,7 +67,7 @@ describe('names and channels (§1)', () => {
 describe('timestamps (§2.1)', () => {
   it('never decrease within a store, even when the clock steps back; ts stays the entry timestamp', async () => {
     const clock = new SkewedClock();
-    const i = await openInstance(closing, 'hub1', undefined, clock);
+    const i = await openInstance(closing, 'hub1', undefined, { clock });
     await openStore(closing, i);
     await i.requester.produceRecords('eu', 's', [{ data: 1 }], 0);
     clock.offset -= 60_000;
@@ -166,5 +167,78 @@ describe('status subscriptions (§5.2)', () => {
     );
     expect(seen[0]).toMatchObject({ space: 'eu', segment: '*', heartbeat: true });
     await sub.unsubscribe();
+  });
+});
+
+/**
+ * The real segment fs, where the next write to a file of one channel stores its first line and a part
+ * of the next, then fails, and so does the truncation that would undo it: the writer stops for good.
+ */
+class ChannelFaults implements SegmentFs {
+  armed = false;
+  readonly #folder: string;
+
+  constructor(channel: string) {
+    this.#folder = `${path.sep}${channel}${path.sep}`;
+  }
+
+  open(file: string): SegmentFile {
+    return this.#wrap(nodeSegmentFs.open(file));
+  }
+
+  create(file: string): SegmentFile {
+    return this.#wrap(nodeSegmentFs.create(file));
+  }
+
+  #wrap(file: SegmentFile): SegmentFile {
+    return {
+      ...file,
+      path: file.path,
+      size: () => file.size(),
+      datasync: () => file.datasync(),
+      datasyncNow: () => {
+        file.datasyncNow();
+      },
+      truncate: (size) => {
+        if (this.armed && file.path.includes(this.#folder)) {
+          this.armed = false;
+          throw Object.assign(new Error('EIO: injected'), { code: 'EIO' });
+        }
+        file.truncate(size);
+      },
+      close: () => {
+        file.close();
+      },
+      write: (data) => {
+        if (!this.armed || !file.path.includes(this.#folder)) return file.write(data);
+        fs.appendFileSync(file.path, data.subarray(0, data.indexOf(10) + 11));
+        throw Object.assign(new Error('EIO: injected'), { code: 'EIO' });
+      },
+    };
+  }
+}
+
+describe('a failed append (§4.2)', () => {
+  it('closes 5001; the space then refuses produces with 5003 until the authority reopens and seals the tail', async () => {
+    const faults = new ChannelFaults(channels.space('orders', 'eu'));
+    const authority = await restartableAuthority(closing, { segmentFs: faults });
+    const r = authority.i.requester;
+    expect((await r.produceRecords('eu', 's', [{ data: 1 }], 0)).code).toBe(1000);
+    faults.armed = true;
+    const failed = await r.produceRecords('eu', 's', [{ data: 2 }, { data: 3 }], 1);
+    expect(failed.code).toBe(5001);
+    const stopped = await r.produceRecords('eu', 's', [{ data: 2 }], 1);
+    expect(stopped.code).toBe(5003);
+    expect((await r.produceRecords('us', 's', [{ data: 1 }], 0)).code).toBe(1000);
+    const i = await authority.restart();
+    const ok = await i.requester.produceRecords('eu', 's', [{ data: 2 }], 1);
+    expect(ok.code, ok.text).toBe(1000);
+    const mine = i.space('eu');
+    expect(mine.visible.map((e) => [e.position, e.sequence, e.trx.number])).toEqual([
+      [1, 1, 1],
+      [2, 2, 2],
+    ]);
+    // The first line of the failed transaction stayed: sealed with an abort marker at open.
+    expect(mine.torn).toBe(1);
   });
 });
