@@ -265,6 +265,26 @@ describe('the test authority on the hub, our StreamStore replica on a client', (
     expect(channelLines(dataDir, EU)).toEqual([...lines.slice(3), ...lines.slice(0, 3)]);
   });
 
+  it('asks for at most 10,000 positions at a time (§7.1 step 3)', async () => {
+    const plan: [string, number][] = [
+      ['a', 10_000],
+      ['a', 1],
+      ['b', 1],
+    ];
+    const { authority, lines, dataDir, replica } = await gapped(plan, 10_001);
+    await vi.waitFor(
+      () => {
+        expect(replica.health('eu').lastPosition).toBe(10_002);
+      },
+      { timeout: 20_000 },
+    );
+    expect(authority.resyncs).toEqual([
+      { space: 'eu', after: 0, until: 10_000 },
+      { space: 'eu', after: 10_000, until: 10_001 },
+    ]);
+    expect(channelLines(dataDir, EU)).toEqual([...lines.slice(10_001), ...lines.slice(0, 10_001)]);
+  });
+
   it('refuses a whole answer when one line fails a check (§7.1 step 4), and asks again', async () => {
     const forge = (l: string): string => JSON.stringify({ ...(JSON.parse(l) as object), origin: 'mallory' });
     const answers: ((f: string[][]) => string[][])[] = [

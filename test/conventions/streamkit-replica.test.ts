@@ -199,6 +199,22 @@ describe('a StreamStore replica applies the checks of §7 in order', () => {
   });
 });
 
+describe('positions held past a gap (§7.1 step 1)', () => {
+  it('refuse a repeat of a held transaction with 4091 and another at its position with 4092', async () => {
+    const lines = await authorityLines([
+      ['a', 1],
+      ['a', 2],
+    ]);
+    const held = lines.slice(1);
+    const all = [...held, ...held, ...withTrxId(held, randomUUID())];
+    const { store, logger } = await replicaOf(all);
+    const mine = await expectSameView(store, all);
+    expect(mine.refusals.map((r) => r.code)).toEqual([4091, 4092]);
+    expect(store.health('eu').heldEntries).toBe(2);
+    expect(logged(logger, 4091) && logged(logger, 4092)).toBe(true);
+  });
+});
+
 describe('transactions (§3) on a replica', () => {
   it('assembles by trx id: entries of another transaction in between tear nothing', async () => {
     const lines = await authorityLines([

@@ -11,6 +11,7 @@ import { StreamStore, type SegmentStatus } from '../../src/index.js';
 import { nodeSegmentFs, type SegmentFile, type SegmentFs } from '../../internal/storage/index.js';
 import { closedAfterEach } from '../support/closing.js';
 import {
+  collect,
   openInstance,
   openStore,
   restartableAuthority,
@@ -78,6 +79,30 @@ describe('timestamps (§2.1)', () => {
     const us = i.space('us').visible;
     expect(us[0]!.timestamp).toBeGreaterThanOrEqual(eu[0]!.timestamp);
     expect(eu[1]!.timestamp).toBeGreaterThanOrEqual(us[0]!.timestamp);
+  });
+});
+
+describe('consume of several spaces (§5.1)', () => {
+  it('merges equal timestamps by space name in byte order, then position', async () => {
+    const clock = new SkewedClock();
+    const i = await openInstance(closing, 'hub1', undefined, { clock });
+    const store = await openStore(closing, i);
+    await i.requester.produceRecords('us', 's', [{ data: 1 }], 0);
+    // The clock steps back: every later transaction is stamped with the same, last timestamp.
+    clock.offset -= 60_000;
+    await i.requester.produceRecords('eu', 's', [{ data: 2 }, { data: 3 }], 0);
+    await i.requester.produceRecords('Zz', 's', [{ data: 4 }], 0);
+    await i.requester.produceRecords('us', 's', [{ data: 5 }], 1);
+    const merged = await collect(store.consume({ us: 0, eu: 0, Zz: 0 }));
+    expect(new Set(merged.map((e) => e.timestamp)).size).toBe(1);
+    expect(merged.map((e) => [e.space, e.position])).toEqual([
+      ['Zz', 1],
+      ['eu', 1],
+      ['eu', 2],
+      ['us', 1],
+      ['us', 2],
+    ]);
+    expect((await collect(store.consume({ us: 0, eu: 1 }, { limit: 2 }))).map((e) => e.data)).toEqual([3, 1]);
   });
 });
 
