@@ -84,8 +84,13 @@ async function hubAndClient(
   return { hub, hubI, clientI: await startClient(hub, subscribe) };
 }
 
-async function storeOn(i: SkInstance, authority: string): Promise<StreamStore> {
-  const store = await StreamStore.open(i.messenger, { store: 'orders', authority, rpc: i.rpc });
+async function storeOn(i: SkInstance, authority: string, requestTimeoutMs?: number): Promise<StreamStore> {
+  const store = await StreamStore.open(i.messenger, {
+    store: 'orders',
+    authority,
+    rpc: i.rpc,
+    ...(requestTimeoutMs === undefined ? {} : { requestTimeoutMs }),
+  });
   closing.push(store);
   return store;
 }
@@ -242,6 +247,16 @@ describe('the test authority on the hub, our StreamStore replica on a client', (
     ['b', 1],
     ['a', 3],
   ];
+
+  it('a lease request nobody answers is 5003 (retryable); one the authority does not serve keeps rpc 4004', async () => {
+    const { hub, hubI } = await startHub([]);
+    const replica = await storeOn(await startClient(hub, []), 'hub1', 800);
+    const unanswered = await replica.acquireLease('k', 'h', 5_000).catch((e: unknown) => e);
+    expect(unanswered).toMatchObject({ wireCode: 5003, retryable: true });
+    await TestAuthority.open(hub.messenger, hub.dataDir, hubI.rpc, 'orders');
+    const unserved = await replica.acquireLease('k', 'h', 5_000).catch((e: unknown) => e);
+    expect(unserved).toMatchObject({ wireCode: 4004, retryable: false });
+  });
 
   it('repairs a gap with resync: asks for exactly the missing positions and applies what it held', async () => {
     const { authority, lines, dataDir, replica } = await gapped(PLAN, 3);
