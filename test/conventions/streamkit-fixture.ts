@@ -98,6 +98,8 @@ export async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
 export interface RestartableAuthority {
   /** The instance as now open. */
   i: SkInstance;
+  /** Its store. */
+  store: StreamStore;
   /** Closes the store, rpc and Messenger, runs `between` (the instance is stopped), opens all again. */
   restart(between?: () => void): Promise<SkInstance>;
 }
@@ -113,17 +115,16 @@ export async function restartableAuthority(
       for (const c of open.splice(0).reverse()) await c.close();
     },
   });
-  const start = async (dataDir?: string): Promise<SkInstance> => {
+  const start = async (dataDir?: string): Promise<{ i: SkInstance; store: StreamStore }> => {
     const i = await openInstance(open, 'hub1', dataDir, options);
-    await openStore(open, i);
-    return i;
+    return { i, store: await openStore(open, i) };
   };
   const a: RestartableAuthority = {
-    i: await start(),
+    ...(await start()),
     async restart(between) {
       for (const c of open.splice(0).reverse()) await c.close();
       between?.();
-      a.i = await start(a.i.dataDir);
+      Object.assign(a, await start(a.i.dataDir));
       return a.i;
     },
   };

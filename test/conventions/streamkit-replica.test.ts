@@ -173,6 +173,33 @@ describe('a StreamStore replica applies the checks of §7 in order', () => {
     for (const code of [4093, 4094, 4009]) expect(logged(logger, code), String(code)).toBe(true);
   });
 
+  it('refuses with 4009 a transaction whose entries change segment or skip a position', async () => {
+    const lines = await authorityLines([['a', 2]]);
+    const otherSegment = withTrxId(
+      [
+        lines[0]!,
+        edited(lines[1]!, (p) => {
+          p['segment'] = 'z';
+        }),
+      ],
+      randomUUID(),
+    );
+    const skipped = withTrxId(
+      [
+        lines[0]!,
+        edited(lines[1]!, (p) => {
+          p['position'] = 3;
+        }),
+      ],
+      randomUUID(),
+    );
+    const all = [...otherSegment, ...skipped, ...lines];
+    const { store } = await replicaOf(all);
+    const mine = await expectSameView(store, all);
+    expect(mine.refusals.map((r) => r.code)).toEqual([4009, 4009]);
+    expect(mine.visible).toHaveLength(2);
+  });
+
   it('checks the origin before the position: a forged repeat is 4095, not 4091', async () => {
     const lines = await authorityLines([['a', 1]]);
     const forged = edited(lines[0]!, () => undefined, { origin: 'mallory' });
@@ -294,6 +321,37 @@ describe('transactions (§3) on a replica', () => {
 });
 
 describe('the authority at open (§3)', () => {
+  it('refuses a gap in its own channel like any other failure: nothing is held', async () => {
+    const authority = await restartableAuthority(closing);
+    expect((await authority.i.requester.produceRecords('eu', 'a', [{ data: 1 }], 0)).code).toBe(1000);
+    const [line] = authority.i.lines(EU);
+    const ahead = withTrxId(
+      [
+        edited(line!, (p) => {
+          p['position'] = 5;
+          p['sequence'] = 2;
+          (p['trx'] as Record<string, unknown>)['number'] = 2;
+        }),
+      ],
+      randomUUID(),
+    );
+    const i = await authority.restart(() => {
+      appendRawLines(authority.i.dataDir, EU, ahead);
+    });
+    expect(authority.store.health('eu')).toMatchObject({
+      lastPosition: 1,
+      refusedEntries: 1,
+      gaps: 0,
+      heldEntries: 0,
+    });
+    const next = await i.requester.produceRecords('eu', 'a', [{ data: 2 }], 1);
+    expect(next.code, next.text).toBe(1000);
+    expect(i.space('eu').visible.map((e) => [e.position, e.sequence])).toEqual([
+      [1, 1],
+      [2, 2],
+    ]);
+  });
+
   it('seals a torn transaction with an abort marker, then reuses its positions', async () => {
     const authority = await restartableAuthority(closing);
     expect((await authority.i.requester.produceRecords('eu', 'a', [{ data: 1 }], 0)).code).toBe(1000);
