@@ -21,6 +21,7 @@ import {
   type TestNode,
   type TestPki,
 } from '../support/cluster.js';
+import { auditLines } from '../support/audit.js';
 import { tempDir } from '../support/temp-dir.js';
 import { TestAuthority } from './streamkit-authority.js';
 import { collect, instanceOf, SkewedClock, type SkInstance } from './streamkit-fixture.js';
@@ -273,6 +274,15 @@ describe('the test authority on the hub, our StreamStore replica on a client', (
       repairedEntries: 3,
       refusedEntries: 0,
     });
+    // Audited as §7.1 step 1 says, naming the held transaction (which starts right after the gap).
+    const heldTrx = (JSON.parse(lines[3]!) as { correlation_id: string }).correlation_id;
+    expect(auditLines(dataDir).filter((l) => l.event === 'streamkit_refused')).toEqual([
+      expect.objectContaining({
+        channel: EU,
+        peer: 'hub1',
+        detail: `code=4090 trx=${heldTrx} entries=3: positions 1-3 missing; held back until repaired`,
+      }),
+    ]);
     const mine = new SpaceReader('eu', 'hub1', false).feed(channelLines(dataDir, EU));
     expect(mine.visible.map((e) => e.line)).toEqual(lines);
     expect(mine.refusals).toEqual([]);
