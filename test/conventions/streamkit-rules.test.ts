@@ -103,6 +103,10 @@ describe('consume of several spaces (§5.1)', () => {
       ['us', 2],
     ]);
     expect((await collect(store.consume({ us: 0, eu: 1 }, { limit: 2 }))).map((e) => e.data)).toEqual([3, 1]);
+    // getSpaces and getSegments sort by UTF-8 bytes too (not by locale).
+    expect(store.getSpaces()).toEqual(['Zz', 'eu', 'us']);
+    for (const segment of ['z', 'é', 'A']) await i.requester.produceRecords('eu', segment, [{ data: 0 }], 0);
+    expect(store.getSegments('eu')).toEqual(['A', 's', 'z', 'é']);
   });
 });
 
