@@ -388,6 +388,19 @@ describe('workers (§9) against the StreamStore authority', () => {
     expect(i.lines(WORKERS)).toEqual([]);
   });
 
+  it.each([
+    [Types.workerRenew, { worker_id: 'w' }],
+    [Types.workerRenew, { worker_id: 'w', registration: 5 }],
+    [Types.leave, { worker_id: 'w', registration: '' }],
+    [Types.leave, { worker_id: '', registration: 'r' }],
+  ])('closes %s of %j with 4000, not a 4012 that would stop the worker', async (type, body) => {
+    const i = await authority();
+    expect((await i.requester.call(Types.join, { worker_id: 'w' })).code).toBe(1000);
+    const a = await i.requester.call(type, body);
+    expect(a.code).toBe(4000);
+    expect(inventories(i)).toHaveLength(1);
+  });
+
   it('watch answers the current inventory, then each newer one', async () => {
     const i = await authority();
     await i.requester.call(Types.join, { worker_id: 'a' });
