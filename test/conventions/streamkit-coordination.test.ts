@@ -346,6 +346,25 @@ describe('workers (§9) against the StreamStore authority', () => {
     expect(snaps.at(-1)!.workers.map((w) => w.worker_id)).toEqual(byteSorted(['b', 'é', 'A', 'ｚ', 'c']));
   });
 
+  it('a restarted authority keeps the workers of its last snapshot as seen at its start', async () => {
+    const clock = new SkewedClock();
+    const authority = await restartableAuthority(closing, { clock });
+    const joined = await authority.i.requester.call(Types.join, { worker_id: 'w' });
+    const { registration } = joined.frames[0] as { registration: string };
+    // Down for an hour: far past the eviction delay, but the worker could not renew meanwhile.
+    const i = await authority.restart(() => {
+      clock.offset += 3_600_000;
+    });
+    const startedAt = clock.now();
+    expect((await i.requester.call(Types.join, { worker_id: 'x' })).code).toBe(1000);
+    const w = inventories(i)
+      .at(-1)!
+      .workers.find((info) => info.worker_id === 'w');
+    expect(w).toMatchObject({ registration });
+    expect(w!.last_seen_at).toBeGreaterThanOrEqual(startedAt - 60_000);
+    expect((await i.requester.call(Types.workerRenew, { worker_id: 'w', registration })).code).toBe(1000);
+  });
+
   it('evicts a worker not seen for max(3 × interval, 30 s), by its clock', async () => {
     const clock = new SkewedClock();
     const i = await authority(clock);
