@@ -85,6 +85,21 @@ describe('leases (§8) against the StreamStore authority', () => {
     expect(leaseRecords(i)).toEqual([granted, refreshed, renewed, released, next]);
   });
 
+  it('decides concurrent acquires one at a time: one holder gets the key, the others 4011 held', async () => {
+    const i = await authority();
+    const answers = await Promise.all(
+      ['a', 'b', 'c', 'd', 'e'].map((holder) =>
+        i.requester.call(Types.acquire, { key: 'k', holder, ttl_seconds: 60 }),
+      ),
+    );
+    const granted = answers.filter((a) => a.code === 1000);
+    expect(granted).toHaveLength(1);
+    expect(answers.filter((a) => a.code === 4011).map((a) => closeJson(a)['reason'])).toEqual(
+      Array(4).fill('held'),
+    );
+    expect(leaseRecords(i)).toEqual([parseLease(granted[0]!.frames[0])]);
+  });
+
   it('refuses with 4011 {key, reason, detail}: held, not_held, not_holder', async () => {
     const i = await authority();
     const r = i.requester;

@@ -19,7 +19,7 @@ import {
   wireStatusOf,
 } from './streamkit-fixture.js';
 import { produceBody } from './streamkit-requester.js';
-import { channels, isStoreName, parseStatus } from './streamkit-wire.js';
+import { channels, isStoreName, parseLease, parseStatus } from './streamkit-wire.js';
 
 const closing = closedAfterEach();
 
@@ -200,11 +200,13 @@ describe('status subscriptions (§5.2)', () => {
 });
 
 /**
- * The real segment fs, where the next write to a file of one channel stores its first line and a part
- * of the next, then fails, and so does the truncation that would undo it: the writer stops for good.
+ * The real segment fs, where the next write to a file of one channel stores a part of its data (its
+ * first line and 10 bytes more, or with `tornLine` 10 bytes only), then fails, and so does the
+ * truncation that would undo it: the writer stops for good.
  */
 class ChannelFaults implements SegmentFs {
   armed = false;
+  tornLine = false;
   readonly #folder: string;
 
   constructor(channel: string) {
@@ -240,7 +242,7 @@ class ChannelFaults implements SegmentFs {
       },
       write: (data) => {
         if (!this.armed || !file.path.includes(this.#folder)) return file.write(data);
-        fs.appendFileSync(file.path, data.subarray(0, data.indexOf(10) + 11));
+        fs.appendFileSync(file.path, data.subarray(0, this.tornLine ? 10 : data.indexOf(10) + 11));
         throw Object.assign(new Error('EIO: injected'), { code: 'EIO' });
       },
     };
@@ -269,5 +271,33 @@ describe('a failed append (§4.2)', () => {
     ]);
     // The first line of the failed transaction stayed: sealed with an abort marker at open.
     expect(mine.torn).toBe(1);
+  });
+});
+
+describe('a failed lease write (§8.1)', () => {
+  it('answers 5001, then refuses every lease operation with 5003 until the authority reopens', async () => {
+    const faults = new ChannelFaults(channels.leases('orders'));
+    faults.tornLine = true;
+    const authority = await restartableAuthority(closing, { segmentFs: faults });
+    const r = authority.i.requester;
+    const acquire = (key: string, holder = 'h'): Promise<{ code: number }> =>
+      r.call('streamkit.lease.acquire.v1', { key, holder, ttl_seconds: 600 });
+    expect((await acquire('a')).code).toBe(1000);
+    faults.armed = true;
+    expect((await acquire('b')).code).toBe(5001);
+    expect((await acquire('c')).code).toBe(5003);
+    expect((await r.call('streamkit.lease.release.v1', { key: 'a', holder: 'h' })).code).toBe(5003);
+    // Produces do not depend on the lease channel.
+    expect((await r.produceRecords('eu', 's', [{ data: 1 }], 0)).code).toBe(1000);
+    const i = await authority.restart();
+    const held = await i.requester.call('streamkit.lease.acquire.v1', {
+      key: 'a',
+      holder: 'other',
+      ttl_seconds: 5,
+    });
+    expect(held.code).toBe(4011);
+    const b = await i.requester.call('streamkit.lease.acquire.v1', { key: 'b', holder: 'h', ttl_seconds: 5 });
+    expect(b.code).toBe(1000);
+    expect(parseLease(b.frames[0])).toMatchObject({ fence: 1 });
   });
 });
