@@ -1,11 +1,12 @@
 /**
  * A streamkit authority written from docs/conventions/streamkit.md alone (§2–§4, §4.4, §7.1 step 3),
  * on the public Messenger API: it writes the space channels of one store and serves produce, peek
- * and resync over rpc (our `StreamRpc` is the transport). It holds no leases: a produce with a fence
- * is refused (4010) as the document says for a key that was never leased.
+ * and resync over rpc (our `StreamRpc` is the transport). Without a {@link TestCoordinator} it holds
+ * no leases: a produce with a fence is refused (4010) as for a key that was never leased.
  */
 import { randomUUID } from 'node:crypto';
 import { RpcCloseError, type Messenger, type StreamRpc } from '../../src/index.js';
+import type { TestCoordinator } from './streamkit-coordinator.js';
 import { SpaceReader } from './streamkit-replica.js';
 import {
   channelLines,
@@ -77,6 +78,8 @@ export class TestAuthority {
   readonly #lastPosition = new Map<string, number>();
   readonly #accepted = new Map<string, Accepted>();
   #lastTimestamp = 0;
+  /** Leases and workers, when served: produces are then fenced by its leases. */
+  coordinator: TestCoordinator | undefined;
   /** Resync requests served (their bodies). */
   readonly resyncs: unknown[] = [];
   /** Changes the frames of the n-th resync answer (from 1), to test what a replica does with them. */
@@ -129,12 +132,17 @@ export class TestAuthority {
       return known.status;
     }
     const records = checkRecords(body['records']);
-    if (body['expected_fence'] !== undefined) {
-      const f = body['expected_fence'] as { key: string; fence: number };
-      throw new RpcCloseError(
-        4010,
-        JSON.stringify({ key: f.key, expected: f.fence, actual: 0, held: false }),
-      );
+    const fence = body['expected_fence'];
+    if (fence !== undefined) {
+      const f = fence as { key: unknown; fence: unknown };
+      if (!isObject(fence) || typeof f.key !== 'string' || f.key === '' || !isInt(f.fence, 1)) {
+        throw bad('expected_fence must be {"key": a lease key, "fence": an integer >= 1}');
+      }
+      const stale =
+        this.coordinator === undefined
+          ? new RpcCloseError(4010, JSON.stringify({ key: f.key, expected: f.fence, actual: 0, held: false }))
+          : this.coordinator.staleFence(f.key, f.fence);
+      if (stale !== undefined) throw stale;
     }
     const key = `${space}\u0000${segment}`;
     const head = this.#heads.get(key);

@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import {
+  LeaseRefusedError,
   SequenceMismatchError,
   StaleFenceError,
   StreamkitError,
@@ -24,6 +25,7 @@ import {
 import { auditLines } from '../support/audit.js';
 import { tempDir } from '../support/temp-dir.js';
 import { TestAuthority } from './streamkit-authority.js';
+import { TestCoordinator } from './streamkit-coordinator.js';
 import { collect, instanceOf, SkewedClock, type SkInstance } from './streamkit-fixture.js';
 import { produceBody } from './streamkit-requester.js';
 import { SpaceReader } from './streamkit-replica.js';
@@ -257,6 +259,78 @@ describe('the test authority on the hub, our StreamStore replica on a client', (
     await TestAuthority.open(hub.messenger, hub.dataDir, hubI.rpc, 'orders');
     const unserved = await replica.acquireLease('k', 'h', 5_000).catch((e: unknown) => e);
     expect(unserved).toMatchObject({ wireCode: 4004, retryable: false });
+  });
+
+  it('serves leases and workers to a StreamStore client, which rebuilds 4010, 4011 and 4012', async () => {
+    const { hub, hubI, clientI } = await hubAndClient([
+      EU,
+      channels.leases('orders'),
+      channels.workers('orders'),
+    ]);
+    const authority = await TestAuthority.open(hub.messenger, hub.dataDir, hubI.rpc, 'orders');
+    authority.coordinator = await TestCoordinator.open(hub.messenger, hubI.rpc, 'orders');
+    const store = await storeOn(clientI, 'hub1');
+    expect(await store.acquireLease('job', 'h1', 60_000)).toMatchObject({
+      holder: 'h1',
+      fence: 1,
+      event: 'acquired',
+    });
+    const held = await store.acquireLease('job', 'h2', 60_000).catch((e: unknown) => e);
+    expect(held).toBeInstanceOf(LeaseRefusedError);
+    expect(held).toMatchObject({ wireCode: 4011, key: 'job', reason: 'held' });
+    const notHolder = await store.renewLease('job', 'h2', 60_000).catch((e: unknown) => e);
+    expect(notHolder).toMatchObject({ wireCode: 4011, reason: 'not_holder' });
+    await store.produce('eu', 's', [{ data: 1 }], { fence: { key: 'job', fence: 1 } });
+    const stale = await store
+      .produce('eu', 's', [{ data: 1 }], { fence: { key: 'job', fence: 2 } })
+      .catch((e: unknown) => e);
+    expect(stale).toMatchObject({ wireCode: 4010, key: 'job', expected: 2, actual: 1, held: true });
+    expect(await store.releaseLease('job', 'h1')).toMatchObject({
+      holder: undefined,
+      expiresAt: 0,
+      event: 'released',
+    });
+    await vi.waitFor(
+      async () => {
+        expect(await store.getLease('job')).toMatchObject({ event: 'released', fence: 1 });
+      },
+      {
+        timeout: 10_000,
+      },
+    );
+    const fence = await store.withLease('job', 10_000, async (_signal, lease) => {
+      await store.produce('eu', 's', [{ data: 2 }], { fence: { key: 'job', fence: lease.fence } });
+      return lease.fence;
+    });
+    expect(fence).toBe(2);
+    expect(authority.reader('eu').visible).toHaveLength(2);
+
+    let replaced: ((err: unknown) => void) | undefined;
+    const replacedBy = new Promise((resolve) => (replaced = resolve));
+    const presence = await store.joinWorkers(
+      'w1',
+      { zone: 'eu' },
+      { heartbeatIntervalSeconds: 1, onReplaced: (e) => replaced?.(e) },
+    );
+    expect(presence).toMatchObject({ workerId: 'w1', heartbeatIntervalSeconds: 1 });
+    await vi.waitFor(
+      async () => {
+        expect((await store.workers()).workers).toMatchObject([{ workerId: 'w1', origin: 'alpha' }]);
+      },
+      {
+        timeout: 10_000,
+      },
+    );
+    expect((await hubI.requester.call(Types.join, { worker_id: 'w1' })).code).toBe(1000);
+    expect(await replacedBy).toMatchObject({ wireCode: 4012, workerId: 'w1', reason: 'replaced' });
+    await vi.waitFor(
+      async () => {
+        expect((await store.workers()).change).toEqual({ event: 'replaced', workerId: 'w1' });
+      },
+      {
+        timeout: 10_000,
+      },
+    );
   });
 
   it('repairs a gap with resync: asks for exactly the missing positions and applies what it held', async () => {
