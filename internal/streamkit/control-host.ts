@@ -16,10 +16,10 @@ export interface ControlHost {
   readonly clock: Clock;
   readonly logger: Logger;
   /**
-   * The channel's log, created when missing and marked retained when `retained`; read-only: the log
-   * on disk, or undefined when there is none.
+   * The channel's log, created when missing and marked retained (control channels are history, §1 of
+   * the spec); read-only: the log on disk, or undefined when there is none.
    */
-  log(channel: string, retained: boolean): Promise<ChannelLog | undefined>;
+  log(channel: string): Promise<ChannelLog | undefined>;
   /** Appends one record (this instance's origin, stamped now) to `channel`; resolves once durable. */
   appendRecord(channel: string, payloadType: string, payload: unknown): Promise<void>;
 }

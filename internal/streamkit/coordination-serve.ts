@@ -5,6 +5,7 @@
 import { RpcCloseError, type RpcHandler } from '../rpc/index.js';
 import { CoordinationType } from './coordination-rpc.js';
 import { badRequest, StreamkitError } from './errors.js';
+import { validateLeaseKey } from './lease-table.js';
 import { leaseToWire, type LeaseBook } from './leases.js';
 import { inventoryToWire, type InventoryView, type WorkerInventory } from './worker-inventory.js';
 import type { WorkerRegistry } from './worker-registry.js';
@@ -41,7 +42,8 @@ export function coordinationHandlers(a: CoordinationAuthority): Map<string, RpcH
     [
       CoordinationType.LEASE_LIST,
       answering(async (b, _origin, writer) => {
-        const key = b.key === undefined ? undefined : str(b.key);
+        const key = b.key;
+        if (key !== undefined) validateLeaseKey(key);
         for (const state of a.leases.list()) {
           if (key === undefined || state.key === key) await writer.write(leaseToWire(state));
         }
@@ -51,8 +53,12 @@ export function coordinationHandlers(a: CoordinationAuthority): Map<string, RpcH
       CoordinationType.WORKERS_JOIN,
       one(async (b, origin) => {
         const metadata = b.metadata as Record<string, string> | undefined;
-        const interval =
-          b.heartbeat_interval_seconds === undefined ? undefined : num(b.heartbeat_interval_seconds);
+        const interval = b.heartbeat_interval_seconds;
+        if (interval !== undefined && (typeof interval !== 'number' || !Number.isFinite(interval))) {
+          throw badRequest(
+            `heartbeat_interval_seconds must be a number of seconds, got ${JSON.stringify(interval)}`,
+          );
+        }
         const r = await a.workers.join(str(b.worker_id), metadata, interval, origin);
         return {
           worker_id: r.workerId,

@@ -71,6 +71,11 @@ export class HeldTransactions {
     return { held: true, hole: { from, to: first.position - 1 } };
   }
 
+  /** The held transaction that starts at `position`, left held. */
+  startingAt(position: number): readonly LocatedEntry[] | undefined {
+    return this.#byFirst.get(position);
+  }
+
   /** Removes and returns the held transaction that starts at `position`. */
   take(position: number): LocatedEntry[] | undefined {
     const entries = this.#byFirst.get(position);

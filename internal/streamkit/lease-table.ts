@@ -28,6 +28,11 @@ export interface LeaseState {
   event: LeaseEvent;
 }
 
+/** Whether `key` can be a lease key: 1-1024 UTF-8 bytes. */
+export function isLeaseKey(key: unknown): key is string {
+  return typeof key === 'string' && key !== '' && Buffer.byteLength(key) <= MAX_NAME_BYTES;
+}
+
 /** Throws 4000 unless `key` is 1-1024 UTF-8 bytes. */
 export function validateLeaseKey(key: unknown): asserts key is string {
   if (typeof key !== 'string' || key === '') throw badRequest('lease key is required');

@@ -49,7 +49,7 @@ export class LeaseBook {
   /** Reads the lease channel (the authority's decisions so far); follows it unless this is the authority. */
   static async open(host: ControlHost): Promise<LeaseBook> {
     const book = new LeaseBook(host);
-    const log = await host.log(book.#channel, true);
+    const log = await host.log(book.#channel);
     if (log === undefined) return book;
     book.#reader = await ControlChannel.read(log, (env) => {
       book.#onRecord(env);

@@ -12,6 +12,7 @@ import {
   type SegmentStatus,
 } from './entry.js';
 import { badRequest, errorFromWire, SkCode, StreamkitError } from './errors.js';
+import { isLeaseKey } from './lease-table.js';
 
 /** Request type of a produce. */
 export const PRODUCE_TYPE = 'streamkit.produce.v1';
@@ -89,8 +90,14 @@ export function produceCallOf(body: unknown): ProduceCall {
   if (typeof space !== 'string' || typeof segment !== 'string')
     throw badRequest('space and segment must be strings');
   if (typeof trxId !== 'string') throw badRequest('trx_id must be a string');
-  if (expected !== 'any' && typeof expected !== 'number')
-    throw badRequest('expected_last_sequence must be a number or "any"');
+  if (
+    expected !== 'any' &&
+    (typeof expected !== 'number' || !Number.isSafeInteger(expected) || expected < 0)
+  ) {
+    throw badRequest(
+      `expected_last_sequence must be a whole number ≥ 0 or "any", got ${JSON.stringify(expected) ?? 'none'}`,
+    );
+  }
   if (!Array.isArray(records)) throw badRequest('records must be an array');
   return {
     space,
@@ -105,8 +112,8 @@ export function produceCallOf(body: unknown): ProduceCall {
 /** The `expected_fence` of a request, 4000 when malformed. */
 function fenceOf(f: Partial<ExpectedFence> | null | undefined): ExpectedFence | undefined {
   if (f === undefined) return undefined;
-  if (f === null || typeof f !== 'object' || typeof f.key !== 'string' || !isFence(f.fence)) {
-    throw badRequest('expected_fence must be {"key": string, "fence": whole number ≥ 1}');
+  if (f === null || typeof f !== 'object' || !isLeaseKey(f.key) || !isFence(f.fence)) {
+    throw badRequest('expected_fence must be {"key": 1-1024 UTF-8 bytes, "fence": whole number ≥ 1}');
   }
   return { key: f.key, fence: f.fence };
 }
@@ -116,11 +123,22 @@ export function isFence(fence: unknown): fence is number {
   return typeof fence === 'number' && Number.isSafeInteger(fence) && fence >= 1;
 }
 
+/** Whether `s` is padded base64 (RFC 4648 §4) in its one canonical form. */
+function isPaddedBase64(s: unknown): s is string {
+  return typeof s === 'string' && Buffer.from(s, 'base64').toString('base64') === s;
+}
+
 /** One record of a request body (or a CLI input line), 4000 naming it when malformed. */
 export function recordFromWire(r: WireRecord | null, index: number): RecordInput {
   if (r === null || typeof r !== 'object') throw badRequest(`record ${index}: must be an object`);
   const record: RecordInput = {};
-  if (typeof r.data_b64 === 'string') record.bytes = Buffer.from(r.data_b64, 'base64');
+  if ('data_b64' in r) {
+    // Node decodes any string, skipping what is not base64: refuse instead of storing other bytes.
+    if (!isPaddedBase64(r.data_b64)) {
+      throw badRequest(`record ${index}: data_b64 must be padded base64 (RFC 4648 §4)`);
+    }
+    record.bytes = Buffer.from(r.data_b64, 'base64');
+  }
   if ('data' in r) record.data = r.data;
   if (r.metadata !== undefined) record.metadata = r.metadata;
   if (r.sequence !== undefined) record.sequence = r.sequence;

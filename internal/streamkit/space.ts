@@ -104,7 +104,9 @@ export class Space {
     }
     space.#nextPosition = space.index.lastPosition + 1;
     // Read past a gap that the channel does not fill further on: reported now, repaired once live.
-    for (const hole of space.#held.holes(space.index.lastPosition)) space.#reportGap(hole);
+    for (const hole of space.#held.holes(space.index.lastPosition)) {
+      space.#reportGap(hole, space.#held.startingAt(hole.to + 1));
+    }
     space.#live = true;
     return space;
   }

@@ -36,6 +36,7 @@ import type { CoordinationRpc } from './coordination-rpc.js';
 import type { ControlHost } from './control-host.js';
 import { StoreCoordination } from './coordination.js';
 import type { LeaseClient } from './with-lease.js';
+import { isLeaseKey } from './lease-table.js';
 import { GapRepair } from './gap-repair.js';
 import { PEEK_TYPE, peekHandler } from './remote-peek.js';
 import { RESYNC_TYPE, resyncHandler, spaceLines } from './resync.js';
@@ -263,8 +264,8 @@ export class SkStore {
       throw badRequest(`expectedLastSequence must be a whole number ≥ 0 or "any", got ${String(expected)}`);
     }
     const { fence } = options;
-    if (fence !== undefined && (typeof fence.key !== 'string' || !isFence(fence.fence))) {
-      throw badRequest('fence must be {key: string, fence: whole number ≥ 1}');
+    if (fence !== undefined && (!isLeaseKey(fence.key) || !isFence(fence.fence))) {
+      throw badRequest('fence must be {key: 1-1024 UTF-8 bytes, fence: whole number ≥ 1}');
     }
     const callerTrxId = options.trxId;
     if (callerTrxId !== undefined && !TRX_ID.test(callerTrxId)) {
@@ -510,10 +511,9 @@ export class SkStore {
       readOnly: this.#readOnly,
       clock: host.clock,
       logger: this.#logger,
-      log: async (channel, retained) => {
+      log: async (channel) => {
         if (this.#readOnly) return (await host.storage.hasChannel(channel)) ? host.log(channel) : undefined;
-        if (retained && !(await host.storage.isRetained(channel)))
-          await host.storage.setRetained(channel, true);
+        if (!(await host.storage.isRetained(channel))) await host.storage.setRetained(channel, true);
         return host.log(channel);
       },
       appendRecord: async (channel, payloadType, payload) => {

@@ -62,7 +62,7 @@ export class InventoryView {
   /** Reads the channel to its end and follows it (unless read-only). */
   static async open(host: ControlHost): Promise<InventoryView> {
     const view = new InventoryView(host);
-    const log = await host.log(workersChannel(host.store), false);
+    const log = await host.log(workersChannel(host.store));
     if (log === undefined) return view;
     view.#reader = await ControlChannel.read(log, (env) => {
       view.#onRecord(env);

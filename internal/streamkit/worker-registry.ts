@@ -141,6 +141,8 @@ export class WorkerRegistry {
 
   #registered(workerId: string, registration: string): WorkerInfo {
     validateWorker(workerId, undefined);
+    // A request without a registration is malformed, not a worker another join replaced.
+    if (registration === '') throw badRequest('registration is required');
     const info = this.#workers.get(workerId);
     if (info === undefined) throw new WorkerGoneError(workerId, 'unknown');
     if (info.registration !== registration) throw new WorkerGoneError(workerId, 'replaced');
