@@ -53,6 +53,16 @@ describe('CORS', () => {
       expect(allowed.headers['access-control-expose-headers']).toContain('Stream-Next-Offset');
       const other = await send(url, { headers: { origin: 'https://evil.example' } });
       expect(other.headers['access-control-allow-origin']).toBeUndefined();
+      const append = (origin: string) =>
+        send(url, {
+          method: 'POST',
+          headers: { origin, 'content-type': 'application/octet-stream' },
+          body: 'x',
+        });
+      expect((await append('https://app.example')).status).toBe(204);
+      const forged = await append('https://evil.example');
+      expect(forged.status).toBe(403);
+      expect(forged.body).toContain('"https://evil.example" may not make changes');
     } finally {
       await close();
     }
