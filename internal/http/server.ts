@@ -35,7 +35,17 @@ export interface HttpServerOptions {
   readinessDetail?: () => Record<string, unknown>;
   /** Limits before a request is under way; default {@link DEFAULT_HTTP_TIMEOUTS}. */
   timeouts?: Partial<ListenerTimeouts>;
+  /**
+   * A connection on which nothing moves, either way, for this long is closed; default
+   * {@link DEFAULT_IDLE_MS}. Without it, a reader that takes nothing would hold its unsent answer (up
+   * to a read page) for as long as it kept the connection open. Must exceed the longest quiet time
+   * of a served request (a long-poll wait) and the keep-alive timeout (65 s).
+   */
+  idleMs?: number;
 }
+
+/** Default of {@link HttpServerOptions.idleMs}: two minutes. */
+export const DEFAULT_IDLE_MS = 120_000;
 
 /**
  * TLS handshake and request head within 10 s; a request body within 30 s (a 10 MiB append at about
@@ -65,6 +75,8 @@ export class HttpServer {
         ? http.createServer(limits, listener)
         : https.createServer({ ...limits, ...httpsOptions(opts.tls) }, listener);
     this.#server.keepAliveTimeout = 65_000;
+    // With no 'timeout' listener, node destroys the socket.
+    this.#server.timeout = opts.idleMs ?? DEFAULT_IDLE_MS;
   }
 
   /** Adds a route handler; handlers are tried in the order added. */
