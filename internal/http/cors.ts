@@ -41,13 +41,18 @@ export class CorsPolicy {
   foreignChange(req: http.IncomingMessage): string | undefined {
     const origin = req.headers.origin;
     if (origin === undefined || SAFE_METHODS.has(req.method ?? '')) return undefined;
-    const own = `${isEncrypted(req) ? 'https' : 'http'}://${req.headers.host ?? ''}`;
-    const lower = origin.toLowerCase();
-    if (lower === own.toLowerCase() || this.#any || this.#origins.has(lower)) return undefined;
+    if (this.#any || this.#origins.has(origin.toLowerCase()) || isSameHost(origin, req.headers.host))
+      return undefined;
     return origin;
   }
 }
 
-function isEncrypted(req: http.IncomingMessage): boolean {
-  return (req.socket as { encrypted?: boolean }).encrypted === true;
+/**
+ * Whether the page's origin names the host the request was sent to (the `Host` check already keeps
+ * that to this endpoint's names). The scheme is not compared: behind a proxy that ends TLS, the
+ * console's own page is `https:` while the endpoint serves plain HTTP.
+ */
+function isSameHost(origin: string, host: string | undefined): boolean {
+  if (host === undefined || !URL.canParse(origin)) return false;
+  return new URL(origin).host === host.toLowerCase();
 }

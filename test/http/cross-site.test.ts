@@ -105,13 +105,27 @@ describe('changes asked by a page of another origin', () => {
     expect((JSON.parse(cat.body) as { result: { records: unknown[] } }).result.records).toHaveLength(1);
   });
 
+  it('refuses a sandboxed page (`Origin: null`) and a page of another port of the same host', async () => {
+    for (const origin of ['null', url.replace(/:\d+$/, ':1')]) {
+      const append = await send(`${url}/v1/stream/target`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain', origin },
+        body: 'forged',
+      });
+      expect(append.status, origin).toBe(403);
+    }
+  });
+
   it("serves the same changes from the endpoint's own origin and without Origin", async () => {
-    const own = await send(`${url}/v1/stream/target`, {
-      method: 'POST',
-      headers: { 'content-type': 'text/plain', origin: url },
-      body: 'a',
-    });
-    expect(own.status).toBe(204);
+    // Its own page, also as https: behind a proxy that ends TLS.
+    for (const origin of [url, url.replace(/^http:/, 'https:')]) {
+      const own = await send(`${url}/v1/stream/target`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain', origin },
+        body: 'a',
+      });
+      expect(own.status, origin).toBe(204);
+    }
     const plain = await send(`${url}/v1/stream/target`, {
       method: 'POST',
       headers: { 'content-type': 'text/plain' },
@@ -124,6 +138,6 @@ describe('changes asked by a page of another origin', () => {
       body: JSON.stringify({ verb: 'channels' }),
     });
     expect(admin.status).toBe(200);
-    expect((await send(`${url}/v1/stream/target`)).body).toBe('ab');
+    expect((await send(`${url}/v1/stream/target`)).body).toBe('aab');
   });
 });
