@@ -2,7 +2,7 @@
  * Cross-site request forgery, in a real browser: a hostile page on another origin makes Chromium
  * send changes to an anonymous loopback endpoint (a plain-text POST needs no preflight, and CORS only
  * hides the answer). The streams and the console's admin API must refuse them; same-origin pages
- * and clients that are not browsers (no `Origin`) are served as before.
+ * and clients that are not browsers (no `Origin`) are served as before. Nor may it frame the console.
  */
 import http from 'node:http';
 import path from 'node:path';
@@ -103,6 +103,22 @@ describe('changes asked by a page of another origin', () => {
       body: JSON.stringify({ verb: 'cat', channel: 'orders', from: 'beginning', max: 10 }),
     });
     expect((JSON.parse(cat.body) as { result: { records: unknown[] } }).result.records).toHaveLength(1);
+  });
+
+  it('cannot be framed by a page of another origin', async () => {
+    const hostile = await serveHostile(() => `<!doctype html><iframe src="${url}/ui/"></iframe>`);
+    try {
+      const page = await browser.newPage();
+      const blocked = page.waitForEvent('console', (message) => message.text().includes('frame-ancestors'));
+      await page.goto(`${hostile.origin}/`);
+      await blocked;
+      const frames = page.frames().map((frame) => frame.url());
+      await page.close();
+      expect(frames).toHaveLength(2);
+      expect(frames.filter((frame) => frame.startsWith(url))).toEqual([]);
+    } finally {
+      await hostile.close();
+    }
   });
 
   it('refuses a sandboxed page (`Origin: null`) and a page of another port of the same host', async () => {
