@@ -27,7 +27,10 @@ export interface HttpServerOptions {
    * that verifies against `ca` identifies the client.
    */
   tls?: { cert: string; key: string; ca?: string; minVersion?: SecureVersion };
-  /** Requests whose `Host` it refuses get 421 (`/healthz` and `/readyz` are always answered). */
+  /**
+   * Requests whose `Host` it refuses get 421 (`/healthz` and `/readyz` are always answered, `/readyz`
+   * without {@link readinessDetail}).
+   */
   hostCheck?: HostCheck;
   /** Whether `/readyz` answers 200. */
   isReady: () => boolean;
@@ -156,14 +159,16 @@ export class HttpServer {
         plain(res, 200, 'ok\n');
         return;
       }
+      const ownHost = this.#opts.hostCheck?.accepts(req.headers.host) !== false;
       if (url.pathname === '/readyz') {
         const ready = this.#opts.isReady();
-        const body = JSON.stringify({ ready, ...this.#opts.readinessDetail?.() });
+        // The detail (hub addresses, errors, channel names) is not for a page on a rebound name.
+        const body = JSON.stringify({ ready, ...(ownHost ? this.#opts.readinessDetail?.() : {}) });
         res.writeHead(ready ? 200 : 503, { ...COMMON_HEADERS, 'content-type': 'application/json' });
         res.end(`${body}\n`);
         return;
       }
-      if (this.#opts.hostCheck?.accepts(req.headers.host) === false) {
+      if (!ownHost) {
         plain(res, 421, `this endpoint does not serve host ${JSON.stringify(req.headers.host)}\n`);
         return;
       }
