@@ -105,6 +105,30 @@ describe('changes asked by a page of another origin', () => {
     expect((JSON.parse(cat.body) as { result: { records: unknown[] } }).result.records).toHaveLength(1);
   });
 
+  it("serves a stream's content inert: an HTML or SVG stream runs no script in the console's origin", async () => {
+    const markup =
+      '<svg xmlns="http://www.w3.org/2000/svg"><script>document.title = "ran"</script></svg>' +
+      '<img src=x onerror="document.title = \'ran\'"><script>document.title = "ran"</script>';
+    const page = await browser.newPage();
+    try {
+      for (const type of ['text/html', 'image/svg+xml']) {
+        const stream = `${url}/v1/stream/page-${type.replace(/\W/g, '-')}`;
+        expect((await send(stream, { method: 'PUT', headers: { 'content-type': type } })).status).toBe(201);
+        const appended = await send(stream, {
+          method: 'POST',
+          headers: { 'content-type': type },
+          body: markup,
+        });
+        expect(appended.status).toBe(204);
+        const opened = await page.goto(`${stream}?offset=-1`);
+        expect(opened?.headers()['content-type']).toBe(type);
+        expect(await page.title(), type).not.toBe('ran');
+      }
+    } finally {
+      await page.close();
+    }
+  });
+
   it('cannot be framed by a page of another origin', async () => {
     const hostile = await serveHostile(() => `<!doctype html><iframe src="${url}/ui/"></iframe>`);
     try {
