@@ -59,15 +59,9 @@ export async function serveEvents(
   res.write(`retry: ${options.intervalMs}\n\n`);
   try {
     while (!ended.signal.aborted) {
-      for (const name of views) {
-        const view = options.views[name];
-        if (view === undefined) continue;
-        const data = await view().catch((err: unknown) => ({
-          error: err instanceof Error ? err.message : String(err),
-        }));
-        if (ended.signal.aborted) break;
-        res.write(eventText(name, data));
-      }
+      // A reader that does not take what it was sent skips rounds: only the latest state matters, and
+      // the unsent events would otherwise pile up in memory (one round each interval).
+      if (!res.writableNeedDrain) await sendRound(options, res, views, ended.signal);
       await options.clock.sleep(options.intervalMs, ended.signal).catch(() => undefined);
     }
   } catch (err) {
@@ -76,6 +70,26 @@ export async function serveEvents(
     deadline.clear();
     req.off('close', end);
     options.closing.removeEventListener('abort', end);
-    res.end();
+    // A reader still not taking its data would hold the unsent round until it left.
+    if (res.writableNeedDrain) res.destroy();
+    else res.end();
+  }
+}
+
+/** Sends one event per view in `views`, unless `ended` aborts meanwhile. */
+async function sendRound(
+  options: EventsOptions,
+  res: http.ServerResponse,
+  views: readonly string[],
+  ended: AbortSignal,
+): Promise<void> {
+  for (const name of views) {
+    const view = options.views[name];
+    if (view === undefined) continue;
+    const data = await view().catch((err: unknown) => ({
+      error: err instanceof Error ? err.message : String(err),
+    }));
+    if (ended.aborted) return;
+    res.write(eventText(name, data));
   }
 }

@@ -4,7 +4,7 @@
  * its live updates as server-sent events and the read-only views of what the daemon hosts.
  */
 export { CONSOLE_PATH, consoleRoute, type ConsoleOptions, type ConsoleTarget } from './route.js';
-export { eventText, parseViews } from './events.js';
+export { eventText, parseViews, serveEvents, type EventsOptions } from './events.js';
 export { FsyncWindow } from './fsync-window.js';
 export { allowlistRows, type AllowlistRow, type PolicySource } from './allowlist-view.js';
 export { streamRow, streamRows, type StreamLister, type StreamRow } from './streams-view.js';

@@ -143,7 +143,7 @@ async function serveAsset(
   }
   const body = ASSET.test(name) ? await fsp.readFile(path.join(dir, name)).catch(() => undefined) : undefined;
   if (body === undefined) {
-    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', ...SECURITY_HEADERS });
     res.end(`no console asset ${name}\n`);
     return;
   }
@@ -160,6 +160,6 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
 }
 
 function methodNotAllowed(res: http.ServerResponse, allow: string): void {
-  res.writeHead(405, { allow, 'content-type': 'text/plain; charset=utf-8' });
+  res.writeHead(405, { allow, 'content-type': 'text/plain; charset=utf-8', ...SECURITY_HEADERS });
   res.end('method not allowed\n');
 }

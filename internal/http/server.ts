@@ -27,7 +27,10 @@ export interface HttpServerOptions {
    * that verifies against `ca` identifies the client.
    */
   tls?: { cert: string; key: string; ca?: string; minVersion?: SecureVersion };
-  /** Requests whose `Host` it refuses get 421 (`/healthz` and `/readyz` are always answered). */
+  /**
+   * Requests whose `Host` it refuses get 421 (`/healthz` and `/readyz` are always answered, `/readyz`
+   * without {@link readinessDetail}).
+   */
   hostCheck?: HostCheck;
   /** Whether `/readyz` answers 200. */
   isReady: () => boolean;
@@ -35,7 +38,17 @@ export interface HttpServerOptions {
   readinessDetail?: () => Record<string, unknown>;
   /** Limits before a request is under way; default {@link DEFAULT_HTTP_TIMEOUTS}. */
   timeouts?: Partial<ListenerTimeouts>;
+  /**
+   * A connection on which nothing moves, either way, for this long is closed; default
+   * {@link DEFAULT_IDLE_MS}. Without it, a reader that takes nothing would hold its unsent answer (up
+   * to a read page) for as long as it kept the connection open. Must exceed the longest quiet time
+   * of a served request (a long-poll wait) and the keep-alive timeout (65 s).
+   */
+  idleMs?: number;
 }
+
+/** Default of {@link HttpServerOptions.idleMs}: two minutes. */
+export const DEFAULT_IDLE_MS = 120_000;
 
 /**
  * TLS handshake and request head within 10 s; a request body within 30 s (a 10 MiB append at about
@@ -65,6 +78,8 @@ export class HttpServer {
         ? http.createServer(limits, listener)
         : https.createServer({ ...limits, ...httpsOptions(opts.tls) }, listener);
     this.#server.keepAliveTimeout = 65_000;
+    // With no 'timeout' listener, node destroys the socket.
+    this.#server.timeout = opts.idleMs ?? DEFAULT_IDLE_MS;
   }
 
   /** Adds a route handler; handlers are tried in the order added. */
@@ -144,14 +159,16 @@ export class HttpServer {
         plain(res, 200, 'ok\n');
         return;
       }
+      const ownHost = this.#opts.hostCheck?.accepts(req.headers.host) !== false;
       if (url.pathname === '/readyz') {
         const ready = this.#opts.isReady();
-        const body = JSON.stringify({ ready, ...this.#opts.readinessDetail?.() });
+        // The detail (hub addresses, errors, channel names) is not for a page on a rebound name.
+        const body = JSON.stringify({ ready, ...(ownHost ? this.#opts.readinessDetail?.() : {}) });
         res.writeHead(ready ? 200 : 503, { ...COMMON_HEADERS, 'content-type': 'application/json' });
         res.end(`${body}\n`);
         return;
       }
-      if (this.#opts.hostCheck?.accepts(req.headers.host) === false) {
+      if (!ownHost) {
         plain(res, 421, `this endpoint does not serve host ${JSON.stringify(req.headers.host)}\n`);
         return;
       }

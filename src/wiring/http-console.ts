@@ -18,8 +18,13 @@ import {
   streamRows,
   type ConsoleTarget,
 } from '../../internal/console/index.js';
-import { refuseAccess, type AccessDecision, type HttpAuth } from '../../internal/http/auth/index.js';
-import type { HttpServer } from '../../internal/http/index.js';
+import {
+  foreignChangeRefusal,
+  refuseAccess,
+  type AccessDecision,
+  type HttpAuth,
+} from '../../internal/http/auth/index.js';
+import { CorsPolicy, type HttpServer } from '../../internal/http/index.js';
 import type { StreamService } from '../../internal/streams/index.js';
 import { federationLinks } from './http-metrics.js';
 import type { MessengerInternals } from './internals.js';
@@ -30,6 +35,9 @@ import type { HttpEndpointOptions } from './http-endpoint.js';
 const EVENTS_INTERVAL_MS = 2000;
 /** An event stream ends after this long; the page opens a new one. */
 const EVENTS_MAX_DURATION_MS = 5 * 60_000;
+
+/** The console's page is served by the endpoint itself: a page of any other origin may change nothing. */
+const SAME_ORIGIN_ONLY = new CorsPolicy([]);
 
 /**
  * The package's `ui/` folder: two levels up from this file when run from source (tests) or from the
@@ -76,7 +84,7 @@ export function addConsoleRoutes(endpoint: ConsoleEndpoint): () => void {
       admin: endpoint.admin,
       allows: (req, target: ConsoleTarget) => auth.decide(req, target).allowed,
       permit: (req, res, target) => {
-        const decision = auth.decide(req, target);
+        const decision = foreignChangeRefusal(req, SAME_ORIGIN_ONLY) ?? auth.decide(req, target);
         if (decision.allowed) return true;
         refuseAccess(res, decision);
         endpoint.refused(req, decision, target);

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { AuditEvent } from '../../internal/audit/index.js';
 import { ConfigError } from '../../internal/errors/index.js';
-import { CorsPolicy, HostCheck, HttpServer } from '../../internal/http/index.js';
+import { CorsPolicy, DEFAULT_IDLE_MS, HostCheck, HttpServer } from '../../internal/http/index.js';
 import { parseListenAddr } from '../../internal/net/index.js';
 import { HttpAuth, type AccessTarget } from '../../internal/http/auth/index.js';
 import { controlRoutes, streamsRoute, type StreamsAccess } from '../../internal/http/streams/index.js';
@@ -56,6 +56,7 @@ export async function serveHttpEndpoint(
   let ready = false;
   const service = await StreamService.open({ host: internals });
   const prefix = (options.streamsPrefix ?? DEFAULT_STREAMS_PREFIX).replace(/\/+$/, '');
+  const longPollTimeoutMs = options.longPollTimeoutMs ?? settings.longPollTimeoutMs;
   const subscriptions = await SubscriptionManager.open({
     service,
     dir: path.join(internals.storage.options.dataDir, 'streams'),
@@ -80,6 +81,8 @@ export async function serveHttpEndpoint(
     },
     ...(options.tls === undefined ? {} : { tls: listenerTls(options.tls, messenger.config, auth) }),
     ...(options.timeouts === undefined ? {} : { timeouts: options.timeouts }),
+    // A long-poll (and an SSE stream between two control events) is quiet for up to its timeout.
+    idleMs: Math.max(DEFAULT_IDLE_MS, 2 * longPollTimeoutMs),
   });
   const refused = refusalReporter(internals, logger);
   const stopMetrics = await addMetricsRoutes({
@@ -105,7 +108,7 @@ export async function serveHttpEndpoint(
       {
         service,
         prefix,
-        longPollTimeoutMs: options.longPollTimeoutMs ?? messenger.config.http.longPollTimeoutMs,
+        longPollTimeoutMs,
         readPageBytes: READ_PAGE_BYTES,
         maxAppendBytes: MAX_APPEND_BYTES,
         sseMaxDurationMs: SSE_MAX_DURATION_MS,

@@ -42,8 +42,12 @@ describe('web console routes', () => {
     const script = await send(`${endpoint.url}/ui/shape.js`);
     expect(script.headers['content-type']).toBe('text/javascript; charset=utf-8');
     expect((await send(`${endpoint.url}/ui`)).headers.location).toBe('/ui/');
-    for (const name of ['%2e%2e%2fpackage.json', '.hidden.js', 'app.ts', 'nope.js']) {
-      expect((await send(`${endpoint.url}/ui/${name}`)).status).toBe(404);
+    for (const name of ['%2e%2e%2fpackage.json', '.hidden.js', 'app.ts', 'nope.js', '%3Cscript%3E.html']) {
+      const missing = await send(`${endpoint.url}/ui/${name}`);
+      expect(missing.status).toBe(404);
+      // Its text names what was asked: never a page.
+      expect(missing.headers['x-content-type-options']).toBe('nosniff');
+      expect(missing.headers['content-security-policy']).toContain("default-src 'none'");
     }
     expect((await send(`${endpoint.url}/ui/app.js`, { method: 'POST' })).status).toBe(405);
   });

@@ -3,6 +3,7 @@
  * instance CA, with read / write / admin rights on channel patterns (real HTTP and HTTPS on 127.0.0.1).
  */
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -33,6 +34,21 @@ function writeTokensFile(dir: string): string {
   const lines = Object.entries(TOKENS).map(([name, token]) => tokenFileLine(name, token));
   fs.writeFileSync(file, `# test tokens\n${lines.join('\n')}\n`, { mode: 0o600 });
   return file;
+}
+
+/** Sends `text` on a fresh connection to 127.0.0.1:`port`; resolves with all that comes back. */
+function rawRequest(port: string, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), '127.0.0.1');
+    let answer = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (answer += chunk));
+    socket.once('error', reject);
+    socket.once('end', () => {
+      resolve(answer);
+    });
+    socket.end(text);
+  });
 }
 
 async function open(config: MessengerConfigInput, tls?: SendOptions['tls'] & { cert: string; key: string }) {
@@ -77,6 +93,21 @@ describe('bearer tokens', () => {
     expect(wrong.headers['www-authenticate']).toContain('error="invalid_token"');
     const basic = await send(stream('orders/eu'), { headers: { authorization: 'Basic dTpw' } });
     expect(basic.status).toBe(401);
+  });
+
+  it('refuses a request with several Authorization headers, whichever one is valid', async () => {
+    const { port } = new URL(endpoint.url);
+    for (const [first, second] of [
+      [TOKENS.admin, 'not-a-token'],
+      ['not-a-token', TOKENS.admin],
+    ]) {
+      const head = await rawRequest(
+        port,
+        `GET /v1/stream/orders/eu HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${first}\r\n` +
+          `Authorization: Bearer ${second}\r\nConnection: close\r\n\r\n`,
+      );
+      expect(head).toMatch(/^HTTP\/1\.1 401 [^]*several Authorization headers/);
+    }
   });
 
   it('keeps /healthz and /readyz open', async () => {

@@ -4,6 +4,8 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HostCheck, HttpServer } from '../../internal/http/index.js';
+import { silentLogger } from '../../internal/logger/index.js';
 import { Messenger, startHttpEndpoint, type HttpEndpoint } from '../../src/index.js';
 import { tempDir } from '../support/temp-dir.js';
 import { send } from './client.js';
@@ -53,6 +55,16 @@ describe('CORS', () => {
       expect(allowed.headers['access-control-expose-headers']).toContain('Stream-Next-Offset');
       const other = await send(url, { headers: { origin: 'https://evil.example' } });
       expect(other.headers['access-control-allow-origin']).toBeUndefined();
+      const append = (origin: string) =>
+        send(url, {
+          method: 'POST',
+          headers: { origin, 'content-type': 'application/octet-stream' },
+          body: 'x',
+        });
+      expect((await append('https://app.example')).status).toBe(204);
+      const forged = await append('https://evil.example');
+      expect(forged.status).toBe(403);
+      expect(forged.body).toContain('"https://evil.example" may not make changes');
     } finally {
       await close();
     }
@@ -92,5 +104,25 @@ describe('Host check', () => {
     const headers = { host: 'rebind.attacker.example' };
     expect((await send(`${endpoint.url}/healthz`, { headers })).status).toBe(200);
     expect((await send(`${endpoint.url}/readyz`, { headers })).status).toBe(503);
+  });
+
+  it('keeps the readiness detail from a name that is not this endpoint', async () => {
+    const server = new HttpServer({
+      listenAddr: '127.0.0.1:0',
+      logger: silentLogger,
+      hostCheck: new HostCheck('127.0.0.1', []),
+      isReady: () => false,
+      readinessDetail: () => ({ hubs: [{ addr: 'hub.internal:7740', lastError: 'refused' }] }),
+    });
+    const url = await server.start();
+    try {
+      const rebound = await send(`${url}/readyz`, { headers: { host: 'rebind.attacker.example' } });
+      expect(rebound.status).toBe(503);
+      expect(JSON.parse(rebound.body)).toEqual({ ready: false });
+      const own = await send(`${url}/readyz`);
+      expect(JSON.parse(own.body)).toMatchObject({ hubs: [{ addr: 'hub.internal:7740' }] });
+    } finally {
+      await server.close();
+    }
   });
 });

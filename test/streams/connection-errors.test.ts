@@ -1,8 +1,8 @@
 // Socket-level failures on the HTTP listener cost the connection concerned, never the process: a
 // listener error after start (EMFILE on accept), an SSE reader reset mid-stream while appends keep
-// it written to, a request aborted mid-body.
+// it written to, a request aborted mid-body, a reader that never takes its answer.
 import net from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HttpServer } from '../../internal/http/index.js';
 import { MemoryLogger } from '../support/memory-logger.js';
 import { post, put, startInstance, type StreamsInstance } from './harness.js';
@@ -34,6 +34,35 @@ describe('HTTP connection errors', () => {
     server.server.emit('error', Object.assign(new Error('accept EMFILE'), { code: 'EMFILE' }));
     expect(logger.find('HTTP listener error')).toHaveLength(1);
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
+  });
+
+  it('closes a connection whose reader takes nothing, dropping the answer it held', async () => {
+    const server = new HttpServer({
+      listenAddr: '127.0.0.1:0',
+      logger: new MemoryLogger(),
+      isReady: () => true,
+      idleMs: 200,
+    });
+    servers.push(server);
+    // An answer far larger than the socket buffers, as a 4 MiB read page is.
+    server.addRoute((_req, res) => {
+      res.end(Buffer.alloc(32 * 1024 * 1024));
+      return true;
+    });
+    const reader = await rawGet(await server.start(), '/big');
+    reader.pause();
+    const connections = (): Promise<number> =>
+      new Promise((resolve, reject) => {
+        server.server.getConnections((err, count) => {
+          if (err === null) resolve(count);
+          else reject(err);
+        });
+      });
+    expect(await connections()).toBe(1);
+    await vi.waitFor(async () => {
+      expect(await connections()).toBe(0);
+    });
+    reader.destroy();
   });
 
   it('survives SSE readers reset mid-stream and requests aborted mid-body', async () => {

@@ -150,6 +150,9 @@ export class HttpAuth {
   }
 
   #identify(req: http.IncomingMessage): Identity {
+    // Node keeps the first of repeated Authorization headers; a proxy in front may use another.
+    if ((req.headersDistinct.authorization?.length ?? 0) > 1)
+      return { kind: 'invalid', reason: 'several Authorization headers' };
     const authorization = req.headers.authorization;
     if (authorization !== undefined) {
       const token = BEARER.exec(authorization)?.[1];

@@ -11,4 +11,4 @@ export {
   type HttpClientRights,
   type HttpRight,
 } from './http-auth.js';
-export { refuseAccess } from './refuse.js';
+export { foreignChangeRefusal, refuseAccess, type Refusal } from './refuse.js';

@@ -25,10 +25,15 @@ export const CACHEABLE = 'public, max-age=60, stale-while-revalidate=300';
 /** Cache-Control of answers that must not be cached (HEAD, `offset=now`, empty long-polls). */
 export const NO_STORE = 'no-store';
 
-/** Headers on every response under the streams prefix, errors included. */
+/**
+ * Headers on every response under the streams prefix, errors included. A stream's content type is
+ * its creator's choice (`text/html`, `image/svg+xml`): the sandbox policy keeps such content, opened
+ * in a browser, from running script in the endpoint's origin, which is the console's.
+ */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'x-content-type-options': 'nosniff',
   'cross-origin-resource-policy': 'cross-origin',
+  'content-security-policy': "sandbox; default-src 'none'",
 };
 
 /** Headers a browser page of an allowed origin may read (added with its `access-control-allow-origin`). */

@@ -4,7 +4,7 @@
  */
 import type http from 'node:http';
 import { RESERVED_SEGMENT, channelForPath, fail } from '../../streams/index.js';
-import { refuseAccess, type AccessTarget, type HttpRight } from '../auth/index.js';
+import { foreignChangeRefusal, refuseAccess, type AccessTarget, type HttpRight } from '../auth/index.js';
 import type { RouteHandler } from '../server.js';
 import type { StreamRequest, StreamsHttpOptions } from './stream-request.js';
 import { EXPOSE_HEADERS, PREFLIGHT_HEADERS, SECURITY_HEADERS } from './protocol.js';
@@ -35,7 +35,7 @@ export function streamsRoute(opts: StreamsHttpOptions, control?: ControlRoutes):
       return true;
     }
     const permit = (target: AccessTarget): boolean => {
-      const decision = opts.access.auth.decide(req, target);
+      const decision = foreignChangeRefusal(req, opts.access.cors) ?? opts.access.auth.decide(req, target);
       if (decision.allowed) return true;
       refuseAccess(res, decision);
       opts.access.refused(req, decision, target);
