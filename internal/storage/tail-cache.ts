@@ -8,6 +8,13 @@ interface Chunk {
   data: Buffer;
 }
 
+/**
+ * Put in the slot of a chunk that left the window: slots before the head are only cut off the array
+ * now and then (cutting at every add would copy the array each time), and must not keep the bytes
+ * of up to 64 evicted writes alive until then.
+ */
+const EVICTED: Chunk = { start: -1, data: Buffer.alloc(0) };
+
 /** A bounded window of the newest committed bytes of one channel (whole records only). */
 export class TailCache {
   readonly #capacity: number;
@@ -37,6 +44,7 @@ export class TailCache {
       this.#head < this.#chunks.length - 1
     ) {
       this.#bytes -= this.#chunks[this.#head]?.data.length ?? 0;
+      this.#chunks[this.#head] = EVICTED;
       this.#head++;
     }
     if (this.#head > 64 && this.#head * 2 > this.#chunks.length) {
