@@ -12,7 +12,7 @@ import { AuditEvent } from '../audit/index.js';
 import { Cursor, type StartPosition } from '../delivery/index.js';
 import { errorMessage } from '../errors/index.js';
 import type { Logger } from '../logger/index.js';
-import { cursorIds, isChannelPattern } from '../naming/index.js';
+import { cursorIds, isChannelPattern, sanitizeFileComponent } from '../naming/index.js';
 import { listenerTimeoutOptions, parseListenAddr } from '../net/index.js';
 import type { MutualTlsOptions } from '../tlsutil/index.js';
 import { peerCommonName } from '../tlsutil/index.js';
@@ -623,13 +623,15 @@ export class Hub {
     if (ttl <= 0) return;
     const interval = this.#opts.ttlSweepIntervalMs ?? Math.min(3_600_000, Math.max(ttl / 2, 60_000));
     this.#sweep = this.#opts.ctx.clock.setInterval(() => {
-      void sweepStaleCursors(
-        this.#opts.ctx,
-        this.#waitingLists,
-        ttl,
-        new Set(this.#peers.keys()),
-        this.#logger,
-      ).catch((err: unknown) => {
+      void sweepStaleCursors({
+        offsets: this.#opts.ctx.storage.offsets,
+        waitingLists: this.#waitingLists,
+        ttlMs: ttl,
+        clock: this.#opts.ctx.clock,
+        isConnected: (filePeer) =>
+          [...this.#peers.keys()].some((peer) => sanitizeFileComponent(peer) === filePeer),
+        logger: this.#logger,
+      }).catch((err: unknown) => {
         this.#logger.warn({ err }, 'federation TTL sweep failed');
       });
     }, interval);

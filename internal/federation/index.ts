@@ -4,7 +4,7 @@ export { Hub, CLOSE_REPLACED, type AllowedPeer, type HubOptions } from './hub.js
 export { HubClient, type HubClientOptions, type HubClientState, type HubRef } from './hub-client.js';
 export type { ConnectionState, ConnectionStatus, ReconnectPolicy } from './reconnector.js';
 export { ChannelFilter, type ChannelSet } from './policy.js';
-export { sweepStaleCursors } from './ttl-sweep.js';
+export { sweepStaleCursors, type SweepOptions } from './ttl-sweep.js';
 export {
   rememberRecentIds,
   recentTailBytes,
