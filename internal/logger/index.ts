@@ -1,6 +1,6 @@
 /**
- * The logger seam: a pino-compatible subset, so the daemon passes a pino logger and embedders pass
- * their own or nothing.
+ * The logger seam: a pino-compatible subset, so embedders pass pino or their own logger, or nothing;
+ * the daemon passes its JSON-lines logger.
  */
 
 /** Structured fields attached to a log line. Errors go under `err`. */
@@ -32,4 +32,5 @@ export const silentLogger: Logger = {
 };
 
 export { withUniqueKeys } from './unique-keys.js';
+export { JSON_LOG_LEVELS, jsonLinesLogger, type JsonLinesLogger, type JsonLogLevel } from './json-lines.js';
 export { RepeatedLines, type LogLevel, type RepeatedLinesOptions } from './repeated-lines.js';
